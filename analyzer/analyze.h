@@ -1,0 +1,68 @@
+// The static analysis pipeline, end to end:
+// sources -> compile commands -> translation units -> module model -> checks -> findings -> verdicts.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compile_db.h"
+#include "model.h"
+#include "module_model.h"
+
+namespace subcheck {
+
+class RuleCatalogue;
+
+struct AnalyzeOptions {
+  std::filesystem::path root;
+  std::optional<std::filesystem::path> build_dir;  // -p
+  std::optional<PythonTarget> python;
+  unsigned jobs = 0;                                // 0: one per core
+  std::vector<std::string> extra_args;              // appended to every command
+  // Called after each unit is parsed: (done, total, file). May be called from workers.
+  std::function<void(std::size_t, std::size_t, const std::string&)> progress;
+};
+
+// Problems with the input that are not findings: a file that does not parse,
+// a missing header, an unreadable database. Shown, counted, never fatal to the scan.
+struct ToolDiagnostic {
+  Severity severity = Severity::error;
+  SourceLocation location;
+  std::string message;
+};
+
+struct ModuleVerdict {
+  std::string module;
+  // supported | shared-gil-only | unsupported | unsafe | unknown
+  std::string subinterpreters;
+  // gil-free | requires-gil | unsafe | unknown
+  std::string free_threading;
+};
+
+struct AnalysisResult {
+  AnalysisModel model;
+  std::vector<Finding> findings;                 // suppressed ones removed, sorted by location
+  std::size_t suppressed = 0;
+  std::vector<ModuleVerdict> verdicts;
+  std::vector<ToolDiagnostic> diagnostics;
+  std::string compile_db_origin;
+  std::optional<PythonTarget> python;
+};
+
+AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules);
+
+// Runs every check on an already-built model (used by analyze() and by tests).
+std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue& rules);
+
+// Drops findings silenced in the source (`// subcheck: ignore[ID]`, `// noqa: borrowed-ref OK`).
+std::vector<Finding> apply_suppressions(std::vector<Finding> findings, const RuleCatalogue& rules,
+                                        std::size_t* suppressed = nullptr);
+
+std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model,
+                                            const std::vector<Finding>& findings,
+                                            const RuleCatalogue& rules);
+
+}  // namespace subcheck

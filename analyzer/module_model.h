@@ -1,0 +1,53 @@
+// Facts from every translation unit, joined into extension modules: which PyInit
+// function, which PyModuleDef and slots, which files make up each module.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "facts.h"
+
+namespace subcheck {
+
+// What one build configuration says about a module.
+struct ModuleConfigView {
+  InitStyle init = InitStyle::unknown;
+  std::optional<SourceLocation> created_at;         // PyModule_Create / PyModuleDef_Init call
+  const ModuleDefFact* def = nullptr;
+  const SlotArrayFact* slots = nullptr;
+  bool has_exec_slot = false;
+  bool has_create_slot = false;
+  // Names as CPython spells them, or "absent".
+  std::string multiple_interpreters = "absent";
+  std::optional<SourceLocation> multiple_interpreters_at;
+  std::string gil = "absent";                       // slot value, or PyUnstable_Module_SetGIL's argument
+  std::optional<SourceLocation> gil_at;
+  std::set<std::string> init_functions;             // PyInit, slot functions and what they call
+  std::vector<const TranslationUnitFacts*> units;   // the units that make up the module
+};
+
+struct ExtensionModule {
+  std::string name;                 // import name's last component, from PyInit_<name>
+  SourceLocation location;          // the PyInit function
+  std::string generator;            // "", "cython", "pybind11", "nanobind"
+  std::map<BuildConfig, ModuleConfigView> configs;
+};
+
+struct AnalysisModel {
+  std::vector<TranslationUnitFacts> units;          // every unit, both configurations
+  std::vector<ExtensionModule> modules;
+  // file (main file of a unit) -> names of the modules it belongs to
+  std::map<std::string, std::vector<std::string>> owners;
+
+  std::vector<const TranslationUnitFacts*> units_for(BuildConfig config) const;
+  std::vector<std::string> modules_owning(const std::string& file) const;
+};
+
+// Builds modules from facts. Pointers in the result point into model.units, so the
+// model must not be copied after this call (it is returned by value once and moved).
+AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units);
+
+}  // namespace subcheck

@@ -1,0 +1,57 @@
+// The rule catalogue: one TOML file per rule in rules/, compiled into the binary so an
+// installed subcheck needs nothing beside it. Read once; everything else borrows from it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model.h"
+
+namespace subcheck {
+
+enum class RuleCategory { subinterpreters, free_threading };
+std::string_view to_string(RuleCategory category);
+
+struct Rule {
+  std::string id;          // stable: "SI001"
+  std::string name;        // stable, readable: "single-phase-init"
+  Severity severity = Severity::warning;
+  RuleCategory category = RuleCategory::subinterpreters;
+  std::string summary;     // one line, used as the default message
+  std::string what;
+  std::string why;
+  std::string example;     // code that triggers the rule
+  std::string fix;         // what to do instead, with code
+  std::string hint;        // one line shown under a diagnostic
+  std::vector<std::string> references;
+  // Rule-specific data, e.g. the replacement for each borrowed-reference API.
+  std::map<std::string, std::string> data;
+};
+
+class RuleCatalogueError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class RuleCatalogue {
+ public:
+  // Parses TOML documents (name -> text). Throws RuleCatalogueError naming the file
+  // and the field on a missing field, a bad severity or a duplicate id or name.
+  static RuleCatalogue from_sources(const std::map<std::string, std::string>& sources);
+  // The catalogue compiled into this binary from rules/*.toml.
+  static const RuleCatalogue& builtin();
+
+  const std::vector<Rule>& rules() const { return rules_; }
+  // By id ("SI001") or name ("single-phase-init"), case-insensitive.
+  const Rule* find(std::string_view id_or_name) const;
+  const Rule& at(std::string_view id) const;  // throws std::out_of_range
+
+ private:
+  std::vector<Rule> rules_;
+};
+
+}  // namespace subcheck
