@@ -1,0 +1,12 @@
+# Writes OUT: a C++ source that holds every RULE_DIR/*.toml as a raw string.
+file(GLOB rule_files "${RULE_DIR}/*.toml")
+list(SORT rule_files)
+set(body "// Generated from rules/*.toml by embed_rules.cmake. Do not edit.\n#include <map>\n#include <string>\nnamespace subcheck {\nconst std::map<std::string, std::string>& embedded_rule_sources() {\n  static const std::map<std::string, std::string> sources = {\n")
+foreach(rule_file IN LISTS rule_files)
+  get_filename_component(name "${rule_file}" NAME)
+  file(READ "${rule_file}" text)
+  string(APPEND body "    {\"${name}\", R\"subcheck_toml(${text})subcheck_toml\"},\n")
+endforeach()
+string(APPEND body "  };\n  return sources;\n}\n}  // namespace subcheck\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
