@@ -1,1 +1,185 @@
-// (being written)
+// The pipeline: compile commands -> parallel parsing (both configurations) -> module
+// model -> checks -> suppressions -> verdicts.
+#include "analyze.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "catalogue.h"
+#include "check.h"
+#include "extract.h"
+
+namespace subcheck {
+namespace {
+
+std::filesystem::path project_root_of(const std::filesystem::path& root) {
+  std::error_code error;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(root, error);
+  if (error) canonical = std::filesystem::absolute(root);
+  return std::filesystem::is_directory(canonical) ? canonical : canonical.parent_path();
+}
+
+unsigned worker_count(unsigned requested, std::size_t jobs) {
+  unsigned workers = requested ? requested : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(jobs, 1)));
+}
+
+// Parses every (command, configuration) pair on a pool of threads, one libclang index
+// per thread. Results keep the order of the jobs so reports are deterministic.
+std::vector<TranslationUnitFacts> parse_all(const std::vector<CompileCommand>& commands,
+                                            const AnalyzeOptions& options, const ExtractOptions& extract_options) {
+  struct Job {
+    const CompileCommand* command;
+    BuildConfig config;
+  };
+  std::vector<Job> jobs;
+  for (const CompileCommand& command : commands) {
+    for (BuildConfig config : kAllConfigs) jobs.push_back({&command, config});
+  }
+  std::vector<TranslationUnitFacts> results(jobs.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    Extractor extractor(extract_options);
+    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      results[i] = extractor.extract(*jobs[i].command, jobs[i].config);
+      std::size_t finished = ++done;
+      if (options.progress) {
+        std::lock_guard lock(progress_mutex);
+        options.progress(finished, jobs.size(), jobs[i].command->file.string());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  unsigned workers = worker_count(options.jobs, jobs.size());
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back(work);
+  work();
+  for (std::thread& thread : threads) thread.join();
+  return results;
+}
+
+// Parse errors of both configurations, each reported once; one saying which build it is
+// when only that build fails (an #error under Py_GIL_DISABLED, say).
+std::vector<ToolDiagnostic> collect_diagnostics(const std::vector<TranslationUnitFacts>& units) {
+  std::map<std::pair<SourceLocation, std::string>, std::vector<BuildConfig>> seen;
+  std::vector<std::pair<SourceLocation, std::string>> order;
+  for (const TranslationUnitFacts& unit : units) {
+    for (const ParseDiagnostic& diagnostic : unit.diagnostics) {
+      auto key = std::make_pair(diagnostic.location, diagnostic.message);
+      auto [entry, inserted] = seen.try_emplace(key);
+      if (inserted) order.push_back(key);
+      if (std::find(entry->second.begin(), entry->second.end(), unit.config) == entry->second.end()) {
+        entry->second.push_back(unit.config);
+      }
+    }
+  }
+  std::vector<ToolDiagnostic> diagnostics;
+  for (const auto& key : order) {
+    ToolDiagnostic diagnostic;
+    diagnostic.location = key.first;
+    diagnostic.message = key.second;
+    const std::vector<BuildConfig>& configs = seen[key];
+    if (configs.size() == 1) diagnostic.message += " (" + std::string(to_string(configs.front())) + " build only)";
+    diagnostics.push_back(std::move(diagnostic));
+  }
+  return diagnostics;
+}
+
+class CollectingSink : public FindingSink {
+ public:
+  CollectingSink(const Rule& rule, BuildConfig config, std::vector<Finding>& out)
+      : rule_(rule), config_(config), out_(out) {}
+  void report(const SourceLocation& location, std::string message, std::vector<std::string> modules) override {
+    Finding finding;
+    finding.rule = rule_.id;
+    finding.severity = rule_.severity;
+    finding.location = location;
+    finding.message = message.empty() ? rule_.summary : std::move(message);
+    finding.modules = std::move(modules);
+    finding.configs = {config_};
+    out_.push_back(std::move(finding));
+  }
+
+ private:
+  const Rule& rule_;
+  BuildConfig config_;
+  std::vector<Finding>& out_;
+};
+
+// The same rule at the same place in both builds (or from a header read by several
+// units) is one finding, seen in each of its configurations.
+std::vector<Finding> merge_duplicates(std::vector<Finding> raw) {
+  std::map<std::pair<std::string, SourceLocation>, std::size_t> index;
+  std::vector<Finding> merged;
+  for (Finding& finding : raw) {
+    auto key = std::make_pair(finding.rule, finding.location);
+    auto found = index.find(key);
+    if (found == index.end()) {
+      index.emplace(key, merged.size());
+      merged.push_back(std::move(finding));
+      continue;
+    }
+    Finding& kept = merged[found->second];
+    for (BuildConfig config : finding.configs) {
+      if (std::find(kept.configs.begin(), kept.configs.end(), config) == kept.configs.end()) kept.configs.push_back(config);
+    }
+    for (std::string& module : finding.modules) {
+      if (std::find(kept.modules.begin(), kept.modules.end(), module) == kept.modules.end()) kept.modules.push_back(module);
+    }
+  }
+  for (Finding& finding : merged) {
+    std::sort(finding.configs.begin(), finding.configs.end());
+    std::sort(finding.modules.begin(), finding.modules.end());
+  }
+  std::sort(merged.begin(), merged.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.location, a.rule) < std::tie(b.location, b.rule);
+  });
+  return merged;
+}
+
+}  // namespace
+
+std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue& rules) {
+  std::vector<Finding> raw;
+  for (const std::unique_ptr<Check>& check : make_all_checks()) {
+    const Rule& rule = rules.at(check->rule_id());
+    for (BuildConfig config : kAllConfigs) {
+      if (!check->applies_to(config)) continue;
+      CollectingSink sink(rule, config, raw);
+      CheckContext context{model, config, rule, sink};
+      check->run(context);
+    }
+  }
+  return merge_duplicates(std::move(raw));
+}
+
+AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules) {
+  if (!std::filesystem::exists(options.root)) {
+    throw std::runtime_error("no such file or directory: " + options.root.string());
+  }
+  AnalysisResult result;
+  result.python = options.python;
+  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python});
+  result.compile_db_origin = database.origin;
+  for (const std::string& warning : database.warnings) {
+    result.diagnostics.push_back({Severity::warning, {}, warning});
+  }
+  for (CompileCommand& command : database.commands) {
+    command.args.insert(command.args.end(), options.extra_args.begin(), options.extra_args.end());
+  }
+  ExtractOptions extract_options;
+  extract_options.project_roots.push_back(project_root_of(options.root));
+  std::vector<TranslationUnitFacts> units = parse_all(database.commands, options, extract_options);
+  for (ToolDiagnostic& diagnostic : collect_diagnostics(units)) result.diagnostics.push_back(std::move(diagnostic));
+
+  result.model = build_module_model(std::move(units));
+  result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed);
+  result.verdicts = compute_verdicts(result.model, result.findings, rules);
+  return result;
+}
+
+}  // namespace subcheck

@@ -1,1 +1,336 @@
-// (being written)
+// Joins per-unit facts into extension modules. Real projects put PyInit, the
+// PyModuleDef and its slots in different files, behind macros and helper functions, so
+// everything here is resolved by name across all units of one build configuration.
+#include "module_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <unordered_map>
+
+namespace subcheck {
+namespace {
+
+constexpr std::int64_t kSlotCreate = 1;
+constexpr std::int64_t kSlotExec = 2;
+constexpr std::int64_t kSlotMultipleInterpreters = 3;
+constexpr std::int64_t kSlotGil = 4;
+
+// Slot values as CPython spells them. The number wins over the spelling: projects wrap
+// these macros in their own.
+std::string multiple_interpreters_name(const std::string& text, std::optional<std::int64_t> number) {
+  if (number) {
+    switch (*number) {
+      case 0: return "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED";
+      case 1: return "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
+      case 2: return "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED";
+      default: break;
+    }
+  }
+  return text.empty() ? "unknown" : text;
+}
+
+std::string gil_name(const std::string& text, std::optional<std::int64_t> number) {
+  if (number) {
+    if (*number == 0) return "Py_MOD_GIL_USED";
+    if (*number == 1) return "Py_MOD_GIL_NOT_USED";
+  }
+  if (text.find("Py_MOD_GIL_NOT_USED") != std::string::npos) return "Py_MOD_GIL_NOT_USED";
+  if (text.find("Py_MOD_GIL_USED") != std::string::npos) return "Py_MOD_GIL_USED";
+  return text.empty() ? "unknown" : text;
+}
+
+// The function a slot value names: `exec_module`, `(void *)exec_module`, `&exec_module`.
+std::string function_in(const std::string& text) {
+  std::string last, current;
+  for (char ch : text + " ") {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
+      current += ch;
+    } else {
+      if (!current.empty() && !std::isdigit(static_cast<unsigned char>(current.front())) && current != "void") {
+        last = current;
+      }
+      current.clear();
+    }
+  }
+  return last;
+}
+
+bool is_single_phase_creator(const std::string& callee) {
+  return callee == "PyModule_Create2" || callee == "PyModule_Create" || callee == "_PyModule_CreateInitialized" ||
+         callee == "PyModule_New" || callee == "PyModule_NewObject" || callee == "Py_InitModule4";
+}
+
+struct FunctionRef {
+  const TranslationUnitFacts* unit;
+  const FunctionFact* function;
+};
+
+// Everything of one configuration, indexed by name.
+class ConfigIndex {
+ public:
+  explicit ConfigIndex(const std::vector<const TranslationUnitFacts*>& units) : units_(units) {
+    for (const TranslationUnitFacts* unit : units) {
+      for (const FunctionFact& function : unit->functions) functions_[function.name].push_back({unit, &function});
+      for (const ModuleDefFact& def : unit->module_defs) defs_[def.name].push_back({unit, &def});
+      for (const SlotArrayFact& slots : unit->slot_arrays) slots_[slots.usr] = &slots;
+    }
+  }
+
+  // The definition a call from `from` reaches: the same unit first (static functions),
+  // then any unit with external linkage.
+  std::optional<FunctionRef> function(const std::string& name, const TranslationUnitFacts* from) const {
+    auto found = functions_.find(name);
+    if (found == functions_.end()) return std::nullopt;
+    for (const FunctionRef& ref : found->second) {
+      if (ref.unit == from) return ref;
+    }
+    for (const FunctionRef& ref : found->second) {
+      if (ref.function->external_linkage) return ref;
+    }
+    return std::nullopt;
+  }
+
+  std::vector<const TranslationUnitFacts*> units_defining(const std::string& name) const {
+    std::vector<const TranslationUnitFacts*> result;
+    auto found = functions_.find(name);
+    if (found == functions_.end()) return result;
+    for (const FunctionRef& ref : found->second) {
+      if (ref.function->external_linkage) result.push_back(ref.unit);
+    }
+    return result;
+  }
+
+  const ModuleDefFact* def(const std::string& name, const TranslationUnitFacts* from) const {
+    auto found = defs_.find(name);
+    if (found == defs_.end()) return nullptr;
+    for (const auto& [unit, def] : found->second) {
+      if (unit == from) return def;
+    }
+    return found->second.front().second;
+  }
+
+  const SlotArrayFact* slots(const std::string& usr) const {
+    auto found = slots_.find(usr);
+    return found == slots_.end() ? nullptr : found->second;
+  }
+
+  const std::vector<const TranslationUnitFacts*>& units() const { return units_; }
+
+ private:
+  std::vector<const TranslationUnitFacts*> units_;
+  std::unordered_map<std::string, std::vector<FunctionRef>> functions_;
+  std::unordered_map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const ModuleDefFact*>>> defs_;
+  std::unordered_map<std::string, const SlotArrayFact*> slots_;
+};
+
+// Functions reachable by calls from `start`, nearest first.
+std::vector<FunctionRef> reachable_from(const ConfigIndex& index, FunctionRef start) {
+  std::vector<FunctionRef> order{start};
+  std::set<const FunctionFact*> seen{start.function};
+  for (std::size_t next = 0; next < order.size(); ++next) {
+    for (const CallFact& call : order[next].function->calls) {
+      std::optional<FunctionRef> callee = index.function(call.callee, order[next].unit);
+      if (callee && seen.insert(callee->function).second) order.push_back(*callee);
+    }
+  }
+  return order;
+}
+
+void read_slots(ModuleConfigView& view) {
+  if (!view.slots) return;
+  for (const SlotFact& slot : view.slots->slots) {
+    switch (slot.id) {
+      case kSlotCreate:
+        view.has_create_slot = true;
+        break;
+      case kSlotExec:
+        view.has_exec_slot = true;
+        break;
+      case kSlotMultipleInterpreters:
+        view.multiple_interpreters = multiple_interpreters_name(slot.value, slot.number);
+        view.multiple_interpreters_at = slot.location;
+        break;
+      case kSlotGil:
+        view.gil = gil_name(slot.value, slot.number);
+        view.gil_at = slot.location;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// Everything module initialisation runs: PyInit, the create/exec slot functions, and
+// what they call. Writes there happen once per interpreter, under the import lock.
+void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
+  std::vector<FunctionRef> roots{init};
+  if (view.slots) {
+    for (const SlotFact& slot : view.slots->slots) {
+      if (slot.id != kSlotCreate && slot.id != kSlotExec) continue;
+      if (auto function = index.function(function_in(slot.value), init.unit)) roots.push_back(*function);
+    }
+  }
+  for (const FunctionRef& root : roots) {
+    for (const FunctionRef& reached : reachable_from(index, root)) view.init_functions.insert(reached.function->name);
+  }
+}
+
+// The units that make up the module: PyInit's unit, and every unit defining an external
+// function that the module's units refer to, transitively.
+void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
+  std::vector<const TranslationUnitFacts*> units{init.unit};
+  std::set<const TranslationUnitFacts*> seen{init.unit};
+  for (std::size_t next = 0; next < units.size(); ++next) {
+    for (const FunctionFact& function : units[next]->functions) {
+      for (const std::string& name : function.referenced_functions) {
+        for (const TranslationUnitFacts* unit : index.units_defining(name)) {
+          if (seen.insert(unit).second) units.push_back(unit);
+        }
+      }
+    }
+  }
+  view.units = std::move(units);
+}
+
+ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
+  ModuleConfigView view;
+  for (const FunctionRef& reached : reachable_from(index, init)) {
+    for (const CallFact& call : reached.function->calls) {
+      if (view.init == InitStyle::unknown && call.callee == "PyModuleDef_Init") {
+        view.init = InitStyle::multi_phase;
+        view.created_at = call.location;
+        view.def = index.def(call.first_arg_var, reached.unit);
+      } else if (view.init == InitStyle::unknown && is_single_phase_creator(call.callee)) {
+        view.init = InitStyle::single_phase;
+        view.created_at = call.location;
+        view.def = index.def(call.first_arg_var, reached.unit);
+      } else if (call.callee == "PyUnstable_Module_SetGIL" && call.args.size() >= 2) {
+        view.gil = gil_name(call.args[1], std::nullopt);
+        view.gil_at = call.location;
+      }
+    }
+  }
+  if (view.def && !view.def->slots_usr.empty()) view.slots = index.slots(view.def->slots_usr);
+  if (view.init == InitStyle::multi_phase) {
+    // Slots decide; a SetGIL call is meaningless for multi-phase modules.
+    view.gil = "absent";
+    view.gil_at.reset();
+    read_slots(view);
+  }
+  collect_init_functions(index, init, view);
+  collect_units(index, init, view);
+  return view;
+}
+
+// pybind11 and nanobind modules whose headers were not available: what the macro's
+// options say is all there is.
+ModuleConfigView view_of_binding(const BindingModuleFact& binding, const TranslationUnitFacts* unit) {
+  ModuleConfigView view;
+  view.units = {unit};
+  auto has = [&](const char* word) {
+    return std::any_of(binding.options.begin(), binding.options.end(),
+                       [&](const std::string& option) { return option.find(word) != std::string::npos; });
+  };
+  if (has("mod_gil_not_used")) {
+    view.gil = "Py_MOD_GIL_NOT_USED";
+    view.gil_at = binding.location;
+  }
+  const char* chosen = has("per_interpreter_gil") ? "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"
+                       : has("shared_gil")        ? "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED"
+                       : has("not_supported")     ? "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED"
+                                                  : nullptr;
+  if (chosen) {
+    // Only pybind11 3 knows these options, and pybind11 3 uses multi-phase init.
+    view.init = InitStyle::multi_phase;
+    view.multiple_interpreters = chosen;
+    view.multiple_interpreters_at = binding.location;
+  }
+  view.init_functions.insert("PyInit_" + binding.module_name);
+  return view;
+}
+
+std::string module_name_of(const std::string& function) {
+  for (const char* prefix : {"PyInitU_", "PyInit_"}) {
+    std::string_view p(prefix);
+    if (function.rfind(p, 0) == 0 && function.size() > p.size()) return function.substr(p.size());
+  }
+  return {};
+}
+
+ExtensionModule& module_named(std::vector<ExtensionModule>& modules, const std::string& name) {
+  auto found = std::find_if(modules.begin(), modules.end(), [&](const ExtensionModule& m) { return m.name == name; });
+  if (found != modules.end()) return *found;
+  modules.push_back(ExtensionModule{name, {}, {}, {}});
+  return modules.back();
+}
+
+void add_config(std::vector<ExtensionModule>& modules, BuildConfig config, const ConfigIndex& index) {
+  for (const TranslationUnitFacts* unit : index.units()) {
+    for (const FunctionFact& function : unit->functions) {
+      std::string name = module_name_of(function.name);
+      if (name.empty() || !function.external_linkage) continue;
+      ExtensionModule& module = module_named(modules, name);
+      if (!module.location.valid()) module.location = function.location;
+      if (unit->generator == "cython") module.generator = "cython";
+      if (module.configs.count(config)) continue;  // the same PyInit from a shared header
+      module.configs[config] = view_of_pyinit(index, FunctionRef{unit, &function});
+    }
+    for (const BindingModuleFact& binding : unit->binding_modules) {
+      ExtensionModule& module = module_named(modules, binding.module_name);
+      module.generator = binding.generator;
+      if (!module.location.valid()) module.location = binding.location;
+      auto existing = module.configs.find(config);
+      if (existing == module.configs.end() || existing->second.init == InitStyle::unknown) {
+        module.configs[config] = view_of_binding(binding, unit);
+      }
+    }
+  }
+}
+
+// Every file a unit has facts in (its headers included) belongs to the unit's modules.
+std::set<std::string> files_of(const TranslationUnitFacts& unit) {
+  std::set<std::string> files{unit.file};
+  for (const FunctionFact& function : unit.functions) files.insert(function.location.file);
+  for (const GlobalVarFact& global : unit.globals) files.insert(global.location.file);
+  return files;
+}
+
+}  // namespace
+
+std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig config) const {
+  std::vector<const TranslationUnitFacts*> result;
+  for (const TranslationUnitFacts& unit : units) {
+    if (unit.config == config) result.push_back(&unit);
+  }
+  return result;
+}
+
+std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) const {
+  auto found = owners.find(file);
+  return found == owners.end() ? std::vector<std::string>{} : found->second;
+}
+
+AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
+  AnalysisModel model;
+  model.units = std::move(units);
+  for (BuildConfig config : kAllConfigs) {
+    ConfigIndex index(model.units_for(config));
+    add_config(model.modules, config, index);
+  }
+  std::sort(model.modules.begin(), model.modules.end(),
+            [](const ExtensionModule& a, const ExtensionModule& b) { return a.location < b.location; });
+  for (const ExtensionModule& module : model.modules) {
+    for (const auto& [config, view] : module.configs) {
+      for (const TranslationUnitFacts* unit : view.units) {
+        for (const std::string& file : files_of(*unit)) {
+          std::vector<std::string>& names = model.owners[file];
+          if (std::find(names.begin(), names.end(), module.name) == names.end()) names.push_back(module.name);
+        }
+      }
+    }
+  }
+  return model;
+}
+
+}  // namespace subcheck

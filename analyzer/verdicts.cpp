@@ -1,1 +1,68 @@
-// (being written)
+// Verdicts: what a user wants to know per module, derived from the model and findings.
+#include <algorithm>
+
+#include "analyze.h"
+#include "catalogue.h"
+
+namespace subcheck {
+namespace {
+
+bool module_has(const std::vector<Finding>& findings, const std::string& module, const RuleCatalogue& rules,
+                RuleCategory category, Severity at_least) {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& finding) {
+    const Rule* rule = rules.find(finding.rule);
+    return rule && rule->category == category && finding.severity >= at_least &&
+           std::find(finding.modules.begin(), finding.modules.end(), module) != finding.modules.end();
+  });
+}
+
+bool module_has_rule(const std::vector<Finding>& findings, const std::string& module, const std::string& rule) {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& finding) {
+    return finding.rule == rule &&
+           std::find(finding.modules.begin(), finding.modules.end(), module) != finding.modules.end();
+  });
+}
+
+// In the default build: does an isolated (own-GIL) subinterpreter accept the module?
+std::string subinterpreters_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
+                                    const RuleCatalogue& rules) {
+  auto view = module.configs.find(BuildConfig::gil);
+  if (view == module.configs.end() || view->second.init == InitStyle::unknown) return "unknown";
+  if (module_has_rule(findings, module.name, "SI009")) return "unsupported";
+  if (view->second.init == InitStyle::single_phase) return "unsupported";
+  const std::string& declared = view->second.multiple_interpreters;
+  if (declared == "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED") return "unsupported";
+  if (declared == "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") {
+    // It loads; whether it then behaves is what the contradiction findings say.
+    return module_has(findings, module.name, rules, RuleCategory::subinterpreters, Severity::error) ? "unsafe"
+                                                                                                   : "supported";
+  }
+  return "shared-gil-only";
+}
+
+// In the free-threaded build: does importing the module leave the GIL disabled?
+std::string free_threading_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
+                                   const RuleCatalogue& rules) {
+  auto view = module.configs.find(BuildConfig::free_threaded);
+  if (view == module.configs.end()) return "unknown";
+  if (view->second.gil == "Py_MOD_GIL_NOT_USED") {
+    return module_has(findings, module.name, rules, RuleCategory::free_threading, Severity::error) ? "unsafe"
+                                                                                                  : "gil-free";
+  }
+  if (view->second.init == InitStyle::unknown) return "unknown";
+  return "requires-gil";
+}
+
+}  // namespace
+
+std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model, const std::vector<Finding>& findings,
+                                            const RuleCatalogue& rules) {
+  std::vector<ModuleVerdict> verdicts;
+  for (const ExtensionModule& module : model.modules) {
+    verdicts.push_back({module.name, subinterpreters_verdict(module, findings, rules),
+                        free_threading_verdict(module, findings, rules)});
+  }
+  return verdicts;
+}
+
+}  // namespace subcheck
