@@ -62,8 +62,11 @@ std::vector<TranslationUnitFacts> parse_all(const std::vector<CompileCommand>& c
   return results;
 }
 
-// Parse errors of both configurations, each reported once; one saying which build it is
-// when only that build fails (an #error under Py_GIL_DISABLED, say).
+// Parse errors of both configurations, each reported once, and one saying which build
+// it is when only that build fails (an #error under Py_GIL_DISABLED, say). After the
+// first few errors of a file the rest are mostly consequences: they are counted instead.
+constexpr std::size_t kErrorsShownPerFile = 3;
+
 std::vector<ToolDiagnostic> collect_diagnostics(const std::vector<TranslationUnitFacts>& units) {
   std::map<std::pair<SourceLocation, std::string>, std::vector<BuildConfig>> seen;
   std::vector<std::pair<SourceLocation, std::string>> order;
@@ -78,13 +81,23 @@ std::vector<ToolDiagnostic> collect_diagnostics(const std::vector<TranslationUni
     }
   }
   std::vector<ToolDiagnostic> diagnostics;
+  std::map<std::string, std::size_t> shown, hidden;
   for (const auto& key : order) {
+    const std::string& file = key.first.file;
+    if (shown[file] == kErrorsShownPerFile) {
+      ++hidden[file];
+      continue;
+    }
+    ++shown[file];
     ToolDiagnostic diagnostic;
     diagnostic.location = key.first;
     diagnostic.message = key.second;
     const std::vector<BuildConfig>& configs = seen[key];
     if (configs.size() == 1) diagnostic.message += " (" + std::string(to_string(configs.front())) + " build only)";
     diagnostics.push_back(std::move(diagnostic));
+  }
+  for (const auto& [file, count] : hidden) {
+    diagnostics.push_back({Severity::error, {file, 0, 0}, std::to_string(count) + " more errors in this file not shown"});
   }
   return diagnostics;
 }

@@ -412,12 +412,14 @@ class UnitReader {
     facts_.globals.push_back(std::move(fact));
   }
 
+  // The last expression child: earlier ones belong to the type (`__typeof__(x) *p = ...`,
+  // array bounds).
   std::optional<CXCursor> initializer_of(CXCursor var) {
+    std::optional<CXCursor> last;
     for (CXCursor child : children_of(var)) {
-      CXCursorKind kind = clang_getCursorKind(child);
-      if (clang_isExpression(kind)) return child;
+      if (clang_isExpression(clang_getCursorKind(child))) last = child;
     }
-    return std::nullopt;
+    return last;
   }
 
   // The members of an initializer list, each with its field name when designated
@@ -573,7 +575,7 @@ class UnitReader {
     pending_macro_uses_.clear();
     CXToken* tokens = nullptr;
     unsigned count = 0;
-    clang_tokenize(unit_, clang_getCursorExtent(function), &tokens, &count);
+    clang_tokenize(unit_, file_range(clang_getCursorExtent(function)), &tokens, &count);
     std::vector<std::string> spelled(count);
     std::vector<CXTokenKind> kinds(count);
     for (unsigned i = 0; i < count; ++i) {
@@ -607,6 +609,17 @@ class UnitReader {
       }
     }
     clang_disposeTokens(unit_, tokens, count);
+  }
+
+  // The same range in plain file positions. A function declared as
+  // `PyMODINIT_FUNC PyInit_x(void)` starts inside a macro, and clang_tokenize given such a
+  // range returns the wrong tokens.
+  CXSourceRange file_range(CXSourceRange range) {
+    Position begin = position(clang_getRangeStart(range));
+    Position end = position(clang_getRangeEnd(range));
+    if (!begin.file || begin.file != end.file) return range;
+    return clang_getRange(clang_getLocationForOffset(unit_, begin.file, begin.offset),
+                          clang_getLocationForOffset(unit_, end.file, end.offset));
   }
 
   // Tokens in `#if` branches the preprocessor skipped are not code in this configuration.
@@ -872,6 +885,12 @@ class UnitReader {
           read_global(cursor, current_->fact.name);
         } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
           note_local_origin(cursor, *init);
+          // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
+          CXCursor value = strip_wrappers(*init);
+          if (clang_getCursorKind(value) == CXCursor_UnaryOperator &&
+              clang_getCursorUnaryOperatorKind(value) == CXUnaryOperator_AddrOf) {
+            record_write(value, cursor, /*through_address_of=*/true);
+          }
         }
         break;
       }
@@ -1031,6 +1050,8 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   facts.parsed = true;
   ExtractOptions options = impl_->options;
   UnitReader(unit, options, facts).read();
+  facts.complete = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(),
+                                [](const ParseDiagnostic& d) { return d.message.rfind("fatal: ", 0) == 0; });
   clang_disposeTranslationUnit(unit);
   return facts;
 }

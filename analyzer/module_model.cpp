@@ -220,6 +220,12 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
+  bool complete = std::all_of(view.units.begin(), view.units.end(),
+                              [](const TranslationUnitFacts* unit) { return unit->complete; });
+  if (!complete) {
+    view.init = InitStyle::unknown;
+    view.multiple_interpreters = view.gil = "unknown";
+  }
   return view;
 }
 

@@ -14,6 +14,8 @@ namespace subcheck {
 
 // What one build configuration says about a module.
 struct ModuleConfigView {
+  // unknown when a unit of the module hit a fatal parse error (a missing Python.h, say):
+  // what was read cannot be trusted to say how the module initialises.
   InitStyle init = InitStyle::unknown;
   std::optional<SourceLocation> created_at;         // PyModule_Create / PyModuleDef_Init call
   const ModuleDefFact* def = nullptr;

@@ -1,1 +1,354 @@
-int main() { return 0; }
+// The `subcheck` command: scan, rules, explain.
+//
+// Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 a usage or I/O error
+// (bad option, missing path, unreadable config or compile database, nothing parsable).
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "analyze.h"
+#include "catalogue.h"
+#include "config.h"
+#include "explain.h"
+#include "report.h"
+#include "report_json.h"
+#include "report_text.h"
+
+namespace fs = std::filesystem;
+
+namespace subcheck {
+namespace {
+
+constexpr int kExitClean = 0;
+constexpr int kExitUsage = 2;
+
+// An error the user can act on: printed as "subcheck: error: ..." with exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+int report_error(const std::string& message) {
+  std::cerr << "subcheck: error: " << message << "\n";
+  return kExitUsage;
+}
+
+struct ScanOptions {
+  std::string path;
+  std::string build_dir;
+  std::string python;
+  int jobs = 0;
+  std::string format = "text";
+  std::string output;
+  std::string fail_on;                 // empty: pyproject.toml, else "error"
+  std::vector<std::string> select;     // empty: pyproject.toml, else every rule
+  std::vector<std::string> ignore;
+  std::vector<std::string> extra_args;
+  bool no_color = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// "[12/240] Modules/_decimal/_decimal.c" on one terminal line, rewritten in place. The
+// analyzer calls it from worker threads, hence the lock.
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, fs::path cwd) : enabled_(enabled), cwd_(std::move(cwd)) {}
+  ~ProgressLine() { finish(); }
+
+  void update(std::size_t done, std::size_t total, const std::string& file) {
+    if (!enabled_) return;
+    std::lock_guard lock(mutex_);
+    std::string text = "[" + std::to_string(done) + "/" + std::to_string(total) + "] ";
+    std::string shown = display_path(file, cwd_);
+    const std::size_t width = terminal_width();
+    // Keep the end of a long path: the file name says more than the first directories.
+    if (text.size() + shown.size() >= width && width > text.size() + 4) {
+      shown = "..." + shown.substr(shown.size() - (width - text.size() - 4));
+    }
+    std::fprintf(stderr, "\r\x1b[K%s%s", text.c_str(), shown.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+  }
+
+  void finish() {
+    std::lock_guard lock(mutex_);
+    if (!shown_) return;
+    std::fprintf(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  static std::size_t terminal_width() {
+    winsize size{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    return 80;
+  }
+
+  bool enabled_;
+  fs::path cwd_;
+  std::mutex mutex_;
+  bool shown_ = false;
+};
+
+void configure_logging(const ScanOptions& options) {
+  // Log lines go to stderr so that stdout carries only the report (JSON stays parsable).
+  auto logger = spdlog::stderr_color_mt("subcheck");
+  logger->set_pattern("subcheck: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(options.verbose ? spdlog::level::debug
+                    : options.quiet ? spdlog::level::err
+                                    : spdlog::level::warn);
+}
+
+fs::path checked_scan_root(const std::string& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw UsageError(path + ": no such file or directory");
+  fs::path absolute = fs::absolute(path, error);
+  if (error) throw UsageError(path + ": " + error.message());
+  absolute = absolute.lexically_normal();
+  if (absolute.has_parent_path() && absolute.filename().empty()) absolute = absolute.parent_path();
+  return absolute;
+}
+
+std::optional<fs::path> checked_build_dir(const std::string& build_dir) {
+  if (build_dir.empty()) return std::nullopt;
+  std::error_code error;
+  if (!fs::is_directory(build_dir, error)) throw UsageError("-p " + build_dir + ": not a directory");
+  return fs::absolute(build_dir, error).lexically_normal();
+}
+
+// --python when given (and it must work), otherwise the first suitable CPython on the
+// machine; the analyzer reports a missing one as a tool diagnostic.
+std::optional<PythonTarget> checked_python(const std::string& python) {
+  if (python.empty()) return find_default_python();
+  auto target = query_python(python);
+  if (!target) {
+    throw UsageError("--python " + python + ": cannot be run, or is not CPython 3.12 or newer");
+  }
+  return target;
+}
+
+// Command line first, then [tool.subcheck], then the defaults.
+struct EffectiveSettings {
+  FailOn fail_on = FailOn::error;
+  RuleFilter filter;
+};
+
+EffectiveSettings resolve_settings(const ScanOptions& options, const ProjectConfig& config,
+                                   const RuleCatalogue& rules) {
+  EffectiveSettings settings;
+  const std::string config_name = config.file ? config.file->string() : "pyproject.toml";
+  if (!options.fail_on.empty()) {
+    auto fail_on = parse_fail_on(options.fail_on);
+    if (!fail_on) {
+      throw ConfigError("--fail-on: '" + options.fail_on + "' is not one of " + std::string(kFailOnChoices));
+    }
+    settings.fail_on = *fail_on;
+  } else if (config.fail_on) {
+    settings.fail_on = *config.fail_on;
+  }
+
+  const bool select_from_cli = !options.select.empty();
+  const bool ignore_from_cli = !options.ignore.empty();
+  const std::vector<std::string> select =
+      select_from_cli ? options.select : config.select.value_or(std::vector<std::string>{});
+  const std::vector<std::string> ignore =
+      ignore_from_cli ? options.ignore : config.ignore.value_or(std::vector<std::string>{});
+  settings.filter = RuleFilter::from_patterns(select, ignore, rules,
+                                              select_from_cli ? "--select" : config_name + ": [tool.subcheck] select",
+                                              ignore_from_cli ? "--ignore" : config_name + ": [tool.subcheck] ignore");
+  return settings;
+}
+
+// The report goes to --output or stdout; a file that cannot be opened is a usage error,
+// found before the (possibly long) analysis starts.
+std::ostream& open_output(const std::string& output, std::ofstream& file) {
+  if (output.empty() || output == "-") return std::cout;
+  file.open(output, std::ios::binary | std::ios::trunc);
+  if (!file) throw UsageError("--output " + output + ": cannot be written");
+  return file;
+}
+
+int run_scan(const ScanOptions& options) {
+  configure_logging(options);
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  const fs::path root = checked_scan_root(options.path);
+  const ProjectConfig config = load_project_config(root);
+  const EffectiveSettings settings = resolve_settings(options, config, rules);
+
+  AnalyzeOptions analyze_options;
+  analyze_options.root = root;
+  analyze_options.build_dir = checked_build_dir(options.build_dir);
+  analyze_options.python = checked_python(options.python);
+  analyze_options.jobs = static_cast<unsigned>(options.jobs);
+  analyze_options.extra_args = options.extra_args;
+
+  std::ofstream output_file;
+  std::ostream& out = open_output(options.output, output_file);
+
+  const fs::path cwd = fs::current_path();
+  ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, cwd);
+  analyze_options.progress = [&progress](std::size_t done, std::size_t total, const std::string& file) {
+    progress.update(done, total, file);
+  };
+
+  AnalysisResult result;
+  try {
+    result = analyze(analyze_options, rules);
+  } catch (const std::exception& error) {
+    progress.finish();
+    // A corrupt compile_commands.json or an unreadable tree: the scan never started.
+    throw UsageError(error.what());
+  }
+  progress.finish();
+
+  ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
+  context.ignored = drop_disabled_findings(result.findings, settings.filter);
+
+  if (options.format == "json") {
+    write_json_report(out, result, context);
+  } else {
+    const bool to_terminal = options.output.empty() || options.output == "-";
+    TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
+    if (options.verbose) style.diagnostics_per_file = 0;
+    write_text_report(out, result, context, style);
+  }
+  out.flush();
+  if (!out) throw UsageError("writing the report failed");
+
+  if (result.model.units.empty()) {
+    return report_error(options.path + ": no C or C++ source to analyse");
+  }
+  if (nothing_parsed(result)) {
+    return report_error(options.path + ": no translation unit could be parsed (see the diagnostics)");
+  }
+  return exit_code_for(result.findings, settings.fail_on);
+}
+
+int run_rules(const std::string& format) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  if (format == "json") {
+    std::cout << rules_json(rules).dump(2) << "\n";
+  } else {
+    std::cout << format_rules_table(rules);
+  }
+  return kExitClean;
+}
+
+int run_explain(const std::string& id_or_name) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  const Rule* rule = rules.find(id_or_name);
+  if (rule == nullptr) return report_error(unknown_rule_message(id_or_name, rules));
+  std::cout << format_explanation(*rule);
+  return kExitClean;
+}
+
+constexpr const char* kMainFooter = R"(Examples:
+  subcheck scan .                          scan the extension sources under the current directory
+  subcheck scan src/_speedups.c            scan one file
+  subcheck scan . -p build                 use build/compile_commands.json for the flags
+  subcheck scan . --format json -o scan.json
+  subcheck scan . --fail-on warning --ignore SI010
+  subcheck rules                           list every rule
+  subcheck explain SI001                   what a rule finds and how to fix it
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
+Documentation: docs/cli.md)";
+
+constexpr const char* kScanFooter = R"(Options given here win over [tool.subcheck] in PATH/pyproject.toml
+(keys: select, ignore, fail-on). Rules are named by id (SI006), name (global-python-object)
+or id prefix (FT, SI00).
+
+Examples:
+  subcheck scan .
+  subcheck scan . -p build --python python3.13 -j 2
+  subcheck scan . --select FT --format json --output ft.json
+  subcheck scan src/_speedups.c --fail-on never --no-color)";
+
+void add_scan_command(CLI::App& app, ScanOptions& options) {
+  CLI::App* scan = app.add_subcommand("scan", "Analyse extension module sources and report what would break");
+  scan->footer(kScanFooter);
+  scan->add_option("PATH", options.path, "Source tree or single file to scan")->required();
+  scan->add_option("-p,--build-dir", options.build_dir, "Directory holding compile_commands.json");
+  scan->add_option("--python", options.python, "CPython (3.12+) whose headers to compile against");
+  scan->add_option("-j,--jobs", options.jobs, "Parallel parser jobs (0: one per core)")
+      ->check(CLI::Range(0, 1024));
+  scan->add_option("--format", options.format, "Report format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
+  scan->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout");
+  scan->add_option("--fail-on", options.fail_on,
+                   "Lowest severity that makes the exit code 1: error (default), warning, note or never");
+  scan->add_option("--select", options.select, "Only report these rules (comma-separated ids, names or prefixes)")
+      ->delimiter(',');
+  scan->add_option("--ignore", options.ignore, "Do not report these rules (comma-separated)")->delimiter(',');
+  scan->add_option("--extra-arg", options.extra_args, "Extra compiler flag appended to every command (repeatable)")
+      ->allow_extra_args(false);
+  scan->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
+  scan->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
+  scan->add_flag("-v,--verbose", options.verbose, "Log what the analyzer does on stderr");
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"subcheck: can these Python C extensions load in isolated subinterpreters (PEP 684/734)\n"
+               "and on free-threaded CPython (PEP 703)?",
+               "subcheck"};
+  app.footer(kMainFooter);
+  app.set_version_flag("--version", "subcheck " + std::string(tool_version()));
+
+  ScanOptions scan_options;
+  add_scan_command(app, scan_options);
+
+  std::string rules_format = "text";
+  CLI::App* rules = app.add_subcommand("rules", "List the rules: id, name, severity, category, summary");
+  rules->add_option("--format", rules_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  std::string explain_id;
+  CLI::App* explain = app.add_subcommand("explain", "Explain one rule: what, why, example, fix, references");
+  explain->add_option("RULE", explain_id, "Rule id (SI001) or name (single-phase-init)")->required();
+  explain->footer("Examples:\n  subcheck explain SI001\n  subcheck explain borrowed-reference-api");
+
+  app.require_subcommand(0, 1);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& success) {
+    return app.exit(success);  // --help, --version
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return kExitUsage;
+  }
+
+  try {
+    if (app.got_subcommand("scan")) return run_scan(scan_options);
+    if (app.got_subcommand("rules")) return run_rules(rules_format);
+    if (app.got_subcommand("explain")) return run_explain(explain_id);
+  } catch (const UsageError& error) {
+    return report_error(error.what());
+  } catch (const ConfigError& error) {
+    return report_error(error.what());
+  } catch (const RuleCatalogueError& error) {
+    return report_error(std::string("the built-in rule catalogue is broken: ") + error.what());
+  }
+  std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, rules or explain)\n";
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace subcheck
+
+int main(int argc, char** argv) { return subcheck::run(argc, argv); }

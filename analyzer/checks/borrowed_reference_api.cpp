@@ -1,0 +1,49 @@
+// FT003 borrowed-reference-api: an API that returns a borrowed reference into a
+// container (PyDict_GetItem, PyList_GetItem, PyWeakref_GetObject, ...). Without the GIL
+// another thread can remove the item and free it between the lookup and its use; the
+// strong-reference replacement (PyDict_GetItemRef, ...) closes that window. The
+// API -> replacement table is the rule's [data]. Not reported when the container is the
+// function's own kwargs dict or a container it has just created: no other thread can
+// reach those.
+#include "catalogue.h"
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class BorrowedReferenceApi final : public Check {
+ public:
+  std::string_view rule_id() const override { return "FT003"; }
+
+  void run(CheckContext& context) const override {
+    const auto& replacements = required_data(context.rule);
+    FindingCollector findings(context);
+    for_each_call(context.model.units_for(context.config),
+                  [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+                    auto replacement = replacements.find(call.callee);
+                    if (replacement == replacements.end() || container_is_private(call)) return;
+                    findings.add(call.location, message(call.callee, replacement->second, function.name),
+                                 modules_of(context, unit));
+                  });
+    findings.flush();
+  }
+
+ private:
+  static bool container_is_private(const CallFact& call) {
+    return call.first_arg_origin == CallFact::ArgOrigin::kwargs_parameter ||
+           call.first_arg_origin == CallFact::ArgOrigin::fresh_container;
+  }
+
+  static std::string message(const std::string& api, const std::string& replacement,
+                             const std::string& function) {
+    return api + " returns a borrowed reference; use " + replacement + in_function(function) +
+           ": without the GIL another thread can drop the item before it is used";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_borrowed_reference_api() { return std::make_unique<BorrowedReferenceApi>(); }
+
+}  // namespace subcheck::checks

@@ -1,0 +1,110 @@
+#include "check_support.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "catalogue.h"
+
+namespace subcheck::checks {
+
+void FindingCollector::add(const SourceLocation& location, std::string message,
+                           std::vector<std::string> modules) {
+  auto [it, inserted] = index_.try_emplace(location, pending_.size());
+  if (inserted) {
+    pending_.push_back({location, std::move(message), {}});
+  }
+  auto& owners = pending_[it->second].modules;
+  for (auto& module : modules) {
+    if (std::find(owners.begin(), owners.end(), module) == owners.end()) {
+      owners.push_back(std::move(module));
+    }
+  }
+}
+
+void FindingCollector::flush() {
+  for (auto& finding : pending_) {
+    std::sort(finding.modules.begin(), finding.modules.end());
+    context_.sink.report(finding.location, std::move(finding.message), std::move(finding.modules));
+  }
+  pending_.clear();
+  index_.clear();
+}
+
+const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config) {
+  auto it = module.configs.find(config);
+  return it == module.configs.end() ? nullptr : &it->second;
+}
+
+bool generated_by_cython(const TranslationUnitFacts& unit) { return unit.generator == "cython"; }
+
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit) {
+  return context.model.modules_owning(unit.file);
+}
+
+const std::map<std::string, std::string>& required_data(const Rule& rule) {
+  if (rule.data.empty()) {
+    throw std::runtime_error("rule " + rule.id + " (" + rule.name +
+                             ") has an empty [data] table: its rules/*.toml file must list the "
+                             "APIs the check matches");
+  }
+  return rule.data;
+}
+
+std::string in_function(const std::string& function) {
+  return function.empty() ? std::string{} : " (in " + function + ")";
+}
+
+std::map<std::string, const GlobalVarFact*> globals_by_usr(
+    const std::vector<const TranslationUnitFacts*>& units) {
+  std::map<std::string, const GlobalVarFact*> globals;
+  for (const auto* unit : units) {
+    for (const auto& global : unit->globals) {
+      globals.try_emplace(global.usr, &global);
+    }
+  }
+  return globals;
+}
+
+std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
+    const std::vector<const TranslationUnitFacts*>& units) {
+  std::map<std::string, std::vector<const GlobalWriteFact*>> writes;
+  for (const auto* unit : units) {
+    for (const auto& write : unit->global_writes) {
+      writes[write.var_usr].push_back(&write);
+    }
+  }
+  auto by_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) {
+    return a->location < b->location;
+  };
+  auto same_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) {
+    return a->location == b->location;
+  };
+  for (auto& [usr, list] : writes) {
+    std::stable_sort(list.begin(), list.end(), by_location);
+    list.erase(std::unique(list.begin(), list.end(), same_location), list.end());
+  }
+  return writes;
+}
+
+std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
+                                           std::set<GlobalVarFact::Kind> kinds) {
+  const auto writes = writes_by_usr(units);
+  std::vector<WrittenGlobal> result;
+  for (const auto* unit : units) {
+    for (const auto& global : unit->globals) {
+      if (!kinds.contains(global.kind)) continue;
+      auto it = writes.find(global.usr);
+      if (it == writes.end() || it->second.empty()) continue;
+      result.push_back({unit, &global, it->second});
+    }
+  }
+  return result;
+}
+
+SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view) {
+  if (view.def != nullptr && view.def->location.valid()) return view.def->location;
+  if (view.slots != nullptr && view.slots->location.valid()) return view.slots->location;
+  return module.location;
+}
+
+}  // namespace subcheck::checks

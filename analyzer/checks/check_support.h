@@ -1,0 +1,105 @@
+// Helpers shared by several checks: walking the units of a configuration, indexing
+// globals and their writes, reading rule data, and reporting each location once.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "check.h"
+#include "facts.h"
+#include "model.h"
+#include "module_model.h"
+
+namespace subcheck {
+struct Rule;
+}
+
+namespace subcheck::checks {
+
+// CPython's spellings of the slot values the checks compare against.
+inline constexpr std::string_view kPerInterpreterGilSupported = "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED";
+inline constexpr std::string_view kMultipleInterpretersSupported = "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
+inline constexpr std::string_view kMultipleInterpretersNotSupported = "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED";
+inline constexpr std::string_view kGilNotUsed = "Py_MOD_GIL_NOT_USED";
+inline constexpr std::string_view kAbsent = "absent";
+
+// Collects the findings of one check run and reports each location once. A header
+// included by several units (of one module or of several) yields the same location
+// once per unit; the finding keeps the first message and owns the union of the modules.
+class FindingCollector {
+ public:
+  explicit FindingCollector(CheckContext& context) : context_(context) {}
+  void add(const SourceLocation& location, std::string message, std::vector<std::string> modules);
+  // Hands everything collected to the context's sink, in the order first seen.
+  void flush();
+
+ private:
+  struct Pending {
+    SourceLocation location;
+    std::string message;
+    std::vector<std::string> modules;
+  };
+  CheckContext& context_;
+  std::vector<Pending> pending_;
+  std::map<SourceLocation, std::size_t> index_;
+};
+
+// The view of `module` in `config`, or nullptr when that configuration did not see it.
+const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config);
+
+// Units produced by a code generator whose own check covers them (SI009 for Cython):
+// per-declaration findings in generated code only bury the one that matters.
+bool generated_by_cython(const TranslationUnitFacts& unit);
+
+// The modules a line-level finding in `unit` belongs to.
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit);
+
+// The rule's [data] table (API name -> replacement or description). Throws
+// std::runtime_error naming the rule when the table is empty: a check that matches
+// nothing would silently pass every module.
+const std::map<std::string, std::string>& required_data(const Rule& rule);
+
+// " (in NAME)" or "" when the function is unknown.
+std::string in_function(const std::string& function);
+
+// Calls visit(unit, function, call) for every call (API macros included) in `units`.
+template <typename Visit>
+void for_each_call(const std::vector<const TranslationUnitFacts*>& units, Visit&& visit) {
+  for (const auto* unit : units) {
+    for (const auto& function : unit->functions) {
+      for (const auto& call : function.calls) {
+        visit(*unit, function, call);
+      }
+    }
+  }
+}
+
+// Globals of `units` by USR (first definition wins: a header's static seen by
+// several units is one variable).
+std::map<std::string, const GlobalVarFact*> globals_by_usr(const std::vector<const TranslationUnitFacts*>& units);
+
+// Writes of `units` by the USR of the written variable, each write location once,
+// in location order.
+std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
+    const std::vector<const TranslationUnitFacts*>& units);
+
+// A global of a kind a check cares about that some function writes at run time.
+struct WrittenGlobal {
+  const TranslationUnitFacts* unit;   // a unit that defines it
+  const GlobalVarFact* var;
+  std::vector<const GlobalWriteFact*> writes;  // never empty, in location order
+};
+
+// Every (unit, global) of `units` whose kind is in `kinds` and that is written by any
+// function of `units`. A variable defined in a header appears once per defining unit.
+std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
+                                           std::set<GlobalVarFact::Kind> kinds);
+
+// Where a module-level finding about the module definition goes: the PyModuleDef,
+// else the slots array, else the PyInit function.
+SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view);
+
+}  // namespace subcheck::checks

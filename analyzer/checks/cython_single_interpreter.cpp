@@ -1,0 +1,54 @@
+// SI009 cython-single-interpreter: a Cython-generated module whose module-creation code
+// calls __Pyx_check_single_interpreter. Cython 3.0 modules are multi-phase, so CPython
+// lets them into a subinterpreter, but that generated check raises
+// "ImportError: Interpreter change detected - this module can only be loaded into one
+// interpreter per process" on the second interpreter that imports the module. Reported at
+// the PyInit function, the module's entry point.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+constexpr std::string_view kCythonInterpreterCheck = "__Pyx_check_single_interpreter";
+
+class CythonSingleInterpreter final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI009"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto& module : context.model.modules) {
+      const auto* view = view_of(module, context.config);
+      if (view == nullptr || module.generator != "cython") continue;
+      if (!calls_interpreter_check(*view)) continue;
+      findings.add(module.location, message(module), {module.name});
+    }
+    findings.flush();
+  }
+
+ private:
+  static bool calls_interpreter_check(const ModuleConfigView& view) {
+    bool found = false;
+    for_each_call(view.units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
+      found = found || call.callee == kCythonInterpreterCheck;
+    });
+    return found;
+  }
+
+  static std::string message(const ExtensionModule& module) {
+    return "Cython module '" + module.name +
+           "' calls __Pyx_check_single_interpreter when it is created: the second interpreter "
+           "that imports it gets \"ImportError: Interpreter change detected\"; regenerate it with "
+           "a Cython release and directives that keep state per module (module state, "
+           "subinterpreters_compatible) or document it as main-interpreter only";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_cython_single_interpreter() {
+  return std::make_unique<CythonSingleInterpreter>();
+}
+
+}  // namespace subcheck::checks

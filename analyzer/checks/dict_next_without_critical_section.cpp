@@ -1,0 +1,44 @@
+// FT004 dict-next-without-critical-section: PyDict_Next outside
+// Py_BEGIN_CRITICAL_SECTION(dict). On free-threaded builds the iteration is not atomic:
+// another thread may resize the dict under it, and the borrowed key and value it returns
+// may be freed. Wrapping the loop in a critical section on the dict makes it safe (and
+// costs nothing on GIL builds).
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+constexpr std::string_view kDictNext = "PyDict_Next";
+
+class DictNextWithoutCriticalSection final : public Check {
+ public:
+  std::string_view rule_id() const override { return "FT004"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for_each_call(context.model.units_for(context.config),
+                  [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+                    if (call.callee != kDictNext || call.critical_section_depth > 0) return;
+                    findings.add(call.location, message(call, function.name), modules_of(context, unit));
+                  });
+    findings.flush();
+  }
+
+ private:
+  static std::string message(const CallFact& call, const std::string& function) {
+    const std::string dict = call.args.empty() ? std::string("the dict") : call.args.front();
+    return "PyDict_Next" + in_function(function) +
+           " iterates outside a critical section: on free-threaded builds another thread can "
+           "change the dict during the loop; wrap the loop in Py_BEGIN_CRITICAL_SECTION(" + dict +
+           ") ... Py_END_CRITICAL_SECTION()";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_dict_next_without_critical_section() {
+  return std::make_unique<DictNextWithoutCriticalSection>();
+}
+
+}  // namespace subcheck::checks

@@ -1,0 +1,78 @@
+// FT002 gil-not-used-unsynchronised-global: the module declares Py_MOD_GIL_NOT_USED, so
+// its functions run truly in parallel, yet one of them writes process-global state
+// (Python objects or C data) outside module initialisation with no lock and no critical
+// section. Two threads can then race on it: lazily initialised caches are created twice
+// and one copy leaks or is freed under the other thread's feet. Writes made while the
+// module is initialised (PyInit, slot functions and what they call) happen before other
+// threads can see the module and are not reported; neither are synchronisation
+// primitives and thread-local data.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class GilNotUsedUnsynchronisedGlobal final : public Check {
+ public:
+  std::string_view rule_id() const override { return "FT002"; }
+  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    const auto all_globals = globals_by_usr(context.model.units_for(context.config));
+    for (const auto& module : context.model.modules) {
+      const auto* view = view_of(module, context.config);
+      if (view == nullptr || view->gil != kGilNotUsed) continue;
+      report_module(module, *view, all_globals, findings);
+    }
+    findings.flush();
+  }
+
+ private:
+  static void report_module(const ExtensionModule& module, const ModuleConfigView& view,
+                            const std::map<std::string, const GlobalVarFact*>& all_globals,
+                            FindingCollector& findings) {
+    // The module's own definitions first: a static in a header is one variable per unit.
+    auto module_globals = globals_by_usr(view.units);
+    for (const auto& [usr, writes] : writes_by_usr(view.units)) {
+      const GlobalVarFact* var = lookup(usr, module_globals, all_globals);
+      if (var == nullptr || !is_shared_mutable(*var)) continue;
+      for (const auto* write : writes) {
+        if (write->under_lock || view.init_functions.contains(write->function)) continue;
+        findings.add(write->location, message(module, *var, *write), {module.name});
+      }
+    }
+  }
+
+  static const GlobalVarFact* lookup(const std::string& usr,
+                                     const std::map<std::string, const GlobalVarFact*>& first,
+                                     const std::map<std::string, const GlobalVarFact*>& second) {
+    if (auto it = first.find(usr); it != first.end()) return it->second;
+    if (auto it = second.find(usr); it != second.end()) return it->second;
+    return nullptr;  // defined outside the scanned sources: nothing known about it
+  }
+
+  static bool is_shared_mutable(const GlobalVarFact& var) {
+    if (var.thread_local_storage) return false;
+    return var.kind == GlobalVarFact::Kind::python_object || var.kind == GlobalVarFact::Kind::other_mutable;
+  }
+
+  static std::string message(const ExtensionModule& module, const GlobalVarFact& var,
+                             const GlobalWriteFact& write) {
+    const std::string what =
+        var.kind == GlobalVarFact::Kind::python_object ? "process-global Python object" : "process-global";
+    const std::string how = write.lazy_init ? "is lazily initialised" : "is written";
+    return what + " '" + var.name + "' " + how + in_function(write.function) +
+           " without a lock or critical section, but module '" + module.name +
+           "' declares Py_MOD_GIL_NOT_USED: threads race on it. Initialise it in the module's "
+           "exec function, or guard it with a PyMutex / Py_BEGIN_CRITICAL_SECTION";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_gil_not_used_unsynchronised_global() {
+  return std::make_unique<GilNotUsedUnsynchronisedGlobal>();
+}
+
+}  // namespace subcheck::checks

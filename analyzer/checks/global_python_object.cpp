@@ -1,0 +1,40 @@
+// SI006 global-python-object: a file-scope or function-static variable that holds Python
+// objects and is assigned at run time (exception types, cached objects, interned
+// strings). Each interpreter that imports the module overwrites it, and every interpreter
+// then uses objects that belong to another one. Constant tables (PyMethodDef and the like)
+// are not Python objects and are not reported. Cython-generated units are left to SI009.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class GlobalPythonObject final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI006"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto& global : written_globals(context.model.units_for(context.config),
+                                              {GlobalVarFact::Kind::python_object})) {
+      if (generated_by_cython(*global.unit)) continue;
+      findings.add(global.var->location, message(global), modules_of(context, *global.unit));
+    }
+    findings.flush();
+  }
+
+ private:
+  static std::string message(const WrittenGlobal& global) {
+    const std::string scope = global.var->function_static ? "function-static" : "process-global";
+    return scope + " Python object '" + global.var->name + "' is assigned at run time" +
+           in_function(global.writes.front()->function) +
+           "; every interpreter would share it. Keep it in module state "
+           "(PyModule_GetState) instead";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_global_python_object() { return std::make_unique<GlobalPythonObject>(); }
+
+}  // namespace subcheck::checks

@@ -1,0 +1,77 @@
+// FT007 limited-api-free-threading: a module built with Py_LIMITED_API that claims
+// free-threading support (Py_MOD_GIL_NOT_USED). 3.13t and 3.14t have no stable ABI for
+// free-threaded builds (their headers refuse Py_LIMITED_API with Py_GIL_DISABLED), so an
+// abi3 build cannot be the free-threaded build the claim promises. Because that #error
+// can hide the slot in the free-threaded parse, the claim is also taken from the GIL
+// configuration and from any slot or PyUnstable_Module_SetGIL call of the module's units.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class LimitedApiFreeThreading final : public Check {
+ public:
+  std::string_view rule_id() const override { return "FT007"; }
+  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto& module : context.model.modules) {
+      const auto* view = view_of(module, context.config);
+      if (view == nullptr || !uses_limited_api(*view) || !claims_gil_not_used(module, *view)) continue;
+      findings.add(module.location, message(module), {module.name});
+    }
+    findings.flush();
+  }
+
+ private:
+  static bool uses_limited_api(const ModuleConfigView& view) {
+    for (const auto* unit : view.units) {
+      if (unit->limited_api) return true;
+    }
+    return false;
+  }
+
+  static bool claims_gil_not_used(const ExtensionModule& module, const ModuleConfigView& view) {
+    if (view.gil == kGilNotUsed) return true;
+    if (view.gil != kAbsent) return false;  // an explicit Py_MOD_GIL_USED is no claim
+    for (const auto& [config, other] : module.configs) {
+      if (other.gil == kGilNotUsed || units_say_gil_not_used(other.units)) return true;
+    }
+    return false;
+  }
+
+  static bool units_say_gil_not_used(const std::vector<const TranslationUnitFacts*>& units) {
+    for (const auto* unit : units) {
+      for (const auto& array : unit->slot_arrays) {
+        for (const auto& slot : array.slots) {
+          if (slot.value == kGilNotUsed) return true;
+        }
+      }
+    }
+    bool set_gil_not_used = false;
+    for_each_call(units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
+      if (call.callee != "PyUnstable_Module_SetGIL") return;
+      for (const auto& arg : call.args) {
+        set_gil_not_used = set_gil_not_used || arg.find(kGilNotUsed) != std::string::npos;
+      }
+    });
+    return set_gil_not_used;
+  }
+
+  static std::string message(const ExtensionModule& module) {
+    return "module '" + module.name +
+           "' is built with Py_LIMITED_API but declares Py_MOD_GIL_NOT_USED: free-threaded "
+           "CPython (3.13t, 3.14t) has no stable ABI, so no abi3 build can load there; build a "
+           "version-specific (cp313t) wheel without Py_LIMITED_API for free-threaded Python";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_limited_api_free_threading() {
+  return std::make_unique<LimitedApiFreeThreading>();
+}
+
+}  // namespace subcheck::checks

@@ -1,0 +1,43 @@
+// SI002 multi-interp-slot-missing: a multi-phase module without a
+// Py_mod_multiple_interpreters slot. CPython then assumes
+// Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED, which means shared-GIL only: the module loads
+// in legacy subinterpreters but concurrent.interpreters and InterpreterPoolExecutor
+// (own-GIL interpreters) refuse it. Reported at the PyModuleDef, where the slot is missing.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class MultiInterpSlotMissing final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI002"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto& module : context.model.modules) {
+      const auto* view = view_of(module, context.config);
+      if (view == nullptr || view->init != InitStyle::multi_phase) continue;
+      if (view->multiple_interpreters != kAbsent) continue;
+      findings.add(definition_location(module, *view), message(module), {module.name});
+    }
+    findings.flush();
+  }
+
+ private:
+  static std::string message(const ExtensionModule& module) {
+    return "multi-phase module '" + module.name +
+           "' has no Py_mod_multiple_interpreters slot, so CPython assumes "
+           "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (shared GIL only): isolated subinterpreters "
+           "(concurrent.interpreters, InterpreterPoolExecutor) refuse it; once the module is "
+           "isolated, add {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_multi_interp_slot_missing() {
+  return std::make_unique<MultiInterpSlotMissing>();
+}
+
+}  // namespace subcheck::checks

@@ -1,0 +1,40 @@
+// SI001 single-phase-init: the module's PyInit creates and returns the module itself
+// (PyModule_Create and friends) instead of returning a PyModuleDef for multi-phase init.
+// Every isolated subinterpreter refuses such a module, and free-threaded builds refuse
+// it in every subinterpreter, legacy ones included. Since 3.13 its PyInit still runs
+// in the main interpreter before the refusal.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class SinglePhaseInit final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI001"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto& module : context.model.modules) {
+      const auto* view = view_of(module, context.config);
+      if (view == nullptr || view->init != InitStyle::single_phase) continue;
+      findings.add(view->created_at.value_or(module.location), message(module), {module.name});
+    }
+    findings.flush();
+  }
+
+ private:
+  static std::string message(const ExtensionModule& module) {
+    return "module '" + module.name +
+           "' uses single-phase initialisation (PyInit_" + module.name +
+           " creates the module object itself): isolated subinterpreters refuse to import it, "
+           "and free-threaded builds refuse it in every subinterpreter; return "
+           "PyModuleDef_Init(&def) with Py_mod_exec slots instead";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_single_phase_init() { return std::make_unique<SinglePhaseInit>(); }
+
+}  // namespace subcheck::checks

@@ -1,0 +1,41 @@
+// SI005 static-type-object: a PyTypeObject defined statically. A static type is one
+// object in the process, shared by every interpreter (its dict, its subclasses list,
+// its reference count), so an isolated module must create its types from a PyType_Spec
+// with PyType_FromModuleAndSpec and keep them in module state. Cython-generated units are
+// left to SI009.
+#include "check_support.h"
+#include "registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+class StaticTypeObject final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI005"; }
+
+  void run(CheckContext& context) const override {
+    FindingCollector findings(context);
+    for (const auto* unit : context.model.units_for(context.config)) {
+      if (generated_by_cython(*unit)) continue;
+      for (const auto& global : unit->globals) {
+        if (global.kind != GlobalVarFact::Kind::static_type) continue;
+        findings.add(global.location, message(global), modules_of(context, *unit));
+      }
+    }
+    findings.flush();
+  }
+
+ private:
+  static std::string message(const GlobalVarFact& global) {
+    return "'" + global.name +
+           "' is a statically defined PyTypeObject, one object shared by every interpreter; "
+           "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in the module's "
+           "exec function and store it in module state";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_static_type_object() { return std::make_unique<StaticTypeObject>(); }
+
+}  // namespace subcheck::checks

@@ -1,0 +1,50 @@
+# Shared by ci/setup.sh and ci/test.sh: where the cache lives and how subcheck is built.
+# shellcheck shell=bash
+
+SUBCHECK_CACHE="${SUBCHECK_CACHE:-$HOME/.cache/subcheck}"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages subcheck builds against (bookworm has libclang-19 in its updates).
+SUBCHECK_DEBS=(
+  cmake ninja-build g++ pkg-config
+  libclang-19-dev clang-19
+  libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev
+)
+
+log() { printf '[subcheck] %s\n' "$*" >&2; }
+
+install_debs() {
+  local missing=()
+  for deb in "${SUBCHECK_DEBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages: all present"
+    return
+  fi
+  log "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The build tree lives outside the repository, keyed by build type, so CI and a fresh
+# clone reuse it. CMake and ninja rebuild only what changed.
+build_dir_for() {  # $1: Release | Debug | Sanitize
+  echo "$SUBCHECK_CACHE/build/$(basename "$REPO_ROOT")-$1"
+}
+
+build_subcheck() {  # $1: Release | Debug | Sanitize
+  local kind="$1" dir
+  dir="$(build_dir_for "$kind")"
+  local args=(-S "$REPO_ROOT" -B "$dir" -G Ninja)
+  case "$kind" in
+    Sanitize) args+=(-DCMAKE_BUILD_TYPE=Debug -DSUBCHECK_SANITIZE=ON) ;;
+    *) args+=(-DCMAKE_BUILD_TYPE="$kind") ;;
+  esac
+  log "building subcheck ($kind) in $dir"
+  cmake "${args[@]}" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,171 @@
+/* Borrowed-reference APIs on containers other threads may change: on a free-threaded
+ * build the item can be freed between the lookup and its use. Each has a strong-reference
+ * replacement (used in the second half of the file). A borrowed lookup is fine when no
+ * other thread can see the container: the function's own kwargs dict, or a container
+ * the function has just created.
+ *
+ * TP: FT003 for each of PyDict_GetItem, PyDict_GetItemWithError, PyDict_GetItemString,
+ * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
+ * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET.
+ * TN: FT003 on kwargs, on fresh containers, and for every *Ref replacement.
+ *
+ * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
+ */
+#include <Python.h>
+
+/* PyWeakref_GetObject and PyWeakref_GET_OBJECT are deprecated in 3.13: that is the point. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+static PyObject *
+borrowed_dict_lookups(PyObject *module, PyObject *args)
+{
+    PyObject *dict, *key;
+    if (!PyArg_ParseTuple(args, "O!O", &PyDict_Type, &dict, &key)) {
+        return NULL;
+    }
+    PyObject *a = PyDict_GetItem(dict, key);  // expect: FT003
+    PyObject *b = PyDict_GetItemWithError(dict, key);  // expect: FT003
+    if (b == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *c = PyDict_GetItemString(dict, "default");  // expect: FT003
+    PyObject *d = PyDict_SetDefault(dict, key, Py_None);  // expect: FT003
+    if (d == NULL) {
+        return NULL;
+    }
+    return PyTuple_Pack(4, a ? a : Py_None, b ? b : Py_None, c ? c : Py_None, d);
+}
+
+static PyObject *
+borrowed_list_lookups(PyObject *module, PyObject *list)
+{
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) < 2) {
+        PyErr_SetString(PyExc_TypeError, "expected a list of two or more items");
+        return NULL;
+    }
+    PyObject *first = PyList_GetItem(list, 0);  // expect: FT003
+    PyObject *second = PyList_GET_ITEM(list, 1);  // expect: FT003
+    return PyTuple_Pack(2, first, second);
+}
+
+static PyObject *
+borrowed_other_lookups(PyObject *module, PyObject *args)
+{
+    PyObject *ref, *cell;
+    if (!PyArg_ParseTuple(args, "OO!", &ref, &PyCell_Type, &cell)) {
+        return NULL;
+    }
+    PyObject *target = PyWeakref_GetObject(ref);  // expect: FT003
+    PyObject *same_target = PyWeakref_GET_OBJECT(ref);  // expect: FT003
+    PyObject *main_module = PyImport_AddModule("__main__");  // expect: FT003
+    PyObject *contents = PyCell_GET(cell);  // expect: FT003
+    if (target == NULL || main_module == NULL) {
+        return NULL;
+    }
+    return PyTuple_Pack(4, target, same_target, main_module, contents ? contents : Py_None);
+}
+
+/* kwargs belongs to this call alone: nobody else can mutate it. */
+static PyObject *
+borrowed_options(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    if (kwargs == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *key = PyUnicode_FromString("verbose");
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *verbose = PyDict_GetItem(kwargs, key);
+    Py_DECREF(key);
+    PyObject *level = PyDict_GetItemString(kwargs, "level");
+    return PyTuple_Pack(2, verbose ? verbose : Py_None, level ? level : Py_None);
+}
+
+/* Containers created here are not shared until this function returns them. */
+static PyObject *
+borrowed_fresh(PyObject *module, PyObject *value)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL) {
+        return NULL;
+    }
+    if (PyDict_SetItemString(d, "value", value) < 0) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    PyObject *stored = PyDict_GetItemString(d, "value");
+    PyObject *list = PyList_New(1);
+    if (list == NULL) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, Py_NewRef(stored));
+    PyObject *again = PyList_GET_ITEM(list, 0);
+    PyObject *result = PyTuple_Pack(2, again, d);
+    Py_DECREF(list);
+    Py_DECREF(d);
+    return result;
+}
+
+static PyObject *
+strong_lookups(PyObject *module, PyObject *args)
+{
+    PyObject *dict, *list, *ref, *cell, *key;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O", &PyDict_Type, &dict, &PyList_Type, &list, &ref,
+                          &PyCell_Type, &cell, &key)) {
+        return NULL;
+    }
+    PyObject *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL, *g = NULL;
+    if (PyDict_GetItemRef(dict, key, &a) < 0 ||
+        PyDict_GetItemStringRef(dict, "default", &b) < 0 ||
+        PyDict_SetDefaultRef(dict, key, Py_None, &c) < 0 ||
+        PyWeakref_GetRef(ref, &e) < 0) {
+        goto done;
+    }
+    d = PyList_GetItemRef(list, 0);
+    f = PyImport_AddModuleRef("__main__");
+    g = PyCell_Get(cell);
+done:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(c);
+    Py_XDECREF(d);
+    Py_XDECREF(e);
+    Py_XDECREF(f);
+    Py_XDECREF(g);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef borrowed_methods[] = {
+    {"dict_lookups", borrowed_dict_lookups, METH_VARARGS, NULL},
+    {"list_lookups", borrowed_list_lookups, METH_O, NULL},
+    {"other_lookups", borrowed_other_lookups, METH_VARARGS, NULL},
+    {"options", (PyCFunction)(void (*)(void))borrowed_options, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"fresh", borrowed_fresh, METH_O, NULL},
+    {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot borrowed_slots[] = {
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    {0, NULL},
+};
+
+static PyModuleDef borrowed_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "borrowed_refs",
+    .m_size = 0,
+    .m_methods = borrowed_methods,
+    .m_slots = borrowed_slots,
+};
+
+PyMODINIT_FUNC
+PyInit_borrowed_refs(void)
+{
+    return PyModuleDef_Init(&borrowed_def);
+}

@@ -1,0 +1,144 @@
+/* Iterating and testing objects other threads can reach, on a free-threaded build.
+ *
+ * TP: FT004 (PyDict_Next with no critical section), FT005 (a critical section opened
+ * inside another: the outer one is suspended, so it no longer protects anything; use
+ * Py_BEGIN_CRITICAL_SECTION2), FT006 (Py_REFCNT compared with 1 as a uniqueness test).
+ * TN: FT004 inside Py_BEGIN_CRITICAL_SECTION(dict); FT005 for
+ * Py_BEGIN_CRITICAL_SECTION2 and for two sections one after the other; FT006 for a
+ * reference count that is only printed.
+ *
+ * subcheck-expect-module: name=critical_sections init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
+ */
+#include <Python.h>
+
+static PyObject *
+cs_sum_values_racy(PyObject *module, PyObject *dict)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    long total = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {  // expect: FT004
+        total += PyLong_AsLong(value);
+    }
+    return PyLong_FromLong(total);
+}
+
+static PyObject *
+cs_sum_values(PyObject *module, PyObject *dict)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    long total = 0;
+    Py_BEGIN_CRITICAL_SECTION(dict);
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        total += PyLong_AsLong(value);
+    }
+    Py_END_CRITICAL_SECTION();
+    return PyLong_FromLong(total);
+}
+
+static PyObject *
+cs_move_nested(PyObject *module, PyObject *args)
+{
+    PyObject *source, *target;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &source, &PyList_Type, &target)) {
+        return NULL;
+    }
+    int status = 0;
+    Py_BEGIN_CRITICAL_SECTION(source);
+    Py_BEGIN_CRITICAL_SECTION(target);  // expect: FT005
+    status = PyList_SetSlice(target, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, source);
+    Py_END_CRITICAL_SECTION();
+    Py_END_CRITICAL_SECTION();
+    if (status < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cs_move(PyObject *module, PyObject *args)
+{
+    PyObject *source, *target;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &source, &PyList_Type, &target)) {
+        return NULL;
+    }
+    int status = 0;
+    Py_BEGIN_CRITICAL_SECTION2(source, target);
+    status = PyList_SetSlice(target, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, source);
+    Py_END_CRITICAL_SECTION2();
+    if (status == 0) {
+        Py_BEGIN_CRITICAL_SECTION(source);
+        status = PyList_SetSlice(source, 0, PY_SSIZE_T_MAX, NULL);
+        Py_END_CRITICAL_SECTION();
+    }
+    if (status < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cs_append_in_place(PyObject *module, PyObject *args)
+{
+    PyObject *list, *item;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &list, &item)) {
+        return NULL;
+    }
+    if (Py_REFCNT(list) == 1) {  // expect: FT006
+        if (PyList_Append(list, item) < 0) {
+            return NULL;
+        }
+        return Py_NewRef(list);
+    }
+    PyObject *copy = PySequence_List(list);
+    if (copy == NULL || PyList_Append(copy, item) < 0) {
+        Py_XDECREF(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+static PyObject *
+cs_is_shared(PyObject *module, PyObject *obj)
+{
+    return PyBool_FromLong(Py_REFCNT(obj) > 1);  // expect: FT006
+}
+
+static PyObject *
+cs_debug_refs(PyObject *module, PyObject *obj)
+{
+    PySys_FormatStderr("refcount of %R: %zd\n", obj, Py_REFCNT(obj));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef cs_methods[] = {
+    {"sum_values_racy", cs_sum_values_racy, METH_O, NULL},
+    {"sum_values", cs_sum_values, METH_O, NULL},
+    {"move_nested", cs_move_nested, METH_VARARGS, NULL},
+    {"move", cs_move, METH_VARARGS, NULL},
+    {"append_in_place", cs_append_in_place, METH_VARARGS, NULL},
+    {"is_shared", cs_is_shared, METH_O, NULL},
+    {"debug_refs", cs_debug_refs, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot cs_slots[] = {
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    {0, NULL},
+};
+
+static PyModuleDef cs_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "critical_sections",
+    .m_size = 0,
+    .m_methods = cs_methods,
+    .m_slots = cs_slots,
+};
+
+PyMODINIT_FUNC
+PyInit_critical_sections(void)
+{
+    return PyModuleDef_Init(&cs_def);
+}

@@ -1,0 +1,100 @@
+/* A module that declares Py_MOD_GIL_NOT_USED and then writes process-global state from
+ * its methods with no lock: on a free-threaded build two threads can run these at the
+ * same time. Writes made while the module initialises (exec and what it calls) are not
+ * races: import runs them once, under the import lock.
+ *
+ * TP: FT002 at each unsynchronised write made after initialisation (a lazily created
+ * cache, a counter, a flag); SI006/SI010 at the variables; SI003.
+ * TN: FT002 for the writes in the exec slot and in the helper it calls.
+ *
+ * subcheck-expect-module: name=ft_unsynchronised init=multi-phase multiple_interpreters=Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=unsafe
+ */
+#include <Python.h>
+
+static PyObject *lookup_cache = NULL;  // expect: SI006
+static long call_count = 0;  // expect: SI010
+static int verbose = 0;  // expect: SI010
+static PyObject *UnsyncError = NULL;  // expect: SI006
+static int exec_ran = 0;  // expect: SI010
+
+static PyObject *
+unsync_lookup(PyObject *module, PyObject *key)
+{
+    if (lookup_cache == NULL) {
+        lookup_cache = PyDict_New();  // expect: FT002
+        if (lookup_cache == NULL) {
+            return NULL;
+        }
+    }
+    call_count++;  // expect: FT002
+    PyObject *value;
+    if (PyDict_GetItemRef(lookup_cache, key, &value) < 0) {
+        return NULL;
+    }
+    if (verbose) {
+        PySys_FormatStderr("lookup %R -> %R\n", key, value);
+    }
+    return value != NULL ? value : Py_NewRef(Py_None);
+}
+
+static PyObject *
+unsync_set_verbose(PyObject *module, PyObject *flag)
+{
+    int truth = PyObject_IsTrue(flag);
+    if (truth < 0) {
+        return NULL;
+    }
+    verbose = truth;  // expect: FT002
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+unsync_calls(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromLong(call_count);
+}
+
+static PyMethodDef unsync_methods[] = {
+    {"lookup", unsync_lookup, METH_O, NULL},
+    {"set_verbose", unsync_set_verbose, METH_O, NULL},
+    {"calls", unsync_calls, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+create_error(void)
+{
+    UnsyncError = PyErr_NewException("ft_unsynchronised.error", NULL, NULL);
+    return UnsyncError == NULL ? -1 : 0;
+}
+
+static int
+unsync_exec(PyObject *module)
+{
+    if (create_error() < 0) {
+        return -1;
+    }
+    exec_ran = 1;
+    return PyModule_AddObjectRef(module, "error", UnsyncError);
+}
+
+static PyModuleDef_Slot unsync_slots[] = {
+    {Py_mod_exec, unsync_exec},
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},  // expect: SI003
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    {0, NULL},
+};
+
+static PyModuleDef unsync_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "ft_unsynchronised",
+    .m_size = 0,
+    .m_methods = unsync_methods,
+    .m_slots = unsync_slots,
+};
+
+PyMODINIT_FUNC
+PyInit_ft_unsynchronised(void)
+{
+    return PyModuleDef_Init(&unsync_def);
+}

@@ -1,0 +1,88 @@
+/* The PyGILState API and the PyState_* module registry: both assume one interpreter.
+ * A single-phase module that registers itself with PyState_AddModule and runs Python
+ * callbacks from a C thread through PyGILState_Ensure.
+ *
+ * TP: SI007 (all three PyState_* functions), SI008 (all three PyGILState_* functions).
+ * TN: SI008 for PyEval_SaveThread/PyEval_RestoreThread, which are interpreter-aware.
+ *
+ * subcheck-expect-module: name=callbacks init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
+ */
+#include <Python.h>
+
+static struct PyModuleDef callbacks_def;
+
+/* Called by a C library on a thread Python has never seen. */
+static void
+library_callback(void *user_data)
+{
+    PyGILState_STATE gstate = PyGILState_Ensure();  // expect: SI008
+    PyObject *callable = (PyObject *)user_data;
+    PyObject *result = PyObject_CallNoArgs(callable);
+    Py_XDECREF(result);
+    PyGILState_Release(gstate);  // expect: SI008
+}
+
+static PyObject *
+callbacks_fire(PyObject *self, PyObject *callable)
+{
+    library_callback(callable);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+callbacks_has_thread_state(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyBool_FromLong(PyGILState_GetThisThreadState() != NULL);  // expect: SI008
+}
+
+static PyObject *
+callbacks_wait(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyThreadState *saved = PyEval_SaveThread();
+    PyEval_RestoreThread(saved);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+callbacks_self(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *module = PyState_FindModule(&callbacks_def);  // expect: SI007
+    return Py_XNewRef(module);
+}
+
+static PyObject *
+callbacks_forget(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (PyState_RemoveModule(&callbacks_def) < 0) {  // expect: SI007
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef callbacks_methods[] = {
+    {"fire", callbacks_fire, METH_O, NULL},
+    {"has_thread_state", callbacks_has_thread_state, METH_NOARGS, NULL},
+    {"wait", callbacks_wait, METH_NOARGS, NULL},
+    {"self", callbacks_self, METH_NOARGS, NULL},
+    {"forget", callbacks_forget, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef callbacks_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "callbacks",
+    .m_size = 0,
+    .m_methods = callbacks_methods,
+};
+
+PyMODINIT_FUNC PyInit_callbacks(void) {  // expect: FT001
+    PyObject *module = PyModule_Create(&callbacks_def);  // expect: SI001
+    if (module == NULL) {
+        return NULL;
+    }
+    if (PyState_AddModule(module, &callbacks_def) < 0) {  // expect: SI007
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

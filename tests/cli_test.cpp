@@ -1,0 +1,600 @@
+// The `subcheck` command as a user runs it: the built binary (SUBCHECK_BINARY) as a
+// subprocess, its stdout, stderr and exit code; plus the option and config handling it
+// is built from (cli/config.h), in process.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalogue.h"
+#include "config.h"
+
+extern char** environ;
+
+namespace subcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A scratch directory, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("subcheck-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& name, const std::string& text) const {
+    fs::path file = path_ / name;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Runs the subcheck binary with `args`, stdout and stderr captured through files so that
+// neither pipe can fill up and block the child.
+RunResult run_subcheck(const std::vector<std::string>& args) {
+  TempDir capture;
+  const fs::path out_file = capture.path() / "stdout";
+  const fs::path err_file = capture.path() / "stderr";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+  std::vector<std::string> argv_storage{SUBCHECK_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  RunResult result;
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, SUBCHECK_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot run " << SUBCHECK_BINARY << ": " << std::strerror(spawned);
+    return result;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_file(out_file);
+  result.err = read_file(err_file);
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A small single-phase extension module: SI001 (error) is certain, FT001 too.
+const char* const kSinglePhaseModule = R"(#include <Python.h>
+
+static PyObject *cached_name;
+
+static PyObject *
+spam_name(PyObject *self, PyObject *args)
+{
+    if (cached_name == NULL) {
+        cached_name = PyUnicode_FromString("spam");
+    }
+    return Py_NewRef(cached_name);
+}
+
+static PyMethodDef spam_methods[] = {
+    {"name", spam_name, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef spam_def = {
+    PyModuleDef_HEAD_INIT, "spam", NULL, -1, spam_methods,
+};
+
+PyMODINIT_FUNC
+PyInit_spam(void)
+{
+    return PyModule_Create(&spam_def);
+}
+)";
+
+// ---- the binary: help, version, rules, explain -------------------------------------------
+
+TEST(Cli, HelpShowsCommandsAndExamples) {
+  RunResult run = run_subcheck({"--help"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  for (const char* part : {"scan", "rules", "explain", "Examples:", "subcheck scan .", "Exit codes"}) {
+    EXPECT_TRUE(contains(run.out, part)) << part << "\n" << run.out;
+  }
+}
+
+TEST(Cli, ScanHelpListsEveryOption) {
+  RunResult run = run_subcheck({"scan", "--help"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  for (const char* option : {"--build-dir", "--python", "--jobs", "--format", "--output", "--fail-on", "--select",
+                             "--ignore", "--no-color", "--quiet", "pyproject.toml"}) {
+    EXPECT_TRUE(contains(run.out, option)) << option << "\n" << run.out;
+  }
+}
+
+TEST(Cli, VersionPrintsNameAndVersion) {
+  RunResult run = run_subcheck({"--version"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(^subcheck \d+\.\d+\.\d+)"))) << run.out;
+}
+
+TEST(Cli, NoCommandIsAUsageError) {
+  RunResult run = run_subcheck({});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "a command is required")) << run.err;
+}
+
+TEST(Cli, UnknownOptionIsAUsageError) {
+  RunResult run = run_subcheck({"scan", ".", "--frobnicate"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "frobnicate")) << run.err;
+}
+
+TEST(Cli, RulesListsEveryRuleOfTheCatalogue) {
+  RunResult run = run_subcheck({"rules"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.out.starts_with("id ")) << run.out;
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    EXPECT_TRUE(std::regex_search(run.out, std::regex("\\n" + rule.id + " +" + rule.name + " +" +
+                                                       std::string(to_string(rule.severity)) + " +")))
+        << rule.id << "\n" << run.out;
+  }
+  RunResult as_json = run_subcheck({"rules", "--format", "json"});
+  ASSERT_EQ(as_json.exit_code, 0);
+  EXPECT_EQ(json::parse(as_json.out).size(), RuleCatalogue::builtin().rules().size());
+}
+
+TEST(Cli, ExplainById) {
+  RunResult run = run_subcheck({"explain", "SI001"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.out.starts_with("SI001 single-phase-init (error, subinterpreters)")) << run.out;
+  for (const char* section : {"What it finds", "Why it matters", "Example", "Fix", "References"}) {
+    EXPECT_TRUE(contains(run.out, section)) << section;
+  }
+}
+
+TEST(Cli, ExplainByNameGivesTheSameText) {
+  RunResult by_id = run_subcheck({"explain", "SI001"});
+  RunResult by_name = run_subcheck({"explain", "single-phase-init"});
+  EXPECT_EQ(by_name.exit_code, 0);
+  EXPECT_EQ(by_name.out, by_id.out);
+}
+
+TEST(Cli, ExplainUnknownIdNamesCloseMatches) {
+  RunResult run = run_subcheck({"explain", "SI01"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_TRUE(contains(run.err, "no rule 'SI01'")) << run.err;
+  EXPECT_TRUE(contains(run.err, "did you mean SI001 (single-phase-init)")) << run.err;
+}
+
+// ---- the binary: scan's usage errors --------------------------------------------------
+
+TEST(Cli, ScanOfAMissingPathIsAnError) {
+  RunResult run = run_subcheck({"scan", "/nonexistent/subcheck/tree"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "/nonexistent/subcheck/tree: no such file or directory")) << run.err;
+  EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST(Cli, BadFailOnIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--fail-on", "sometimes"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "--fail-on")) << run.err;
+  EXPECT_TRUE(contains(run.err, "sometimes")) << run.err;
+}
+
+TEST(Cli, BadFormatIsAnError) {
+  TempDir tree;
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "xml"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "xml")) << run.err;
+}
+
+TEST(Cli, UnknownRuleInSelectIsAnErrorWithSuggestion) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--select", "SI001,FT03"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "--select: 'FT03' names no rule")) << run.err;
+  EXPECT_TRUE(contains(run.err, "FT003")) << run.err;
+}
+
+TEST(Cli, BadPyprojectValueIsAnErrorNamingFileAndKey) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  const fs::path pyproject = tree.write("pyproject.toml", "[project]\nname = \"spam\"\n\n[tool.subcheck]\nfail-on = \"sometimes\"\n");
+  RunResult run = run_subcheck({"scan", tree.path().string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, pyproject.string())) << run.err;
+  EXPECT_TRUE(contains(run.err, "fail-on")) << run.err;
+  EXPECT_TRUE(contains(run.err, "sometimes")) << run.err;
+}
+
+TEST(Cli, BrokenPyprojectTomlIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  tree.write("pyproject.toml", "[tool.subcheck\nselect = [\n");
+  RunResult run = run_subcheck({"scan", tree.path().string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "pyproject.toml:1:")) << run.err;
+  EXPECT_TRUE(contains(run.err, "invalid TOML")) << run.err;
+}
+
+TEST(Cli, UnknownPyprojectRuleIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  tree.write("pyproject.toml", "[tool.subcheck]\nignore = [\"global-python-objects\"]\n");
+  RunResult run = run_subcheck({"scan", tree.path().string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "pyproject.toml: [tool.subcheck] ignore: 'global-python-objects' names no rule"))
+      << run.err;
+  EXPECT_TRUE(contains(run.err, "SI006 (global-python-object)")) << run.err;
+}
+
+TEST(Cli, MissingBuildDirIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "-p", (tree.path() / "no-build").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "no-build: not a directory")) << run.err;
+}
+
+TEST(Cli, CorruptCompileDatabaseIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  tree.write("build/compile_commands.json", "[{\"file\": \"spam.c\", \"directory\": ");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "-p", (tree.path() / "build").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "compile_commands.json")) << run.err;
+}
+
+TEST(Cli, UnwritableOutputIsAnError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--output", (tree.path() / "no/such/dir/out.json").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "--output")) << run.err;
+}
+
+TEST(Cli, TreeWithoutSourcesIsAnError) {
+  TempDir tree;
+  tree.write("README.md", "nothing to see\n");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--quiet"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "no C or C++ source")) << run.err;
+}
+
+// ---- the binary: real scans ---------------------------------------------------------------
+
+TEST(CliScan, SinglePhaseModuleFailsWithSI001InText) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--quiet"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(spam\.c:26:12: error: .* \[SI001 single-phase-init\])")))
+      << run.out;
+  EXPECT_TRUE(contains(run.out, "  hint: ")) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\nspam +single-phase +unsupported +requires-gil +\d+)")))
+      << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\d+ findings? \(\d+ errors?, \d+ warnings?, \d+ notes?\) in 1 module, 1 file; 0 suppressed)")))
+      << run.out;
+  EXPECT_EQ(run.out.find('\x1b'), std::string::npos) << "colour in a file";
+}
+
+TEST(CliScan, JsonReportIsValidAndCarriesTheModule) {
+  TempDir tree;
+  const fs::path source = tree.write("spam.c", kSinglePhaseModule);
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_FALSE(contains(run.err, "\r")) << "progress line although stderr is not a terminal";
+  json report = json::parse(run.out);
+  EXPECT_EQ(report["schema"], "subcheck-scan");
+  EXPECT_EQ(report["version"], 1);
+  ASSERT_EQ(report["modules"].size(), 1u) << report.dump(2);
+  const json& module = report["modules"][0];
+  EXPECT_EQ(module["name"], "spam");
+  EXPECT_EQ(module["init"], "single-phase");
+  EXPECT_EQ(module["file"], fs::canonical(source).string());
+  EXPECT_EQ(module["verdicts"]["subinterpreters"], "unsupported");
+  std::set<std::string> rules;
+  for (const json& finding : report["findings"]) rules.insert(finding["rule"].get<std::string>());
+  EXPECT_TRUE(rules.contains("SI001")) << report["findings"].dump(2);
+  for (const json& index : module["findings"]) EXPECT_LT(index.get<std::size_t>(), report["findings"].size());
+}
+
+TEST(CliScan, OutputFileReceivesTheReport) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  const fs::path output = tree.path() / "report.json";
+  RunResult run = run_subcheck({"scan", (tree.path() / "spam.c").string(), "--format", "json", "-o", output.string()});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_TRUE(run.out.empty()) << run.out;
+  EXPECT_EQ(json::parse(read_file(output))["modules"].size(), 1u);
+}
+
+TEST(CliScan, FailOnNeverExitsZeroAndIgnoreDropsTheRule) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult never = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--quiet"});
+  EXPECT_EQ(never.exit_code, 0) << never.err;
+  EXPECT_TRUE(contains(never.out, "[SI001 single-phase-init]"));
+
+  RunResult ignored = run_subcheck({"scan", tree.path().string(), "--ignore", "SI,FT", "--quiet"});
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.err;
+  EXPECT_FALSE(contains(ignored.out, "[SI001")) << ignored.out;
+  EXPECT_TRUE(contains(ignored.out, "0 findings")) << ignored.out;
+  EXPECT_TRUE(contains(ignored.out, "not selected")) << ignored.out;
+}
+
+TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  tree.write("pyproject.toml", "[tool.subcheck]\nselect = [\"FT\"]\nfail-on = \"never\"\n");
+  RunResult from_config = run_subcheck({"scan", tree.path().string(), "--format", "json"});
+  EXPECT_EQ(from_config.exit_code, 0) << from_config.err;
+  json report = json::parse(from_config.out);
+  EXPECT_EQ(report["settings"]["fail_on"], "never");
+  for (const json& finding : report["findings"]) EXPECT_EQ(finding["category"], "free-threading");
+
+  RunResult overridden = run_subcheck({"scan", tree.path().string(), "--select", "SI001", "--fail-on", "error", "--quiet"});
+  EXPECT_EQ(overridden.exit_code, 1) << overridden.err;
+  EXPECT_TRUE(contains(overridden.out, "[SI001 single-phase-init]")) << overridden.out;
+}
+
+// ---- the binary on the shared corpus ----------------------------------------------------
+
+struct CorpusTarget {
+  fs::path path;
+  std::set<std::string> expected_rules;
+};
+
+// Each file or directory directly under corpus/ is a scan target; its `// expect:` comments
+// say which rules must be found.
+std::vector<CorpusTarget> corpus_targets() {
+  std::vector<CorpusTarget> targets;
+  const fs::path corpus(SUBCHECK_CORPUS_DIR);
+  if (!fs::is_directory(corpus)) return targets;
+  const std::regex expect(R"(expect:((?:\s+[A-Z]{2}\d{3})+))");
+  const std::regex rule_id(R"([A-Z]{2}\d{3})");
+  auto collect = [&](const fs::path& file, CorpusTarget& target) {
+    const std::string ext = file.extension().string();
+    if (ext != ".c" && ext != ".cpp" && ext != ".cc" && ext != ".h") return;
+    const std::string text = read_file(file);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), expect); it != std::sregex_iterator(); ++it) {
+      const std::string ids = (*it)[1];
+      for (auto id = std::sregex_iterator(ids.begin(), ids.end(), rule_id); id != std::sregex_iterator(); ++id) {
+        target.expected_rules.insert(id->str());
+      }
+    }
+  };
+  std::vector<fs::path> entries;
+  for (const fs::directory_entry& entry : fs::directory_iterator(corpus)) entries.push_back(entry.path());
+  std::sort(entries.begin(), entries.end());
+  for (const fs::path& entry : entries) {
+    CorpusTarget target{entry, {}};
+    if (fs::is_directory(entry)) {
+      for (const fs::directory_entry& file : fs::recursive_directory_iterator(entry)) collect(file.path(), target);
+    } else {
+      collect(entry, target);
+    }
+    if (!target.expected_rules.empty()) targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+// The fewest targets that between them expect every rule the corpus covers: enough to run
+// every rule through the binary without scanning the whole corpus once per target.
+std::vector<CorpusTarget> covering_targets(const std::vector<CorpusTarget>& targets) {
+  std::vector<CorpusTarget> chosen;
+  std::set<std::string> covered;
+  for (const CorpusTarget& target : targets) {
+    const bool adds = std::any_of(target.expected_rules.begin(), target.expected_rules.end(),
+                                  [&](const std::string& id) { return !covered.contains(id); });
+    if (!adds) continue;
+    covered.insert(target.expected_rules.begin(), target.expected_rules.end());
+    chosen.push_back(target);
+  }
+  return chosen;
+}
+
+TEST(CliCorpus, ScansReportTheExpectedRulesInTextAndJson) {
+  const std::vector<CorpusTarget> targets = covering_targets(corpus_targets());
+  ASSERT_FALSE(targets.empty()) << "no corpus target with `expect:` comments under " << SUBCHECK_CORPUS_DIR;
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  for (const CorpusTarget& target : targets) {
+    SCOPED_TRACE(target.path.string());
+    const bool expects_error = std::any_of(target.expected_rules.begin(), target.expected_rules.end(), [&](const auto& id) {
+      const Rule* rule = rules.find(id);
+      return rule != nullptr && rule->severity == Severity::error;
+    });
+    RunResult text = run_subcheck({"scan", target.path.string(), "--quiet"});
+    EXPECT_EQ(text.exit_code, expects_error ? 1 : 0) << text.out << text.err;
+    for (const std::string& id : target.expected_rules) {
+      EXPECT_TRUE(contains(text.out, "[" + id + " ")) << id << "\n" << text.out;
+    }
+
+    RunResult as_json = run_subcheck({"scan", target.path.string(), "--format", "json", "--quiet"});
+    EXPECT_EQ(as_json.exit_code, text.exit_code);
+    json report;
+    ASSERT_NO_THROW(report = json::parse(as_json.out)) << as_json.out;
+    std::set<std::string> found;
+    for (const json& finding : report.at("findings")) found.insert(finding.at("rule").get<std::string>());
+    EXPECT_EQ(found, target.expected_rules);
+    EXPECT_EQ(report.at("summary").at("findings"), report.at("findings").size());
+  }
+}
+
+// ---- in process: config and rule selection ----------------------------------------------
+
+TEST(Config, ReadsSelectIgnoreAndFailOn) {
+  ProjectConfig config = parse_project_config(
+      "[tool.subcheck]\nselect = [\"SI\", \"FT003\"]\nignore = \"SI010\"\nfail-on = \"warning\"\n", "pyproject.toml");
+  ASSERT_TRUE(config.select.has_value());
+  EXPECT_EQ(*config.select, (std::vector<std::string>{"SI", "FT003"}));
+  EXPECT_EQ(*config.ignore, (std::vector<std::string>{"SI010"}));
+  EXPECT_EQ(config.fail_on, FailOn::warning);
+}
+
+TEST(Config, NoSectionMeansNothingSet) {
+  ProjectConfig config = parse_project_config("[project]\nname = \"spam\"\n", "pyproject.toml");
+  EXPECT_FALSE(config.select || config.ignore || config.fail_on);
+}
+
+TEST(Config, ErrorsNameTheFileAndTheKey) {
+  auto message_of = [](const std::string& text) {
+    try {
+      parse_project_config(text, "/p/pyproject.toml");
+    } catch (const ConfigError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message_of("[tool.subcheck]\nfail-on = \"fatal\"\n"),
+            "/p/pyproject.toml: [tool.subcheck] fail-on: 'fatal' is not one of error, warning, note or never");
+  EXPECT_EQ(message_of("[tool.subcheck]\nfail-on = 3\n"),
+            "/p/pyproject.toml: [tool.subcheck] fail-on: expected a string: error, warning, note or never");
+  EXPECT_EQ(message_of("[tool.subcheck]\nselect = [1, 2]\n"),
+            "/p/pyproject.toml: [tool.subcheck] select: every element must be a string");
+  EXPECT_EQ(message_of("[tool.subcheck]\nignore = { SI001 = true }\n"),
+            "/p/pyproject.toml: [tool.subcheck] ignore: expected an array of rule ids or names");
+  EXPECT_EQ(message_of("[tool.subcheck]\nexclude = [\"vendor/*\"]\n"),
+            "/p/pyproject.toml: [tool.subcheck] exclude: unknown key (known: select, ignore, fail-on)");
+  EXPECT_EQ(message_of("[tool]\nsubcheck = 1\n"), "/p/pyproject.toml: [tool.subcheck] must be a table");
+  EXPECT_TRUE(message_of("[tool.subcheck\n").starts_with("/p/pyproject.toml:1:")) << message_of("[tool.subcheck\n");
+}
+
+TEST(Config, PyprojectIsFoundBesideAFileOrInADirectory) {
+  TempDir tree;
+  const fs::path source = tree.write("spam.c", "");
+  EXPECT_FALSE(project_config_path(tree.path()).has_value());
+  EXPECT_FALSE(load_project_config(tree.path()).file.has_value());
+  tree.write("pyproject.toml", "[tool.subcheck]\nfail-on = \"note\"\n");
+  EXPECT_EQ(project_config_path(tree.path()), tree.path() / "pyproject.toml");
+  EXPECT_EQ(project_config_path(source), tree.path() / "pyproject.toml");
+  EXPECT_EQ(load_project_config(source).fail_on, FailOn::note);
+}
+
+TEST(Config, FailOnParsesEveryChoice) {
+  EXPECT_EQ(parse_fail_on("error"), FailOn::error);
+  EXPECT_EQ(parse_fail_on("warning"), FailOn::warning);
+  EXPECT_EQ(parse_fail_on("note"), FailOn::note);
+  EXPECT_EQ(parse_fail_on("never"), FailOn::never);
+  EXPECT_FALSE(parse_fail_on("Error").has_value());
+  for (FailOn value : {FailOn::note, FailOn::warning, FailOn::error, FailOn::never}) {
+    EXPECT_EQ(parse_fail_on(to_string(value)), value);
+  }
+}
+
+Finding finding_of(std::string rule, Severity severity) {
+  Finding finding;
+  finding.rule = std::move(rule);
+  finding.severity = severity;
+  return finding;
+}
+
+TEST(Config, ExitCodeFollowsFailOn) {
+  const std::vector<Finding> warnings{finding_of("SI005", Severity::warning), finding_of("SI010", Severity::note)};
+  EXPECT_EQ(exit_code_for(warnings, FailOn::error), 0);
+  EXPECT_EQ(exit_code_for(warnings, FailOn::warning), 1);
+  EXPECT_EQ(exit_code_for(warnings, FailOn::note), 1);
+  EXPECT_EQ(exit_code_for({finding_of("SI010", Severity::note)}, FailOn::warning), 0);
+  EXPECT_EQ(exit_code_for({finding_of("SI001", Severity::error)}, FailOn::error), 1);
+  EXPECT_EQ(exit_code_for({finding_of("SI001", Severity::error)}, FailOn::never), 0);
+  EXPECT_EQ(exit_code_for({}, FailOn::note), 0);
+}
+
+TEST(RuleSelection, PatternsMatchIdsNamesAndPrefixes) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  EXPECT_EQ(match_rule_pattern("SI006", rules), (std::set<std::string>{"SI006"}));
+  EXPECT_EQ(match_rule_pattern("si006", rules), (std::set<std::string>{"SI006"}));
+  EXPECT_EQ(match_rule_pattern("global-python-object", rules), (std::set<std::string>{"SI006"}));
+  EXPECT_EQ(match_rule_pattern("SI00", rules).size(), 9u);  // SI001 … SI009
+  std::set<std::string> free_threading = match_rule_pattern("FT", rules);
+  EXPECT_EQ(free_threading.size(), 7u);
+  EXPECT_TRUE(match_rule_pattern("SI0066", rules).empty());
+  EXPECT_TRUE(match_rule_pattern("", rules).empty());
+}
+
+TEST(RuleSelection, SelectThenIgnore) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  RuleFilter filter = RuleFilter::from_patterns({"FT", "SI001"}, {"FT003"}, rules, "--select", "--ignore");
+  EXPECT_TRUE(filter.enabled("SI001"));
+  EXPECT_TRUE(filter.enabled("FT001"));
+  EXPECT_FALSE(filter.enabled("FT003"));
+  EXPECT_FALSE(filter.enabled("SI006"));
+  EXPECT_FALSE(filter.select_all());
+  EXPECT_EQ(filter.ignored_ids(), (std::vector<std::string>{"FT003"}));
+
+  std::vector<Finding> findings{finding_of("SI001", Severity::error), finding_of("FT003", Severity::warning),
+                                finding_of("SI006", Severity::warning), finding_of("FT001", Severity::error)};
+  EXPECT_EQ(drop_disabled_findings(findings, filter), 2u);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].rule, "SI001");
+  EXPECT_EQ(findings[1].rule, "FT001");
+}
+
+TEST(RuleSelection, DefaultFilterEnablesEverything) {
+  RuleFilter filter;
+  EXPECT_TRUE(filter.select_all());
+  EXPECT_TRUE(filter.enabled("SI001"));
+  EXPECT_TRUE(filter.enabled("XX999"));
+}
+
+TEST(RuleSelection, UnknownPatternNamesOriginAndCloseMatches) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  try {
+    RuleFilter::from_patterns({}, {"borowed-reference-api"}, rules, "--select", "--ignore");
+    FAIL() << "no error";
+  } catch (const ConfigError& error) {
+    EXPECT_TRUE(std::string(error.what()).starts_with("--ignore: 'borowed-reference-api' names no rule; did you mean FT003 (borrowed-reference-api)"))
+        << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace subcheck

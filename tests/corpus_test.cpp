@@ -1,0 +1,333 @@
+// Scans every corpus target with the real pipeline (libclang, the target CPython's headers,
+// the built-in rule catalogue) and compares what subcheck says with what the corpus files
+// say it must: findings by (rule, file, line), and module facts and verdicts by name.
+// Format and conventions: corpus/README.md.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analyze.h"
+#include "catalogue.h"
+#include "compile_db.h"
+#include "test_support.h"
+
+namespace subcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ExpectedFinding;
+using test::ExpectedModule;
+using test::TargetExpectations;
+
+const fs::path kCorpusDir{SUBCHECK_CORPUS_DIR};
+
+// The corpus is written against these rules; the catalogue must know every one of them.
+const std::vector<std::string> kProjectRules{
+    "SI001", "SI002", "SI003", "SI004", "SI005", "SI006", "SI007", "SI008", "SI009",
+    "SI010", "FT001", "FT002", "FT003", "FT004", "FT005", "FT006", "FT007"};
+
+const std::optional<PythonTarget>& corpus_python() {
+  static const std::optional<PythonTarget> python = find_default_python();
+  return python;
+}
+
+// "3.13.0" -> 313; 0 when unreadable.
+int major_minor(const std::string& version) {
+  int major = 0, minor = 0;
+  const char* end = version.data() + version.size();
+  auto [after_major, error] = std::from_chars(version.data(), end, major);
+  if (error != std::errc{} || after_major == end || *after_major != '.') return 0;
+  std::from_chars(after_major + 1, end, minor);
+  return major * 100 + minor;
+}
+
+std::string corpus_relative(const std::string& file) {
+  fs::path relative = fs::path(file).lexically_relative(test::normalise(kCorpusDir));
+  return relative.empty() || *relative.begin() == ".." ? file : relative.string();
+}
+
+std::string describe(const ExpectedFinding& finding) {
+  return corpus_relative(finding.file) + ":" + std::to_string(finding.line) + "  " + finding.rule;
+}
+
+std::string configs_of(const Finding& finding) {
+  std::string text;
+  for (BuildConfig config : finding.configs) text += (text.empty() ? "" : ",") + std::string(to_string(config));
+  return text;
+}
+
+// Missing and unexpected findings, as a list a person can act on. Empty when they agree.
+std::string finding_differences(const std::vector<ExpectedFinding>& expected,
+                                const std::vector<Finding>& reported) {
+  std::multiset<ExpectedFinding> unmatched(expected.begin(), expected.end());
+  std::vector<const Finding*> unexpected;
+  for (const Finding& finding : reported) {
+    ExpectedFinding key{finding.rule, test::normalise(finding.location.file), finding.location.line};
+    if (auto it = unmatched.find(key); it != unmatched.end()) {
+      unmatched.erase(it);
+    } else {
+      unexpected.push_back(&finding);
+    }
+  }
+  std::ostringstream out;
+  if (!unmatched.empty()) {
+    out << "missing findings (expected, not reported):\n";
+    for (const auto& finding : unmatched) out << "  " << describe(finding) << "\n";
+  }
+  if (!unexpected.empty()) {
+    out << "unexpected findings (reported, not expected):\n";
+    for (const Finding* finding : unexpected) {
+      ExpectedFinding key{finding->rule, test::normalise(finding->location.file), finding->location.line};
+      out << "  " << describe(key) << "  [" << configs_of(*finding) << "] " << finding->message << "\n";
+    }
+  }
+  return out.str();
+}
+
+void compare_field(std::ostringstream& out, const std::string& module, const char* field,
+                   const std::string& expected, const std::string& actual) {
+  if (expected != actual) {
+    out << "  module " << module << ": " << field << " expected " << expected << ", got " << actual << "\n";
+  }
+}
+
+const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config) {
+  auto it = module.configs.find(config);
+  return it == module.configs.end() ? nullptr : &it->second;
+}
+
+std::string module_differences(const std::vector<ExpectedModule>& expected, const AnalysisResult& result) {
+  std::map<std::string, std::vector<const ExtensionModule*>> found;
+  for (const auto& module : result.model.modules) found[module.name].push_back(&module);
+  std::map<std::string, const ModuleVerdict*> verdicts;
+  for (const auto& verdict : result.verdicts) verdicts[verdict.module] = &verdict;
+
+  std::ostringstream out;
+  std::set<std::string> expected_names;
+  for (const auto& want : expected) {
+    expected_names.insert(want.name);
+    auto it = found.find(want.name);
+    if (it == found.end()) {
+      out << "  module " << want.name << ": not found (expected at " << corpus_relative(want.file) << ":"
+          << want.line << ")\n";
+      continue;
+    }
+    if (it->second.size() != 1) out << "  module " << want.name << ": found " << it->second.size() << " times\n";
+    const ExtensionModule& module = *it->second.front();
+    const ModuleConfigView* gil_view = view_of(module, BuildConfig::gil);
+    const ModuleConfigView* free_threaded_view = view_of(module, BuildConfig::free_threaded);
+    if (gil_view == nullptr || free_threaded_view == nullptr) {
+      out << "  module " << want.name << ": missing a configuration view (gil: " << (gil_view ? "yes" : "no")
+          << ", free-threaded: " << (free_threaded_view ? "yes" : "no") << ")\n";
+    }
+    if (gil_view != nullptr) {
+      compare_field(out, want.name, "init", want.init, std::string(to_string(gil_view->init)));
+      compare_field(out, want.name, "multiple_interpreters (gil config)", want.multiple_interpreters,
+                    gil_view->multiple_interpreters);
+    }
+    if (free_threaded_view != nullptr) {
+      compare_field(out, want.name, "gil (free-threaded config)", want.gil, free_threaded_view->gil);
+    }
+    auto verdict = verdicts.find(want.name);
+    if (verdict == verdicts.end()) {
+      out << "  module " << want.name << ": no verdict\n";
+    } else {
+      compare_field(out, want.name, "subinterpreters verdict", want.subinterpreters, verdict->second->subinterpreters);
+      compare_field(out, want.name, "free_threading verdict", want.free_threading, verdict->second->free_threading);
+    }
+  }
+  for (const auto& [name, modules] : found) {
+    if (!expected_names.count(name)) out << "  module " << name << ": found but not expected\n";
+  }
+  return out.str().empty() ? "" : "module differences:\n" + out.str();
+}
+
+std::string error_diagnostics(const AnalysisResult& result) {
+  std::ostringstream out;
+  for (const auto& diagnostic : result.diagnostics) {
+    if (diagnostic.severity != Severity::error) continue;
+    out << "  " << corpus_relative(diagnostic.location.file) << ":" << diagnostic.location.line << ": "
+        << diagnostic.message << "\n";
+  }
+  return out.str();
+}
+
+std::string all_diagnostics(const AnalysisResult& result) {
+  std::ostringstream out;
+  for (const auto& diagnostic : result.diagnostics) {
+    out << "  " << to_string(diagnostic.severity) << " " << corpus_relative(diagnostic.location.file) << ":"
+        << diagnostic.location.line << ": " << diagnostic.message << "\n";
+  }
+  return out.str();
+}
+
+class CorpusTarget : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CorpusTarget, MatchesItsExpectations) {
+  const auto& python = corpus_python();
+  if (!python) GTEST_SKIP() << "no CPython >= 3.12 found (PATH, pyenv, toolchain cache): cannot scan the corpus";
+  ASSERT_GE(major_minor(python->version), 313)
+      << "the corpus expectations are written for CPython 3.13+ headers (Py_mod_gil, PyList_GetItemRef), "
+      << "but find_default_python() chose " << python->version << " at " << python->executable;
+
+  const fs::path target = GetParam();
+  const TargetExpectations expectations = test::read_expectations(target);
+  ASSERT_TRUE(expectations.errors.empty()) << [&] {
+    std::string text = "malformed expectations:\n";
+    for (const auto& error : expectations.errors) text += "  " + error + "\n";
+    return text;
+  }();
+
+  AnalyzeOptions options;
+  options.root = target;
+  options.python = python;
+  options.jobs = 2;
+  const AnalysisResult result = analyze(options, RuleCatalogue::builtin());
+
+  std::string report = finding_differences(expectations.findings, result.findings);
+  report += module_differences(expectations.modules, result);
+  if (!expectations.allows_diagnostics) {
+    if (std::string errors = error_diagnostics(result); !errors.empty()) {
+      report += "error diagnostics (the target should parse cleanly):\n" + errors;
+    }
+  }
+  if (expectations.suppressed && *expectations.suppressed != result.suppressed) {
+    report += "suppressed findings: expected " + std::to_string(*expectations.suppressed) + ", got " +
+              std::to_string(result.suppressed) + "\n";
+  }
+  EXPECT_TRUE(report.empty()) << "corpus target " << corpus_relative(target.string()) << " (Python "
+                              << python->version << ", " << result.compile_db_origin << ")\n"
+                              << report << (result.diagnostics.empty() ? "" : "diagnostics:\n" + all_diagnostics(result));
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CorpusTarget, ::testing::ValuesIn(test::corpus_targets(kCorpusDir)),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return test::target_test_name(info.param);
+                         });
+
+// ---------------------------------------------------------------------------------------
+// The corpus as a whole: well formed, and no rule without a case for and against it.
+
+std::map<std::string, TargetExpectations> all_expectations() {
+  std::map<std::string, TargetExpectations> by_target;
+  for (const auto& target : test::corpus_targets(kCorpusDir)) {
+    by_target.emplace(corpus_relative(target), test::read_expectations(target));
+  }
+  return by_target;
+}
+
+TEST(CorpusCoverage, ExpectationsAreWellFormedAndNameKnownRules) {
+  const auto by_target = all_expectations();
+  ASSERT_FALSE(by_target.empty()) << "no corpus targets in " << kCorpusDir;
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  for (const auto& [target, expectations] : by_target) {
+    for (const auto& error : expectations.errors) ADD_FAILURE() << target << ": " << error;
+    EXPECT_FALSE(expectations.modules.empty()) << target << " declares no subcheck-expect-module";
+    for (const auto& finding : expectations.findings) {
+      EXPECT_NE(rules.find(finding.rule), nullptr)
+          << describe(finding) << ": rule " << finding.rule << " is not in the built-in catalogue";
+    }
+  }
+}
+
+TEST(CorpusCoverage, CatalogueHasEveryProjectRule) {
+  const RuleCatalogue& rules = RuleCatalogue::builtin();
+  for (const auto& id : kProjectRules) {
+    EXPECT_NE(rules.find(id), nullptr) << id << " is missing from the built-in rule catalogue";
+  }
+}
+
+TEST(CorpusCoverage, EveryRuleHasATruePositiveAndATrueNegative) {
+  const auto by_target = all_expectations();
+  const auto& rules = RuleCatalogue::builtin().rules();
+  ASSERT_FALSE(rules.empty()) << "the built-in rule catalogue is empty";
+  for (const Rule& rule : rules) {
+    std::vector<std::string> positives, negatives;
+    for (const auto& [target, expectations] : by_target) {
+      bool fires = std::any_of(expectations.findings.begin(), expectations.findings.end(),
+                               [&](const ExpectedFinding& finding) { return finding.rule == rule.id; });
+      if (fires) {
+        positives.push_back(target);
+      } else if (!expectations.modules.empty()) {
+        negatives.push_back(target);
+      }
+    }
+    EXPECT_FALSE(positives.empty()) << rule.id << " (" << rule.name << ") has no expected finding anywhere in corpus/";
+    EXPECT_FALSE(negatives.empty()) << rule.id << " (" << rule.name
+                                    << ") fires in every corpus target: no true negative";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The expectation reader itself, so a corpus typo cannot make a test pass vacuously.
+
+TEST(CorpusExpectations, ReadsModulesFindingsAndMarkers) {
+  test::TempDir dir("subcheck-expectations");
+  const fs::path file = dir.write("case.c",
+      "/* subcheck-expect-module: name=demo init=multi-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED "
+      "subinterpreters=shared-gil-only free_threading=gil-free */\n"
+      "/* subcheck-expect-suppressed: 2 */\n"
+      "static PyObject *cache;  // expect: SI006\n"
+      "int plain;\n"
+      "x = PyDict_GetItem(d, k);  // subcheck: ignore[SI010]  // expect: FT003 FT003\n");
+  const TargetExpectations expectations = test::read_expectations(file);
+
+  EXPECT_TRUE(expectations.errors.empty());
+  ASSERT_EQ(expectations.modules.size(), 1u);
+  EXPECT_EQ(expectations.modules[0].name, "demo");
+  EXPECT_EQ(expectations.modules[0].init, "multi-phase");
+  EXPECT_EQ(expectations.modules[0].multiple_interpreters, "absent");
+  EXPECT_EQ(expectations.modules[0].gil, "Py_MOD_GIL_NOT_USED");
+  EXPECT_EQ(expectations.modules[0].subinterpreters, "shared-gil-only");
+  EXPECT_EQ(expectations.modules[0].free_threading, "gil-free");
+  EXPECT_EQ(expectations.suppressed, std::optional<std::size_t>(2));
+  EXPECT_FALSE(expectations.allows_diagnostics);
+  const std::string normalised = test::normalise(file);
+  const std::vector<ExpectedFinding> want{
+      {"FT003", normalised, 5}, {"FT003", normalised, 5}, {"SI006", normalised, 3}};
+  EXPECT_EQ(expectations.findings, want);
+}
+
+TEST(CorpusExpectations, RejectsMalformedExpectations) {
+  test::TempDir dir("subcheck-expectations");
+  const fs::path file = dir.write("bad.c",
+      "/* subcheck-expect-module: name=demo init=two-phase gil=absent subinterpreters=fine */\n"
+      "int x;  // expect: global-python-object\n"
+      "int y;  // expect:\n");
+  const TargetExpectations expectations = test::read_expectations(file);
+  auto mentions = [&](const std::string& text) {
+    return std::any_of(expectations.errors.begin(), expectations.errors.end(),
+                       [&](const std::string& error) { return error.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(mentions("'two-phase' is not a valid init"));
+  EXPECT_TRUE(mentions("'fine' is not a valid subinterpreters"));
+  EXPECT_TRUE(mentions("lacks 'multiple_interpreters'"));
+  EXPECT_TRUE(mentions("lacks 'free_threading'"));
+  EXPECT_TRUE(mentions("'global-python-object' in expect: is not a rule id"));
+  EXPECT_TRUE(mentions("bad.c:3: expect: names no rule"));
+  EXPECT_TRUE(expectations.findings.empty());
+}
+
+TEST(CorpusExpectations, EveryTopLevelFileAndDirectoryIsATarget) {
+  const auto targets = test::corpus_targets(kCorpusDir);
+  auto has = [&](const std::string& name) {
+    return std::any_of(targets.begin(), targets.end(),
+                       [&](const std::string& target) { return fs::path(target).filename() == name; });
+  };
+  EXPECT_TRUE(has("multi_tu_module"));
+  EXPECT_TRUE(has("pybind11_module.cpp"));
+  EXPECT_TRUE(has("singlephase_basic.c"));
+  EXPECT_FALSE(has("README.md"));
+  EXPECT_FALSE(has("module.h"));  // inside multi_tu_module/, part of that target
+}
+
+}  // namespace
+}  // namespace subcheck

@@ -1,0 +1,322 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "catalogue.h"
+
+namespace subcheck {
+
+// Generated from rules/*.toml (rules/embed_rules.cmake), linked into the rules library.
+const std::map<std::string, std::string>& embedded_rule_sources();
+
+namespace {
+
+struct ExpectedRule {
+  std::string id;
+  std::string name;
+  Severity severity;
+  RuleCategory category;
+};
+
+// The catalogue as the project specifies it: ids and names are stable.
+const std::vector<ExpectedRule>& specified_rules() {
+  static const std::vector<ExpectedRule> rules{
+      {"SI001", "single-phase-init", Severity::error, RuleCategory::subinterpreters},
+      {"SI002", "multi-interp-slot-missing", Severity::error, RuleCategory::subinterpreters},
+      {"SI003", "shared-gil-only-declared", Severity::warning, RuleCategory::subinterpreters},
+      {"SI004", "per-interpreter-gil-contradiction", Severity::error, RuleCategory::subinterpreters},
+      {"SI005", "static-type-object", Severity::warning, RuleCategory::subinterpreters},
+      {"SI006", "global-python-object", Severity::warning, RuleCategory::subinterpreters},
+      {"SI007", "pystate-find-module", Severity::warning, RuleCategory::subinterpreters},
+      {"SI008", "gilstate-api", Severity::warning, RuleCategory::subinterpreters},
+      {"SI009", "cython-single-interpreter", Severity::error, RuleCategory::subinterpreters},
+      {"SI010", "global-mutable-state", Severity::note, RuleCategory::subinterpreters},
+      {"FT001", "gil-slot-missing", Severity::error, RuleCategory::free_threading},
+      {"FT002", "gil-not-used-unsynchronised-global", Severity::error, RuleCategory::free_threading},
+      {"FT003", "borrowed-reference-api", Severity::warning, RuleCategory::free_threading},
+      {"FT004", "dict-next-without-critical-section", Severity::warning, RuleCategory::free_threading},
+      {"FT005", "nested-critical-section", Severity::warning, RuleCategory::free_threading},
+      {"FT006", "refcnt-uniqueness-test", Severity::warning, RuleCategory::free_threading},
+      {"FT007", "limited-api-free-threading", Severity::error, RuleCategory::free_threading},
+  };
+  return rules;
+}
+
+// A valid rule document, field by field (raw TOML values), so a test can drop or spoil one.
+std::map<std::string, std::string> valid_fields(const std::string& id = "SI101",
+                                                const std::string& name = "test-rule") {
+  return {
+      {"id", "\"" + id + "\""},
+      {"name", "\"" + name + "\""},
+      {"severity", "\"warning\""},
+      {"category", id.starts_with("SI") ? "\"subinterpreters\"" : "\"free-threading\""},
+      {"summary", "\"one line\""},
+      {"hint", "\"do this instead\""},
+      {"what", "'''\nwhat it finds\n'''"},
+      {"why", "'''\nwhy it matters\n'''"},
+      {"example", "'''\nstatic PyObject *cache;\n'''"},
+      {"fix", "'''\nuse module state\n'''"},
+      {"references", "[\"https://docs.python.org/3/howto/isolating-extensions.html\"]"},
+  };
+}
+
+std::string render(const std::map<std::string, std::string>& fields, const std::string& tables = "") {
+  std::string text;
+  for (const auto& [key, value] : fields) text += key + " = " + value + "\n";
+  return text + tables;
+}
+
+// The message of the RuleCatalogueError that from_sources throws, or "" when it accepts.
+std::string rejection(const std::map<std::string, std::string>& sources) {
+  try {
+    RuleCatalogue::from_sources(sources);
+  } catch (const RuleCatalogueError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+std::string rejection_of(const std::string& text) {
+  return rejection({{"rules/SI101-test-rule.toml", text}});
+}
+
+TEST(RuleCatalogue, BuiltinHasEverySpecifiedRuleWithItsSeverityAndCategory) {
+  const RuleCatalogue& catalogue = RuleCatalogue::builtin();
+  ASSERT_EQ(catalogue.rules().size(), specified_rules().size());
+  for (const ExpectedRule& expected : specified_rules()) {
+    const Rule* rule = catalogue.find(expected.id);
+    ASSERT_NE(rule, nullptr) << expected.id;
+    EXPECT_EQ(rule->name, expected.name) << expected.id;
+    EXPECT_EQ(rule->severity, expected.severity) << expected.id;
+    EXPECT_EQ(rule->category, expected.category) << expected.id;
+  }
+}
+
+TEST(RuleCatalogue, BuiltinListsSubinterpreterRulesFirstThenFreeThreadingRulesInIdOrder) {
+  std::vector<std::string> ids;
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) ids.push_back(rule.id);
+  std::vector<std::string> expected;
+  for (const ExpectedRule& rule : specified_rules()) expected.push_back(rule.id);
+  EXPECT_EQ(ids, expected);
+}
+
+TEST(RuleCatalogue, BuiltinRulesHaveEveryTextFieldFilledAndOneLineSummaries) {
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    SCOPED_TRACE(rule.id);
+    for (const std::string* text : {&rule.summary, &rule.hint, &rule.what, &rule.why, &rule.example, &rule.fix}) {
+      EXPECT_FALSE(text->empty());
+      EXPECT_NE(text->back(), '\n') << "trailing newline kept";
+    }
+    EXPECT_EQ(rule.summary.find('\n'), std::string::npos);
+    EXPECT_EQ(rule.hint.find('\n'), std::string::npos);
+    EXPECT_FALSE(rule.references.empty());
+  }
+}
+
+TEST(RuleCatalogue, EveryBuiltinReferenceIsAnHttpsUrl) {
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    for (const std::string& reference : rule.references) {
+      EXPECT_TRUE(reference.starts_with("https://")) << rule.id << ": " << reference;
+      EXPECT_EQ(reference.find(' '), std::string::npos) << rule.id << ": " << reference;
+    }
+  }
+}
+
+TEST(RuleCatalogue, BuiltinIdsAndNamesAreUnique) {
+  std::set<std::string> ids, names;
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    EXPECT_TRUE(ids.insert(rule.id).second) << rule.id;
+    EXPECT_TRUE(names.insert(rule.name).second) << rule.name;
+  }
+}
+
+TEST(RuleCatalogue, EmbeddedFilesAreNamedAfterTheirRule) {
+  std::set<std::string> expected_files;
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    expected_files.insert("rules/" + rule.id + "-" + rule.name + ".toml");
+  }
+  std::set<std::string> files;
+  for (const auto& [file, text] : embedded_rule_sources()) files.insert(file);
+  EXPECT_EQ(files, expected_files);
+}
+
+TEST(RuleCatalogue, BorrowedReferenceRuleMapsEveryApiToItsStrongReferenceReplacement) {
+  const std::map<std::string, std::string> expected{
+      {"PyDict_GetItem", "PyDict_GetItemRef"},
+      {"PyDict_GetItemWithError", "PyDict_GetItemRef"},
+      {"PyDict_GetItemString", "PyDict_GetItemStringRef"},
+      {"PyDict_SetDefault", "PyDict_SetDefaultRef"},
+      {"PyList_GetItem", "PyList_GetItemRef"},
+      {"PyList_GET_ITEM", "PyList_GetItemRef"},
+      {"PyWeakref_GetObject", "PyWeakref_GetRef"},
+      {"PyWeakref_GET_OBJECT", "PyWeakref_GetRef"},
+      {"PyImport_AddModule", "PyImport_AddModuleRef"},
+      {"PyCell_GET", "PyCell_Get"},
+  };
+  EXPECT_EQ(RuleCatalogue::builtin().at("FT003").data, expected);
+}
+
+TEST(RuleCatalogue, ApiRulesListEveryApiTheyMatchInTheirData) {
+  auto keys = [](const Rule& rule) {
+    std::set<std::string> names;
+    for (const auto& [api, replacement] : rule.data) {
+      EXPECT_FALSE(replacement.empty()) << rule.id << " " << api;
+      names.insert(api);
+    }
+    return names;
+  };
+  const RuleCatalogue& catalogue = RuleCatalogue::builtin();
+  EXPECT_EQ(keys(catalogue.at("SI007")),
+            (std::set<std::string>{"PyState_FindModule", "PyState_AddModule", "PyState_RemoveModule"}));
+  EXPECT_EQ(keys(catalogue.at("SI008")), (std::set<std::string>{"PyGILState_Ensure", "PyGILState_Release",
+                                                                "PyGILState_GetThisThreadState"}));
+}
+
+TEST(RuleCatalogue, FindsByIdOrNameIgnoringCase) {
+  const RuleCatalogue& catalogue = RuleCatalogue::builtin();
+  const Rule* by_id = catalogue.find("SI001");
+  ASSERT_NE(by_id, nullptr);
+  EXPECT_EQ(by_id->name, "single-phase-init");
+  EXPECT_EQ(catalogue.find("si001"), by_id);
+  EXPECT_EQ(catalogue.find("single-phase-init"), by_id);
+  EXPECT_EQ(catalogue.find("Single-Phase-Init"), by_id);
+  EXPECT_EQ(catalogue.find("ft003"), catalogue.find("borrowed-reference-api"));
+  EXPECT_EQ(catalogue.find("SI999"), nullptr);
+  EXPECT_EQ(catalogue.find("single-phase"), nullptr);
+  EXPECT_EQ(catalogue.find(""), nullptr);
+}
+
+TEST(RuleCatalogue, AtReturnsTheRuleOrThrowsOutOfRange) {
+  EXPECT_EQ(RuleCatalogue::builtin().at("FT001").name, "gil-slot-missing");
+  EXPECT_THROW(RuleCatalogue::builtin().at("XX001"), std::out_of_range);
+}
+
+TEST(RuleCatalogue, SpellsCategoriesAsTheTomlFilesDo) {
+  EXPECT_EQ(to_string(RuleCategory::subinterpreters), "subinterpreters");
+  EXPECT_EQ(to_string(RuleCategory::free_threading), "free-threading");
+}
+
+TEST(RuleCatalogueFromSources, ParsesAValidRuleWithItsDataAndTrimsMultiLineText) {
+  RuleCatalogue catalogue = RuleCatalogue::from_sources(
+      {{"rules/SI101-test-rule.toml", render(valid_fields(), "[data]\nPyFoo = \"PyFooRef\"\n")}});
+  ASSERT_EQ(catalogue.rules().size(), 1u);
+  const Rule& rule = catalogue.rules().front();
+  EXPECT_EQ(rule.id, "SI101");
+  EXPECT_EQ(rule.name, "test-rule");
+  EXPECT_EQ(rule.severity, Severity::warning);
+  EXPECT_EQ(rule.category, RuleCategory::subinterpreters);
+  EXPECT_EQ(rule.what, "what it finds");
+  EXPECT_EQ(rule.example, "static PyObject *cache;");
+  EXPECT_EQ(rule.references, std::vector<std::string>{"https://docs.python.org/3/howto/isolating-extensions.html"});
+  EXPECT_EQ(rule.data, (std::map<std::string, std::string>{{"PyFoo", "PyFooRef"}}));
+}
+
+TEST(RuleCatalogueFromSources, OrdersSubinterpreterRulesBeforeFreeThreadingRules) {
+  RuleCatalogue catalogue = RuleCatalogue::from_sources({
+      {"a.toml", render(valid_fields("FT101", "ft-rule"))},
+      {"b.toml", render(valid_fields("SI102", "second"))},
+      {"c.toml", render(valid_fields("SI101", "first"))},
+  });
+  std::vector<std::string> ids;
+  for (const Rule& rule : catalogue.rules()) ids.push_back(rule.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"SI101", "SI102", "FT101"}));
+}
+
+TEST(RuleCatalogueFromSources, RejectsEachMissingFieldNamingFileAndField) {
+  for (const auto& [field, value] : valid_fields()) {
+    auto fields = valid_fields();
+    fields.erase(field);
+    EXPECT_EQ(rejection_of(render(fields)), "rules/SI101-test-rule.toml: missing field '" + field + "'");
+  }
+}
+
+TEST(RuleCatalogueFromSources, RejectsEmptyAndNonStringFields) {
+  auto empty_why = valid_fields();
+  empty_why["why"] = "\"  \"";
+  EXPECT_EQ(rejection_of(render(empty_why)), "rules/SI101-test-rule.toml: empty field 'why'");
+  auto numeric_summary = valid_fields();
+  numeric_summary["summary"] = "42";
+  EXPECT_EQ(rejection_of(render(numeric_summary)),
+            "rules/SI101-test-rule.toml: field 'summary' must be a string");
+  auto two_line_hint = valid_fields();
+  two_line_hint["hint"] = "\"first\\nsecond\"";
+  EXPECT_EQ(rejection_of(render(two_line_hint)), "rules/SI101-test-rule.toml: field 'hint' must be one line");
+}
+
+TEST(RuleCatalogueFromSources, RejectsABadSeverity) {
+  auto fields = valid_fields();
+  fields["severity"] = "\"fatal\"";
+  EXPECT_EQ(rejection_of(render(fields)),
+            "rules/SI101-test-rule.toml: bad severity 'fatal' (want note, warning or error)");
+}
+
+TEST(RuleCatalogueFromSources, RejectsMalformedIdsNamesAndCategories) {
+  auto bad_id = valid_fields("SIX01");
+  EXPECT_NE(rejection_of(render(bad_id)).find("rules/SI101-test-rule.toml: bad id 'SIX01'"), std::string::npos);
+  auto lower_id = valid_fields("si101");
+  lower_id["category"] = "\"subinterpreters\"";
+  EXPECT_NE(rejection_of(render(lower_id)).find("bad id 'si101'"), std::string::npos);
+  auto bad_name = valid_fields("SI101", "Test_Rule");
+  EXPECT_NE(rejection_of(render(bad_name)).find("bad name 'Test_Rule'"), std::string::npos);
+  auto bad_category = valid_fields();
+  bad_category["category"] = "\"threads\"";
+  EXPECT_NE(rejection_of(render(bad_category)).find("bad category 'threads'"), std::string::npos);
+}
+
+TEST(RuleCatalogueFromSources, RejectsAnIdThatContradictsItsCategory) {
+  auto fields = valid_fields("FT101");
+  fields["category"] = "\"subinterpreters\"";
+  EXPECT_NE(rejection_of(render(fields)).find("id FT101 does not match category 'subinterpreters'"),
+            std::string::npos);
+}
+
+TEST(RuleCatalogueFromSources, RejectsDuplicateIdsAndNames) {
+  std::string same_id = rejection({
+      {"rules/SI101-first.toml", render(valid_fields("SI101", "first"))},
+      {"rules/SI101-second.toml", render(valid_fields("SI101", "second"))},
+  });
+  EXPECT_EQ(same_id, "rules/SI101-second.toml: duplicate id SI101 (also in rules/SI101-first.toml)");
+  std::string same_name = rejection({
+      {"rules/SI101-twin.toml", render(valid_fields("SI101", "twin"))},
+      {"rules/SI102-twin.toml", render(valid_fields("SI102", "twin"))},
+  });
+  EXPECT_EQ(same_name, "rules/SI102-twin.toml: duplicate name twin (also in rules/SI101-twin.toml)");
+}
+
+TEST(RuleCatalogueFromSources, RejectsMalformedTomlNamingTheFileAndPosition) {
+  std::string message = rejection_of("id = \"SI101\"\nname = \"unterminated\n");
+  EXPECT_TRUE(message.starts_with("rules/SI101-test-rule.toml: malformed TOML at line 2")) << message;
+}
+
+TEST(RuleCatalogueFromSources, RejectsUnknownFieldsSoTyposDoNotGoUnnoticed) {
+  auto fields = valid_fields();
+  fields["summray"] = "\"typo\"";
+  EXPECT_EQ(rejection_of(render(fields)), "rules/SI101-test-rule.toml: unknown field 'summray'");
+}
+
+TEST(RuleCatalogueFromSources, RejectsReferencesThatAreNotHttpsUrls) {
+  auto http = valid_fields();
+  http["references"] = "[\"https://peps.python.org/pep-0684/\", \"http://example.org\"]";
+  EXPECT_EQ(rejection_of(render(http)), "rules/SI101-test-rule.toml: reference 2 is not an https URL");
+  auto empty = valid_fields();
+  empty["references"] = "[]";
+  EXPECT_EQ(rejection_of(render(empty)), "rules/SI101-test-rule.toml: field 'references' is empty");
+  auto scalar = valid_fields();
+  scalar["references"] = "\"https://peps.python.org/pep-0684/\"";
+  EXPECT_NE(rejection_of(render(scalar)).find("field 'references' must be an array"), std::string::npos);
+}
+
+TEST(RuleCatalogueFromSources, RejectsDataThatIsNotATableOfStrings) {
+  EXPECT_EQ(rejection_of(render(valid_fields(), "[data]\nPyFoo = 1\n")),
+            "rules/SI101-test-rule.toml: data entry 'PyFoo' must be a string");
+  auto scalar = valid_fields();
+  scalar["data"] = "\"PyFoo\"";
+  EXPECT_EQ(rejection_of(render(scalar)), "rules/SI101-test-rule.toml: field 'data' must be a table of strings");
+}
+
+}  // namespace
+}  // namespace subcheck

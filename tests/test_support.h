@@ -1,0 +1,291 @@
+// Helpers shared by the corpus and bad-input tests: reading the expectations written in
+// corpus files, enumerating corpus targets, and scratch directories.
+//
+// Header-only on purpose: tests/CMakeLists.txt builds every *_test.cpp into one binary and
+// nothing else, so a test_support.cpp would not be compiled.
+#pragma once
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <compare>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace subcheck::test {
+
+namespace fs = std::filesystem;
+
+inline std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline void write_text(const fs::path& file, std::string_view text) {
+  if (file.has_parent_path()) fs::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+// The form paths are compared in: absolute, symlinks resolved where they exist.
+inline std::string normalise(const fs::path& path) {
+  std::error_code error;
+  fs::path canonical = fs::weakly_canonical(fs::absolute(path), error);
+  return (error ? fs::absolute(path).lexically_normal() : canonical).string();
+}
+
+inline bool ends_with_path(const std::string& file, std::string_view suffix) {
+  return file.size() >= suffix.size() &&
+         file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "subcheck-test") {
+    std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = fs::path(pattern);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);  // removes symlinks themselves, never what they point to
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  fs::path write(const fs::path& relative, std::string_view text) const {
+    fs::path file = path_ / relative;
+    write_text(file, text);
+    return file;
+  }
+
+ private:
+  fs::path path_;
+};
+
+inline bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Corpus expectations (format: corpus/README.md)
+
+struct ExpectedModule {
+  std::string name;
+  std::string init;
+  std::string multiple_interpreters;
+  std::string gil;
+  std::string subinterpreters;
+  std::string free_threading;
+  std::string file;  // where the expectation is written
+  unsigned line = 0;
+};
+
+struct ExpectedFinding {
+  std::string rule;
+  std::string file;  // normalised
+  unsigned line = 0;
+  auto operator<=>(const ExpectedFinding&) const = default;
+};
+
+struct TargetExpectations {
+  std::vector<ExpectedModule> modules;
+  std::vector<ExpectedFinding> findings;   // sorted
+  std::optional<std::size_t> suppressed;
+  bool allows_diagnostics = false;
+  std::vector<std::string> errors;         // malformed expectation comments
+};
+
+inline bool is_source_file(const fs::path& path) {
+  static const std::set<std::string> kExtensions{".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx"};
+  return kExtensions.count(path.extension().string()) > 0;
+}
+
+inline bool is_translation_unit(const fs::path& path) {
+  static const std::set<std::string> kExtensions{".c", ".cc", ".cpp", ".cxx"};
+  return kExtensions.count(path.extension().string()) > 0;
+}
+
+// Each top-level source file is a target, and so is each top-level directory.
+inline std::vector<std::string> corpus_targets(const fs::path& corpus_dir) {
+  std::vector<std::string> targets;
+  for (const auto& entry : fs::directory_iterator(corpus_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.front() == '.') continue;
+    if (entry.is_directory() || (entry.is_regular_file() && is_translation_unit(entry.path()))) {
+      targets.push_back(normalise(entry.path()));
+    }
+  }
+  std::sort(targets.begin(), targets.end());
+  return targets;
+}
+
+inline std::vector<fs::path> files_of_target(const fs::path& target) {
+  std::vector<fs::path> files;
+  if (fs::is_regular_file(target)) {
+    files.push_back(target);
+  } else {
+    for (const auto& entry : fs::recursive_directory_iterator(target)) {
+      if (entry.is_regular_file() && is_source_file(entry.path())) files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A readable, gtest-safe name: "multi_tu_module", "singlephase_basic_c".
+inline std::string target_test_name(const fs::path& target) {
+  std::string name = target.filename().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+namespace detail {
+
+inline const std::map<std::string, std::set<std::string>>& module_keys() {
+  static const std::map<std::string, std::set<std::string>> keys{
+      {"name", {}},
+      {"init", {"single-phase", "multi-phase", "unknown"}},
+      {"multiple_interpreters",
+       {"absent", "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED",
+        "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"}},
+      {"gil", {"absent", "Py_MOD_GIL_USED", "Py_MOD_GIL_NOT_USED"}},
+      {"subinterpreters", {"supported", "shared-gil-only", "unsupported", "unsafe", "unknown"}},
+      {"free_threading", {"gil-free", "requires-gil", "unsafe", "unknown"}},
+  };
+  return keys;
+}
+
+inline std::string where(const fs::path& file, unsigned line) {
+  return file.filename().string() + ":" + std::to_string(line);
+}
+
+// The text after a marker, up to the end of the comment or line.
+inline std::string marker_value(const std::string& line, std::size_t after_marker) {
+  std::string value = line.substr(after_marker);
+  if (auto end = value.find("*/"); end != std::string::npos) value.resize(end);
+  return value;
+}
+
+inline void parse_module_line(const std::string& text, const fs::path& file, unsigned line,
+                              TargetExpectations& out) {
+  ExpectedModule module;
+  module.file = normalise(file);
+  module.line = line;
+  std::map<std::string, std::string> fields;
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    auto equals = word.find('=');
+    if (equals == std::string::npos) {
+      out.errors.push_back(where(file, line) + ": module expectation word without '=': " + word);
+      continue;
+    }
+    std::string key = word.substr(0, equals), value = word.substr(equals + 1);
+    auto known = module_keys().find(key);
+    if (known == module_keys().end()) {
+      out.errors.push_back(where(file, line) + ": unknown module expectation key '" + key + "'");
+    } else if (!known->second.empty() && !known->second.count(value)) {
+      out.errors.push_back(where(file, line) + ": '" + value + "' is not a valid " + key);
+    } else if (!fields.emplace(key, value).second) {
+      out.errors.push_back(where(file, line) + ": '" + key + "' given twice");
+    }
+  }
+  for (const auto& [key, allowed] : module_keys()) {
+    if (!fields.count(key)) out.errors.push_back(where(file, line) + ": module expectation lacks '" + key + "'");
+  }
+  module.name = fields["name"];
+  module.init = fields["init"];
+  module.multiple_interpreters = fields["multiple_interpreters"];
+  module.gil = fields["gil"];
+  module.subinterpreters = fields["subinterpreters"];
+  module.free_threading = fields["free_threading"];
+  out.modules.push_back(std::move(module));
+}
+
+inline void parse_finding_line(const std::string& rules, const fs::path& file, unsigned line,
+                               TargetExpectations& out) {
+  static const std::regex kRuleId("^[A-Z]{2}[0-9]{3}$");
+  std::istringstream words(rules);
+  std::size_t count = 0;
+  for (std::string rule; words >> rule; ++count) {
+    if (!std::regex_match(rule, kRuleId)) {
+      out.errors.push_back(where(file, line) + ": '" + rule + "' in expect: is not a rule id");
+      continue;
+    }
+    out.findings.push_back({rule, normalise(file), line});
+  }
+  if (count == 0) out.errors.push_back(where(file, line) + ": expect: names no rule");
+}
+
+inline void parse_file(const fs::path& file, TargetExpectations& out) {
+  static const std::regex kExpect(R"(//\s*expect:(.*)$)");
+  constexpr std::string_view kModule = "subcheck-expect-module:";
+  constexpr std::string_view kSuppressed = "subcheck-expect-suppressed:";
+  constexpr std::string_view kAllowDiagnostics = "subcheck-allow-diagnostics:";
+
+  std::istringstream lines(read_text(file));
+  unsigned number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    if (auto at = line.find(kModule); at != std::string::npos) {
+      parse_module_line(marker_value(line, at + kModule.size()), file, number, out);
+    }
+    if (auto at = line.find(kSuppressed); at != std::string::npos) {
+      std::istringstream value(marker_value(line, at + kSuppressed.size()));
+      std::size_t count = 0;
+      if (!(value >> count)) {
+        out.errors.push_back(where(file, number) + ": subcheck-expect-suppressed needs a number");
+      } else if (out.suppressed) {
+        out.errors.push_back(where(file, number) + ": subcheck-expect-suppressed given twice");
+      } else {
+        out.suppressed = count;
+      }
+    }
+    if (line.find(kAllowDiagnostics) != std::string::npos) out.allows_diagnostics = true;
+    std::smatch match;
+    if (std::regex_search(line, match, kExpect)) {
+      parse_finding_line(match[1].str(), file, number, out);
+    }
+  }
+}
+
+}  // namespace detail
+
+inline TargetExpectations read_expectations(const fs::path& target) {
+  TargetExpectations expectations;
+  for (const auto& file : files_of_target(target)) detail::parse_file(file, expectations);
+  std::sort(expectations.findings.begin(), expectations.findings.end());
+  return expectations;
+}
+
+}  // namespace subcheck::test
