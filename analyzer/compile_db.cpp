@@ -840,7 +840,17 @@ CompileDatabase load_compile_database(const CompileDatabaseOptions& options) {
   if (std::optional<fs::path> database = locate_database(options, root_is_directory)) {
     std::optional<fs::path> only;
     if (!root_is_directory) only = canonical_or_self(root);
-    CompileDatabase db = commands_from_database(*database, only);
+    CompileDatabase db;
+    try {
+      db = commands_from_database(*database, only);
+    } catch (const std::runtime_error& error) {
+      // One the user named with -p must be right; one we found in the tree is a guess,
+      // and a broken guess must not cost the scan.
+      if (options.build_dir) throw;
+      CompileDatabase inferred = infer_commands(options, root_is_directory);
+      inferred.warnings.insert(inferred.warnings.begin(), std::string(error.what()) + "; flags inferred instead");
+      return inferred;
+    }
     if (!db.commands.empty()) return db;
     CompileDatabase inferred = infer_commands(options, root_is_directory);
     inferred.warnings.insert(inferred.warnings.begin(), db.warnings.begin(), db.warnings.end());

@@ -75,8 +75,9 @@ struct CompileDatabase {
 // the file first. Without a Python target a warning says so and no Python include is added;
 // this function does not search for one itself (see find_default_python).
 //
-// Throws std::runtime_error naming the path on a corrupt database, a build_dir without
-// compile_commands.json, or a root that does not exist.
+// A corrupt database found in the tree is reported as a warning and flags are inferred;
+// throws std::runtime_error naming the path on a corrupt database named by build_dir, a
+// build_dir without compile_commands.json, or a root that does not exist.
 CompileDatabase load_compile_database(const CompileDatabaseOptions& options);
 
 // The C/C++ sources (.c .cc .cpp .cxx) under root, sorted, absolute, each file once even

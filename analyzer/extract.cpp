@@ -107,6 +107,15 @@ const std::set<std::string>& sync_types() {
   return types;
 }
 
+bool is_under(const std::string& file, const std::vector<std::filesystem::path>& roots) {
+  for (const auto& root : roots) {
+    std::string prefix = root.string();
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    if (file.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> flags_for_config(const CompileCommand& command, BuildConfig config) {
@@ -173,12 +182,7 @@ class UnitReader {
     auto found = in_project_.find(file);
     if (found != in_project_.end()) return found->second;
     const std::string& name = file_name(file);
-    bool inside = name == facts_.file;
-    for (const auto& root : options_.project_roots) {
-      std::string prefix = root.string();
-      if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-      if (name.rfind(prefix, 0) == 0 || name == root.string()) inside = true;
-    }
+    bool inside = name == facts_.file || is_under(name, options_.project_roots);
     in_project_.emplace(file, inside);
     return inside;
   }
@@ -389,10 +393,11 @@ class UnitReader {
     CXType type = clang_getCursorType(var);
     std::string usr = take(clang_getCursorUSR(var));
     std::string canonical = strip_type_noise(take(clang_getTypeSpelling(clang_getCanonicalType(type))));
-    if (canonical == "PyModuleDef") read_module_def(var, usr);
-    if (canonical.rfind("PyModuleDef_Slot[", 0) == 0) read_slot_array(var, usr);
+    bool has_initializer = initializer_of(var).has_value();
+    // `static PyModuleDef def;` ahead of its definition says nothing yet.
+    if (has_initializer && canonical == "PyModuleDef") read_module_def(var, usr);
+    if (has_initializer && canonical.rfind("PyModuleDef_Slot[", 0) == 0) read_slot_array(var, usr);
 
-    bool has_initializer = clang_Cursor_hasVarDeclGlobalStorage(var) && initializer_of(var).has_value();
     auto known = global_index_.find(usr);
     if (known != global_index_.end()) {
       // A tentative definition first, the real one later: report at the one with a value.
@@ -983,6 +988,7 @@ class UnitReader {
       std::string_view text = file_text(file);
       for (std::size_t at = text.find("Py_LIMITED_API"); at != std::string_view::npos;
            at = text.find("Py_LIMITED_API", at + 1)) {
+        if (is_skipped(Position{file, 0, 0, static_cast<unsigned>(at)})) continue;
         std::size_t line_start = text.rfind('\n', at);
         line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
         std::string line(text.substr(line_start, at - line_start));
@@ -1039,6 +1045,7 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   CXErrorCode status = clang_parseTranslationUnit2(impl_->index, facts.file.c_str(), argv.data(),
                                                    static_cast<int>(argv.size()), nullptr, 0, parse_options, &unit);
   if (status != CXError_Success || !unit) {
+    facts.complete = false;
     ParseDiagnostic failure;
     failure.location = {facts.file, 0, 0};
     failure.message = status == CXError_Crashed ? "libclang crashed while parsing this file"
@@ -1050,8 +1057,13 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   facts.parsed = true;
   ExtractOptions options = impl_->options;
   UnitReader(unit, options, facts).read();
-  facts.complete = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(),
-                                [](const ParseDiagnostic& d) { return d.message.rfind("fatal: ", 0) == 0; });
+  // A fatal error (a missing header) or an error inside Python's own headers (the limited
+  // API on a free-threaded build, a version mismatch) leaves an AST that cannot be trusted
+  // to say how the module initialises.
+  facts.complete = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(), [&](const ParseDiagnostic& d) {
+    return d.message.rfind("fatal: ", 0) == 0 ||
+           (!d.location.file.empty() && !is_under(d.location.file, options.project_roots));
+  });
   clang_disposeTranslationUnit(unit);
   return facts;
 }

@@ -45,6 +45,9 @@ std::string free_threading_verdict(const ExtensionModule& module, const std::vec
                                    const RuleCatalogue& rules) {
   auto view = module.configs.find(BuildConfig::free_threaded);
   if (view == module.configs.end()) return "unknown";
+  // A contradiction (FT002, FT007) makes a claim of GIL-freedom unsafe, and a module that
+  // cannot even be built for the free-threaded ABI (FT007) is unsafe whatever it says.
+  if (module_has_rule(findings, module.name, "FT007")) return "unsafe";
   if (view->second.gil == "Py_MOD_GIL_NOT_USED") {
     return module_has(findings, module.name, rules, RuleCategory::free_threading, Severity::error) ? "unsafe"
                                                                                                   : "gil-free";

@@ -101,7 +101,7 @@ ProjectConfig parse_project_config(std::string_view toml_text, const std::string
       config.select = read_rule_list(node, source_name, name);
     } else if (name == "ignore") {
       config.ignore = read_rule_list(node, source_name, name);
-    } else if (name == "fail-on" || name == "fail_on") {
+    } else if (name == "fail-on") {
       config.fail_on = read_fail_on(node, source_name);
     } else {
       throw ConfigError(key_error(source_name, name, "unknown key (known: select, ignore, fail-on)"));

@@ -23,6 +23,21 @@ std::string indented(const std::string& text, std::string_view indent) {
   return result;
 }
 
+// One paragraph, re-flowed to `width` columns (the catalogue's summaries are one long line).
+std::string wrapped(const std::string& text, std::string_view indent, std::size_t width = 88) {
+  std::istringstream words(text);
+  std::string result, line, word;
+  while (words >> word) {
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
+      result += std::string(indent) + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) result += std::string(indent) + line + "\n";
+  return result;
+}
+
 void section(std::string& out, std::string_view title, const std::string& body) {
   if (body.empty()) return;
   out += "\n" + std::string(title) + "\n" + indented(body, "  ");
@@ -72,7 +87,7 @@ nlohmann::json rules_json(const RuleCatalogue& rules) {
 std::string format_explanation(const Rule& rule) {
   std::string out = rule.id + " " + rule.name + " (" + std::string(to_string(rule.severity)) + ", " +
                     std::string(to_string(rule.category)) + ")\n";
-  if (!rule.summary.empty()) out += "\n" + indented(rule.summary, "  ");
+  if (!rule.summary.empty()) out += "\n" + wrapped(rule.summary, "  ");
   section(out, "What it finds", rule.what);
   section(out, "Why it matters", rule.why);
   section(out, "Example", rule.example);

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -189,12 +190,17 @@ int run_scan(const ScanOptions& options) {
   const RuleCatalogue& rules = RuleCatalogue::builtin();
   const fs::path root = checked_scan_root(options.path);
   const ProjectConfig config = load_project_config(root);
+  if (config.file) spdlog::debug("configuration: {}", config.file->string());
   const EffectiveSettings settings = resolve_settings(options, config, rules);
 
   AnalyzeOptions analyze_options;
   analyze_options.root = root;
   analyze_options.build_dir = checked_build_dir(options.build_dir);
   analyze_options.python = checked_python(options.python);
+  if (analyze_options.python) {
+    spdlog::debug("python: {} {}, headers in {}", analyze_options.python->executable.string(),
+                  analyze_options.python->version, analyze_options.python->include_dir.string());
+  }
   analyze_options.jobs = static_cast<unsigned>(options.jobs);
   analyze_options.extra_args = options.extra_args;
 
@@ -208,6 +214,7 @@ int run_scan(const ScanOptions& options) {
   };
 
   AnalysisResult result;
+  const auto started = std::chrono::steady_clock::now();
   try {
     result = analyze(analyze_options, rules);
   } catch (const std::exception& error) {
@@ -216,6 +223,9 @@ int run_scan(const ScanOptions& options) {
     throw UsageError(error.what());
   }
   progress.finish();
+  spdlog::debug("compile database: {}", result.compile_db_origin);
+  spdlog::debug("{} translation units analysed in {:.1f} s", result.model.units.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
   context.ignored = drop_disabled_findings(result.findings, settings.filter);
@@ -232,7 +242,7 @@ int run_scan(const ScanOptions& options) {
   if (!out) throw UsageError("writing the report failed");
 
   if (result.model.units.empty()) {
-    return report_error(options.path + ": no C or C++ source to analyse");
+    return report_error(options.path + ": nothing to analyse: no C or C++ translation unit found");
   }
   if (nothing_parsed(result)) {
     return report_error(options.path + ": no translation unit could be parsed (see the diagnostics)");
@@ -283,25 +293,38 @@ Examples:
 void add_scan_command(CLI::App& app, ScanOptions& options) {
   CLI::App* scan = app.add_subcommand("scan", "Analyse extension module sources and report what would break");
   scan->footer(kScanFooter);
-  scan->add_option("PATH", options.path, "Source tree or single file to scan")->required();
-  scan->add_option("-p,--build-dir", options.build_dir, "Directory holding compile_commands.json");
-  scan->add_option("--python", options.python, "CPython (3.12+) whose headers to compile against");
+  scan->add_option("PATH", options.path, "Source tree or single file to scan")->required()->type_name("PATH");
+  scan->add_option("-p,--build-dir", options.build_dir, "Directory holding compile_commands.json")->type_name("DIR");
+  scan->add_option("--python", options.python, "CPython (3.12+) whose headers to compile against")
+      ->type_name("EXE");
   scan->add_option("-j,--jobs", options.jobs, "Parallel parser jobs (0: one per core)")
-      ->check(CLI::Range(0, 1024));
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
   scan->add_option("--format", options.format, "Report format")
       ->check(CLI::IsMember({"text", "json"}))
+      ->type_name("FORMAT")
       ->default_str("text");
-  scan->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout");
+  scan->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
   scan->add_option("--fail-on", options.fail_on,
-                   "Lowest severity that makes the exit code 1: error (default), warning, note or never");
+                   "Lowest severity that makes the exit code 1: error (default), warning, note or never")
+      ->type_name("LEVEL");
+  // One value per occurrence (repeatable), so `--select SI001 .` does not swallow PATH.
   scan->add_option("--select", options.select, "Only report these rules (comma-separated ids, names or prefixes)")
-      ->delimiter(',');
-  scan->add_option("--ignore", options.ignore, "Do not report these rules (comma-separated)")->delimiter(',');
-  scan->add_option("--extra-arg", options.extra_args, "Extra compiler flag appended to every command (repeatable)")
-      ->allow_extra_args(false);
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("RULES");
+  scan->add_option("--ignore", options.ignore, "Do not report these rules (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("RULES");
+  scan->add_option("--extra-arg", options.extra_args,
+                   "Extra compiler flag appended to every command (repeatable; --extra-arg=-DFOO)")
+      ->allow_extra_args(false)
+      ->type_name("FLAG");
   scan->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
   scan->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
-  scan->add_flag("-v,--verbose", options.verbose, "Log what the analyzer does on stderr");
+  scan->add_flag("-v,--verbose", options.verbose,
+                 "Show every tool diagnostic, and log settings, Python and timing on stderr");
 }
 
 int run(int argc, char** argv) {
@@ -316,11 +339,13 @@ int run(int argc, char** argv) {
 
   std::string rules_format = "text";
   CLI::App* rules = app.add_subcommand("rules", "List the rules: id, name, severity, category, summary");
-  rules->add_option("--format", rules_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  rules->add_option("--format", rules_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->type_name("FORMAT");
 
   std::string explain_id;
   CLI::App* explain = app.add_subcommand("explain", "Explain one rule: what, why, example, fix, references");
-  explain->add_option("RULE", explain_id, "Rule id (SI001) or name (single-phase-init)")->required();
+  explain->add_option("RULE", explain_id, "Rule id (SI001) or name (single-phase-init)")->required()->type_name("RULE");
   explain->footer("Examples:\n  subcheck explain SI001\n  subcheck explain borrowed-reference-api");
 
   app.require_subcommand(0, 1);
@@ -343,6 +368,9 @@ int run(int argc, char** argv) {
     return report_error(error.what());
   } catch (const RuleCatalogueError& error) {
     return report_error(std::string("the built-in rule catalogue is broken: ") + error.what());
+  } catch (const std::exception& error) {
+    // A file system error while writing, say: still a clean message and exit code 2.
+    return report_error(error.what());
   }
   std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, rules or explain)\n";
   return kExitUsage;

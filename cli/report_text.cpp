@@ -100,7 +100,8 @@ std::string rule_tag(const Finding& finding, const Rule* rule) {
 std::string format_finding_with(const Finding& finding, const ReportContext& context, const TextStyle& style,
                                 SourceLines& sources) {
   const Rule* rule = rule_of(context.rules, finding.rule);
-  std::string text = location_prefix(finding.location, style) + " ";
+  std::string text = (finding.location.valid() ? location_prefix(finding.location, style)
+                                               : paint("subcheck:", kBold, style)) + " ";
   text += paint(std::string(to_string(finding.severity)) + ":", severity_colour(finding.severity), style);
   text += " " + paint(finding.message, kBold, style) + " " + rule_tag(finding, rule) + "\n";
   text += source_excerpt(finding.location, sources, style);

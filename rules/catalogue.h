@@ -45,6 +45,7 @@ class RuleCatalogue {
   // The catalogue compiled into this binary from rules/*.toml.
   static const RuleCatalogue& builtin();
 
+  // Subinterpreter (SI) rules first, then free-threading (FT) rules, each in id order.
   const std::vector<Rule>& rules() const { return rules_; }
   // By id ("SI001") or name ("single-phase-init"), case-insensitive.
   const Rule* find(std::string_view id_or_name) const;

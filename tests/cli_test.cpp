@@ -306,7 +306,7 @@ TEST(Cli, TreeWithoutSourcesIsAnError) {
   tree.write("README.md", "nothing to see\n");
   RunResult run = run_subcheck({"scan", tree.path().string(), "--quiet"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_TRUE(contains(run.err, "no C or C++ source")) << run.err;
+  EXPECT_TRUE(contains(run.err, "nothing to analyse: no C or C++ translation unit found")) << run.err;
 }
 
 // ---- the binary: real scans ---------------------------------------------------------------

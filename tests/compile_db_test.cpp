@@ -259,21 +259,36 @@ TEST(CompileDatabase, SingleFileRootKeepsOnlyItsEntry) {
   EXPECT_EQ(db.commands[0].args, std::vector<std::string>{"-DA"});
 }
 
-TEST(CompileDatabase, CorruptDatabaseThrowsWithItsPath) {
+TEST(CompileDatabase, CorruptDatabaseNamedWithDashPThrowsWithItsPath) {
   ScratchTree tree;
   tree.write("a.c");
   fs::path database = tree.write("compile_commands.json", R"([{"directory": "/tmp", "file": )");
   try {
-    load_compile_database({.root = tree.root(), .build_dir = {}, .python = {}});
+    load_compile_database({.root = tree.root(), .build_dir = tree.root(), .python = {}});
     FAIL() << "a truncated database was accepted";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find(database.string()), std::string::npos) << error.what();
   }
 
   tree.write("compile_commands.json", R"({"directory": "/tmp"})");
-  EXPECT_THROW(load_compile_database({.root = tree.root(), .build_dir = {}, .python = {}}), std::runtime_error);
+  EXPECT_THROW(load_compile_database({.root = tree.root(), .build_dir = tree.root(), .python = {}}),
+               std::runtime_error);
   tree.write("compile_commands.json", R"([{"directory": "/tmp", "file": "a.c"}])");
-  EXPECT_THROW(load_compile_database({.root = tree.root(), .build_dir = {}, .python = {}}), std::runtime_error);
+  EXPECT_THROW(load_compile_database({.root = tree.root(), .build_dir = tree.root(), .python = {}}),
+               std::runtime_error);
+}
+
+TEST(CompileDatabase, CorruptDatabaseFoundInTheTreeIsAWarningAndFlagsAreInferred) {
+  ScratchTree tree;
+  tree.write("a.c");
+  fs::path database = tree.write("compile_commands.json", R"([{"directory": "/tmp", "file": )");
+  CompileDatabase db = load_compile_database({.root = tree.root(), .build_dir = {}, .python = {}});
+  ASSERT_EQ(db.commands.size(), 1u);
+  EXPECT_EQ(db.commands.front().file.filename(), "a.c");
+  bool named = std::any_of(db.warnings.begin(), db.warnings.end(), [&](const std::string& warning) {
+    return warning.find(database.string()) != std::string::npos && warning.find("inferred") != std::string::npos;
+  });
+  EXPECT_TRUE(named) << "no warning names " << database;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -218,6 +218,13 @@ TEST(TextReport, MissingSourceFileGivesHeaderAndHintOnly) {
   EXPECT_TRUE(lines[1].starts_with("  hint: "));
 }
 
+TEST(TextReport, FindingWithoutLocationIsStillPrinted) {
+  Finding finding = make_finding("SI005", Severity::warning, "", 0, 0, "static type");
+  const std::vector<std::string> lines = lines_of(format_finding(finding, make_context("/"), {false, "/"}));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "subcheck: warning: static type [SI005 static-type-object]");
+}
+
 TEST(TextReport, ColourOnlyWhenAsked) {
   TempSource source(kSpamSource);
   AnalysisResult result = make_result(source.path());

@@ -177,9 +177,9 @@ inline const std::map<std::string, std::set<std::string>>& module_keys() {
       {"name", {}},
       {"init", {"single-phase", "multi-phase", "unknown"}},
       {"multiple_interpreters",
-       {"absent", "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED",
+       {"absent", "unknown", "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED",
         "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"}},
-      {"gil", {"absent", "Py_MOD_GIL_USED", "Py_MOD_GIL_NOT_USED"}},
+      {"gil", {"absent", "unknown", "Py_MOD_GIL_USED", "Py_MOD_GIL_NOT_USED"}},
       {"subinterpreters", {"supported", "shared-gil-only", "unsupported", "unsafe", "unknown"}},
       {"free_threading", {"gil-free", "requires-gil", "unsafe", "unknown"}},
   };

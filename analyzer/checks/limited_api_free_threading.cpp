@@ -35,7 +35,8 @@ class LimitedApiFreeThreading final : public Check {
 
   static bool claims_gil_not_used(const ExtensionModule& module, const ModuleConfigView& view) {
     if (view.gil == kGilNotUsed) return true;
-    if (view.gil != kAbsent) return false;  // an explicit Py_MOD_GIL_USED is no claim
+    // An explicit Py_MOD_GIL_USED is no claim; "unknown" (a parse the #error broke) may hide one.
+    if (view.gil != kAbsent && view.gil != "unknown") return false;
     for (const auto& [config, other] : module.configs) {
       if (other.gil == kGilNotUsed || units_say_gil_not_used(other.units)) return true;
     }

@@ -132,7 +132,8 @@ if ((dropped > 0)); then
 fi
 
 { read -r defining covered; mapfile -t uncovered; } \
-    < <("$PYTHON" "$HELPER" pyinit-coverage "$DB/compile_commands.json" --src-dir "$SRC")
+    < <("$PYTHON" "$HELPER" pyinit-coverage "$DB/compile_commands.json" --src-dir "$SRC" \
+        --setup "$BUILD/Modules/Setup.stdlib" --configure-log "$CACHE/configure.log")
 echo "files under Modules/ defining PyInit_: $defining, in the database: $covered"
 for file in "${uncovered[@]}"; do
     echo "  not in the database: $file"

@@ -12,9 +12,9 @@ Subcommands:
   verify DB --cc CC --jobs N --out-db FILE --report FILE
       Run `CC -fsyntax-only` on every entry (N at a time); write the entries that pass
       to FILE and a tab-separated report (file, status, first error) of the rest.
-  pyinit-coverage DB --src-dir DIR
-      List the C files under SRC/Modules that define a PyInit_ function and say which
-      are in the database and which are not.
+  pyinit-coverage DB --src-dir DIR [--setup FILE] [--configure-log FILE]
+      Count the C files under SRC/Modules that define a PyInit_ function, and list those
+      missing from the database with the reason (from Setup.stdlib and configure).
   baseline-commands DB --cc CC --out FILE
       Write one shell command per line: `cd DIR && CC -fsyntax-only -w FLAGS FILE` for the
       gil configuration, then the same with -DPy_GIL_DISABLED=1 (free-threaded).
@@ -146,6 +146,54 @@ def defines_pyinit(path):
         return False
 
 
+def configure_module_status(configure_log):
+    """{module: status} from configure's `checking for stdlib extension module X... S`."""
+    status = {}
+    pattern = re.compile(r"checking for stdlib extension module (\S+)\.\.\. (.+)$")
+    try:
+        with open(configure_log, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                match = pattern.search(line.strip())
+                if match:
+                    status[match.group(1)] = match.group(2)
+    except OSError:
+        pass
+    return status
+
+
+def setup_modules_by_source(setup_file):
+    """{source path relative to Modules/: module} from (possibly commented) Setup lines."""
+    modules = {}
+    try:
+        with open(setup_file, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                words = line.lstrip("#").split()
+                if len(words) < 2 or not re.fullmatch(r"\w+", words[0]):
+                    continue
+                for word in words[1:]:
+                    if word.endswith(".c"):
+                        modules.setdefault(word, words[0])
+    except OSError:
+        pass
+    return modules
+
+
+WHY_STATUS = {
+    "missing": "configure found no headers/library for it",
+    "n/a": "not available on this platform",
+    "disabled": "disabled by configure",
+}
+
+
+def why_not_built(path, modules_dir, setup_modules, status):
+    relative = os.path.relpath(path, modules_dir)
+    module = setup_modules.get(relative)
+    if module is None:
+        return "not in Modules/Setup.stdlib: not part of the Linux build"
+    module_status = status.get(module, "unknown")
+    return f"configure: {module} {module_status} ({WHY_STATUS.get(module_status, 'see configure.log')})"
+
+
 def cmd_pyinit_coverage(args):
     with open(args.db, encoding="utf-8") as handle:
         in_db = {e["file"] for e in json.load(handle)}
@@ -158,9 +206,12 @@ def cmd_pyinit_coverage(args):
                 defining.append(path)
     defining.sort()
     missing = [p for p in defining if p not in in_db]
+    setup_modules = setup_modules_by_source(args.setup) if args.setup else {}
+    status = configure_module_status(args.configure_log) if args.configure_log else {}
     print(f"{len(defining)} {len(defining) - len(missing)}")
     for path in missing:
-        print(os.path.relpath(path, os.path.dirname(modules_dir)))
+        reason = why_not_built(path, modules_dir, setup_modules, status)
+        print(f"{os.path.relpath(path, os.path.dirname(modules_dir))}: {reason}")
 
 
 def cmd_baseline_commands(args):
@@ -198,6 +249,8 @@ def main():
     p = sub.add_parser("pyinit-coverage")
     p.add_argument("db")
     p.add_argument("--src-dir", required=True)
+    p.add_argument("--setup", help="the build's Modules/Setup.stdlib")
+    p.add_argument("--configure-log", help="configure's output")
     p.set_defaults(func=cmd_pyinit_coverage)
 
     p = sub.add_parser("baseline-commands")
