@@ -69,8 +69,10 @@ units=$("$PYTHON" "$HELPER" baseline-commands "$DB/compile_commands.json" --cc "
         --out "$work/baseline-commands.txt")
 
 # ------------------------------------------------------------------ the two sides
-# Each writes "wall user sys maxrss_kb" to its timing file.
+# Each writes "wall user sys maxrss_kb" to its timing file (after a "Command exited with
+# non-zero status N" line when the command's status is not 0).
 TIME_FORMAT='%e %U %S %M'
+wall_of() { tail -n 1 "$1" | cut -d' ' -f1; }
 
 run_baseline() {  # $1: timing file
     # Every line is `cd DIR && clang-19 -fsyntax-only -w FLAGS FILE`, quoted for the shell.
@@ -111,7 +113,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     else
         run_subcheck "$work/subcheck.$rep"; run_baseline "$work/baseline.$rep"
     fi
-    log "rep $rep: baseline $(cut -d' ' -f1 "$work/baseline.$rep") s, subcheck $(cut -d' ' -f1 "$work/subcheck.$rep") s"
+    log "rep $rep: baseline $(wall_of "$work/baseline.$rep") s, subcheck $(wall_of "$work/subcheck.$rep") s"
 done
 log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
