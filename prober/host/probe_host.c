@@ -1,0 +1,1 @@
+/* The probe host: being written (docs/prober.md). */

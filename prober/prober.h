@@ -1,0 +1,125 @@
+// The dynamic half of subcheck: import every extension module of a package in real
+// interpreters — main, isolated subinterpreter, legacy subinterpreter, under stress, and
+// on free-threaded builds — each probe in a child process of its own, and turn what
+// CPython did into verdicts with evidence. docs/prober.md describes the design.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace subcheck::prober {
+
+// One CPython installation, as it describes itself.
+struct Interpreter {
+  std::filesystem::path executable;
+  std::string version;                      // "3.13.5"
+  std::string implementation_tag;           // "3.13" or "3.13t": how users name it (--python 3.13t)
+  bool free_threaded = false;               // Py_GIL_DISABLED
+  std::string soabi;                        // "cpython-313t-x86_64-linux-gnu"
+  std::vector<std::string> extension_suffixes;  // importlib.machinery.EXTENSION_SUFFIXES
+  std::filesystem::path include_dir;
+  std::filesystem::path library_dir;        // where libpythonX.Y.so lives (LIBDIR)
+  std::string library;                      // "libpython3.13t.so" (LDLIBRARY); empty when static
+  std::filesystem::path dynload_dir;        // lib-dynload
+  std::filesystem::path purelib;            // site-packages
+};
+
+// Runs the interpreter (no shell, short time limit). nullopt when it is not CPython >= 3.12.
+std::optional<Interpreter> inspect_interpreter(const std::filesystem::path& executable);
+
+// Interpreters to probe with. `requested` holds what the user gave to --python: a path, a
+// name on PATH ("python3.13t"), or a version tag ("3.12", "3.13t"). Empty: every distinct
+// CPython >= 3.12 found on PATH, in pyenv and in subcheck's toolchain cache.
+std::vector<Interpreter> find_interpreters(const std::vector<std::string>& requested,
+                                           std::vector<std::string>* problems = nullptr);
+
+// An extension module file and the import name it is loaded under.
+struct ExtensionFile {
+  std::string module;                       // dotted import name: "markupsafe._speedups"
+  std::filesystem::path file;               // absolute path of the .so
+  std::filesystem::path sys_path_entry;     // the directory to put on sys.path
+  std::vector<std::string> init_symbols;    // PyInit_* / PyInitU_* from the ELF dynamic symbols
+  bool matches_interpreter = true;          // its suffix is one of the interpreter's EXTENSION_SUFFIXES
+  std::string mismatch_reason;              // why not, e.g. "built for cpython-313 (not 3.13t)"
+};
+
+// What was found in the thing the user pointed at.
+struct ProbeTarget {
+  std::string kind;                         // "installed", "wheel", "build-tree", "directory"
+  std::vector<ExtensionFile> modules;
+  std::vector<std::string> warnings;        // skipped members, unsafe archive entries, ...
+  // Keeps an unpacked wheel alive while probing; removed on destruction.
+  std::shared_ptr<const std::filesystem::path> scratch;
+};
+
+// A wheel (.whl), an installed distribution (a *.dist-info directory, or a project name
+// installed in the interpreter's site-packages), or a directory (build tree / source tree
+// with built modules). Throws std::runtime_error for unreadable or hostile input
+// (zip-slip paths, absolute paths, links escaping the tree, archives over the size limits).
+ProbeTarget discover(const std::string& input, const Interpreter& interpreter);
+
+struct ProbeStep {
+  std::string where;                        // "main", "isolated", "shared", "stress"
+  bool ok = false;
+  std::string error_type;                   // "ImportError"
+  std::string message;
+};
+
+// What one probe child did (docs/prober.md, "Host protocol").
+struct ProbeResult {
+  std::string probe;                        // main | isolated | isolated-fresh | shared | stress | gil
+  std::string outcome;                      // ok | crash | exit | timeout | error
+  int signal = 0;
+  int exit_code = 0;
+  std::string during;                       // "teardown" when the crash followed a written result
+  std::chrono::milliseconds elapsed{0};
+  std::vector<ProbeStep> steps;
+  std::vector<std::string> shared_objects;  // module attributes with the same id() in two interpreters
+  std::optional<bool> gil_before, gil_after;
+  std::vector<long> rss_kb;                 // stress: RSS after each cycle
+  std::string output;                       // the tail of what the child printed
+  bool output_truncated = false;
+};
+
+struct ModuleProbeReport {
+  std::string module;
+  std::filesystem::path file;
+  std::string interpreter;                  // implementation_tag, e.g. "3.13t"
+  // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch
+  std::string subinterpreters;
+  // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
+  std::string free_threading;
+  std::string summary;                      // one line: why this verdict
+  std::vector<ProbeResult> evidence;
+  std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"
+};
+
+struct ProbeOptions {
+  unsigned jobs = 0;                        // children at once; 0: one per core
+  std::chrono::milliseconds timeout{20000}; // per probe child
+  unsigned stress_threads = 4;
+  unsigned stress_cycles = 3;
+  bool stress = true;
+  std::function<void(std::size_t done, std::size_t total, const std::string& what)> progress;
+};
+
+struct SandboxReport {
+  std::string network;                      // "isolated (new network namespace)" or "not isolated: <reason>"
+  std::vector<std::string> limits;          // the rlimits applied
+};
+
+struct ProbeRun {
+  std::vector<ModuleProbeReport> modules;
+  SandboxReport sandbox;
+  std::vector<std::string> problems;        // host build failures, restarts, ...
+};
+
+// Probes every module of the target on one interpreter.
+ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const ProbeOptions& options);
+
+}  // namespace subcheck::prober
