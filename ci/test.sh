@@ -14,7 +14,6 @@ kinds=(Debug)
 for kind in "${kinds[@]}"; do
   build_subcheck "$kind"
   log "running tests ($kind)"
-  # libclang is not instrumented; its one-time allocations are not ours to report.
-  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  ASAN_OPTIONS="abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     ctest --test-dir "$(build_dir_for "$kind")" --output-on-failure -j "$(nproc)"
 done

@@ -1,0 +1,27 @@
+// What an extension module's ELF dynamic symbol table says about it, read with libelf
+// without loading the file (loading runs its constructors).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace subcheck::prober {
+
+struct ElfSymbols {
+  // Defined, exported PyInit_* and PyInitU_* functions, sorted. One file may export
+  // several (CPython's own _testmultiphase does); non-ASCII module names use PyInitU_.
+  std::vector<std::string> init_symbols;
+  // Which object-reference helpers the file imports from libpython. A free-threaded build
+  // inlines Py_DECREF into calls to _Py_MergeZeroLocalRefcount / _Py_DecRefShared, a GIL
+  // build into _Py_Dealloc: the only hint of the ABI a plain "foo.so" was built for.
+  bool imports_free_threaded_refcount = false;
+  bool imports_gil_refcount = false;
+};
+
+// The symbols of `file`, or a message saying why they could not be read (not ELF,
+// unreadable, no dynamic symbol table, ...).
+std::variant<ElfSymbols, std::string> read_elf_symbols(const std::filesystem::path& file);
+
+}  // namespace subcheck::prober
