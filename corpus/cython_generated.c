@@ -14,7 +14,8 @@
  * TN: SI001 (the single-phase PyModule_Create fallback is compiled out); SI006/SI010 for
  * the generated globals (__pyx_m, main_interpreter_id, ...): the global-state rules do not
  * report inside Cython-generated code, whose fix is in Cython and its directives, not in
- * the file; SI009 already reports the module.
+ * the file; SI009 already reports the module. Likewise FT003 for the borrowed-reference
+ * lookup in the generated __Pyx_GetBuiltinName: Cython's runtime, not the user's code.
  *
  * subcheck-expect-module: name=cyspam init=multi-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  */
@@ -98,6 +99,15 @@ static const char *__pyx_cfilenm = __FILE__;
 
 /* #### Code section: pystring_table ### */
 static const char __pyx_k_eggs[] = "eggs";
+
+/* #### Code section: utility_code_def ### */
+static PyObject *__Pyx_GetBuiltinName(PyObject *builtins, PyObject *name) {
+    PyObject *result = PyDict_GetItemWithError(builtins, name);
+    if (unlikely(!result) && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_NameError, "name '%U' is not defined", name);
+    }
+    return __Pyx_NewRef(result);
+}
 
 /* #### Code section: module_declarations ### */
 static PyMethodDef __pyx_methods[] = {

@@ -661,6 +661,31 @@ TEST(LimitedApiFreeThreading, TakesTheClaimFromTheGilBuildWhenTheFreeThreadedPar
   EXPECT_EQ(run_rule("FT007", model, BuildConfig::free_threaded).size(), 1u);
 }
 
+// The headers' #error makes the free-threaded parse untrustworthy: the model says
+// "unknown" there, and the claim still comes from the default build.
+TEST(LimitedApiFreeThreading, TakesTheClaimFromTheGilBuildWhenTheFreeThreadedParseIsIncomplete) {
+  const std::string file = "/corpus/abi_broken.c";
+  std::vector<TranslationUnitFacts> units;
+  add_both_configs(
+      units, file,
+      [&](TranslationUnitFacts& facts) {
+        facts.limited_api = true;
+        add_multi_phase_module(facts, "abi_broken", {gil_slot("Py_MOD_GIL_NOT_USED", at(file, 103))});
+      },
+      [&](TranslationUnitFacts& facts, BuildConfig config) {
+        if (config == BuildConfig::free_threaded) facts.complete = false;
+      });
+  auto model = build_module_model(std::move(units));
+  ASSERT_EQ(model.modules.size(), 1u);
+  ASSERT_EQ(model.modules[0].configs.at(BuildConfig::free_threaded).gil, "unknown");
+  auto found = run_rule("FT007", model, BuildConfig::free_threaded);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].location, at(file, 130, 1));
+  // An unknown view is not judged by the slot rules.
+  EXPECT_TRUE(run_rule("FT001", model, BuildConfig::free_threaded).empty());
+  EXPECT_TRUE(run_rule("SI002", model, BuildConfig::free_threaded).empty());
+}
+
 TEST(LimitedApiFreeThreading, StaysQuietWithoutTheLimitedApiOrWithoutTheClaim) {
   EXPECT_TRUE(run_rule("FT007", limited_api_model(false, true, "Py_MOD_GIL_NOT_USED"), BuildConfig::free_threaded)
                   .empty());

@@ -77,6 +77,15 @@ void for_each_call(const std::vector<const TranslationUnitFacts*>& units, Visit&
   }
 }
 
+// The same for code people wrote: Cython-generated units are skipped, since their calls
+// are Cython's runtime, fixed by upgrading Cython or its directives (SI009 reports the module).
+template <typename Visit>
+void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& units, Visit&& visit) {
+  for_each_call(units, [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+    if (!generated_by_cython(unit)) visit(unit, function, call);
+  });
+}
+
 // Globals of `units` by USR (first definition wins: a header's static seen by
 // several units is one variable).
 std::map<std::string, const GlobalVarFact*> globals_by_usr(const std::vector<const TranslationUnitFacts*>& units);

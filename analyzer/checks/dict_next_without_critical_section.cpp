@@ -17,7 +17,7 @@ class DictNextWithoutCriticalSection final : public Check {
 
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
-    for_each_call(context.model.units_for(context.config),
+    for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     if (call.callee != kDictNext || call.critical_section_depth > 0) return;
                     findings.add(call.location, message(call, function.name), modules_of(context, unit));

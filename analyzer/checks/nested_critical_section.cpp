@@ -16,6 +16,7 @@ class NestedCriticalSection final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto* unit : context.model.units_for(context.config)) {
+      if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::nested_critical_section) continue;
         findings.add(pattern.location, message(pattern), modules_of(context, *unit));

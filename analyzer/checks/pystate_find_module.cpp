@@ -17,7 +17,7 @@ class PyStateFindModule final : public Check {
   void run(CheckContext& context) const override {
     const auto& apis = required_data(context.rule);
     FindingCollector findings(context);
-    for_each_call(context.model.units_for(context.config),
+    for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     auto api = apis.find(call.callee);
                     if (api == apis.end()) return;

@@ -15,6 +15,7 @@ class RefcntUniquenessTest final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto* unit : context.model.units_for(context.config)) {
+      if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::refcnt_uniqueness) continue;
         findings.add(pattern.location, message(pattern), modules_of(context, *unit));
