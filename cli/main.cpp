@@ -23,10 +23,13 @@
 #include "analyze.h"
 #include "catalogue.h"
 #include "config.h"
+#include "dynamic_report.h"
 #include "explain.h"
 #include "report.h"
 #include "report_json.h"
 #include "report_text.h"
+#include "prober.h"
+#include "targets.h"
 
 namespace fs = std::filesystem;
 
@@ -50,7 +53,10 @@ int report_error(const std::string& message) {
 struct ScanOptions {
   std::string path;
   std::string build_dir;
-  std::string python;
+  std::vector<std::string> pythons;    // --python, repeatable; the first GIL build gives the headers
+  bool probe = false;                  // also import the built modules (executes package code)
+  bool no_stress = false;
+  int timeout_seconds = 20;
   int jobs = 0;
   std::string format = "text";
   std::string output;
@@ -133,15 +139,67 @@ std::optional<fs::path> checked_build_dir(const std::string& build_dir) {
   return fs::absolute(build_dir, error).lexically_normal();
 }
 
-// --python when given (and it must work), otherwise the first suitable CPython on the
-// machine; the analyzer reports a missing one as a tool diagnostic.
-std::optional<PythonTarget> checked_python(const std::string& python) {
-  if (python.empty()) return find_default_python();
-  auto target = query_python(python);
-  if (!target) {
-    throw UsageError("--python " + python + ": cannot be run, or is not CPython 3.12 or newer");
+// The headers to compile against: the first --python that is a GIL build (or the first
+// given), which must work; otherwise the first suitable CPython on the machine. The
+// analyzer reports a missing one as a tool diagnostic.
+std::optional<PythonTarget> checked_python(const std::vector<std::string>& pythons) {
+  if (pythons.empty()) return find_default_python();
+  std::optional<PythonTarget> chosen;
+  for (const std::string& python : pythons) {
+    auto target = query_python(python);
+    if (!target) continue;  // a tag such as "3.13t" is resolved by the prober, not here
+    if (!chosen || (chosen->free_threaded && !target->free_threaded)) chosen = target;
   }
-  return target;
+  if (!chosen) chosen = find_default_python();
+  if (!chosen) throw UsageError("--python: none of the given interpreters is CPython 3.12 or newer with headers");
+  return chosen;
+}
+
+// Interpreters to probe with: every --python (paths, names or tags like 3.13t), or every
+// CPython >= 3.12 on the machine. None at all is a usage error: there is nothing to run.
+std::vector<prober::Interpreter> checked_interpreters(const std::vector<std::string>& pythons) {
+  std::vector<std::string> problems;
+  std::vector<prober::Interpreter> interpreters = prober::find_interpreters(pythons, &problems);
+  for (const std::string& problem : problems) spdlog::warn("{}", problem);
+  if (interpreters.empty()) throw UsageError("no CPython 3.12 or newer to probe with; pass --python");
+  return interpreters;
+}
+
+prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& progress) {
+  prober::ProbeOptions probe;
+  probe.jobs = static_cast<unsigned>(options.jobs);
+  probe.timeout = std::chrono::seconds(options.timeout_seconds);
+  probe.stress = !options.no_stress;
+  probe.progress = [&progress](std::size_t done, std::size_t total, const std::string& what) {
+    progress.update(done, total, what);
+  };
+  return probe;
+}
+
+// Probes `target` on every interpreter. A target that cannot be read on one interpreter
+// (a hostile wheel, a distribution not installed there) is a problem for that one only.
+std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<prober::Interpreter>& interpreters,
+                                    const prober::ProbeOptions& options, std::vector<std::string>& problems) {
+  std::vector<DynamicRun> runs;
+  for (const prober::Interpreter& interpreter : interpreters) {
+    try {
+      prober::ProbeTarget found = prober::discover(target, interpreter);
+      for (const std::string& warning : found.warnings) problems.push_back(interpreter.implementation_tag + ": " + warning);
+      runs.push_back({interpreter, prober::probe(interpreter, found, options)});
+    } catch (const std::exception& error) {
+      problems.push_back(interpreter.implementation_tag + ": " + target + ": " + error.what());
+    }
+  }
+  return runs;
+}
+
+// Things that hold built modules only: nothing to parse, everything to import.
+bool is_binary_target(const std::string& path) {
+  std::error_code error;
+  fs::path p(path);
+  if (p.extension() == ".whl") return true;
+  if (fs::is_directory(p, error) && p.filename().string().ends_with(".dist-info")) return true;
+  return !fs::exists(p, error) && path.find('/') == std::string::npos;  // a project name
 }
 
 // Command line first, then [tool.subcheck], then the defaults.
@@ -185,10 +243,66 @@ std::ostream& open_output(const std::string& output, std::ofstream& file) {
   return file;
 }
 
+// `subcheck probe` and `subcheck scan` of a wheel or an installed distribution: only the
+// dynamic evidence. Exit 1 when a module cannot be used as asked (unless --fail-on never),
+// 2 when nothing could be probed at all.
+// A requirements or lock file names distributions to probe where they are installed.
+int run_probe(const ScanOptions& options) {
+  configure_logging(options);
+  std::vector<std::string> targets{options.path};
+  if (is_requirements_file(options.path) && fs::is_regular_file(options.path)) {
+    try {
+      targets = read_requirement_names(options.path);
+    } catch (const std::exception& error) {
+      throw UsageError(error.what());
+    }
+    if (targets.empty()) throw UsageError(options.path + ": names no distribution");
+  }
+  std::vector<prober::Interpreter> interpreters = checked_interpreters(options.pythons);
+  std::ofstream output_file;
+  std::ostream& out = open_output(options.output, output_file);
+  ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, fs::current_path());
+  std::vector<std::string> problems;
+  std::vector<DynamicRun> runs;
+  for (const std::string& target : targets) {
+    std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems);
+    runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  progress.finish();
+
+  if (options.format == "json") {
+    nlohmann::json report = {{"schema", "subcheck-probe"},
+                             {"version", 1},
+                             {"tool", {{"name", "subcheck"}, {"version", tool_version()}}},
+                             {"target", options.path}};
+    report.update(dynamic_json(runs, problems));
+    out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    write_dynamic_text(out, runs, problems, options.verbose);
+  }
+  out.flush();
+  if (!out) throw UsageError("writing the report failed");
+  if (runs.empty()) return report_error(options.path + ": nothing could be probed (see the problems above)");
+  bool failing = dynamic_failures(runs) && options.fail_on != "never";
+  return failing ? 1 : kExitClean;
+}
+
 int run_scan(const ScanOptions& options) {
+  if (is_binary_target(options.path) || is_requirements_file(options.path)) return run_probe(options);
   configure_logging(options);
   const RuleCatalogue& rules = RuleCatalogue::builtin();
-  const fs::path root = checked_scan_root(options.path);
+  // An sdist is read where it is unpacked; the unpacked tree lives until the scan ends.
+  UnpackedSdist sdist;
+  fs::path root = checked_scan_root(options.path);
+  if (is_sdist(root) && fs::is_regular_file(root)) {
+    try {
+      sdist = unpack_sdist(root);
+    } catch (const std::exception& error) {
+      throw UsageError(error.what());
+    }
+    for (const std::string& warning : sdist.warnings) spdlog::warn("{}: {}", options.path, warning);
+    root = sdist.root;
+  }
   const ProjectConfig config = load_project_config(root);
   if (config.file) spdlog::debug("configuration: {}", config.file->string());
   const EffectiveSettings settings = resolve_settings(options, config, rules);
@@ -196,13 +310,15 @@ int run_scan(const ScanOptions& options) {
   AnalyzeOptions analyze_options;
   analyze_options.root = root;
   analyze_options.build_dir = checked_build_dir(options.build_dir);
-  analyze_options.python = checked_python(options.python);
+  analyze_options.python = checked_python(options.pythons);
   if (analyze_options.python) {
     spdlog::debug("python: {} {}, headers in {}", analyze_options.python->executable.string(),
                   analyze_options.python->version, analyze_options.python->include_dir.string());
   }
   analyze_options.jobs = static_cast<unsigned>(options.jobs);
   analyze_options.extra_args = options.extra_args;
+  std::vector<prober::Interpreter> interpreters;
+  if (options.probe) interpreters = checked_interpreters(options.pythons);
 
   std::ofstream output_file;
   std::ostream& out = open_output(options.output, output_file);
@@ -227,16 +343,33 @@ int run_scan(const ScanOptions& options) {
   spdlog::debug("{} translation units analysed in {:.1f} s", result.model.units.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
+  // Built modules in the tree, imported for real: evidence beside the static findings.
+  std::vector<std::string> problems;
+  std::vector<DynamicRun> runs;
+  if (options.probe) runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems);
+  progress.finish();
+  std::vector<CrossCheck> checks = cross_check(result, runs);
+
   ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
   context.ignored = drop_disabled_findings(result.findings, settings.filter);
 
   if (options.format == "json") {
-    write_json_report(out, result, context);
+    nlohmann::json report = scan_report_json(result, context);
+    if (options.probe) {
+      report["dynamic"] = dynamic_json(runs, problems);
+      report["cross_checks"] = cross_checks_json(checks);
+    }
+    out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     const bool to_terminal = options.output.empty() || options.output == "-";
     TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
     if (options.verbose) style.diagnostics_per_file = 0;
     write_text_report(out, result, context, style);
+    if (options.probe) {
+      out << "\n";
+      write_dynamic_text(out, runs, problems, options.verbose);
+      write_cross_checks_text(out, checks);
+    }
   }
   out.flush();
   if (!out) throw UsageError("writing the report failed");
@@ -247,7 +380,11 @@ int run_scan(const ScanOptions& options) {
   if (nothing_parsed(result)) {
     return report_error(options.path + ": no translation unit could be parsed (see the diagnostics)");
   }
-  return exit_code_for(result.findings, settings.fail_on);
+  int code = exit_code_for(result.findings, settings.fail_on);
+  bool disagreement = std::any_of(checks.begin(), checks.end(),
+                                  [](const CrossCheck& check) { return check.kind == "disagreement"; });
+  if (code == kExitClean && settings.fail_on != FailOn::never && (dynamic_failures(runs) || disagreement)) code = 1;
+  return code;
 }
 
 int run_rules(const std::string& format) {
@@ -295,8 +432,18 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
   scan->footer(kScanFooter);
   scan->add_option("PATH", options.path, "Source tree or single file to scan")->required()->type_name("PATH");
   scan->add_option("-p,--build-dir", options.build_dir, "Directory holding compile_commands.json")->type_name("DIR");
-  scan->add_option("--python", options.python, "CPython (3.12+) whose headers to compile against")
+  scan->add_option("--python", options.pythons,
+                   "CPython 3.12+ to use (repeatable): a path, a name on PATH or a tag such as 3.13t. The first "
+                   "GIL build gives the headers; --probe imports with every one")
+      ->allow_extra_args(false)
       ->type_name("EXE");
+  scan->add_flag("--probe", options.probe,
+                 "Also import the tree's built extension modules in real interpreters (runs the package's code, "
+                 "sandboxed)");
+  scan->add_flag("--no-stress", options.no_stress, "With --probe: skip the concurrent subinterpreter stress probe");
+  scan->add_option("--timeout", options.timeout_seconds, "With --probe: seconds each probe child may take")
+      ->check(CLI::Range(1, 3600))
+      ->type_name("SECONDS");
   scan->add_option("-j,--jobs", options.jobs, "Parallel parser jobs (0: one per core)")
       ->check(CLI::Range(0, 1024))
       ->type_name("N");
@@ -327,6 +474,42 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
                  "Show every tool diagnostic, and log settings, Python and timing on stderr");
 }
 
+constexpr const char* kProbeFooter = R"(Each extension module is imported, each check in a fresh child process with a time
+limit: in the main interpreter, in an isolated subinterpreter (own GIL), in a legacy
+subinterpreter, under concurrent stress, and on free-threaded builds with the GIL watched.
+This runs the package's code, sandboxed (no network where the kernel allows, resource
+limits, a temporary HOME). docs/prober.md describes the probes and verdicts.
+
+Examples:
+  subcheck probe dist/fastcache-1.0-cp313-cp313-linux_x86_64.whl --python 3.13
+  subcheck probe markupsafe --python 3.12 --python 3.13 --python 3.13t
+  subcheck probe build/lib.linux-x86_64-cpython-313 --no-stress --format json)";
+
+void add_probe_command(CLI::App& app, ScanOptions& options) {
+  CLI::App* probe = app.add_subcommand("probe", "Import every extension module of a package in real interpreters");
+  probe->footer(kProbeFooter);
+  probe->add_option("TARGET", options.path, "A wheel, an installed distribution (name or .dist-info) or a directory")
+      ->required()
+      ->type_name("TARGET");
+  probe->add_option("--python", options.pythons, "CPython 3.12+ to probe with (repeatable): path, name or tag (3.13t)")
+      ->allow_extra_args(false)
+      ->type_name("EXE");
+  probe->add_option("-j,--jobs", options.jobs, "Probe children at once (0: one per core)")
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
+  probe->add_option("--timeout", options.timeout_seconds, "Seconds each probe child may take")
+      ->check(CLI::Range(1, 3600))
+      ->type_name("SECONDS");
+  probe->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
+  probe->add_option("--format", options.format, "Report format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->type_name("FORMAT");
+  probe->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  probe->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
+  probe->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
+  probe->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"subcheck: can these Python C extensions load in isolated subinterpreters (PEP 684/734)\n"
                "and on free-threaded CPython (PEP 703)?",
@@ -336,6 +519,8 @@ int run(int argc, char** argv) {
 
   ScanOptions scan_options;
   add_scan_command(app, scan_options);
+  ScanOptions probe_options_;
+  add_probe_command(app, probe_options_);
 
   std::string rules_format = "text";
   CLI::App* rules = app.add_subcommand("rules", "List the rules: id, name, severity, category, summary");
@@ -360,6 +545,7 @@ int run(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("scan")) return run_scan(scan_options);
+    if (app.got_subcommand("probe")) return run_probe(probe_options_);
     if (app.got_subcommand("rules")) return run_rules(rules_format);
     if (app.got_subcommand("explain")) return run_explain(explain_id);
   } catch (const UsageError& error) {
@@ -372,7 +558,7 @@ int run(int argc, char** argv) {
     // A file system error while writing, say: still a clean message and exit code 2.
     return report_error(error.what());
   }
-  std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, rules or explain)\n";
+  std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, probe, rules or explain)\n";
   return kExitUsage;
 }
 

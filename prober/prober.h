@@ -68,6 +68,11 @@ struct ProbeStep {
   bool ok = false;
   std::string error_type;                   // "ImportError"
   std::string message;
+  // "file" when the module was loaded from its file alone (ExtensionFileLoader) because the
+  // import by name failed before reaching it: its package's __init__ failed, or the finder
+  // does not know its file name (cpython-facts #14, #16). package_error says what failed.
+  std::string via;
+  std::string package_error;
 };
 
 // What one probe child did (docs/prober.md, "Host protocol").
@@ -76,7 +81,9 @@ struct ProbeResult {
   std::string outcome;                      // ok | crash | exit | timeout | error
   int signal = 0;
   int exit_code = 0;
-  std::string during;                       // "teardown" when the crash followed a written result
+  // Outcome crash, exit or timeout: the step under way ("main", "isolated", "shared",
+  // "stress cycle 2"), or "teardown" when every result had been written already.
+  std::string during;
   std::chrono::milliseconds elapsed{0};
   std::vector<ProbeStep> steps;
   std::vector<std::string> shared_objects;  // module attributes with the same id() in two interpreters
@@ -84,13 +91,15 @@ struct ProbeResult {
   std::vector<long> rss_kb;                 // stress: RSS after each cycle
   std::string output;                       // the tail of what the child printed
   bool output_truncated = false;
+  std::string error;                        // outcome "error": why the probe could not run
 };
 
 struct ModuleProbeReport {
   std::string module;
   std::filesystem::path file;
   std::string interpreter;                  // implementation_tag, e.g. "3.13t"
-  // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch
+  // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch, or
+  // not-tested when no probe could run (the host could not be built or started)
   std::string subinterpreters;
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
   std::string free_threading;

@@ -1,5 +1,8 @@
 /* Multi-phase init declaring Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED: every
- * subinterpreter refuses it, isolated or legacy, and the main interpreter loads it.
+ * subinterpreter that checks extensions refuses it, the isolated one and the shared-GIL one
+ * alike, and the main interpreter loads it. (CPython enforces the declaration only when
+ * check_multi_interp_extensions is on: a legacy subinterpreter with the check off, the GIL
+ * build's old default, loads it without a word.)
  *
  * subcheck-expect-probe: interp=any subinterpreters=unsupported
  * subcheck-expect-probe: interp=gil free_threading=not-tested

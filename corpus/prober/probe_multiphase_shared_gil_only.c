@@ -1,8 +1,8 @@
 /* Multi-phase init declaring Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED: "any interpreter, as
  * long as it shares the main GIL". An isolated subinterpreter refuses it with "module
- * probe_multiphase_shared_gil_only does not support loading in subinterpreters"; a legacy
- * one loads it, on free-threaded builds too (the refusal there is for single-phase init
- * only).
+ * probe_multiphase_shared_gil_only does not support loading in subinterpreters"; one
+ * sharing the main GIL loads it, even with check_multi_interp_extensions on, so on
+ * free-threaded builds too.
  *
  * subcheck-expect-probe: interp=any subinterpreters=shared-gil-only
  * subcheck-expect-probe: interp=gil free_threading=not-tested

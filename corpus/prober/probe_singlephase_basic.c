@@ -1,18 +1,16 @@
 /* Single-phase init, the oldest way to write a module: PyModule_Create with m_size = -1.
  *
- * CPython refuses it in an isolated (own-GIL) subinterpreter, whose
- * check_multi_interp_extensions is on, and loads it in a legacy subinterpreter that shares
- * the main GIL (it copies the module's dict there): shared-gil-only on a GIL build. A
- * free-threaded build turns check_multi_interp_extensions on in every subinterpreter, the
- * legacy ones included, so there nothing but the main interpreter takes it
- * (cpython-facts.md #4): unsupported. Without PyUnstable_Module_SetGIL it re-enables the
- * GIL on import (#10).
+ * Every subinterpreter that checks extensions (check_multi_interp_extensions=1) refuses it
+ * with "module probe_singlephase_basic does not support loading in subinterpreters": the
+ * isolated one, and the shared-GIL one the prober's `shared` probe makes. Only a legacy
+ * subinterpreter with the check off (the GIL build's old default) would take it, copying
+ * the module's dict; a free-threaded build never turns the check off (cpython-facts.md
+ * #4). Without PyUnstable_Module_SetGIL it re-enables the GIL on import (#10).
  *
- * subcheck-expect-probe: interp=gil subinterpreters=shared-gil-only free_threading=not-tested
- * subcheck-expect-probe: interp=free-threaded subinterpreters=unsupported free_threading=requires-gil
+ * subcheck-expect-probe: interp=any subinterpreters=unsupported
+ * subcheck-expect-probe: interp=gil free_threading=not-tested
+ * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil
  *
- * The static analyzer cannot tell a legacy subinterpreter's copy from real support and
- * calls every single-phase module unsupported.
  * subcheck-expect-module: name=probe_singlephase_basic init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  */
 #include <Python.h>

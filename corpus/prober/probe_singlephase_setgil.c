@@ -3,8 +3,9 @@
  * sits under #ifdef Py_GIL_DISABLED. The GIL stays off after the import; the module is
  * still single-phase, so subinterpreters treat it as they treat probe_singlephase_basic.
  *
- * subcheck-expect-probe: interp=gil subinterpreters=shared-gil-only free_threading=not-tested
- * subcheck-expect-probe: interp=free-threaded subinterpreters=unsupported free_threading=gil-free
+ * subcheck-expect-probe: interp=any subinterpreters=unsupported
+ * subcheck-expect-probe: interp=gil free_threading=not-tested
+ * subcheck-expect-probe: interp=free-threaded free_threading=gil-free
  *
  * subcheck-expect-module: name=probe_singlephase_setgil init=single-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=gil-free
  */

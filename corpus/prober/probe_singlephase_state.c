@@ -1,11 +1,11 @@
-/* Single-phase init with module state (m_size > 0): CPython calls PyInit again for every
- * interpreter that imports it instead of copying the first module's dict, so each legacy
- * subinterpreter gets a fresh state. The verdicts are those of the basic single-phase
- * module: loads in a legacy subinterpreter on a GIL build, nowhere but the main
- * interpreter on a free-threaded one.
+/* Single-phase init with module state (m_size > 0): where a subinterpreter takes it at
+ * all (a legacy one with check_multi_interp_extensions off), CPython calls PyInit again
+ * instead of copying the first module's dict. Any subinterpreter that checks extensions
+ * refuses it, exactly as it refuses probe_singlephase_basic.
  *
- * subcheck-expect-probe: interp=gil subinterpreters=shared-gil-only free_threading=not-tested
- * subcheck-expect-probe: interp=free-threaded subinterpreters=unsupported free_threading=requires-gil
+ * subcheck-expect-probe: interp=any subinterpreters=unsupported
+ * subcheck-expect-probe: interp=gil free_threading=not-tested
+ * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil
  *
  * subcheck-expect-module: name=probe_singlephase_state init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  */

@@ -96,14 +96,16 @@ if [[ ! -f $BUILD/.configured ]]; then
         die "configure failed; see $CACHE/configure.log"
     fi
     touch "$BUILD/.configured"
-    rm -f "$DB/compile_commands.json"
+    rm -f "$DB/.complete"
 fi
 for generated in pyconfig.h Makefile Modules/Setup.stdlib; do
     [[ -f $BUILD/$generated ]] || die "$BUILD/$generated missing after configure"
 done
 
 # ------------------------------------------------ 3. the compile commands of the build
-if ((force)) || [[ ! -f $DB/compile_commands.json ]]; then
+# $DB/.complete is written last, so an interrupted run is redone.
+if ((force)) || [[ ! -f $DB/.complete ]]; then
+    rm -f "$DB/.complete"
     # -n prints the recipes of a full build without running them; the stamp-style
     # targets that would recurse into make are not part of build_all.
     (cd "$BUILD" && make -n build_all) >"$CACHE/make-n.txt" 2>"$CACHE/make-n.err" \
@@ -117,8 +119,9 @@ if ((force)) || [[ ! -f $DB/compile_commands.json ]]; then
     read -r passed dropped < <("$PYTHON" "$HELPER" verify "$DB/compile_commands.json.all" \
         --cc "$CC" --jobs "$jobs" --out-db "$DB/compile_commands.json.tmp" \
         --report "$DB/dropped.tsv")
-    mv -f "$DB/compile_commands.json.tmp" "$DB/compile_commands.json"
     printf '%s\n' "$passed" >"$DB/passed.count"
+    mv -f "$DB/compile_commands.json.tmp" "$DB/compile_commands.json"
+    touch "$DB/.complete"
 fi
 
 passed=$(cat "$DB/passed.count")

@@ -1,0 +1,220 @@
+#include "dynamic_report.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <map>
+
+namespace subcheck {
+namespace {
+
+std::string last_component(const std::string& dotted) {
+  std::size_t dot = dotted.rfind('.');
+  return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
+}
+
+const ModuleVerdict* static_verdict(const AnalysisResult& analysis, const std::string& module) {
+  for (const ModuleVerdict& verdict : analysis.verdicts) {
+    if (verdict.module == module) return &verdict;
+  }
+  return nullptr;
+}
+
+const ExtensionModule* static_module(const AnalysisResult& analysis, const std::string& module) {
+  for (const ExtensionModule& candidate : analysis.model.modules) {
+    if (candidate.name == module) return &candidate;
+  }
+  return nullptr;
+}
+
+// Static verdicts that a successful or refused import would contradict.
+void compare_subinterpreters(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
+                             std::vector<CrossCheck>& out) {
+  const std::string& said = expected.subinterpreters;
+  const std::string& did = seen.subinterpreters;
+  bool loads = did == "supported";
+  bool refused = did == "unsupported" || did == "shared-gil-only";
+  if ((said == "supported" || said == "unsafe") && refused) {
+    out.push_back({expected.module, seen.interpreter, "disagreement",
+                   "the sources declare per-interpreter GIL support, but the isolated import was refused: " +
+                       seen.summary});
+  } else if ((said == "unsupported" || said == "shared-gil-only") && loads) {
+    out.push_back({expected.module, seen.interpreter, "disagreement",
+                   "static analysis says isolated subinterpreters refuse it (" + said +
+                       "), but the isolated import succeeded: the built module may not come from these sources"});
+  } else if (said == "shared-gil-only" && did == "unsupported") {
+    out.push_back({expected.module, seen.interpreter, "disagreement",
+                   "static analysis expects legacy (shared-GIL) subinterpreters to accept it, but they refused it"});
+  }
+}
+
+void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
+                            std::vector<CrossCheck>& out) {
+  const std::string& said = expected.free_threading;
+  const std::string& did = seen.free_threading;
+  if (said == "requires-gil" && did == "gil-free") {
+    out.push_back({expected.module, seen.interpreter, "disagreement",
+                   "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after "
+                   "the import"});
+  } else if ((said == "gil-free" || said == "unsafe") && did == "requires-gil") {
+    out.push_back({expected.module, seen.interpreter, "disagreement",
+                   "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL"});
+  }
+}
+
+// Types with the same address in two interpreters are static types; a module that
+// claims per-interpreter GIL support with them is the SI004 contradiction, seen live.
+void compare_shared_objects(const ExtensionModule* module, const prober::ModuleProbeReport& seen,
+                            std::vector<CrossCheck>& out) {
+  std::vector<std::string> shared;
+  for (const prober::ProbeResult& result : seen.evidence) {
+    shared.insert(shared.end(), result.shared_objects.begin(), result.shared_objects.end());
+  }
+  if (shared.empty() || module == nullptr) return;
+  auto view = module->configs.find(BuildConfig::gil);
+  if (view == module->configs.end()) return;
+  std::string names;
+  for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
+  if (view->second.multiple_interpreters == "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") {
+    out.push_back({module->name, seen.interpreter, "confirmed",
+                   "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with "
+                   "the main interpreter (static types): " + names});
+  }
+}
+
+nlohmann::json probe_result_json(const prober::ProbeResult& result) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const prober::ProbeStep& step : result.steps) {
+    steps.push_back({{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
+  }
+  nlohmann::json json = {{"probe", result.probe},
+                         {"outcome", result.outcome},
+                         {"signal", result.signal},
+                         {"exit_code", result.exit_code},
+                         {"elapsed_ms", result.elapsed.count()},
+                         {"steps", steps},
+                         {"shared_objects", result.shared_objects},
+                         {"rss_kb", result.rss_kb},
+                         {"output", result.output},
+                         {"output_truncated", result.output_truncated}};
+  if (!result.during.empty()) json["during"] = result.during;
+  json["gil_before"] = result.gil_before ? nlohmann::json(*result.gil_before) : nlohmann::json(nullptr);
+  json["gil_after"] = result.gil_after ? nlohmann::json(*result.gil_after) : nlohmann::json(nullptr);
+  return json;
+}
+
+}  // namespace
+
+std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::vector<DynamicRun>& runs) {
+  std::vector<CrossCheck> checks;
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      std::string name = last_component(report.module);
+      const ModuleVerdict* verdict = static_verdict(analysis, name);
+      if (verdict == nullptr || report.subinterpreters == "abi-mismatch") continue;
+      if (!run.interpreter.free_threaded) compare_subinterpreters(*verdict, report, checks);
+      if (run.interpreter.free_threaded) compare_free_threading(*verdict, report, checks);
+      compare_shared_objects(static_module(analysis, name), report, checks);
+    }
+  }
+  return checks;
+}
+
+nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems) {
+  nlohmann::json interpreters = nlohmann::json::array();
+  nlohmann::json modules = nlohmann::json::array();
+  for (const DynamicRun& run : runs) {
+    const prober::Interpreter& interpreter = run.interpreter;
+    interpreters.push_back({{"tag", interpreter.implementation_tag},
+                            {"version", interpreter.version},
+                            {"executable", interpreter.executable.string()},
+                            {"free_threaded", interpreter.free_threaded},
+                            {"soabi", interpreter.soabi},
+                            {"sandbox", {{"network", run.run.sandbox.network}, {"limits", run.run.sandbox.limits}}},
+                            {"problems", run.run.problems}});
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      nlohmann::json evidence = nlohmann::json::array();
+      for (const prober::ProbeResult& result : report.evidence) evidence.push_back(probe_result_json(result));
+      modules.push_back({{"module", report.module},
+                         {"file", report.file.string()},
+                         {"interpreter", report.interpreter},
+                         {"subinterpreters", report.subinterpreters},
+                         {"free_threading", report.free_threading},
+                         {"summary", report.summary},
+                         {"notes", report.notes},
+                         {"evidence", evidence}});
+    }
+  }
+  return {{"interpreters", interpreters}, {"modules", modules}, {"problems", problems}};
+}
+
+nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks) {
+  nlohmann::json json = nlohmann::json::array();
+  for (const CrossCheck& check : checks) {
+    json.push_back({{"module", check.module},
+                    {"interpreter", check.interpreter},
+                    {"kind", check.kind},
+                    {"message", check.message}});
+  }
+  return json;
+}
+
+void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
+                        const std::vector<std::string>& problems, bool verbose) {
+  std::size_t module_width = 6, verdict_width = 15;
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      module_width = std::max(module_width, report.module.size());
+      verdict_width = std::max({verdict_width, report.subinterpreters.size(), report.free_threading.size()});
+    }
+  }
+  out << std::left << std::setw(static_cast<int>(module_width) + 2) << "module" << std::setw(8) << "python"
+      << std::setw(static_cast<int>(verdict_width) + 2) << "subinterpreters"
+      << std::setw(static_cast<int>(verdict_width) + 2) << "free-threading"
+      << "evidence\n";
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      out << std::setw(static_cast<int>(module_width) + 2) << report.module << std::setw(8) << report.interpreter
+          << std::setw(static_cast<int>(verdict_width) + 2) << report.subinterpreters
+          << std::setw(static_cast<int>(verdict_width) + 2) << report.free_threading << report.summary << "\n";
+      for (const std::string& note : report.notes) out << "    note: " << note << "\n";
+      if (!verbose) continue;
+      for (const prober::ProbeResult& result : report.evidence) {
+        out << "    " << result.probe << ": " << result.outcome;
+        if (result.signal) out << " (signal " << result.signal << ")";
+        for (const prober::ProbeStep& step : result.steps) {
+          out << "; " << step.where << (step.ok ? " ok" : " failed");
+          if (!step.ok && !step.message.empty()) out << " (" << step.error_type << ": " << step.message << ")";
+        }
+        out << "\n";
+      }
+    }
+  }
+  for (const DynamicRun& run : runs) {
+    out << "\n" << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string()
+        << "): network " << run.run.sandbox.network << "\n";
+    for (const std::string& problem : run.run.problems) out << "  problem: " << problem << "\n";
+  }
+  for (const std::string& problem : problems) out << "problem: " << problem << "\n";
+}
+
+void write_cross_checks_text(std::ostream& out, const std::vector<CrossCheck>& checks) {
+  if (checks.empty()) return;
+  out << "\nstatic vs dynamic:\n";
+  for (const CrossCheck& check : checks) {
+    out << "  " << check.module << " [" << check.interpreter << "] " << check.kind << ": " << check.message << "\n";
+  }
+}
+
+bool dynamic_failures(const std::vector<DynamicRun>& runs) {
+  static const std::vector<std::string> bad = {"unsupported", "shared-gil-only", "crash",
+                                               "timeout",     "broken",          "requires-gil"};
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      auto is_bad = [&](const std::string& verdict) { return std::find(bad.begin(), bad.end(), verdict) != bad.end(); };
+      if (is_bad(report.subinterpreters) || is_bad(report.free_threading)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace subcheck

@@ -1,0 +1,225 @@
+#include "targets.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#if __has_include(<toml++/toml.hpp>)
+#include <toml++/toml.hpp>
+#else
+#include <toml++/toml.h>
+#endif
+
+namespace fs = std::filesystem;
+
+namespace subcheck {
+namespace {
+
+bool ends_with(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+struct ArchiveReader {
+  archive* handle = archive_read_new();
+  ~ArchiveReader() { archive_read_free(handle); }
+};
+
+// A member name that would land outside the extraction root.
+std::string path_problem(const std::string& name) {
+  if (name.empty()) return "an empty name";
+  if (name.front() == '/') return "an absolute path";
+  if (name.find('\0') != std::string::npos) return "a NUL in its name";
+  for (const auto& part : fs::path(name)) {
+    if (part == "..") return "a '..' component";
+  }
+  return {};
+}
+
+void write_member(archive* reader, const fs::path& target, std::uint64_t max_bytes, std::uint64_t& total,
+                  std::uint64_t max_total) {
+  fs::create_directories(target.parent_path());
+  std::ofstream out(target, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + target.string());
+  std::uint64_t written = 0;
+  char buffer[64 * 1024];
+  for (la_ssize_t got; (got = archive_read_data(reader, buffer, sizeof buffer)) != 0;) {
+    if (got < 0) throw std::runtime_error(std::string("corrupt archive: ") + archive_error_string(reader));
+    written += static_cast<std::uint64_t>(got);
+    total += static_cast<std::uint64_t>(got);
+    // Checked while writing, not from the header: a header can lie (a bomb).
+    if (written > max_bytes) throw std::runtime_error(target.filename().string() + " unpacks to more than the member limit");
+    if (total > max_total) throw std::runtime_error("the archive unpacks to more than the total limit");
+    out.write(buffer, got);
+  }
+}
+
+// The directory that holds the project: the single top-level folder of an sdist.
+fs::path project_dir(const fs::path& root) {
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(root)) entries.push_back(entry.path());
+  if (entries.size() == 1 && fs::is_directory(entries.front())) return entries.front();
+  return root;
+}
+
+std::string trim(std::string text) {
+  const char* space = " \t\r\n";
+  text.erase(0, text.find_first_not_of(space));
+  text.erase(text.find_last_not_of(space) + 1);
+  return text;
+}
+
+// "Foo-Bar[extra] >= 1.0 ; python_version > '3'" -> "Foo-Bar"
+std::string requirement_name(const std::string& line) {
+  std::string name;
+  for (char ch : line) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') {
+      name += ch;
+    } else {
+      break;
+    }
+  }
+  return name;
+}
+
+std::vector<std::string> names_from_requirements_txt(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot be read");
+  std::vector<std::string> names;
+  std::string line, logical;
+  while (std::getline(in, line)) {
+    // A trailing backslash continues the line (hash lists).
+    if (!line.empty() && line.back() == '\\') {
+      logical += line.substr(0, line.size() - 1) + " ";
+      continue;
+    }
+    logical += line;
+    std::string text = trim(logical.substr(0, logical.find('#')));
+    logical.clear();
+    if (text.empty() || text.front() == '-') continue;  // -r, -e, --hash, --index-url: not a name
+    if (text.find("://") != std::string::npos && text.find('@') == std::string::npos) continue;
+    std::string name = requirement_name(text);
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> names_from_toml_lock(const fs::path& file) {
+  toml::table document;
+  try {
+    document = toml::parse_file(file.string());
+  } catch (const toml::parse_error& error) {
+    throw std::runtime_error(file.string() + ":" + std::to_string(error.source().begin.line) + ": " +
+                             std::string(error.description()));
+  }
+  std::vector<std::string> names;
+  // pylock.toml: [[packages]]; poetry.lock and uv.lock: [[package]].
+  for (const char* key : {"packages", "package"}) {
+    const toml::array* packages = document[key].as_array();
+    if (!packages) continue;
+    for (const toml::node& package : *packages) {
+      if (auto name = package.as_table() ? (*package.as_table())["name"].value<std::string>() : std::nullopt) {
+        names.push_back(*name);
+      }
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> names_from_pipfile_lock(const fs::path& file) {
+  std::ifstream in(file);
+  nlohmann::json document = nlohmann::json::parse(in, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) throw std::runtime_error(file.string() + ": not valid JSON");
+  std::vector<std::string> names;
+  for (const char* section : {"default", "develop"}) {
+    if (!document.contains(section) || !document[section].is_object()) continue;
+    for (const auto& [name, _] : document[section].items()) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+bool is_sdist(const fs::path& path) {
+  std::string name = path.filename().string();
+  for (std::string_view suffix : {".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip"}) {
+    if (ends_with(name, suffix)) return true;
+  }
+  return false;
+}
+
+bool is_requirements_file(const fs::path& path) {
+  std::string name = path.filename().string();
+  return (name.rfind("requirements", 0) == 0 && (ends_with(name, ".txt") || ends_with(name, ".in"))) ||
+         (name.rfind("pylock", 0) == 0 && ends_with(name, ".toml")) || name == "poetry.lock" || name == "uv.lock" ||
+         name == "Pipfile.lock";
+}
+
+UnpackedSdist unpack_sdist(const fs::path& archive_path, const UnpackLimits& limits) {
+  std::string pattern = (fs::temp_directory_path() / "subcheck-sdist-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
+  UnpackedSdist result;
+  result.scratch = std::shared_ptr<const fs::path>(new fs::path(pattern), [](const fs::path* dir) {
+    std::error_code ignored;
+    fs::remove_all(*dir, ignored);
+    delete dir;
+  });
+  const fs::path& root = *result.scratch;
+
+  ArchiveReader reader;
+  archive_read_support_filter_all(reader.handle);
+  archive_read_support_format_tar(reader.handle);
+  archive_read_support_format_zip(reader.handle);
+  if (archive_read_open_filename(reader.handle, archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    throw std::runtime_error(archive_path.string() + ": " + archive_error_string(reader.handle));
+  }
+  std::size_t members = 0;
+  std::uint64_t total = 0;
+  archive_entry* entry = nullptr;
+  for (int status; (status = archive_read_next_header(reader.handle, &entry)) != ARCHIVE_EOF;) {
+    if (status < ARCHIVE_WARN) {
+      throw std::runtime_error(archive_path.string() + ": corrupt archive: " + archive_error_string(reader.handle));
+    }
+    if (++members > limits.max_members) throw std::runtime_error(archive_path.string() + ": too many members");
+    const char* raw = archive_entry_pathname(entry);
+    std::string name = raw ? raw : "";
+    if (std::string problem = path_problem(name); !problem.empty()) {
+      throw std::runtime_error(archive_path.string() + ": member '" + name + "' has " + problem + "; refusing to unpack");
+    }
+    mode_t type = archive_entry_filetype(entry);
+    if (type == AE_IFDIR) {
+      fs::create_directories(root / name);
+    } else if (type == AE_IFREG && archive_entry_hardlink(entry) == nullptr) {
+      write_member(reader.handle, root / name, limits.max_member_bytes, total, limits.max_total_bytes);
+    } else {
+      result.warnings.push_back(name + ": left out (links and special files are never unpacked)");
+    }
+  }
+  result.root = project_dir(root);
+  return result;
+}
+
+std::vector<std::string> read_requirement_names(const fs::path& file) {
+  std::string name = file.filename().string();
+  std::vector<std::string> names = name == "Pipfile.lock"                                       ? names_from_pipfile_lock(file)
+                                   : ends_with(name, ".toml") || ends_with(name, ".lock") ? names_from_toml_lock(file)
+                                                                                            : names_from_requirements_txt(file);
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (std::string& entry : names) {
+    std::string key = entry;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) {
+      return ch == '_' || ch == '.' ? '-' : static_cast<char>(std::tolower(ch));
+    });
+    if (seen.insert(key).second) unique.push_back(std::move(entry));
+  }
+  return unique;
+}
+
+}  // namespace subcheck

@@ -1,0 +1,508 @@
+// Finding every extension module in what the user pointed at: an installed distribution,
+// a wheel, or a directory (build tree), with the name each is imported under, the sys.path
+// entry that makes that name work, its PyInit symbols, and whether the interpreter's ABI
+// can load it at all.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <variant>
+
+#include "wheel_archive.h"
+#include "elf_symbols.h"
+#include "prober.h"
+
+namespace subcheck::prober {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// ---------------------------------------------------------------------------------------
+// Extension module file names
+
+// "_speedups.cpython-313-x86_64-linux-gnu.so" -> {"_speedups", "cpython-313-x86_64-linux-gnu"};
+// "_x.abi3.so" -> {"_x", "abi3"}; Debian's "_x.abi3-x86_64-linux-gnu.so" -> {"_x",
+// "abi3-x86_64-linux-gnu"}; "_x.so" -> {"_x", ""}.
+struct ExtensionName {
+  std::string stem;  // the last component of the module name
+  std::string tag;   // the ABI tag between stem and ".so"; empty for a plain ".so"
+};
+
+std::optional<ExtensionName> split_extension_name(const std::string& filename) {
+  if (!ends_with(filename, ".so") || filename.size() <= 3) return std::nullopt;
+  std::string base = filename.substr(0, filename.size() - 3);
+  std::size_t dot = base.find('.');
+  if (dot == std::string::npos) return ExtensionName{base, ""};
+  if (dot == 0) return std::nullopt;
+  std::string tag = base.substr(dot + 1);
+  // Anything else ("libpython3.13.so", "foo.1.so") is an ordinary shared library.
+  bool known = tag == "abi3" || starts_with(tag, "abi3-") || starts_with(tag, "cpython-") || starts_with(tag, "pypy");
+  if (!known || tag.find('.') != std::string::npos) return std::nullopt;
+  return ExtensionName{base.substr(0, dot), tag};
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// A name the import system can use: letters, digits, '_' (or non-ASCII letters), not
+// starting with a digit. "foo-1.0" or ".libs" are not packages.
+bool is_identifier(std::string_view name) {
+  if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x80 || std::isalnum(byte) || c == '_';
+  });
+}
+
+// CPython calls PyInit_<name>, or PyInitU_<punycode> for a non-ASCII name.
+bool exports_init_for(const std::vector<std::string>& init_symbols, const std::string& stem) {
+  if (!is_ascii(stem)) {
+    return std::any_of(init_symbols.begin(), init_symbols.end(),
+                       [](const std::string& symbol) { return starts_with(symbol, "PyInitU_"); });
+  }
+  return contains(init_symbols, "PyInit_" + stem);
+}
+
+// ---------------------------------------------------------------------------------------
+// Does the interpreter's ABI match the file's?
+
+// "cpython-313t-x86_64-linux-gnu" -> {"cpython-313t", "x86_64-linux-gnu"}.
+std::pair<std::string, std::string> split_soabi(const std::string& soabi) {
+  std::size_t first = soabi.find('-');
+  std::size_t second = first == std::string::npos ? std::string::npos : soabi.find('-', first + 1);
+  if (second == std::string::npos) return {soabi, ""};
+  return {soabi.substr(0, second), soabi.substr(second + 1)};
+}
+
+std::string mismatch_for_abi3(const std::string& tag, const Interpreter& interpreter) {
+  if (interpreter.free_threaded) {
+    return "built for the stable ABI (" + tag + "), which free-threaded " + interpreter.implementation_tag +
+           " cannot load";
+  }
+  const std::string platform = split_soabi(interpreter.soabi).second;
+  if (starts_with(tag, "abi3-") && !platform.empty() && tag.substr(5) != platform) {
+    return "built for " + tag + ", interpreter is " + interpreter.implementation_tag + " on " + platform;
+  }
+  if (!contains(interpreter.extension_suffixes, ".abi3.so")) {
+    return "built for the stable ABI (" + tag + "), which " + interpreter.implementation_tag + " does not load";
+  }
+  return {};
+}
+
+std::string mismatch_for_versioned(const std::string& tag, const Interpreter& interpreter) {
+  if (contains(interpreter.extension_suffixes, "." + tag + ".so")) return {};
+  auto [file_abi, file_platform] = split_soabi(tag);
+  auto [interpreter_abi, interpreter_platform] = split_soabi(interpreter.soabi);
+  if (file_platform == interpreter_platform || interpreter_platform.empty()) {
+    return "built for " + file_abi + ", interpreter is " + interpreter.implementation_tag;
+  }
+  return "built for " + tag + ", interpreter is " + interpreter.implementation_tag + " (" + interpreter.soabi + ")";
+}
+
+// A plain "foo.so" says nothing in its name; the reference counting it was compiled
+// with says which build it was made for (prober/elf_symbols.h).
+std::string mismatch_for_plain(const ElfSymbols& symbols, const Interpreter& interpreter) {
+  if (!contains(interpreter.extension_suffixes, ".so")) {
+    return "a plain .so, which " + interpreter.implementation_tag + " does not load";
+  }
+  if (interpreter.free_threaded && symbols.imports_gil_refcount && !symbols.imports_free_threaded_refcount) {
+    return "a plain .so built for a GIL build (it calls _Py_Dealloc, not the free-threaded reference counting), "
+           "interpreter is " + interpreter.implementation_tag;
+  }
+  if (!interpreter.free_threaded && symbols.imports_free_threaded_refcount) {
+    return "a plain .so built for a free-threaded build (it calls _Py_MergeZeroLocalRefcount/_Py_DecRefShared), "
+           "interpreter is " + interpreter.implementation_tag;
+  }
+  return {};
+}
+
+std::string abi_mismatch(const ExtensionName& name, const ElfSymbols& symbols, const Interpreter& interpreter) {
+  if (name.tag.empty()) return mismatch_for_plain(symbols, interpreter);
+  if (name.tag == "abi3" || starts_with(name.tag, "abi3-")) return mismatch_for_abi3(name.tag, interpreter);
+  if (starts_with(name.tag, "cpython-")) return mismatch_for_versioned(name.tag, interpreter);
+  return "built for " + name.tag + ", not CPython";
+}
+
+// ---------------------------------------------------------------------------------------
+// Examining one candidate file
+
+class ModuleCollector {
+ public:
+  ModuleCollector(const Interpreter& interpreter, ProbeTarget& target) : interpreter_(interpreter), target_(target) {}
+
+  // `parts`: the package path of the module (the file's stem is appended).
+  void add(const fs::path& file, std::vector<std::string> packages, const fs::path& sys_path_entry) {
+    std::optional<ExtensionName> name = split_extension_name(file.filename().string());
+    if (!name) return;
+    std::error_code ec;
+    fs::path absolute = fs::absolute(file, ec).lexically_normal();
+    if (!seen_.insert(absolute).second) return;
+    auto symbols_or_error = read_elf_symbols(absolute);
+    if (auto* error = std::get_if<std::string>(&symbols_or_error)) {
+      target_.warnings.push_back("skipped " + absolute.string() + ": " + *error);
+      return;
+    }
+    const ElfSymbols& symbols = std::get<ElfSymbols>(symbols_or_error);
+    // A plain .so is an extension module only if CPython would find its init function.
+    if (name->tag.empty() && !exports_init_for(symbols.init_symbols, name->stem)) return;
+    packages.push_back(name->stem);
+    if (!all_identifiers(packages, absolute)) return;
+    if (!exports_init_for(symbols.init_symbols, name->stem)) {
+      target_.warnings.push_back(absolute.string() + " exports no PyInit_" + name->stem + ": importing it will fail");
+    }
+    target_.modules.push_back(make_file(joined(packages), absolute, sys_path_entry, *name, symbols));
+  }
+
+ private:
+  bool all_identifiers(const std::vector<std::string>& parts, const fs::path& file) {
+    for (const std::string& part : parts) {
+      if (is_identifier(part)) continue;
+      target_.warnings.push_back("skipped " + file.string() + ": '" + part + "' is not an importable name");
+      return false;
+    }
+    return true;
+  }
+
+  static std::string joined(const std::vector<std::string>& parts) {
+    std::string dotted;
+    for (const std::string& part : parts) dotted += (dotted.empty() ? "" : ".") + part;
+    return dotted;
+  }
+
+  ExtensionFile make_file(std::string module, const fs::path& file, const fs::path& sys_path_entry,
+                          const ExtensionName& name, const ElfSymbols& symbols) const {
+    ExtensionFile extension;
+    extension.module = std::move(module);
+    extension.file = file;
+    std::error_code ec;
+    extension.sys_path_entry = fs::absolute(sys_path_entry, ec).lexically_normal();
+    extension.init_symbols = symbols.init_symbols;
+    extension.mismatch_reason = abi_mismatch(name, symbols, interpreter_);
+    extension.matches_interpreter = extension.mismatch_reason.empty();
+    return extension;
+  }
+
+  const Interpreter& interpreter_;
+  ProbeTarget& target_;
+  std::set<fs::path> seen_;
+};
+
+// The package path of a file given relative to a sys.path entry: "pkg/sub/_x.so" -> {"pkg", "sub"}.
+std::vector<std::string> packages_of(const fs::path& relative) {
+  std::vector<std::string> packages;
+  for (const fs::path& part : relative.parent_path()) {
+    if (!part.empty() && part != ".") packages.push_back(part.string());
+  }
+  return packages;
+}
+
+// ---------------------------------------------------------------------------------------
+// Directories
+
+bool is_python_package(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "__init__.py", ec);
+}
+
+// Walks up while the directory is a package: the first that is not is the sys.path entry.
+void add_by_package_layout(const fs::path& file, ModuleCollector& collector) {
+  std::vector<std::string> packages;
+  fs::path dir = file.parent_path();
+  while (is_python_package(dir) && dir.has_relative_path()) {
+    packages.insert(packages.begin(), dir.filename().string());
+    dir = dir.parent_path();
+  }
+  collector.add(file, packages, dir);
+}
+
+// Hidden directories (.git, .venv, .tox) hold other projects' modules, not this one's.
+bool skip_directory(const fs::path& dir) {
+  std::string name = dir.filename().string();
+  return (!name.empty() && name.front() == '.') || name == "__pycache__";
+}
+
+// Symlinked directories are not followed (the default), so the walk cannot loop.
+template <typename Visit>
+void walk_files(const fs::path& root, std::vector<std::string>& warnings, Visit visit) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) throw std::runtime_error("cannot read " + root.string() + ": " + ec.message());
+  for (fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) {
+      warnings.push_back("stopped walking " + root.string() + " early: " + ec.message());
+      break;
+    }
+    std::error_code status_error;
+    if (it->is_directory(status_error) && !it->is_symlink(status_error)) {
+      if (skip_directory(it->path())) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(status_error)) visit(it->path());
+  }
+}
+
+bool looks_like_build_tree(const fs::path& dir) {
+  std::error_code ec;
+  for (const char* marker : {"pyproject.toml", "setup.py", "setup.cfg", "meson.build", "CMakeLists.txt"}) {
+    if (fs::exists(dir / marker, ec)) return true;
+  }
+  return false;
+}
+
+ProbeTarget discover_directory(const fs::path& dir, const Interpreter& interpreter) {
+  ProbeTarget target;
+  target.kind = looks_like_build_tree(dir) ? "build-tree" : "directory";
+  ModuleCollector collector(interpreter, target);
+  walk_files(dir, target.warnings, [&](const fs::path& file) { add_by_package_layout(file, collector); });
+  return target;
+}
+
+// ---------------------------------------------------------------------------------------
+// Installed distributions
+
+// PEP 503: runs of '-', '_' and '.' are one '-', case does not matter.
+std::string normalise_project_name(std::string_view name) {
+  std::string normal;
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      if (normal.empty() || normal.back() != '-') normal += '-';
+    } else {
+      normal += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return normal;
+}
+
+bool is_metadata_dir_name(const std::string& name) {
+  return ends_with(name, ".dist-info") || ends_with(name, ".egg-info");
+}
+
+std::vector<std::string> read_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// The Name: header of METADATA (dist-info) or PKG-INFO (egg-info).
+std::string metadata_name(const fs::path& info_dir) {
+  for (const char* file : {"METADATA", "PKG-INFO"}) {
+    std::ifstream in(info_dir / file);
+    for (std::string line; std::getline(in, line) && !line.empty() && line != "\r";) {
+      if (starts_with(line, "Name:")) {
+        std::string name = line.substr(5);
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t\r") + 1);
+        return name;
+      }
+    }
+  }
+  return {};
+}
+
+// "MarkupSafe-2.1.5.dist-info" -> "MarkupSafe" (wheel names escape '-' in the project).
+std::string project_of(const fs::path& info_dir) {
+  std::string stem = info_dir.stem().string();
+  return stem.substr(0, stem.find('-'));
+}
+
+fs::path find_installed(const std::string& project, const Interpreter& interpreter) {
+  const std::string wanted = normalise_project_name(project);
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  for (fs::directory_iterator it(interpreter.purelib, ec), end; !ec && it != end; it.increment(ec)) {
+    if (is_metadata_dir_name(it->path().filename().string()) && it->is_directory(ec)) candidates.push_back(it->path());
+  }
+  std::sort(candidates.begin(), candidates.end());
+  for (const fs::path& info_dir : candidates) {
+    if (normalise_project_name(project_of(info_dir)) == wanted) return info_dir;
+  }
+  for (const fs::path& info_dir : candidates) {
+    if (normalise_project_name(metadata_name(info_dir)) == wanted) return info_dir;
+  }
+  throw std::runtime_error("'" + project + "' is not a file or directory, and no distribution of that name is installed in " +
+                           interpreter.purelib.string() + " (" + interpreter.implementation_tag + ")");
+}
+
+// The first field of a RECORD line (CSV: a path with a comma is quoted, "" is a quote).
+std::string first_csv_field(const std::string& line) {
+  if (line.empty() || line.front() != '"') return line.substr(0, line.find(','));
+  std::string field;
+  for (std::size_t i = 1; i < line.size(); ++i) {
+    if (line[i] != '"') {
+      field += line[i];
+    } else if (i + 1 < line.size() && line[i + 1] == '"') {
+      field += '"';
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return field;
+}
+
+// A file listed relative to `base`, as a path relative to the site directory; nullopt
+// when it lies outside it (scripts in ../../../bin).
+std::optional<fs::path> inside_site(const fs::path& base, const std::string& listed, const fs::path& site) {
+  fs::path relative = (base / listed).lexically_normal().lexically_relative(site);
+  if (relative.empty() || *relative.begin() == "..") return std::nullopt;
+  return relative;
+}
+
+void add_listed_files(const std::vector<std::string>& listed, const fs::path& base, const fs::path& site,
+                      ModuleCollector& collector, ProbeTarget& target) {
+  for (const std::string& entry : listed) {
+    if (entry.empty() || !split_extension_name(fs::path(entry).filename().string())) continue;
+    std::optional<fs::path> relative = inside_site(base, entry, site);
+    if (!relative) continue;
+    std::error_code ec;
+    if (!fs::is_regular_file(site / *relative, ec)) {
+      target.warnings.push_back((site / *relative).string() + " is listed as installed but missing");
+      continue;
+    }
+    collector.add(site / *relative, packages_of(*relative), site);
+  }
+}
+
+// Debian strips RECORD from the distributions it packages: top_level.txt names the
+// packages and modules the distribution put into the site directory.
+void add_top_level(const fs::path& info_dir, const fs::path& site, ModuleCollector& collector, ProbeTarget& target) {
+  for (const std::string& name : read_lines(info_dir / "top_level.txt")) {
+    if (name.empty() || !is_identifier(name)) continue;
+    std::error_code ec;
+    if (fs::is_directory(site / name, ec)) {
+      walk_files(site / name, target.warnings, [&](const fs::path& file) {
+        collector.add(file, packages_of(file.lexically_relative(site)), site);
+      });
+    }
+    for (fs::directory_iterator it(site, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string filename = it->path().filename().string();
+      if (starts_with(filename, name + ".") && it->is_regular_file(ec)) collector.add(it->path(), {}, site);
+    }
+  }
+}
+
+ProbeTarget discover_installed(const fs::path& info_dir, const Interpreter& interpreter) {
+  ProbeTarget target;
+  target.kind = "installed";
+  const fs::path site = info_dir.parent_path();
+  ModuleCollector collector(interpreter, target);
+  std::error_code ec;
+  if (fs::is_regular_file(info_dir / "RECORD", ec)) {
+    std::vector<std::string> listed;
+    for (const std::string& line : read_lines(info_dir / "RECORD")) listed.push_back(first_csv_field(line));
+    add_listed_files(listed, site, site, collector, target);
+  } else if (fs::is_regular_file(info_dir / "installed-files.txt", ec)) {  // egg-info, relative to itself
+    add_listed_files(read_lines(info_dir / "installed-files.txt"), info_dir, site, collector, target);
+  } else if (fs::is_regular_file(info_dir / "top_level.txt", ec)) {
+    target.warnings.push_back(info_dir.filename().string() + " has no RECORD: modules found from top_level.txt");
+    add_top_level(info_dir, site, collector, target);
+  } else {
+    throw std::runtime_error(info_dir.string() + " has no RECORD, installed-files.txt or top_level.txt: cannot tell "
+                             "which files it installed (pass the package directory instead)");
+  }
+  return target;
+}
+
+// ---------------------------------------------------------------------------------------
+// Wheels
+
+// A private directory (mkdtemp: mode 0700) removed with everything in it when the last
+// ProbeTarget sharing it goes.
+std::shared_ptr<const fs::path> make_scratch_dir() {
+  std::string pattern = (fs::temp_directory_path() / "subcheck-wheel-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a private directory for the wheel under " +
+                             fs::temp_directory_path().string());
+  }
+  return std::shared_ptr<const fs::path>(new fs::path(pattern), [](const fs::path* dir) {
+    std::error_code ignored;
+    fs::remove_all(*dir, ignored);  // removes links themselves, never what they point to
+    delete dir;
+  });
+}
+
+bool in_metadata_dir(const fs::path& relative) {
+  return !relative.empty() && is_metadata_dir_name(relative.begin()->string());
+}
+
+ProbeTarget discover_wheel(const fs::path& wheel, const Interpreter& interpreter) {
+  ProbeTarget target;
+  target.kind = "wheel";
+  target.scratch = make_scratch_dir();  // removed again if extraction throws
+  const fs::path& root = *target.scratch;
+  WheelContents contents = extract_wheel(wheel, root);
+  target.warnings = std::move(contents.warnings);
+  std::sort(contents.files.begin(), contents.files.end());
+  ModuleCollector collector(interpreter, target);
+  for (const fs::path& relative : contents.files) {
+    if (!in_metadata_dir(relative)) collector.add(root / relative, packages_of(relative), root);
+  }
+  return target;
+}
+
+// ---------------------------------------------------------------------------------------
+
+bool looks_like_project_name(const std::string& text) {
+  static const std::regex kProjectName(R"(^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$)");
+  return std::regex_match(text, kProjectName);
+}
+
+void sort_modules(ProbeTarget& target) {
+  std::sort(target.modules.begin(), target.modules.end(), [](const ExtensionFile& a, const ExtensionFile& b) {
+    return std::tie(a.module, a.file) < std::tie(b.module, b.file);
+  });
+}
+
+ProbeTarget discover_path(const fs::path& path, const Interpreter& interpreter) {
+  std::error_code ec;
+  const std::string name = path.filename().string();
+  if (fs::is_directory(path, ec)) {
+    if (is_metadata_dir_name(name)) return discover_installed(path, interpreter);
+    return discover_directory(path, interpreter);
+  }
+  if (fs::is_regular_file(path, ec) && ends_with(name, ".whl")) return discover_wheel(path, interpreter);
+  throw std::runtime_error(path.string() + " is not a wheel (.whl), an installed distribution (.dist-info) or a directory");
+}
+
+}  // namespace
+
+ProbeTarget discover(const std::string& input, const Interpreter& interpreter) {
+  std::error_code ec;
+  const fs::path path = fs::absolute(fs::path(input), ec).lexically_normal();
+  ProbeTarget target;
+  if (!input.empty() && fs::exists(path, ec)) {
+    target = discover_path(path, interpreter);
+  } else if (looks_like_project_name(input)) {
+    target = discover_installed(find_installed(input, interpreter), interpreter);
+  } else {
+    throw std::runtime_error("no such file or directory: " + input);
+  }
+  sort_modules(target);
+  return target;
+}
+
+}  // namespace subcheck::prober

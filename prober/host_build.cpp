@@ -1,0 +1,315 @@
+// Compiles the embedded probe host for one interpreter and caches the binary.
+#include "host_build.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace subcheck::prober {
+
+// Generated from prober/host/probe_host.c (prober/CMakeLists.txt, embed_host.cmake).
+std::string_view embedded_host_source();
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::seconds kQueryTimeout{30};
+constexpr std::chrono::seconds kCompileTimeout{300};
+constexpr std::size_t kMaxCapturedOutput = 256 * 1024;
+
+struct CommandResult {
+  std::string spawn_error;  // set when the program could not be started
+  bool timed_out = false;
+  int status = 0;           // waitpid status
+  std::string output;       // stdout and stderr together, capped
+  bool succeeded() const { return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+};
+
+void close_quietly(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+// Runs argv (PATH searched for argv[0], no shell) with stdin on /dev/null, stdout and stderr
+// captured together, in its own process group so a time-out stops what it started.
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  CommandResult result;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    result.spawn_error = std::strerror(errno);
+    return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  std::vector<char*> c_argv;
+  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+  c_argv.push_back(nullptr);
+  pid_t pid = 0;
+  int error = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, c_argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close_quietly(fds[1]);
+  if (error != 0) {
+    close_quietly(fds[0]);
+    result.spawn_error = std::strerror(error);
+    return result;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::array<char, 8192> buffer{};
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    ssize_t n = ::read(fds[0], buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (result.output.size() < kMaxCapturedOutput) result.output.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  close_quietly(fds[0]);
+  if (result.timed_out) ::kill(-pid, SIGKILL);
+  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+  }
+  return result;
+}
+
+std::string describe(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const std::string& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+std::string failure_text(const std::vector<std::string>& argv, const CommandResult& result) {
+  std::string text = "`" + describe(argv) + "` ";
+  if (!result.spawn_error.empty()) return text + "could not be started: " + result.spawn_error;
+  if (result.timed_out) return text + "did not finish in time";
+  if (WIFSIGNALED(result.status)) text += "was killed by signal " + std::to_string(WTERMSIG(result.status));
+  else text += "failed with exit status " + std::to_string(WEXITSTATUS(result.status));
+  return result.output.empty() ? text : text + ":\n" + result.output;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? std::string(value) : std::string();
+}
+
+// The config script for this interpreter, when it has one: python3.13t-config for 3.13t.
+std::optional<fs::path> config_script(const Interpreter& interpreter) {
+  const fs::path bin = interpreter.executable.parent_path();
+  for (const std::string& name : {interpreter.executable.filename().string() + "-config",
+                                  "python" + interpreter.implementation_tag + "-config"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(bin / name, ec) && ::access((bin / name).c_str(), X_OK) == 0) return bin / name;
+  }
+  return std::nullopt;
+}
+
+// The library to link, as linker words: a static libpython goes in whole, so that every
+// symbol an extension module needs is there to export.
+std::vector<std::string> python_library_words(const std::string& libdir, const std::string& ldlibrary,
+                                              const std::string& fallback) {
+  if (ldlibrary.size() > 2 && ldlibrary.ends_with(".a")) {
+    return {"-Wl,--whole-archive", (fs::path(libdir) / ldlibrary).string(), "-Wl,--no-whole-archive"};
+  }
+  if (ldlibrary.starts_with("lib") && ldlibrary.find(".so") != std::string::npos) {
+    return {"-l" + ldlibrary.substr(3, ldlibrary.find(".so") - 3)};
+  }
+  return {fallback};
+}
+
+constexpr const char* kSysconfigQuery = R"(import sys, sysconfig, json
+names = ["INCLUDEPY", "LIBDIR", "LDLIBRARY", "LIBS", "SYSLIBS", "VERSION", "ABIFLAGS", "LIBPL"]
+sys.stdout.write("\nSUBCHECK-SYSCONFIG:" + json.dumps({n: sysconfig.get_config_var(n) or "" for n in names}) + "\n")
+)";
+
+HostBuildFlags flags_from_sysconfig(const Interpreter& interpreter) {
+  const std::vector<std::string> argv{interpreter.executable.string(), "-I", "-S", "-c", kSysconfigQuery};
+  CommandResult result = run_command(argv, kQueryTimeout);
+  const std::string marker = "SUBCHECK-SYSCONFIG:";
+  std::size_t at = result.output.rfind(marker);
+  if (!result.succeeded() || at == std::string::npos) {
+    throw std::runtime_error("cannot read the build flags of " + interpreter.executable.string() + ": " +
+                             failure_text(argv, result));
+  }
+  auto vars = nlohmann::json::parse(result.output.substr(at + marker.size()), nullptr, false);
+  if (!vars.is_object()) throw std::runtime_error(interpreter.executable.string() + " printed unreadable sysconfig");
+  auto var = [&](const char* name) { return vars.value(name, std::string()); };
+  HostBuildFlags flags;
+  flags.source_of_flags = "sysconfig of " + interpreter.executable.string();
+  flags.compile = {"-I" + var("INCLUDEPY")};
+  std::string libdir = var("LDLIBRARY").ends_with(".a") && !var("LIBPL").empty() ? var("LIBPL") : var("LIBDIR");
+  flags.link = {"-L" + libdir};
+  for (std::string& word : python_library_words(libdir, var("LDLIBRARY"), "-lpython" + var("VERSION") + var("ABIFLAGS"))) {
+    flags.link.push_back(std::move(word));
+  }
+  for (const char* name : {"LIBS", "SYSLIBS"}) {
+    for (std::string& word : split_words(var(name))) flags.link.push_back(std::move(word));
+  }
+  flags.link.push_back("-Wl,-rpath," + var("LIBDIR"));
+  return flags;
+}
+
+HostBuildFlags flags_from_config_script(const Interpreter& interpreter, const fs::path& script) {
+  HostBuildFlags flags;
+  flags.source_of_flags = script.string();
+  // --includes, not --cflags: the interpreter's own optimisation and warning flags may not
+  // suit the compiler at hand, and the host needs none of them.
+  for (const auto& [option, out] : {std::pair{"--includes", &flags.compile}, std::pair{"--ldflags", &flags.link}}) {
+    std::vector<std::string> argv{script.string(), "--embed", option};
+    CommandResult result = run_command(argv, kQueryTimeout);
+    if (!result.succeeded()) throw std::runtime_error(failure_text(argv, result));
+    *out = split_words(result.output);
+  }
+  if (interpreter.library.empty() || interpreter.library.ends_with(".a")) {
+    // A static libpython: link all of it (see python_library_words).
+    const std::string lib = "-lpython" + interpreter.implementation_tag;
+    for (std::string& word : flags.link) {
+      if (word == lib) word = "-Wl,--whole-archive," + lib + ",--no-whole-archive";
+    }
+  }
+  if (!interpreter.library_dir.empty()) flags.link.push_back("-Wl,-rpath," + interpreter.library_dir.string());
+  return flags;
+}
+
+std::string hex64(XXH64_hash_t value) {
+  static const char* digits = "0123456789abcdef";
+  std::string text(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) text[static_cast<std::size_t>(i)] = digits[value & 0xF];
+  return text;
+}
+
+void write_file(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+bool is_executable(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// A name no other process building at the same time uses.
+fs::path unique_sibling(const fs::path& path, const std::string& suffix) {
+  static unsigned counter = 0;
+  return path.parent_path() / (path.filename().string() + "." + std::to_string(::getpid()) + "." +
+                               std::to_string(++counter) + suffix);
+}
+
+}  // namespace
+
+fs::path cache_root() {
+  std::string root = environment("SUBCHECK_CACHE");
+  if (!root.empty()) return fs::path(root);
+  std::string home = environment("HOME");
+  return (home.empty() ? fs::temp_directory_path() : fs::path(home)) / ".cache" / "subcheck";
+}
+
+HostBuildFlags host_build_flags(const Interpreter& interpreter) {
+  if (auto script = config_script(interpreter)) return flags_from_config_script(interpreter, *script);
+  return flags_from_sysconfig(interpreter);
+}
+
+std::string host_key(const Interpreter& interpreter) {
+  XXH64_state_t* state = XXH64_createState();
+  XXH64_reset(state, 0);
+  auto add = [&](std::string_view part) {
+    XXH64_update(state, part.data(), part.size());
+    XXH64_update(state, "\0", 1);  // so that ("ab", "c") and ("a", "bc") differ
+  };
+  add(embedded_host_source());
+  add(interpreter.executable.string());
+  add(interpreter.version);
+  add(interpreter.soabi);
+  XXH64_hash_t hash = XXH64_digest(state);
+  XXH64_freeState(state);
+  return hex64(hash);
+}
+
+fs::path ensure_host(const Interpreter& interpreter) {
+  const fs::path dir = cache_root() / "hosts" / host_key(interpreter);
+  const fs::path host = dir / "probe_host";
+  if (is_executable(host)) return host;
+
+  const std::string what = "cannot build the probe host for CPython " + interpreter.version + " (" +
+                           interpreter.executable.string() + ")";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(what + ": cannot create " + dir.string() + ": " + ec.message());
+  const fs::path source = unique_sibling(dir / "probe_host.c", "");
+  write_file(source, embedded_host_source());
+  const fs::path temporary = unique_sibling(host, ".tmp");
+
+  HostBuildFlags flags;
+  try {
+    flags = host_build_flags(interpreter);
+  } catch (const std::exception& error) {
+    fs::remove(source, ec);
+    throw std::runtime_error(what + ": " + error.what());
+  }
+  std::string compiler = environment("CC");
+  std::vector<std::string> argv = compiler.empty() ? std::vector<std::string>{"cc"} : split_words(compiler);
+  for (const char* flag : {"-std=gnu11", "-O2", "-pthread", "-w"}) argv.emplace_back(flag);
+  argv.insert(argv.end(), flags.compile.begin(), flags.compile.end());
+  argv.insert(argv.end(), {source.string(), "-o", temporary.string()});
+  argv.insert(argv.end(), flags.link.begin(), flags.link.end());
+  argv.emplace_back("-rdynamic");  // extension modules resolve the C API against the host
+
+  CommandResult result = run_command(argv, kCompileTimeout);
+  fs::remove(source, ec);
+  if (!result.succeeded()) {
+    fs::remove(temporary, ec);
+    std::string hint = !result.spawn_error.empty()
+                           ? " (no C compiler: install gcc or clang, or set CC to one)"
+                           : " (flags from " + flags.source_of_flags + "; are the interpreter's headers installed?)";
+    throw std::runtime_error(what + hint + ": " + failure_text(argv, result));
+  }
+  write_file(dir / "probe_host.c", embedded_host_source());  // kept for whoever debugs a host
+  fs::rename(temporary, host, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    if (!is_executable(host)) throw std::runtime_error(what + ": cannot move the built host into " + host.string());
+  }
+  return host;
+}
+
+}  // namespace subcheck::prober

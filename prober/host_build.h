@@ -1,0 +1,40 @@
+// Building the probe host (prober/host/probe_host.c, compiled into subcheck as a string) for
+// one interpreter, with the system C compiler, on first use; cached per interpreter ABI so
+// a user never rebuilds subcheck for a new Python. docs/prober.md, "Pieces".
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "prober.h"
+
+namespace subcheck::prober {
+
+// ${SUBCHECK_CACHE}, else ~/.cache/subcheck: where built hosts (and the toolchain) live.
+std::filesystem::path cache_root();
+
+// How the host gets compiled and linked for one interpreter.
+struct HostBuildFlags {
+  std::string source_of_flags;            // "/usr/bin/python3.13-config" or "sysconfig"
+  std::vector<std::string> compile;       // -I... (and nothing the interpreter's own build chose)
+  std::vector<std::string> link;          // -L... -lpython3.13 ... -Wl,-rpath,LIBDIR
+};
+
+// `pythonX.Y[t]-config --embed` next to the interpreter's executable when present, else the
+// interpreter's sysconfig (INCLUDEPY, LIBDIR, LDLIBRARY, LIBS, SYSLIBS); always with an rpath
+// to LIBDIR (cpython-facts #17: --ldflags does not always print one). Throws
+// std::runtime_error when neither answers.
+HostBuildFlags host_build_flags(const Interpreter& interpreter);
+
+// The cache key of a host: xxh64 of (host source, interpreter executable, version, soabi),
+// as 16 hex digits.
+std::string host_key(const Interpreter& interpreter);
+
+// The probe host for `interpreter`: cache_root()/hosts/<key>/probe_host, compiled with $CC
+// (or cc) when it is not there yet, atomically (a temp file renamed into place, so parallel
+// runs never see half a binary). Throws std::runtime_error, with the compiler's output, when
+// no compiler exists or the build fails.
+std::filesystem::path ensure_host(const Interpreter& interpreter);
+
+}  // namespace subcheck::prober

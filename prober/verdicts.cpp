@@ -1,0 +1,297 @@
+// From probe results to verdicts, a one-line summary and notes (docs/prober.md, "Verdicts").
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include "runner.h"
+
+namespace subcheck::prober {
+
+namespace {
+
+struct Verdict {
+  std::string value;
+  std::string why;
+};
+
+const ProbeResult* find_result(const std::vector<ProbeResult>& evidence, std::string_view probe) {
+  for (const ProbeResult& result : evidence) {
+    if (result.probe == probe) return &result;
+  }
+  return nullptr;
+}
+
+const ProbeStep* find_step(const ProbeResult* result, std::string_view where) {
+  if (result == nullptr) return nullptr;
+  for (const ProbeStep& step : result->steps) {
+    if (step.where == where) return &step;
+  }
+  return nullptr;
+}
+
+std::string error_text(const ProbeStep& step) {
+  return step.message.empty() ? step.error_type : step.error_type + ": " + step.message;
+}
+
+bool abnormal(const ProbeResult& result) {
+  return result.outcome == "crash" || result.outcome == "timeout" || result.outcome == "exit";
+}
+
+// The child died while importing in the main interpreter (or before it got there).
+bool during_main_import(const ProbeResult& result) {
+  return result.during == "main" || result.during == "start" || result.during == "setup";
+}
+
+// The last line the child printed, which is often the reason ("free(): invalid pointer").
+std::string last_output_line(const ProbeResult& result) {
+  std::string_view text = result.output;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+  std::size_t start = text.rfind('\n');
+  std::string_view line = start == std::string_view::npos ? text : text.substr(start + 1);
+  if (line.size() > 160) line = line.substr(0, 160);
+  return std::string(line);
+}
+
+std::string where_text(const ProbeResult& result) {
+  if (result.during == "teardown") return "while tearing down (after the import)";
+  if (during_main_import(result)) return "while importing in the main interpreter";
+  if (result.during.empty()) return "";
+  return "during " + result.during;
+}
+
+// "crashed with SIGSEGV while importing in the main interpreter (last output: ...)"
+std::string abnormal_text(const ProbeResult& result) {
+  std::string text;
+  if (result.outcome == "crash") text = "crashed with " + signal_name(result.signal);
+  else if (result.outcome == "timeout") text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
+  else text = "exited with code " + std::to_string(result.exit_code);
+  if (std::string where = where_text(result); !where.empty()) text += " " + where;
+  text += " in the " + result.probe + " probe";
+  if (std::string line = last_output_line(result); !line.empty() && result.outcome != "timeout") {
+    text += " (last output: " + line + ")";
+  }
+  return text;
+}
+
+// A crash, hang or exit decides the verdict before any import result does.
+std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeResult*>& results) {
+  for (bool main_first : {true, false}) {
+    for (const ProbeResult* result : results) {
+      if (result == nullptr || !abnormal(*result) || during_main_import(*result) != main_first) continue;
+      if (result->outcome == "exit" && main_first) {
+        return Verdict{"broken", "the module ends the process on import: it " + abnormal_text(*result)};
+      }
+      return Verdict{result->outcome == "timeout" ? "timeout" : "crash", "it " + abnormal_text(*result)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Verdict> broken_verdict(const std::vector<const ProbeResult*>& results) {
+  for (const ProbeResult* result : results) {
+    const ProbeStep* main = find_step(result, "main");
+    if (main != nullptr && !main->ok) {
+      return Verdict{"broken", "the import fails in the main interpreter (not a subinterpreter problem): " +
+                                   error_text(*main)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string stress_shape(const ProbeResult& stress, const VerdictContext& context) {
+  return std::to_string(context.stress_threads) + " threads x " +
+         std::to_string(std::max<std::size_t>(stress.rss_kb.size(), 1)) + " cycles";
+}
+
+// A module that loads in one isolated subinterpreter, under concurrency and churn.
+Verdict stressed_verdict(const ProbeResult* stress, const VerdictContext& context) {
+  Verdict supported{"supported", "loads in an isolated subinterpreter (own GIL, own obmalloc)"};
+  if (stress == nullptr) return supported;
+  if (abnormal(*stress)) {
+    return Verdict{stress->outcome == "timeout" ? "timeout" : "crash",
+                   "loads in one isolated subinterpreter, but under stress (" + stress_shape(*stress, context) +
+                       " of isolated subinterpreters importing it) it " + abnormal_text(*stress)};
+  }
+  const ProbeStep* step = find_step(stress, "stress");
+  if (stress->outcome == "ok" && step != nullptr && !step->ok) {
+    return Verdict{"unsupported", "loads in one isolated subinterpreter, but fails when several import it at once: " +
+                                      step->message};
+  }
+  if (stress->outcome == "ok") supported.why += "; " + stress_shape(*stress, context) + " of stress passed";
+  return supported;
+}
+
+Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
+  const ProbeResult* main = find_result(evidence, "main");
+  const ProbeResult* isolated = find_result(evidence, "isolated");
+  const ProbeResult* fresh = find_result(evidence, "isolated-fresh");
+  const ProbeResult* shared = find_result(evidence, "shared");
+  const std::vector<const ProbeResult*> first_wave{main, isolated, fresh, shared};
+
+  if (auto verdict = abnormal_verdict(first_wave)) return *verdict;
+  if (auto verdict = broken_verdict(first_wave)) return *verdict;
+  if (isolated == nullptr || isolated->outcome == "error") {
+    return Verdict{"not-tested", "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
+  }
+  const ProbeStep* in_isolated = find_step(isolated, "isolated");
+  const ProbeStep* alone = find_step(fresh, "isolated");
+  const ProbeStep* in_shared = find_step(shared, "shared");
+  if (in_isolated == nullptr) return Verdict{"not-tested", "the isolated probe reported no isolated import"};
+
+  if (in_isolated->ok) {
+    if (alone != nullptr && !alone->ok) {
+      return Verdict{"unsupported", "loads in an isolated subinterpreter only after the main interpreter imported it; "
+                                    "as the first import of a process it fails: " + error_text(*alone)};
+    }
+    return stressed_verdict(find_result(evidence, "stress"), context);
+  }
+  const std::string refusal = error_text(*in_isolated);
+  if (alone != nullptr && alone->ok) {
+    return Verdict{"unsupported", "loads only in the first interpreter of a process (one interpreter per process); "
+                                  "after an import in the main interpreter an isolated subinterpreter gets: " + refusal};
+  }
+  if (in_shared != nullptr && in_shared->ok) {
+    return Verdict{"shared-gil-only", "an isolated subinterpreter (own GIL) refuses it (" + refusal +
+                                          "); a subinterpreter sharing the main GIL loads it"};
+  }
+  std::string why = "an isolated subinterpreter refuses it: " + refusal;
+  if (in_shared != nullptr) why += "; a subinterpreter sharing the main GIL refuses it too: " + error_text(*in_shared);
+  else if (shared != nullptr && shared->outcome == "error") why += "; the shared-GIL probe could not run: " + shared->error;
+  return Verdict{"unsupported", why};
+}
+
+Verdict free_threading_verdict(const std::vector<ProbeResult>& evidence, const Interpreter& interpreter) {
+  if (!interpreter.free_threaded) return Verdict{"not-tested", ""};
+  const ProbeResult* gil = find_result(evidence, "gil");
+  if (gil == nullptr) return Verdict{"not-tested", "no GIL probe was run"};
+  if (gil->outcome == "error") return Verdict{"not-tested", "the GIL probe could not run: " + gil->error};
+  if (abnormal(*gil)) {
+    if (gil->outcome == "exit") return Verdict{"broken", "the import ends the process: it " + abnormal_text(*gil)};
+    return Verdict{gil->outcome == "timeout" ? "timeout" : "crash", "the import " + abnormal_text(*gil)};
+  }
+  const ProbeStep* main = find_step(gil, "main");
+  if (main != nullptr && !main->ok) return Verdict{"broken", "the import fails: " + error_text(*main)};
+  if (!gil->gil_before.has_value() || !gil->gil_after.has_value()) {
+    return Verdict{"not-tested", "the interpreter did not say whether the GIL is enabled"};
+  }
+  if (*gil->gil_before) return Verdict{"not-tested", "the GIL was already enabled before the import"};
+  if (*gil->gil_after) {
+    return Verdict{"requires-gil", "importing it enabled the GIL (no Py_mod_gil = Py_MOD_GIL_NOT_USED slot, or no "
+                                   "PyUnstable_Module_SetGIL call, reached CPython)"};
+  }
+  return Verdict{"gil-free", "the GIL stayed disabled after the import"};
+}
+
+std::string format_kib(double kib) {
+  char text[32];
+  if (std::fabs(kib) >= 1024) std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024);
+  else std::snprintf(text, sizeof text, "%.0f KiB", kib);
+  return text;
+}
+
+std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictContext& context) {
+  if (stress == nullptr || stress->outcome != "ok" || !context.baseline_kib_per_cycle) return std::nullopt;
+  std::optional<double> growth = rss_growth_per_cycle(*stress, true);
+  if (!growth) return std::nullopt;
+  const double threads = std::max(1u, context.stress_threads);
+  const double excess = *growth - *context.baseline_kib_per_cycle;
+  if (excess / threads <= kLeakNoteKiBPerInterpreter) return std::nullopt;
+  return "RSS grew every stress cycle, by " + format_kib(*growth) + " per cycle of " +
+         std::to_string(context.stress_threads) + " isolated subinterpreters importing it; subinterpreters that "
+         "import nothing grow " + format_kib(*context.baseline_kib_per_cycle) + ": about " +
+         format_kib(excess / threads) + " per import is never given back (a leak)";
+}
+
+std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
+  std::vector<std::string> notes;
+  if (const ProbeResult* isolated = find_result(evidence, "isolated"); isolated && !isolated->shared_objects.empty()) {
+    std::string names;
+    for (const std::string& name : isolated->shared_objects) names += (names.empty() ? "" : ", ") + name;
+    notes.push_back("the same object in the main interpreter and an isolated subinterpreter: " + names +
+                    " (static types or other process-wide objects, touched under two GILs)");
+  }
+  std::set<std::string> package_errors;
+  for (const ProbeResult& result : evidence) {
+    for (const ProbeStep& step : result.steps) {
+      if (step.via == "file" && package_errors.insert(step.package_error).second) {
+        notes.push_back("loaded from its file alone in the " + step.where +
+                        " interpreter: the import by name failed before reaching it (" + step.package_error + ")");
+      }
+    }
+  }
+  const ProbeResult* stress = find_result(evidence, "stress");
+  if (auto note = leak_note(stress, context)) notes.push_back(*note);
+  if (stress != nullptr && stress->outcome == "error") notes.push_back("the stress probe could not run: " + stress->error);
+  return notes;
+}
+
+}  // namespace
+
+std::string signal_name(int signal) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  if (const char* abbreviation = ::sigabbrev_np(signal)) return std::string("SIG") + abbreviation;
+#endif
+  return "signal " + std::to_string(signal);
+}
+
+std::optional<double> rss_growth_per_cycle(const ProbeResult& stress, bool every_cycle) {
+  const std::vector<long>& rss = stress.rss_kb;
+  if (rss.size() < 2 || std::any_of(rss.begin(), rss.end(), [](long kb) { return kb < 0; })) return std::nullopt;
+  if (every_cycle) {
+    for (std::size_t i = 1; i < rss.size(); ++i) {
+      if (rss[i] <= rss[i - 1]) return std::nullopt;
+    }
+  }
+  return static_cast<double>(rss.back() - rss.front()) / static_cast<double>(rss.size() - 1);
+}
+
+ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> evidence,
+                               const VerdictContext& context) {
+  ModuleProbeReport report;
+  report.module = module.module;
+  report.file = module.file;
+  report.interpreter = context.interpreter->implementation_tag;
+  const Verdict sub = subinterpreter_verdict(evidence, context);
+  const Verdict ft = free_threading_verdict(evidence, *context.interpreter);
+  report.subinterpreters = sub.value;
+  report.free_threading = ft.value;
+  report.summary = sub.why;
+  if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
+  report.notes = notes_for(evidence, context);
+  report.evidence = std::move(evidence);
+  return report;
+}
+
+ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpreter& interpreter) {
+  ModuleProbeReport report;
+  report.module = module.module;
+  report.file = module.file;
+  report.interpreter = interpreter.implementation_tag;
+  report.subinterpreters = "abi-mismatch";
+  report.free_threading = "abi-mismatch";
+  report.summary = "not loaded: " + (module.mismatch_reason.empty()
+                                          ? "its file name is not one of CPython " + interpreter.implementation_tag +
+                                                "'s extension suffixes"
+                                          : module.mismatch_reason);
+  return report;
+}
+
+ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter& interpreter,
+                                  const std::string& reason) {
+  ModuleProbeReport report;
+  report.module = module.module;
+  report.file = module.file;
+  report.interpreter = interpreter.implementation_tag;
+  report.subinterpreters = "not-tested";
+  report.free_threading = "not-tested";
+  report.summary = "not probed: " + reason;
+  return report;
+}
+
+}  // namespace subcheck::prober
