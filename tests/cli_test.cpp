@@ -442,6 +442,45 @@ std::vector<CorpusTarget> covering_targets(const std::vector<CorpusTarget>& targ
   return chosen;
 }
 
+// tar(1) builds the archives here: the CLI must take what real sdist tools produce.
+fs::path make_sdist(const TempDir& dir, const std::string& member_dir, const std::string& archive) {
+  std::string command = "tar -C " + dir.path().string() + " -czf " + (dir.path() / archive).string() + " " + member_dir;
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return dir.path() / archive;
+}
+
+TEST(CliScan, SdistIsUnpackedAndScanned) {
+  TempDir dir;
+  dir.write("spam-1.0/PKG-INFO", "Metadata-Version: 2.1\nName: spam\n");
+  dir.write("spam-1.0/spam.c", kSinglePhaseModule);
+  fs::path sdist = make_sdist(dir, "spam-1.0", "spam-1.0.tar.gz");
+  RunResult run = run_subcheck({"scan", sdist.string(), "--no-color"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_TRUE(contains(run.out, "[SI001 single-phase-init]")) << run.out;
+}
+
+TEST(CliScan, HostileSdistIsRefusedWithExitTwo) {
+  TempDir dir;
+  dir.write("evil.c", kSinglePhaseModule);
+  fs::path sdist = dir.path() / "evil-1.0.tar.gz";
+  // -P keeps the leading "../" that tar would otherwise strip: a zip-slip member.
+  std::string command = "cd " + (dir.path() / "sub").string() + " 2>/dev/null || mkdir -p " +
+                        (dir.path() / "sub").string() + "; cd " + (dir.path() / "sub").string() +
+                        " && tar -P -czf " + sdist.string() + " ../evil.c";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  RunResult run = run_subcheck({"scan", sdist.string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "refusing to unpack")) << run.err;
+}
+
+TEST(CliScan, BrokenLockFileIsAnError) {
+  TempDir dir;
+  fs::path lock = dir.write("uv.lock", "version = 1\n[[package]\n");
+  RunResult run = run_subcheck({"scan", lock.string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "uv.lock:2")) << run.err;
+}
+
 TEST(CliCorpus, ScansReportTheExpectedRulesInTextAndJson) {
   const std::vector<CorpusTarget> targets = covering_targets(corpus_targets());
   ASSERT_FALSE(targets.empty()) << "no corpus target with `expect:` comments under " << SUBCHECK_CORPUS_DIR;
