@@ -48,3 +48,11 @@ build_subcheck() {  # $1: Release | Debug | Sanitize
   cmake "${args[@]}" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
 }
+
+# CPython 3.13 default and free-threaded (3.13t), built once and cached: the prober's
+# tests import real modules in both. Skips in well under a second when already built.
+ensure_interpreters() {
+  log "CPython 3.13 and 3.13t (cached in $SUBCHECK_CACHE/cpython)"
+  nice -n 10 bash "$REPO_ROOT/ci/build-cpython.sh"
+}
+

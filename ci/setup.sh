@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 install_debs
+ensure_interpreters
 build_subcheck Release
 bin="$(build_dir_for Release)/cli/subcheck"
 ln -sf "$bin" "$SUBCHECK_CACHE/subcheck"

@@ -9,6 +9,7 @@ quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
 install_debs
+ensure_interpreters
 kinds=(Debug)
 [ "$quick" -eq 1 ] || kinds+=(Sanitize)
 for kind in "${kinds[@]}"; do
