@@ -187,7 +187,10 @@ UnpackedSdist unpack_sdist(const fs::path& archive_path, const UnpackLimits& lim
       throw std::runtime_error(archive_path.string() + ": corrupt archive: " + archive_error_string(reader.handle));
     }
     if (++members > limits.max_members) throw std::runtime_error(archive_path.string() + ": too many members");
-    const char* raw = archive_entry_pathname(entry);
+    // The UTF-8 name first: in the "C" locale libarchive has no native name for a member
+    // whose UTF-8 name has non-ASCII characters.
+    const char* raw = archive_entry_pathname_utf8(entry);
+    if (!raw) raw = archive_entry_pathname(entry);
     std::string name = raw ? raw : "";
     if (std::string problem = path_problem(name); !problem.empty()) {
       throw std::runtime_error(archive_path.string() + ": member '" + name + "' has " + problem + "; refusing to unpack");

@@ -2,6 +2,24 @@
 // a wheel, or a directory (build tree), with the name each is imported under, the sys.path
 // entry that makes that name work, its PyInit symbols, and whether the interpreter's ABI
 // can load it at all.
+//
+// The rules, in one place:
+// - An extension module file ends in ".<tag>.so" with a tag CPython or Debian uses
+//   (cpython-313-<triplet>, cpython-313t-<triplet>, abi3, Debian's abi3-<triplet>, pypy…),
+//   or is a plain "<name>.so" that exports PyInit_<name>. Other shared libraries
+//   ("libfoo.so", "libpython3.13.so") are not modules and are passed over silently; a
+//   candidate that is not readable ELF is skipped with a warning.
+// - Names: a directory's files are named from the nearest ancestor that is not a package
+//   (no __init__.py), even above the directory given, and that ancestor is the sys.path
+//   entry. Hidden directories (.git, .venv, .tox) and __pycache__ are not walked, nor are
+//   symlinked directories (no loops). An installed distribution's and a wheel's files are
+//   named from the site directory / unpacked root, which is the sys.path entry.
+// - Installed: RECORD; else egg-info's installed-files.txt; else top_level.txt (Debian
+//   strips RECORD). A bare project name is looked up in the interpreter's purelib, PEP 503
+//   normalised, by directory name and then by the Name: in METADATA/PKG-INFO.
+// - ABI: the file's tag must be one of the interpreter's EXTENSION_SUFFIXES. abi3 (either
+//   spelling) never matches a free-threaded build, even though 3.13t lists ".abi3.so"
+//   (cpython-facts #13). A plain .so is judged by the reference counting it imports.
 #include <stdlib.h>
 
 #include <algorithm>
@@ -150,7 +168,7 @@ class ModuleCollector {
  public:
   ModuleCollector(const Interpreter& interpreter, ProbeTarget& target) : interpreter_(interpreter), target_(target) {}
 
-  // `parts`: the package path of the module (the file's stem is appended).
+  // `packages`: the package path of the module (the file's stem is appended).
   void add(const fs::path& file, std::vector<std::string> packages, const fs::path& sys_path_entry) {
     std::optional<ExtensionName> name = split_extension_name(file.filename().string());
     if (!name) return;
@@ -159,7 +177,8 @@ class ModuleCollector {
     if (!seen_.insert(absolute).second) return;
     auto symbols_or_error = read_elf_symbols(absolute);
     if (auto* error = std::get_if<std::string>(&symbols_or_error)) {
-      target_.warnings.push_back("skipped " + absolute.string() + ": " + *error);
+      // A plain .so that is not ELF (a linker script, say) never claimed to be a module.
+      if (!name->tag.empty()) target_.warnings.push_back("skipped " + absolute.string() + ": " + *error);
       return;
     }
     const ElfSymbols& symbols = std::get<ElfSymbols>(symbols_or_error);

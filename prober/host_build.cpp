@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -228,11 +229,10 @@ bool is_executable(const fs::path& path) {
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// A name no other process building at the same time uses.
-fs::path unique_sibling(const fs::path& path, const std::string& suffix) {
-  static unsigned counter = 0;
-  return path.parent_path() / (path.filename().string() + "." + std::to_string(::getpid()) + "." +
-                               std::to_string(++counter) + suffix);
+// dir/<stem>.<pid>.<n><extension>: a name no other process building at the same time uses.
+fs::path unique_name(const fs::path& dir, const std::string& stem, const std::string& extension) {
+  static std::atomic<unsigned> counter = 0;
+  return dir / (stem + "." + std::to_string(::getpid()) + "." + std::to_string(++counter) + extension);
 }
 
 }  // namespace
@@ -275,9 +275,9 @@ fs::path ensure_host(const Interpreter& interpreter) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(what + ": cannot create " + dir.string() + ": " + ec.message());
-  const fs::path source = unique_sibling(dir / "probe_host.c", "");
+  const fs::path source = unique_name(dir, "probe_host", ".c");  // cc goes by the extension
   write_file(source, embedded_host_source());
-  const fs::path temporary = unique_sibling(host, ".tmp");
+  const fs::path temporary = unique_name(dir, "probe_host", ".tmp");
 
   HostBuildFlags flags;
   try {

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,15 +346,31 @@ std::vector<fs::path> pythons_on_path() {
   return pythons;
 }
 
-// Each distinct file once (python3 is usually a symlink to python3.X), in search order.
+// Which file a path ends at: python3 is usually a symlink to python3.X, and a
+// free-threaded install's python3.13 and python3.13t are hard links to one file.
+std::pair<dev_t, ino_t> file_identity(const fs::path& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) return {0, 0};
+  return {status.st_dev, status.st_ino};
+}
+
+// A virtual environment's python is a link to its base interpreter but has its own
+// site-packages: <venv>/bin/python3 with <venv>/pyvenv.cfg.
+fs::path virtual_environment_of(const fs::path& python) {
+  fs::path root = python.parent_path().parent_path();
+  std::error_code ec;
+  return fs::exists(root / "pyvenv.cfg", ec) ? root : fs::path();
+}
+
+// Each distinct installation once, in search order.
 std::vector<fs::path> default_candidates() {
   std::vector<fs::path> all = pythons_on_path();
   for (fs::path& python : pythons_under(pyenv_root() / "versions")) all.push_back(std::move(python));
   for (fs::path& python : pythons_under(subcheck_cache() / "cpython")) all.push_back(std::move(python));
   std::vector<fs::path> distinct;
-  std::set<fs::path> seen;
+  std::set<std::pair<std::pair<dev_t, ino_t>, fs::path>> seen;
   for (fs::path& python : all) {
-    if (seen.insert(real_path(python)).second) distinct.push_back(std::move(python));
+    if (seen.insert({file_identity(python), virtual_environment_of(python)}).second) distinct.push_back(std::move(python));
   }
   return distinct;
 }
@@ -377,11 +394,20 @@ void sort_interpreters(std::vector<Interpreter>& interpreters) {
   });
 }
 
-// Keeps the first of several descriptions of one interpreter (found through two paths).
+// One installation seen through two paths: the same file, or a copy that describes the
+// same build and site-packages. (A virtual environment's python links to its base
+// interpreter's file but has its own site-packages: it stays.)
+bool same_installation(const Interpreter& a, const Interpreter& b) {
+  if (a.purelib != b.purelib) return false;
+  if (file_identity(a.executable) == file_identity(b.executable)) return true;
+  return a.version == b.version && a.free_threaded == b.free_threaded && a.soabi == b.soabi &&
+         a.dynload_dir == b.dynload_dir;
+}
+
+// Keeps the first of several descriptions of one interpreter.
 void add_distinct(std::vector<Interpreter>& interpreters, Interpreter interpreter) {
-  fs::path real = real_path(interpreter.executable);
   for (const Interpreter& known : interpreters) {
-    if (real_path(known.executable) == real) return;
+    if (same_installation(known, interpreter)) return;
   }
   interpreters.push_back(std::move(interpreter));
 }

@@ -637,19 +637,34 @@ ProbeRequest request_for(const ExtensionFile& module, const Interpreter& interpr
   return request;
 }
 
-// The first wave. No separate `main` probe: `isolated` starts with exactly that import, in
-// the same fresh state, and its outcome is recorded as the `main` step (docs/prober.md).
+// The first wave, for every module. No separate `main` probe: `isolated` starts with
+// exactly that import, in the same fresh process state, and records it as its `main` step.
 std::vector<std::string> first_wave_probes(const Interpreter& interpreter) {
-  std::vector<std::string> probes{"isolated", "isolated-fresh", "shared"};
+  std::vector<std::string> probes{"isolated", "isolated-fresh"};
   if (interpreter.free_threaded) probes.push_back("gil");
   return probes;
 }
 
-bool isolated_import_succeeded(const std::vector<ProbeResult>& evidence) {
-  return std::any_of(evidence.begin(), evidence.end(), [](const ProbeResult& r) {
-    return r.probe == "isolated" && r.outcome == "ok" &&
-           std::any_of(r.steps.begin(), r.steps.end(), [](const ProbeStep& s) { return s.where == "isolated" && s.ok; });
-  });
+const ProbeStep* isolated_step(const std::vector<ProbeResult>& evidence) {
+  for (const ProbeResult& result : evidence) {
+    if (result.probe != "isolated" || result.outcome != "ok") continue;
+    for (const ProbeStep& step : result.steps) {
+      if (step.where == "isolated") return &step;
+    }
+  }
+  return nullptr;
+}
+
+// The second wave, which depends on the first: `stress` once the isolated import
+// succeeded; `shared` once it was refused (it separates shared-GIL-only modules from
+// unsupported ones, and cannot change the verdict of a module an isolated subinterpreter
+// loads: docs/prober.md, "Which probes run").
+std::vector<std::string> second_wave_probes(const std::vector<ProbeResult>& evidence, const ProbeOptions& options) {
+  const ProbeStep* isolated = isolated_step(evidence);
+  if (isolated == nullptr) return {};
+  if (!isolated->ok) return {"shared"};
+  if (options.stress) return {"stress"};
+  return {};
 }
 
 unsigned effective_jobs(const ProbeOptions& options) {
@@ -681,8 +696,7 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
     }
     if (!host.empty()) {
       HostSession session(host, interpreter, effective_jobs(options));
-      std::size_t done = 0, total = runnable.size() * first_wave_probes(interpreter).size() +
-                                    (options.stress ? runnable.size() + 1 : 0);
+      std::size_t done = 0, total = runnable.size() * (first_wave_probes(interpreter).size() + 1) + 1;
       auto progress = [&](const ProbeRequest& request, const ProbeResult& result) {
         ++done;
         if (options.progress) options.progress(done, total, request.module + " (" + request.probe + "): " + result.outcome);
@@ -699,26 +713,29 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
       std::vector<ProbeResult> results = session.run(wave, progress);
       for (std::size_t k = 0; k < results.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
 
-      if (options.stress) {
-        wave.clear();
-        owner.clear();
-        for (std::size_t i : runnable) {
-          if (!isolated_import_succeeded(evidence[i])) continue;
-          wave.push_back(request_for(target.modules[i], interpreter, "stress", options));
+      wave.clear();
+      owner.clear();
+      for (std::size_t i : runnable) {
+        for (const std::string& probe_name : second_wave_probes(evidence[i], options)) {
+          wave.push_back(request_for(target.modules[i], interpreter, probe_name, options));
           owner.push_back(i);
         }
-        total = done + wave.size() + (wave.empty() ? 0 : 1);
-        if (!wave.empty()) {
-          // The yardstick for leak notes: subinterpreters that import nothing new.
-          ExtensionFile nothing;
-          nothing.module = "sys";
-          wave.push_back(request_for(nothing, interpreter, "stress", options));
-          wave.back().sys_path.clear();
-          results = session.run(wave, progress);
-          const ProbeResult& baseline = results.back();
-          if (baseline.outcome == "ok") context.baseline_kib_per_cycle = rss_growth_per_cycle(baseline, false);
-          for (std::size_t k = 0; k < owner.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
+      }
+      const bool stressing = std::any_of(wave.begin(), wave.end(), [](const ProbeRequest& r) { return r.probe == "stress"; });
+      if (stressing) {
+        // The yardstick for leak notes: subinterpreters that import nothing new.
+        ExtensionFile nothing;
+        nothing.module = "sys";
+        wave.push_back(request_for(nothing, interpreter, "stress", options));
+        wave.back().sys_path.clear();
+      }
+      total = done + wave.size();
+      if (!wave.empty()) {
+        results = session.run(wave, progress);
+        if (stressing && results.back().outcome == "ok") {
+          context.baseline_kib_per_cycle = rss_growth_per_cycle(results.back(), false);
         }
+        for (std::size_t k = 0; k < owner.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
       }
       run.sandbox = session.sandbox();
       run.problems.insert(run.problems.end(), session.problems().begin(), session.problems().end());

@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -327,6 +328,28 @@ class FileWriter {
   int open_error_;
 };
 
+// libarchive converts UTF-8 member names to the current locale's charset and gives up
+// (no name at all) when that is ASCII, as in the "C" locale programs start in. A UTF-8
+// locale for this thread only, while the archive is read, keeps names as they are
+// without touching the process's locale.
+class ThreadUtf8Locale {
+ public:
+  ThreadUtf8Locale() : utf8_(::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0))) {
+    if (utf8_ != static_cast<locale_t>(0)) previous_ = ::uselocale(utf8_);
+  }
+  ~ThreadUtf8Locale() {
+    if (utf8_ == static_cast<locale_t>(0)) return;
+    ::uselocale(previous_);
+    ::freelocale(utf8_);
+  }
+  ThreadUtf8Locale(const ThreadUtf8Locale&) = delete;
+  ThreadUtf8Locale& operator=(const ThreadUtf8Locale&) = delete;
+
+ private:
+  locale_t utf8_;
+  locale_t previous_ = static_cast<locale_t>(0);
+};
+
 class WheelExtractor {
  public:
   WheelExtractor(const fs::path& wheel, const fs::path& root, const std::vector<ZipMember>& members,
@@ -336,6 +359,7 @@ class WheelExtractor {
   }
 
   WheelContents run() {
+    ThreadUtf8Locale utf8_names;  // before the archive exists: libarchive caches the charset
     ArchivePtr archive(archive_read_new());
     if (!archive) fail(wheel_, "libarchive could not start");
     archive_read_support_format_zip_seekable(archive.get());
@@ -363,6 +387,7 @@ class WheelExtractor {
 
   void extract_entry(struct archive* archive, struct archive_entry* entry) {
     const std::string name = entry_name(entry);
+    if (name.empty()) fail(wheel_, "a member name could not be decoded; refusing the wheel");
     const ZipMember& member = declared_member(name);
     const auto type = archive_entry_filetype(entry);
     if (archive_entry_hardlink(entry) != nullptr || archive_entry_symlink(entry) != nullptr ||

@@ -121,13 +121,14 @@ std::string platform_of(const Interpreter& interpreter) {
 }
 
 // What a free-threaded 3.13 says about itself, for when the real one is not built yet:
-// the same paths, Py_GIL_DISABLED, and the EXTENSION_SUFFIXES CPython 3.13t has (no abi3).
+// the same paths, Py_GIL_DISABLED, and the EXTENSION_SUFFIXES CPython 3.13.5t reports —
+// ".abi3.so" included, although an abi3 module can crash it (cpython-facts #13).
 Interpreter free_threaded_description(const Interpreter& gil_313) {
   Interpreter description = gil_313;
   description.free_threaded = true;
   description.implementation_tag = "3.13t";
   description.soabi = "cpython-313t-" + platform_of(gil_313);
-  description.extension_suffixes = {"." + description.soabi + ".so", ".so"};
+  description.extension_suffixes = {"." + description.soabi + ".so", ".abi3.so", ".so"};
   return description;
 }
 
@@ -196,7 +197,7 @@ class ZipWriter {
  private:
   static archive_entry* new_entry(const std::string& name, unsigned type, int mode) {
     archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_pathname_utf8(entry, name.c_str());
     archive_entry_set_filetype(entry, type);
     archive_entry_set_perm(entry, mode);
     return entry;
@@ -225,6 +226,7 @@ GoodWheel write_good_wheel(const fs::path& dir, const fs::path& markupsafe_so, c
   ZipWriter zip(wheel.path);
   zip.directory("markupsafe/");
   zip.file("markupsafe/__init__.py", "from markupsafe._speedups import escape\n");
+  zip.file("markupsafe/donn\xc3\xa9" "es.py", "# a UTF-8 member name\n");
   zip.file("markupsafe/" + markupsafe_so.filename().string(), wheel.speedups_bytes);
   zip.file("demo-1.0.data/platlib/simplejson/__init__.py", "");
   zip.file("demo-1.0.data/platlib/simplejson/" + simplejson_so.filename().string(), wheel.simplejson_bytes);
@@ -384,7 +386,6 @@ TEST(ProberInterpreters, InspectsFreeThreaded313FromTheToolchainCache) {
   EXPECT_TRUE(python.free_threaded);
   EXPECT_EQ(python.soabi.rfind("cpython-313t-", 0), 0u) << python.soabi;
   EXPECT_EQ(python.extension_suffixes.front(), "." + python.soabi + ".so");
-  EXPECT_FALSE(contains(python.extension_suffixes, ".abi3.so"));  // cpython-facts #13
   EXPECT_EQ(python.library, "libpython3.13t.so");
   EXPECT_TRUE(fs::exists(python.library_dir / python.library));
   EXPECT_TRUE(fs::is_directory(python.dynload_dir));
@@ -400,6 +401,31 @@ TEST(ProberInterpreters, RefusesWhatIsNotCPython312OrNewer) {
   }
 }
 
+TEST(ProberInterpreters, SaysWhyAnInterpreterIsRefused) {
+  TempDir dir("subcheck-discover-impostor");
+  auto script = [&](const std::string& name, const std::string& body) {
+    fs::path path = dir.write(name, "#!/bin/sh\n" + body + "\n");
+    fs::permissions(path, fs::perms::owner_all);
+    return path.string();
+  };
+  const std::string pypy = script("pypy3", "echo 'SUBCHECK-INTERPRETER:{\"implementation\": \"pypy\", \"version_info\": [3, 12, 0]}'");
+  const std::string killed = script("killed", "kill -9 $$");
+  const std::string failing = script("failing", "exit 3");
+  std::vector<std::string> problems;
+  EXPECT_TRUE(find_interpreters({pypy, killed, failing, (dir.path() / "missing").string()}, &problems).empty());
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_NE(problems[0].find("is pypy, not CPython"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("killed by signal 9"), std::string::npos) << problems[1];
+  EXPECT_NE(problems[2].find("exited with status 3"), std::string::npos) << problems[2];
+  EXPECT_NE(problems[3].find("not an executable file"), std::string::npos) << problems[3];
+  if (auto old = pyenv_python("3.11")) {
+    problems.clear();
+    find_interpreters({old->string()}, &problems);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("is CPython 3.11; subcheck needs 3.12 or newer"), std::string::npos) << problems[0];
+  }
+}
+
 TEST(ProberInterpreters, FindsEveryInterpreterOnceSortedByVersion) {
   REQUIRE_INTERPRETER(python312, "3.12");
   REQUIRE_INTERPRETER(python313, "3.13");
@@ -407,8 +433,10 @@ TEST(ProberInterpreters, FindsEveryInterpreterOnceSortedByVersion) {
   std::vector<Interpreter> found = find_interpreters({}, &problems);
   EXPECT_TRUE(problems.empty());
   std::set<fs::path> real_paths;
+  std::set<std::pair<fs::path, bool>> installations;  // the free-threaded install's python3 and python3.13t are one
   for (const Interpreter& interpreter : found) {
     EXPECT_TRUE(real_paths.insert(fs::canonical(interpreter.executable)).second) << interpreter.executable;
+    EXPECT_TRUE(installations.insert({interpreter.purelib, interpreter.free_threaded}).second) << interpreter.executable;
   }
   EXPECT_TRUE(real_paths.count(fs::canonical(python312.executable)));
   EXPECT_TRUE(real_paths.count(fs::canonical(python313.executable)));
@@ -589,6 +617,7 @@ TEST(ProberDiscover, BuildTreeNamesPlainSoFilesAndJunk) {
   fs::copy_file(real_so, tree.path() / "src/pkg/libhelper.so");  // a library: no PyInit_libhelper
   tree.write("src/pkg/_junk.cpython-313-x86_64-linux-gnu.so", "not an ELF file\n");
   tree.write("src/pkg/libpython3.13.so", "");
+  tree.write("src/pkg/libc.so", "GROUP ( /lib/libc.so.6 )\n");  // a linker script: not a module, no warning
   fs::create_directories(tree.path() / ".venv/lib");
   fs::copy_file(real_so, tree.path() / ".venv/lib" / real_so.filename());  // hidden: not walked
   fs::create_directory_symlink(tree.path() / "src", tree.path() / "src/pkg/loop");  // must not loop
@@ -779,6 +808,7 @@ TEST_F(ProberWheel, GoodWheelIsUnpackedPrivatelyAndRemovedAfterwards) {
     EXPECT_EQ(read_bytes(target.modules[0].file), wheel.speedups_bytes);
     EXPECT_EQ(read_bytes(target.modules[1].file), wheel.simplejson_bytes);
     EXPECT_TRUE(fs::exists(scratch / "markupsafe/__init__.py"));
+    EXPECT_TRUE(fs::exists(scratch / "markupsafe/donn\xc3\xa9" "es.py"));  // read in the "C" locale
     EXPECT_TRUE(fs::exists(scratch / "simplejson/__init__.py"));
     EXPECT_TRUE(fs::exists(scratch / "demo-1.0.dist-info/METADATA"));
     EXPECT_FALSE(fs::exists(scratch / "demo-1.0.data"));
@@ -932,6 +962,18 @@ TEST_F(ProberWheel, NamesThatAreNotUtf8OrHoldNulAreRefused) {
   const fs::path nul = work_.path() / "nul-1.0-py3-none-any.whl";
   subcheck::test::write_text(nul, single_member_zip(std::string("pkg/evil.so\0.py", 15), 0, "x", 0x8cdc1683, 1));
   expect_refused(nul, "NUL", python313);
+}
+
+TEST_F(ProberWheel, Utf8FlaggedNamesAreKeptInTheCLocale) {
+  REQUIRE_INTERPRETER(python313, "3.13");
+  // The name carries the zip UTF-8 flag (as Python's zipfile writes non-ASCII names);
+  // libarchive cannot convert it to the "C" locale's ASCII by itself.
+  const std::string name = "pkg/donn\xc3\xa9" "es.py";
+  const fs::path wheel = work_.path() / "utf8-1.0-py3-none-any.whl";
+  subcheck::test::write_text(wheel, single_member_zip(name, 0, "x", 0x8cdc1683 /* crc32("x") */, 1));
+  ProbeTarget target = discover(wheel.string(), python313);
+  ASSERT_TRUE(target.scratch);
+  EXPECT_EQ(read_bytes(*target.scratch / name), "x");
 }
 
 TEST_F(ProberWheel, MembersLandingOnOneFileAreRefused) {

@@ -64,6 +64,7 @@ static void buf_reserve(Buf *b, size_t extra) {
     if (!data) abort();
     b->data = data;
     b->cap = cap;
+    b->data[b->len] = '\0';  /* a reserved buffer is always a valid C string */
 }
 
 static void buf_add(Buf *b, const char *s, size_t n) {
@@ -953,11 +954,16 @@ static void probe_subinterpreter(const Request *r, bool isolated, bool main_firs
     free(main_ids);
     free(sub_ids);
     /* Teardown, as a user's process would do it: a crash here is reported as during
-     * "teardown". Finalising the main interpreter too catches modules that corrupt the
-     * process only at exit (3.12's _asyncio after an isolated import: cpython-facts #7). */
+     * "teardown" (some failing-init modules abort while the subinterpreter is destroyed,
+     * cpython-facts #7). When a subinterpreter was the first to load the module, the main
+     * interpreter is finalised too: that is where a module whose static state came from
+     * the subinterpreter corrupts the process at exit (3.12's _asyncio, #7). After a
+     * main-interpreter import that cannot happen, and finalising costs a fifth of a probe. */
     Py_EndInterpreter(sub);
-    PyEval_RestoreThread(main_tstate);
-    Py_FinalizeEx();
+    if (!main_first) {
+        PyEval_RestoreThread(main_tstate);
+        Py_FinalizeEx();
+    }
 }
 
 /* RSS of this process in KiB, -1 when /proc is unreadable. */

@@ -1,0 +1,331 @@
+// The runner with tiny misbehaving extension modules, compiled here against each available
+// interpreter's headers: a module that aborts, one that spins forever, one that calls
+// exit(3), one that floods stdout, one that leaks, one that kills the probe host, and a calm
+// one that reports the sandbox it finds itself in. Real interpreters, real crashes.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "prober.h"
+#include "runner.h"
+#include "test_support.h"
+
+namespace subcheck::prober {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTags{"3.12", "3.13", "3.13t"};
+constexpr std::chrono::milliseconds kTimeout{3000};
+
+// A multi-phase module that declares per-interpreter-GIL support and (where the slot
+// exists) Py_MOD_GIL_NOT_USED, and runs BODY in its exec slot; NAME is its name.
+constexpr const char* kModuleTemplate = R"(#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static int module_exec(PyObject *module) {
+    (void)module;
+    BODY
+    return 0;
+}
+
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, module_exec},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "NAME", NULL, 0, NULL, slots};
+
+PyMODINIT_FUNC PyInit_NAME(void) { return PyModuleDef_Init(&def); }
+)";
+
+const std::map<std::string, std::string> kBodies{
+    {"calm", R"c(
+    struct rlimit as, fsize, core, cpu;
+    getrlimit(RLIMIT_AS, &as); getrlimit(RLIMIT_FSIZE, &fsize);
+    getrlimit(RLIMIT_CORE, &core); getrlimit(RLIMIT_CPU, &cpu);
+    char netns[128] = "", cwd[1024] = "";
+    ssize_t n = readlink("/proc/self/ns/net", netns, sizeof netns - 1);
+    if (n > 0) netns[n] = 0;
+    if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, "?");
+    const char *gil = getenv("PYTHON_GIL"), *path = getenv("PYTHONPATH"), *home = getenv("HOME");
+    printf("calm: PYTHON_GIL=%s PYTHONPATH=%s HOME=%s cwd=%s netns=%s as=%llu fsize=%llu core=%llu cpu=%llu\n",
+           gil ? gil : "(unset)", path ? path : "(unset)", home ? home : "(unset)", cwd, netns,
+           (unsigned long long)as.rlim_cur, (unsigned long long)fsize.rlim_cur,
+           (unsigned long long)core.rlim_cur, (unsigned long long)cpu.rlim_cur);
+    fflush(stdout);)c"},
+    {"aborts", "abort();"},
+    {"spins", "for (volatile int i = 0;; i++) {}"},
+    {"exits", "exit(3);"},
+    {"noisy", R"c(
+    static char line[1000];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    for (int i = 0; i < 10 * 1000; i++) fwrite(line, 1, sizeof line, stdout);
+    fflush(stdout);)c"},
+    {"leaky", R"c(
+    char *block = malloc(2 << 20);
+    if (!block) return -1;
+    memset(block, 0x5a, 2 << 20);  /* touched, so it counts in RSS; never freed */
+    if (PyModule_AddIntConstant(module, "leaked_at", (long)(size_t)block) < 0) return -1;)c"},
+    {"killhost", "kill(getppid(), SIGKILL); pause();"},
+};
+
+std::optional<Interpreter> interpreter_for(const std::string& tag) {
+  static std::map<std::string, std::optional<Interpreter>> cache;
+  if (auto hit = cache.find(tag); hit != cache.end()) return hit->second;
+  std::optional<Interpreter> interpreter;
+  for (Interpreter& candidate : find_interpreters({tag})) {
+    if (candidate.implementation_tag == tag) interpreter = std::move(candidate);
+  }
+  return cache[tag] = interpreter;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Compiles the modules for one interpreter, once per test program run.
+class CompiledModules {
+ public:
+  static const CompiledModules& for_interpreter(const Interpreter& interpreter) {
+    static std::map<std::string, std::unique_ptr<CompiledModules>> built;
+    auto& entry = built[interpreter.implementation_tag];
+    if (!entry) entry.reset(new CompiledModules(interpreter));
+    return *entry;
+  }
+
+  ExtensionFile module(const std::string& name) const {
+    ExtensionFile file;
+    file.module = name;
+    file.file = files_.at(name);
+    file.sys_path_entry = dir_.path();
+    return file;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  explicit CompiledModules(const Interpreter& interpreter) : dir_("subcheck-runner-modules") {
+    const std::string suffix = interpreter.extension_suffixes.empty() ? ".so" : interpreter.extension_suffixes.front();
+    for (const auto& [name, body] : kBodies) {
+      const fs::path source = dir_.write(name + ".c", replace_all(replace_all(kModuleTemplate, "BODY", body), "NAME", name));
+      const fs::path output = dir_.path() / (name + suffix);
+      const std::string command = "cc -shared -fPIC -w -I'" + interpreter.include_dir.string() + "' '" +
+                                  source.string() + "' -o '" + output.string() + "' 2>&1";
+      if (std::system(command.c_str()) != 0) {
+        error_ += "cannot compile " + name + " for " + interpreter.implementation_tag + ": " + command + "\n";
+      }
+      files_[name] = output;
+    }
+  }
+
+  test::TempDir dir_;
+  std::map<std::string, fs::path> files_;
+  std::string error_;
+};
+
+std::string explain(const ModuleProbeReport& report) {
+  std::string text = report.module + ": " + report.subinterpreters + " / " + report.free_threading + " — " + report.summary;
+  for (const auto& note : report.notes) text += "\n  note: " + note;
+  for (const auto& result : report.evidence) {
+    text += "\n  " + result.probe + ": " + result.outcome + " signal " + std::to_string(result.signal) + " exit " +
+            std::to_string(result.exit_code) + (result.during.empty() ? "" : " during " + result.during);
+    for (const auto& step : result.steps) text += " [" + step.where + (step.ok ? " ok" : " " + step.message) + "]";
+    if (!result.error.empty()) text += " error: " + result.error;
+  }
+  return text;
+}
+
+const ModuleProbeReport& report_of(const ProbeRun& run, const std::string& module) {
+  for (const auto& report : run.modules) {
+    if (report.module == module) return report;
+  }
+  throw std::runtime_error("no report for " + module);
+}
+
+bool any_result(const ModuleProbeReport& report, const std::function<bool(const ProbeResult&)>& test) {
+  return std::any_of(report.evidence.begin(), report.evidence.end(), test);
+}
+
+bool behaved(const ModuleProbeReport& report) {
+  return !any_result(report, [](const ProbeResult& r) { return r.outcome != "ok"; });
+}
+
+class ProbeRunner : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    interpreter_ = interpreter_for(GetParam());
+    if (!interpreter_) GTEST_SKIP() << "CPython " << GetParam() << " not found (pyenv, PATH, or ci/build-cpython.sh)";
+    modules_ = &CompiledModules::for_interpreter(*interpreter_);
+    ASSERT_TRUE(modules_->error().empty()) << modules_->error();
+  }
+
+  ProbeRun probe_modules(const std::vector<std::string>& names, bool stress) {
+    ProbeTarget target;
+    target.kind = "directory";
+    for (const std::string& name : names) target.modules.push_back(modules_->module(name));
+    ProbeOptions options;
+    options.jobs = 2;
+    options.timeout = kTimeout;
+    options.stress = stress;
+    return probe(*interpreter_, target, options);
+  }
+
+  std::optional<Interpreter> interpreter_;
+  const CompiledModules* modules_ = nullptr;
+};
+
+TEST_P(ProbeRunner, CrashesHangsExitsAndFloodsAreFindingsThatSpareTheOtherModules) {
+  const auto started = std::chrono::steady_clock::now();
+  const ProbeRun run = probe_modules({"calm", "aborts", "spins", "exits", "noisy"}, false);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  const ModuleProbeReport& aborts = report_of(run, "aborts");
+  EXPECT_EQ(aborts.subinterpreters, "crash") << explain(aborts);
+  EXPECT_TRUE(any_result(aborts, [](const ProbeResult& r) {
+    return r.outcome == "crash" && r.signal == SIGABRT && r.during == "main";
+  })) << explain(aborts);
+  EXPECT_NE(aborts.summary.find("SIGABRT"), std::string::npos) << aborts.summary;
+
+  const ModuleProbeReport& spins = report_of(run, "spins");
+  EXPECT_EQ(spins.subinterpreters, "timeout") << explain(spins);
+  EXPECT_TRUE(any_result(spins, [](const ProbeResult& r) {
+    return r.outcome == "timeout" && r.elapsed >= kTimeout && r.elapsed < kTimeout + std::chrono::seconds(2);
+  })) << explain(spins);
+
+  const ModuleProbeReport& exits = report_of(run, "exits");
+  EXPECT_EQ(exits.subinterpreters, "broken") << explain(exits);
+  EXPECT_TRUE(any_result(exits, [](const ProbeResult& r) { return r.outcome == "exit" && r.exit_code == 3; }))
+      << explain(exits);
+
+  const ModuleProbeReport& noisy = report_of(run, "noisy");
+  EXPECT_EQ(noisy.subinterpreters, "supported") << explain(noisy);
+  for (const ProbeResult& result : noisy.evidence) {
+    EXPECT_TRUE(result.output_truncated) << result.probe;
+    EXPECT_EQ(result.output.size(), 4096u) << result.probe;  // the last 4 KiB, docs/prober.md
+    EXPECT_TRUE(result.output.ends_with("xxx\n")) << result.probe;
+  }
+
+  const ModuleProbeReport& calm = report_of(run, "calm");
+  EXPECT_EQ(calm.subinterpreters, "supported") << explain(calm);
+  EXPECT_TRUE(behaved(calm)) << explain(calm);
+  EXPECT_EQ(calm.free_threading, interpreter_->free_threaded ? "gil-free" : "not-tested") << explain(calm);
+
+  // The hanging module costs its timeouts in parallel with the rest, not one after another.
+  EXPECT_LT(elapsed, 3 * kTimeout + std::chrono::seconds(5));
+}
+
+TEST_P(ProbeRunner, ModulesRunScrubbedLimitedAndOffTheNetwork) {
+  ::setenv("PYTHON_GIL", "1", 1);  // would hide what a module does to the GIL
+  ::setenv("PYTHONPATH", "/nonexistent/subcheck", 1);
+  const ProbeRun run = probe_modules({"calm"}, false);
+  ::unsetenv("PYTHON_GIL");
+  ::unsetenv("PYTHONPATH");
+
+  const ModuleProbeReport& calm = report_of(run, "calm");
+  ASSERT_TRUE(behaved(calm)) << explain(calm);
+  const std::string& output = calm.evidence.front().output;
+  std::smatch report;
+  ASSERT_TRUE(std::regex_search(output, report, std::regex(
+      R"(calm: PYTHON_GIL=(\S+) PYTHONPATH=(\S+) HOME=(\S+) cwd=(\S+) netns=(\S+) as=(\d+) fsize=(\d+) core=(\d+) cpu=(\d+))")))
+      << output;
+  EXPECT_EQ(report[1], "(unset)");
+  EXPECT_EQ(report[2], "(unset)");
+  EXPECT_EQ(report[3], report[4]) << "HOME is the probe's own temp working directory";
+  EXPECT_NE(report[3].str(), std::string(::getenv("HOME") ? ::getenv("HOME") : ""));
+  EXPECT_EQ(std::stoull(report[6]), 4ULL << 30);
+  EXPECT_EQ(std::stoull(report[7]), 64ULL << 20);
+  EXPECT_EQ(std::stoull(report[8]), 0ULL);
+  EXPECT_LE(std::stoull(report[9]), 5ULL);  // timeout (3 s) + 1 s, rounded up
+  EXPECT_FALSE(fs::exists(report[4].str())) << "the probe's temp directory was not removed";
+
+  char own[128] = "";
+  ssize_t n = ::readlink("/proc/self/ns/net", own, sizeof own - 1);
+  ASSERT_GT(n, 0);
+  own[n] = 0;
+  if (run.sandbox.network.starts_with("isolated")) {
+    EXPECT_NE(report[5].str(), std::string(own)) << "the report says isolated, the module shares our network namespace";
+  } else {
+    EXPECT_TRUE(run.sandbox.network.starts_with("not isolated: ")) << run.sandbox.network;
+  }
+  EXPECT_EQ(run.sandbox.limits.size(), 4u);
+}
+
+TEST_P(ProbeRunner, AModuleThatKillsTheHostCostsOnlyItsOwnProbes) {
+  const ProbeRun run = probe_modules({"calm", "killhost", "noisy"}, false);
+  const ModuleProbeReport& killer = report_of(run, "killhost");
+  EXPECT_EQ(killer.subinterpreters, "not-tested") << explain(killer);
+  EXPECT_TRUE(any_result(killer, [](const ProbeResult& r) {
+    return r.outcome == "error" && r.error.find("died") != std::string::npos;
+  })) << explain(killer);
+  for (const char* name : {"calm", "noisy"}) {
+    const ModuleProbeReport& other = report_of(run, name);
+    EXPECT_EQ(other.subinterpreters, "supported") << explain(other);
+    EXPECT_TRUE(behaved(other)) << explain(other);
+  }
+  ASSERT_FALSE(run.problems.empty());
+  EXPECT_NE(run.problems.front().find("died"), std::string::npos) << run.problems.front();
+}
+
+TEST_P(ProbeRunner, StressNotesTheModuleThatLeaksAndOnlyThatOne) {
+  const ProbeRun run = probe_modules({"calm", "leaky"}, true);
+  const ModuleProbeReport& leaky = report_of(run, "leaky");
+  const ModuleProbeReport& calm = report_of(run, "calm");
+  auto rss_note = [](const ModuleProbeReport& report) {
+    return std::any_of(report.notes.begin(), report.notes.end(),
+                       [](const std::string& note) { return note.find("RSS") != std::string::npos; });
+  };
+  EXPECT_EQ(leaky.subinterpreters, "supported") << explain(leaky);
+  EXPECT_TRUE(rss_note(leaky)) << explain(leaky);
+  EXPECT_FALSE(rss_note(calm)) << explain(calm);
+  EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) { return r.probe == "stress" && r.rss_kb.size() == 3; }))
+      << explain(calm);
+}
+
+TEST_P(ProbeRunner, AModuleBuiltForAnotherAbiIsNeverLoaded) {
+  ProbeTarget target;
+  target.kind = "directory";
+  ExtensionFile wrong = modules_->module("aborts");
+  wrong.matches_interpreter = false;
+  wrong.mismatch_reason = "built for another interpreter (test)";
+  target.modules.push_back(wrong);
+  const ProbeRun run = probe(*interpreter_, target, ProbeOptions{});
+  ASSERT_EQ(run.modules.size(), 1u);
+  EXPECT_EQ(run.modules[0].subinterpreters, "abi-mismatch");
+  EXPECT_EQ(run.modules[0].free_threading, "abi-mismatch");
+  EXPECT_TRUE(run.modules[0].evidence.empty());
+  EXPECT_NE(run.modules[0].summary.find("built for another interpreter"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, ProbeRunner, ::testing::ValuesIn(kTags),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = "py" + info.param;
+                           std::replace(name.begin(), name.end(), '.', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace subcheck::prober
