@@ -103,7 +103,10 @@ const std::set<std::string>& api_table_types() {
 const std::set<std::string>& sync_types() {
   static const std::set<std::string> types = {
       "PyMutex", "PyThread_type_lock", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag",
-      "std::mutex", "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t"};
+      "std::mutex", "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t",
+      "pthread_cond_t", "pthread_rwlock_t", "pthread_spinlock_t", "sem_t",
+      // Tcl's and other libraries' own thread-safe handles (only their API touches them).
+      "Tcl_Mutex", "Tcl_ThreadDataKey", "Tcl_Condition"};
   return types;
 }
 
@@ -114,6 +117,13 @@ bool is_under(const std::string& file, const std::vector<std::filesystem::path>&
     if (file.rfind(prefix, 0) == 0) return true;
   }
   return false;
+}
+
+// Compatibility shims projects copy in verbatim (pythoncapi-compat): their static inline
+// functions are not the project's code, and most are never called.
+bool is_vendored_shim(const std::string& file) {
+  std::string name = std::filesystem::path(file).filename().string();
+  return name == "pythoncapi_compat.h" || name == "pythoncapi-compat.h";
 }
 
 }  // namespace
@@ -182,7 +192,7 @@ class UnitReader {
     auto found = in_project_.find(file);
     if (found != in_project_.end()) return found->second;
     const std::string& name = file_name(file);
-    bool inside = name == facts_.file || is_under(name, options_.project_roots);
+    bool inside = name == facts_.file || (is_under(name, options_.project_roots) && !is_vendored_shim(name));
     in_project_.emplace(file, inside);
     return inside;
   }
@@ -411,6 +421,7 @@ class UnitReader {
     fact.location = location_of(var);
     fact.kind = classify(var, type);
     fact.function_static = !function.empty();
+    fact.external_linkage = clang_getCursorLinkage(var) == CXLinkage_External;
     fact.function = function;
     fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
     global_index_[usr] = facts_.globals.size();
@@ -527,6 +538,7 @@ class UnitReader {
   struct FunctionScan {
     FunctionFact fact;
     std::set<std::string> referenced;
+    std::set<std::string> referenced_globals;
     std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
     std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
     std::vector<Region> regions;                               // from the body's tokens
@@ -554,6 +566,7 @@ class UnitReader {
     std::sort(scan.fact.calls.begin(), scan.fact.calls.end(),
               [](const CallFact& a, const CallFact& b) { return a.offset < b.offset; });
     scan.fact.referenced_functions.assign(scan.referenced.begin(), scan.referenced.end());
+    scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
     facts_.functions.push_back(std::move(scan.fact));
   }
 
@@ -591,6 +604,11 @@ class UnitReader {
     for (unsigned i = 0; i < count; ++i) {
       if (kinds[i] != CXToken_Identifier) continue;
       const std::string& word = spelled[i];
+      // assert(...) compiles to nothing in release builds and decides nothing at run time.
+      if ((word == "assert" || word == "Py_DEBUG_ASSERT") && i + 1 < count && spelled[i + 1] == "(") {
+        i = closing_paren(spelled, i + 1);
+        continue;
+      }
       Position at = position(clang_getTokenLocation(unit_, tokens[i]));
       if (is_skipped(at)) continue;
       SourceLocation where{file_name(at.file), at.line, at.column};
@@ -655,6 +673,16 @@ class UnitReader {
     static const std::set<std::string> names = {"PyMutex_Unlock", "PyThread_release_lock", "pthread_mutex_unlock",
                                                 "LeaveCriticalSection", "ReleaseSRWLockExclusive"};
     return names.count(word) > 0;
+  }
+
+  // The index of the ")" matching the "(" at `open` (or the last token).
+  static unsigned closing_paren(const std::vector<std::string>& tokens, unsigned open) {
+    int depth = 0;
+    for (unsigned i = open; i < tokens.size(); ++i) {
+      if (tokens[i] == "(") ++depth;
+      if (tokens[i] == ")" && --depth == 0) return i;
+    }
+    return static_cast<unsigned>(tokens.size()) - 1;
   }
 
   static bool looks_like_python_api(const std::string& word) {
@@ -836,10 +864,18 @@ class UnitReader {
     return in_project(file);
   }
 
+  // Calls the module model needs even when a Python macro spells them: a project macro
+  // such as `#define MODULE_CREATE(m, def) m = PyModule_Create(def)` leaves no token
+  // naming the API in the function, only this call.
+  static bool is_module_api(const std::string& callee) {
+    static const std::set<std::string> names = {"PyModule_Create2", "PyModuleDef_Init", "PyModule_FromDefAndSpec2",
+                                                "PyUnstable_Module_SetGIL"};
+    return names.count(callee) > 0;
+  }
+
   void read_call(CXCursor call) {
-    if (!spelled_in_project(call)) return;
     std::optional<std::string> callee = callee_of(call);
-    if (!callee) return;
+    if (!callee || (!spelled_in_project(call) && !is_module_api(*callee))) return;
     CallFact fact;
     fact.callee = *callee;
     fact.location = location_of(call, &fact.offset);
@@ -882,6 +918,9 @@ class UnitReader {
         CXCursorKind target = clang_getCursorKind(referenced);
         if (target == CXCursor_FunctionDecl || target == CXCursor_CXXMethod) {
           current_->referenced.insert(take(clang_getCursorSpelling(referenced)));
+        } else if (target == CXCursor_VarDecl && clang_getCursorLinkage(referenced) == CXLinkage_External &&
+                   is_global_storage(referenced)) {
+          current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
         }
         break;
       }

@@ -51,6 +51,7 @@ struct GlobalVarFact {
   SourceLocation location;
   Kind kind = Kind::other_mutable;
   bool function_static = false;
+  bool external_linkage = false;       // visible to other units (a type defined in one file, readied in another)
   std::string function;                // enclosing function of a function static
   bool thread_local_storage = false;
 };
@@ -85,7 +86,8 @@ struct FunctionFact {
   SourceLocation location;
   bool external_linkage = false;
   std::vector<CallFact> calls;         // in source order, API macros included
-  std::vector<std::string> referenced_functions;  // taken by address: slots, method tables
+  std::vector<std::string> referenced_functions;  // called or taken by address: slots, method tables
+  std::vector<std::string> referenced_globals;    // USRs of external-linkage variables it uses
 };
 
 // `Py_REFCNT(x) == 1` and similar uniqueness tests.

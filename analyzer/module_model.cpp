@@ -74,6 +74,9 @@ class ConfigIndex {
       for (const FunctionFact& function : unit->functions) functions_[function.name].push_back({unit, &function});
       for (const ModuleDefFact& def : unit->module_defs) defs_[def.name].push_back({unit, &def});
       for (const SlotArrayFact& slots : unit->slot_arrays) slots_[slots.usr] = &slots;
+      for (const GlobalVarFact& global : unit->globals) {
+        if (global.external_linkage) global_definers_[global.usr].push_back(unit);
+      }
     }
   }
 
@@ -101,6 +104,12 @@ class ConfigIndex {
     return result;
   }
 
+  const std::vector<const TranslationUnitFacts*>& units_defining_global(const std::string& usr) const {
+    static const std::vector<const TranslationUnitFacts*> none;
+    auto found = global_definers_.find(usr);
+    return found == global_definers_.end() ? none : found->second;
+  }
+
   const ModuleDefFact* def(const std::string& name, const TranslationUnitFacts* from) const {
     auto found = defs_.find(name);
     if (found == defs_.end()) return nullptr;
@@ -122,6 +131,7 @@ class ConfigIndex {
   std::unordered_map<std::string, std::vector<FunctionRef>> functions_;
   std::unordered_map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const ModuleDefFact*>>> defs_;
   std::unordered_map<std::string, const SlotArrayFact*> slots_;
+  std::unordered_map<std::string, std::vector<const TranslationUnitFacts*>> global_definers_;
 };
 
 // Functions reachable by calls from `start`, nearest first.
@@ -176,17 +186,30 @@ void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleCo
   }
 }
 
+bool defines_a_module(const TranslationUnitFacts& unit) {
+  return std::any_of(unit.functions.begin(), unit.functions.end(), [](const FunctionFact& function) {
+    return function.external_linkage &&
+           (function.name.rfind("PyInit_", 0) == 0 || function.name.rfind("PyInitU_", 0) == 0);
+  });
+}
+
 // The units that make up the module: PyInit's unit, and every unit defining an external
-// function that the module's units refer to, transitively.
+// function or variable the module's units refer to, transitively. A unit that defines
+// another module's PyInit is that module's: joining it (CPython's modules call helpers
+// exported by posixmodule.c) would hand its findings to every caller.
 void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
   std::vector<const TranslationUnitFacts*> units{init.unit};
   std::set<const TranslationUnitFacts*> seen{init.unit};
+  auto join = [&](const TranslationUnitFacts* unit) {
+    if (seen.insert(unit).second && !defines_a_module(*unit)) units.push_back(unit);
+  };
   for (std::size_t next = 0; next < units.size(); ++next) {
     for (const FunctionFact& function : units[next]->functions) {
       for (const std::string& name : function.referenced_functions) {
-        for (const TranslationUnitFacts* unit : index.units_defining(name)) {
-          if (seen.insert(unit).second) units.push_back(unit);
-        }
+        for (const TranslationUnitFacts* unit : index.units_defining(name)) join(unit);
+      }
+      for (const std::string& usr : function.referenced_globals) {
+        for (const TranslationUnitFacts* unit : index.units_defining_global(usr)) join(unit);
       }
     }
   }
@@ -220,8 +243,16 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
-  bool complete = std::all_of(view.units.begin(), view.units.end(),
-                              [](const TranslationUnitFacts* unit) { return unit->complete; });
+  // Init facts come from PyInit's unit and the ones holding the PyModuleDef and slots; a
+  // library unit that failed to parse does not make them untrustworthy.
+  bool complete = init.unit->complete;
+  for (const TranslationUnitFacts* unit : view.units) {
+    bool holds_def = view.def && std::any_of(unit->module_defs.begin(), unit->module_defs.end(),
+                                             [&](const ModuleDefFact& def) { return &def == view.def; });
+    bool holds_slots = view.slots && std::any_of(unit->slot_arrays.begin(), unit->slot_arrays.end(),
+                                                 [&](const SlotArrayFact& slots) { return &slots == view.slots; });
+    if ((holds_def || holds_slots) && !unit->complete) complete = false;
+  }
   if (!complete) {
     view.init = InitStyle::unknown;
     view.multiple_interpreters = view.gil = "unknown";

@@ -99,6 +99,20 @@ cs_append_in_place(PyObject *module, PyObject *args)
     return copy;
 }
 
+/* TN FT006: an assert() decides nothing at run time (and is compiled out with NDEBUG).
+ * TN FT004: the function's own **kwargs dict is not shared with any other thread. */
+static PyObject *
+cs_count_keywords(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    assert(Py_REFCNT(args) == 1 || Py_REFCNT(args) > 1);
+    PyObject *key, *value;
+    Py_ssize_t pos = 0, count = 0;
+    while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
+        count++;
+    }
+    return PyLong_FromSsize_t(count);
+}
+
 static PyObject *
 cs_is_shared(PyObject *module, PyObject *obj)
 {
@@ -115,6 +129,7 @@ cs_debug_refs(PyObject *module, PyObject *obj)
 static PyMethodDef cs_methods[] = {
     {"sum_values_racy", cs_sum_values_racy, METH_O, NULL},
     {"sum_values", cs_sum_values, METH_O, NULL},
+    {"count_keywords", _PyCFunction_CAST(cs_count_keywords), METH_VARARGS | METH_KEYWORDS, NULL},
     {"move_nested", cs_move_nested, METH_VARARGS, NULL},
     {"move", cs_move, METH_VARARGS, NULL},
     {"append_in_place", cs_append_in_place, METH_VARARGS, NULL},

@@ -4,8 +4,10 @@
  * Only C data is global (no Python objects), so the per-interpreter-GIL claim holds too;
  * the plain C globals are still process-wide, which SI010 notes.
  *
- * TP: SI010 for the two lock-protected globals.
- * TN: FT002 (every write is under a lock or critical section); SI010/FT002 for the
+ * TP: SI010 for the three lock-protected globals.
+ * TN: FT002 (every write is under a lock or critical section, including the Argument
+ * Clinic pattern: `sync_reset_impl` writes with no lock of its own, but its only caller
+ * holds Py_BEGIN_CRITICAL_SECTION(module)); SI010/FT002 for the
  * PyMutex itself, _Atomic, _Thread_local and thread_local variables and const data;
  * SI004 (no Python objects, no static types).
  *
@@ -18,6 +20,7 @@
 static PyMutex totals_lock;
 static long long running_total = 0;  // expect: SI010
 static long last_seen = 0;  // expect: SI010
+static long resets = 0;  // expect: SI010
 static _Atomic long hits = 0;
 static _Thread_local int recursion_depth = 0;
 static thread_local long per_thread_calls = 0;
@@ -57,6 +60,24 @@ sync_remember(PyObject *module, PyObject *arg)
 }
 
 static PyObject *
+sync_reset_impl(PyObject *module)
+{
+    resets++;
+    last_seen = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+sync_reset(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *result;
+    Py_BEGIN_CRITICAL_SECTION(module);
+    result = sync_reset_impl(module);
+    Py_END_CRITICAL_SECTION();
+    return result;
+}
+
+static PyObject *
 sync_depth(PyObject *module, PyObject *callable)
 {
     recursion_depth++;
@@ -75,6 +96,7 @@ static PyMethodDef sync_methods[] = {
     {"add", sync_add, METH_O, NULL},
     {"remember", sync_remember, METH_O, NULL},
     {"depth", sync_depth, METH_O, NULL},
+    {"reset", sync_reset, METH_NOARGS, NULL},
     {"hits", sync_hits, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -20,6 +20,8 @@ class DictNextWithoutCriticalSection final : public Check {
     for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     if (call.callee != kDictNext || call.critical_section_depth > 0) return;
+                    // The function's own **kwargs dict, or a dict it just made: no other thread has it.
+                    if (call.first_arg_origin != CallFact::ArgOrigin::unknown) return;
                     findings.add(call.location, message(call, function.name), modules_of(context, unit));
                   });
     findings.flush();

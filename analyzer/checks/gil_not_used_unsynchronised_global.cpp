@@ -35,14 +35,35 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
                             FindingCollector& findings) {
     // The module's own definitions first: a static in a header is one variable per unit.
     auto module_globals = globals_by_usr(view.units);
+    std::set<std::string> locked_callees = always_called_under_lock(view.units);
     for (const auto& [usr, writes] : writes_by_usr(view.units)) {
       const GlobalVarFact* var = lookup(usr, module_globals, all_globals);
       if (var == nullptr || !is_shared_mutable(*var)) continue;
       for (const auto* write : writes) {
-        if (write->under_lock || view.init_functions.contains(write->function)) continue;
+        if (write->under_lock || view.init_functions.contains(write->function) ||
+            locked_callees.contains(write->function)) {
+          continue;
+        }
         findings.add(write->location, message(module, *var, *write), {module.name});
       }
     }
+  }
+
+  // Functions whose every call in the module is inside a critical section or a lock:
+  // Argument Clinic's `foo_impl`, called only from a wrapper holding
+  // Py_BEGIN_CRITICAL_SECTION(module), writes under its caller's lock.
+  static std::set<std::string> always_called_under_lock(const std::vector<const TranslationUnitFacts*>& units) {
+    std::map<std::string, bool> all_locked;
+    for_each_call(units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
+      bool locked = call.under_lock || call.critical_section_depth > 0;
+      auto [entry, inserted] = all_locked.try_emplace(call.callee, locked);
+      if (!inserted) entry->second = entry->second && locked;
+    });
+    std::set<std::string> names;
+    for (const auto& [name, locked] : all_locked) {
+      if (locked) names.insert(name);
+    }
+    return names;
   }
 
   static const GlobalVarFact* lookup(const std::string& usr,
