@@ -689,9 +689,17 @@ std::size_t tree_distance(const fs::path& a, const fs::path& b) {
   return static_cast<std::size_t>(std::distance(ia, a.end()) + std::distance(ib, b.end()));
 }
 
-std::vector<fs::path> header_directories(const std::vector<fs::path>& headers) {
+// Directories holding headers, and their parents inside the tree: `#include <brotli/x.h>`
+// needs `c/include`, the parent of the folder that holds x.h.
+std::vector<fs::path> header_directories(const std::vector<fs::path>& headers, const fs::path& root) {
   std::set<fs::path> dirs;
-  for (const fs::path& header : headers) dirs.insert(header.parent_path());
+  for (const fs::path& header : headers) {
+    fs::path dir = header.parent_path();
+    dirs.insert(dir);
+    fs::path parent = dir.parent_path();
+    auto [mismatch, _] = std::mismatch(root.begin(), root.end(), parent.begin(), parent.end());
+    if (mismatch == root.end()) dirs.insert(parent);
+  }
   return {dirs.begin(), dirs.end()};
 }
 
@@ -788,7 +796,7 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
   TreeScan scan = scan_tree(root, &db.warnings);
   // A single file brings its own folder, not whatever tree it happens to sit in.
   fs::path include_root = root_is_directory ? root : root.parent_path();
-  std::vector<fs::path> header_dirs = root_is_directory ? header_directories(scan.headers) : std::vector<fs::path>{};
+  std::vector<fs::path> header_dirs = root_is_directory ? header_directories(scan.headers, include_root) : std::vector<fs::path>{};
   std::vector<std::string> system_includes = python_system_includes(options.python, tree_mentions_numpy(scan), db.warnings);
   FlagInference inference(include_root, std::move(header_dirs), std::move(system_includes));
   for (const fs::path& source : scan.sources) db.commands.push_back(inference.command_for(source));

@@ -1,7 +1,7 @@
 /* The classic pre-3.12 extension: static types and process-global state. Every global
  * below is shared by all interpreters in the process.
  *
- * TP: SI005 (two static types), SI006 (file-scope exception object, array and struct
+ * TP: SI005 (two static types and a statically allocated object), SI006 (file-scope exception object, array and struct
  * of Python objects, a function-static interned string), SI010 (counter, flag, C table
  * filled at import).
  * TN: SI010 for a non-const table that is only read; const data; a function-static
@@ -31,6 +31,14 @@ static PyTypeObject Point3Type = {  // expect: SI005
     .tp_basicsize = sizeof(PointObject) + sizeof(double),
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
+
+/* A statically allocated object of a type of the module's own, as CPython's _datetime
+ * keeps `zero_delta`: shared by every interpreter like a static type. */
+typedef struct {
+    PyObject_HEAD
+    long value;
+} SentinelObject;
+static SentinelObject sentinel = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005
 
 static PyObject *StaticStateError;  // expect: SI006
 static PyObject *small_numbers[4];  // expect: SI006

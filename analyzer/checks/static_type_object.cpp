@@ -1,8 +1,9 @@
 // SI005 static-type-object: a PyTypeObject defined statically. A static type is one
 // object in the process, shared by every interpreter (its dict, its subclasses list,
 // its reference count), so an isolated module must create its types from a PyType_Spec
-// with PyType_FromModuleAndSpec and keep them in module state. Cython-generated units are
-// left to SI009.
+// with PyType_FromModuleAndSpec and keep them in module state. Statically allocated
+// Python objects of other types (CPython's _datetime keeps `zero_delta` so) are the same
+// hazard and reported too. Cython-generated units are left to SI009.
 #include "check_support.h"
 #include "registry.h"
 
@@ -18,7 +19,9 @@ class StaticTypeObject final : public Check {
     for (const auto* unit : context.model.units_for(context.config)) {
       if (generated_by_cython(*unit)) continue;
       for (const auto& global : unit->globals) {
-        if (global.kind != GlobalVarFact::Kind::static_type) continue;
+        if (global.kind != GlobalVarFact::Kind::static_type && global.kind != GlobalVarFact::Kind::static_object) {
+          continue;
+        }
         findings.add(global.location, message(global), modules_of(context, *unit));
       }
     }
@@ -27,6 +30,11 @@ class StaticTypeObject final : public Check {
 
  private:
   static std::string message(const GlobalVarFact& global) {
+    if (global.kind == GlobalVarFact::Kind::static_object) {
+      return "'" + global.name + "' is a statically allocated Python object (" + global.type +
+             "), one object shared by every interpreter; create it at run time in the module's exec "
+             "function and keep it in module state";
+    }
     return "'" + global.name +
            "' is a statically defined PyTypeObject, one object shared by every interpreter; "
            "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in the module's "
