@@ -286,15 +286,23 @@ fs::path ensure_host(const Interpreter& interpreter) {
     fs::remove(source, ec);
     throw std::runtime_error(what + ": " + error.what());
   }
-  std::string compiler = environment("CC");
-  std::vector<std::string> argv = compiler.empty() ? std::vector<std::string>{"cc"} : split_words(compiler);
-  for (const char* flag : {"-std=gnu11", "-O2", "-pthread", "-w"}) argv.emplace_back(flag);
-  argv.insert(argv.end(), flags.compile.begin(), flags.compile.end());
-  argv.insert(argv.end(), {source.string(), "-o", temporary.string()});
-  argv.insert(argv.end(), flags.link.begin(), flags.link.end());
-  argv.emplace_back("-rdynamic");  // extension modules resolve the C API against the host
-
-  CommandResult result = run_command(argv, kCompileTimeout);
+  // $CC when set (it may carry flags: "ccache gcc -m64"), else the first of cc, gcc, clang.
+  const std::string chosen = environment("CC");
+  std::vector<std::vector<std::string>> compilers;
+  if (!chosen.empty()) compilers.push_back(split_words(chosen));
+  else compilers = {{"cc"}, {"gcc"}, {"clang"}};
+  std::vector<std::string> argv;
+  CommandResult result;
+  for (const std::vector<std::string>& compiler : compilers) {
+    argv = compiler;
+    for (const char* flag : {"-std=gnu11", "-O2", "-pthread", "-w"}) argv.emplace_back(flag);
+    argv.insert(argv.end(), flags.compile.begin(), flags.compile.end());
+    argv.insert(argv.end(), {source.string(), "-o", temporary.string()});
+    argv.insert(argv.end(), flags.link.begin(), flags.link.end());
+    argv.emplace_back("-rdynamic");  // extension modules resolve the C API against the host
+    result = run_command(argv, kCompileTimeout);
+    if (result.spawn_error.empty()) break;  // it ran: its verdict stands
+  }
   fs::remove(source, ec);
   if (!result.succeeded()) {
     fs::remove(temporary, ec);

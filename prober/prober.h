@@ -89,6 +89,7 @@ struct ProbeResult {
   std::vector<std::string> shared_objects;  // module attributes with the same id() in two interpreters
   std::optional<bool> gil_before, gil_after;
   std::vector<long> rss_kb;                 // stress: RSS after each cycle
+  std::vector<long> heap_kb;                // stress: malloc'd bytes in use after each cycle (glibc; else empty)
   std::string output;                       // the tail of what the child printed
   bool output_truncated = false;
   std::string error;                        // outcome "error": why the probe could not run

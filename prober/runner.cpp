@@ -19,7 +19,6 @@
 #include <deque>
 #include <fstream>
 #include <map>
-#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -257,6 +256,8 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     result.gil_before = optional_bool(answer, "gil_before");
     result.gil_after = optional_bool(answer, "gil_after");
     result.rss_kb = answer.value("rss_kb", std::vector<long>{});
+    result.heap_kb = answer.value("heap_kb", std::vector<long>{});
+    if (std::any_of(result.heap_kb.begin(), result.heap_kb.end(), [](long kb) { return kb < 0; })) result.heap_kb.clear();
     result.output = answer.value("output", "");
     result.output_truncated = answer.value("output_truncated", false);
     if (result.outcome == "error") result.error = answer.value("message", "the probe host could not run the probe");
@@ -674,19 +675,90 @@ unsigned effective_jobs(const ProbeOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// Evidence per module of a target, filled wave by wave.
+struct Probing {
+  const Interpreter& interpreter;
+  const ProbeTarget& target;
+  const ProbeOptions& options;
+  std::vector<std::size_t> runnable;                 // modules whose file matches the interpreter
+  std::vector<std::vector<ProbeResult>> evidence;    // per module of the target
+  std::size_t done = 0, total = 0;
+
+  HostSession::Progress progress() {
+    return [this](const ProbeRequest& request, const ProbeResult& result) {
+      ++done;
+      if (options.progress) options.progress(done, total, request.module + " (" + request.probe + "): " + result.outcome);
+    };
+  }
+
+  // Sends `probes_of(evidence so far)` for every runnable module, plus `extra` requests
+  // whose results are returned; the others go to the modules' evidence.
+  template <typename ProbesOf>
+  std::vector<ProbeResult> run_wave(HostSession& session, ProbesOf probes_of, std::vector<ProbeRequest> extra = {}) {
+    std::vector<ProbeRequest> wave;
+    std::vector<std::size_t> owner;
+    for (std::size_t i : runnable) {
+      for (const std::string& probe_name : probes_of(evidence[i])) {
+        wave.push_back(request_for(target.modules[i], interpreter, probe_name, options));
+        owner.push_back(i);
+      }
+    }
+    if (wave.empty()) return {};
+    wave.insert(wave.end(), extra.begin(), extra.end());
+    total = done + wave.size();
+    std::vector<ProbeResult> results = session.run(wave, progress());
+    for (std::size_t k = 0; k < owner.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
+    return {std::make_move_iterator(results.begin() + static_cast<std::ptrdiff_t>(owner.size())),
+            std::make_move_iterator(results.end())};
+  }
+};
+
+// Stress for subinterpreters that import nothing new: the yardstick for leak notes.
+ProbeRequest stress_yardstick(const Interpreter& interpreter, const ProbeOptions& options) {
+  ExtensionFile nothing;
+  nothing.module = "sys";
+  ProbeRequest request = request_for(nothing, interpreter, "stress", options);
+  request.sys_path.clear();
+  return request;
+}
+
+void run_waves(Probing& probing, HostSession& session, VerdictContext& context) {
+  const Interpreter& interpreter = probing.interpreter;
+  probing.total = probing.runnable.size() * (first_wave_probes(interpreter).size() + 1);
+  probing.run_wave(session, [&](const std::vector<ProbeResult>&) { return first_wave_probes(interpreter); });
+
+  const bool stressing = probing.options.stress &&
+                         std::any_of(probing.runnable.begin(), probing.runnable.end(), [&](std::size_t i) {
+                           const ProbeStep* step = isolated_step(probing.evidence[i]);
+                           return step != nullptr && step->ok;
+                         });
+  std::vector<ProbeRequest> extra;
+  if (stressing) extra.push_back(stress_yardstick(interpreter, probing.options));
+  std::vector<ProbeResult> yardstick = probing.run_wave(
+      session, [&](const std::vector<ProbeResult>& evidence) { return second_wave_probes(evidence, probing.options); },
+      std::move(extra));
+  if (!yardstick.empty() && yardstick.front().outcome == "ok") {
+    context.baseline_rss_kib_per_cycle = growth_per_cycle(yardstick.front().rss_kb, false);
+    context.baseline_heap_kib_per_cycle = growth_per_cycle(yardstick.front().heap_kb, false);
+  }
+}
+
+}  // namespace
+
 ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const ProbeOptions& options) {
   ProbeRun run;
-  std::vector<std::size_t> runnable;
+  Probing probing{interpreter, target, options, {}, std::vector<std::vector<ProbeResult>>(target.modules.size())};
   for (std::size_t i = 0; i < target.modules.size(); ++i) {
-    if (target.modules[i].matches_interpreter) runnable.push_back(i);
+    if (target.modules[i].matches_interpreter) probing.runnable.push_back(i);
   }
-  std::vector<std::vector<ProbeResult>> evidence(target.modules.size());
   VerdictContext context;
   context.interpreter = &interpreter;
   context.stress_threads = options.stress_threads;
   std::string untested;
 
-  if (!runnable.empty()) {
+  if (!probing.runnable.empty()) {
     fs::path host;
     try {
       host = ensure_host(interpreter);
@@ -696,47 +768,7 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
     }
     if (!host.empty()) {
       HostSession session(host, interpreter, effective_jobs(options));
-      std::size_t done = 0, total = runnable.size() * (first_wave_probes(interpreter).size() + 1) + 1;
-      auto progress = [&](const ProbeRequest& request, const ProbeResult& result) {
-        ++done;
-        if (options.progress) options.progress(done, total, request.module + " (" + request.probe + "): " + result.outcome);
-      };
-
-      std::vector<ProbeRequest> wave;
-      std::vector<std::size_t> owner;
-      for (std::size_t i : runnable) {
-        for (const std::string& probe_name : first_wave_probes(interpreter)) {
-          wave.push_back(request_for(target.modules[i], interpreter, probe_name, options));
-          owner.push_back(i);
-        }
-      }
-      std::vector<ProbeResult> results = session.run(wave, progress);
-      for (std::size_t k = 0; k < results.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
-
-      wave.clear();
-      owner.clear();
-      for (std::size_t i : runnable) {
-        for (const std::string& probe_name : second_wave_probes(evidence[i], options)) {
-          wave.push_back(request_for(target.modules[i], interpreter, probe_name, options));
-          owner.push_back(i);
-        }
-      }
-      const bool stressing = std::any_of(wave.begin(), wave.end(), [](const ProbeRequest& r) { return r.probe == "stress"; });
-      if (stressing) {
-        // The yardstick for leak notes: subinterpreters that import nothing new.
-        ExtensionFile nothing;
-        nothing.module = "sys";
-        wave.push_back(request_for(nothing, interpreter, "stress", options));
-        wave.back().sys_path.clear();
-      }
-      total = done + wave.size();
-      if (!wave.empty()) {
-        results = session.run(wave, progress);
-        if (stressing && results.back().outcome == "ok") {
-          context.baseline_kib_per_cycle = rss_growth_per_cycle(results.back(), false);
-        }
-        for (std::size_t k = 0; k < owner.size(); ++k) evidence[owner[k]].push_back(std::move(results[k]));
-      }
+      run_waves(probing, session, context);
       run.sandbox = session.sandbox();
       run.problems.insert(run.problems.end(), session.problems().begin(), session.problems().end());
     }
@@ -746,7 +778,7 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
     const ExtensionFile& module = target.modules[i];
     if (!module.matches_interpreter) run.modules.push_back(abi_mismatch_report(module, interpreter));
     else if (!untested.empty()) run.modules.push_back(untested_report(module, interpreter, untested));
-    else run.modules.push_back(judge_module(module, std::move(evidence[i]), context));
+    else run.modules.push_back(judge_module(module, std::move(probing.evidence[i]), context));
   }
   if (run.sandbox.network.empty()) run.sandbox.network = "not started (nothing to probe)";
   return run;

@@ -64,21 +64,25 @@ class HostSession {
 // ---------------------------------------------------------------------------------------
 // Verdicts (verdicts.cpp), docs/prober.md "Verdicts"
 
-// RSS growth of a stress result in KiB per cycle, averaged over its cycles; nullopt with
-// fewer than two samples, or when `every_cycle` and some cycle did not grow.
-std::optional<double> rss_growth_per_cycle(const ProbeResult& stress, bool every_cycle);
+// Growth of per-cycle samples (a stress result's rss_kb or heap_kb) in KiB per cycle,
+// averaged over the cycles; nullopt with fewer than two samples, or when `every_cycle` and
+// some cycle did not grow.
+std::optional<double> growth_per_cycle(const std::vector<long>& samples, bool every_cycle);
 
-// Extra RSS a stress cycle may keep per subinterpreter, above what subinterpreters that
-// import nothing keep (CPython itself keeps ~1.7 MiB per isolated subinterpreter on 3.13),
-// before a leak note is written.
+// What one subinterpreter's import may keep, above what subinterpreters that import nothing
+// keep, before a leak note is written. The yardstick is malloc'd memory in use where the
+// host can read it (glibc): CPython keeps ~0.4 MiB of it per ended isolated subinterpreter
+// whatever was imported, while RSS also keeps the obmalloc arenas of every subinterpreter
+// that ended with live objects, and so grows with whatever a module imports (asyncio: MiBs).
 constexpr double kLeakNoteKiBPerInterpreter = 256;
 
 struct VerdictContext {
   const Interpreter* interpreter = nullptr;
   unsigned stress_threads = 4;
-  // RSS growth per stress cycle of subinterpreters that import nothing ("sys"), the
-  // yardstick for leak notes; nullopt when it could not be measured.
-  std::optional<double> baseline_kib_per_cycle;
+  // Growth per stress cycle of subinterpreters that import nothing new ("sys"): the
+  // yardsticks for leak notes; nullopt when they could not be measured.
+  std::optional<double> baseline_heap_kib_per_cycle;
+  std::optional<double> baseline_rss_kib_per_cycle;
 };
 
 // Verdicts, summary and notes for one module from its probe results.

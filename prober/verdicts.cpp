@@ -48,12 +48,25 @@ bool during_main_import(const ProbeResult& result) {
   return result.during == "main" || result.during == "start" || result.during == "setup";
 }
 
-// The last line the child printed, which is often the reason ("free(): invalid pointer").
-std::string last_output_line(const ProbeResult& result) {
-  std::string_view text = result.output;
+std::string_view trimmed_last_line(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
   std::size_t start = text.rfind('\n');
-  std::string_view line = start == std::string_view::npos ? text : text.substr(start + 1);
+  return start == std::string_view::npos ? text : text.substr(start + 1);
+}
+
+// The line of the child's output most likely to say why it died: what libc or the module
+// printed just before faulthandler's "Fatal Python error" (free(): invalid pointer), that
+// line itself, or else the last line printed. Not faulthandler's traceback, whose last
+// line is a frame of the probe's own code.
+std::string telling_output_line(const ProbeResult& result) {
+  std::string_view text = result.output;
+  std::string_view line;
+  if (std::size_t fatal = text.find("Fatal Python error:"); fatal != std::string_view::npos) {
+    line = trimmed_last_line(text.substr(0, fatal));
+    if (line.empty()) line = trimmed_last_line(text.substr(0, text.find('\n', fatal)));
+  } else {
+    line = trimmed_last_line(text);
+  }
   if (line.size() > 160) line = line.substr(0, 160);
   return std::string(line);
 }
@@ -73,22 +86,21 @@ std::string abnormal_text(const ProbeResult& result) {
   else text = "exited with code " + std::to_string(result.exit_code);
   if (std::string where = where_text(result); !where.empty()) text += " " + where;
   text += " in the " + result.probe + " probe";
-  if (std::string line = last_output_line(result); !line.empty() && result.outcome != "timeout") {
+  if (std::string line = telling_output_line(result); !line.empty() && result.outcome != "timeout") {
     text += " (last output: " + line + ")";
   }
   return text;
 }
 
-// A crash, hang or exit decides the verdict before any import result does.
-std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeResult*>& results) {
-  for (bool main_first : {true, false}) {
-    for (const ProbeResult* result : results) {
-      if (result == nullptr || !abnormal(*result) || during_main_import(*result) != main_first) continue;
-      if (result->outcome == "exit" && main_first) {
-        return Verdict{"broken", "the module ends the process on import: it " + abnormal_text(*result)};
-      }
-      return Verdict{result->outcome == "timeout" ? "timeout" : "crash", "it " + abnormal_text(*result)};
+// The first crash, hang or exit among the results, either while importing in the main
+// interpreter (`in_main_import`) or in any later step.
+std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeResult*>& results, bool in_main_import) {
+  for (const ProbeResult* result : results) {
+    if (result == nullptr || !abnormal(*result) || during_main_import(*result) != in_main_import) continue;
+    if (result->outcome == "exit" && in_main_import) {
+      return Verdict{"broken", "the module ends the process on import: it " + abnormal_text(*result)};
     }
+    return Verdict{result->outcome == "timeout" ? "timeout" : "crash", "it " + abnormal_text(*result)};
   }
   return std::nullopt;
 }
@@ -134,8 +146,15 @@ Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const V
   const ProbeResult* shared = find_result(evidence, "shared");
   const std::vector<const ProbeResult*> first_wave{main, isolated, fresh, shared};
 
-  if (auto verdict = abnormal_verdict(first_wave)) return *verdict;
-  if (auto verdict = broken_verdict(first_wave)) return *verdict;
+  // What happens to a plain import comes first: a module that cannot be imported at all is
+  // broken, whatever a subinterpreter then makes of its failing init (which may well crash
+  // the process: cpython-facts #7); that crash is kept in the summary.
+  if (auto verdict = abnormal_verdict(first_wave, true)) return *verdict;
+  if (auto verdict = broken_verdict(first_wave)) {
+    if (auto later = abnormal_verdict(first_wave, false)) verdict->why += "; besides, " + later->why;
+    return *verdict;
+  }
+  if (auto verdict = abnormal_verdict(first_wave, false)) return *verdict;
   if (isolated == nullptr || isolated->outcome == "error") {
     return Verdict{"not-tested", "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
   }
@@ -195,17 +214,27 @@ std::string format_kib(double kib) {
   return text;
 }
 
+// A leak note when the module's stress cycles kept more memory than cycles of
+// subinterpreters that import nothing: malloc'd memory where known (it does not grow with
+// what a subinterpreter imports), RSS otherwise (runner.h, kLeakNoteKiBPerInterpreter).
 std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictContext& context) {
-  if (stress == nullptr || stress->outcome != "ok" || !context.baseline_kib_per_cycle) return std::nullopt;
-  std::optional<double> growth = rss_growth_per_cycle(*stress, true);
-  if (!growth) return std::nullopt;
+  if (stress == nullptr || stress->outcome != "ok") return std::nullopt;
+  const bool by_heap = !stress->heap_kb.empty() && context.baseline_heap_kib_per_cycle.has_value();
+  const std::optional<double> baseline = by_heap ? context.baseline_heap_kib_per_cycle : context.baseline_rss_kib_per_cycle;
+  const std::optional<double> growth = growth_per_cycle(by_heap ? stress->heap_kb : stress->rss_kb, true);
+  if (!growth || !baseline) return std::nullopt;
   const double threads = std::max(1u, context.stress_threads);
-  const double excess = *growth - *context.baseline_kib_per_cycle;
-  if (excess / threads <= kLeakNoteKiBPerInterpreter) return std::nullopt;
-  return "RSS grew every stress cycle, by " + format_kib(*growth) + " per cycle of " +
-         std::to_string(context.stress_threads) + " isolated subinterpreters importing it; subinterpreters that "
-         "import nothing grow " + format_kib(*context.baseline_kib_per_cycle) + ": about " +
-         format_kib(excess / threads) + " per import is never given back (a leak)";
+  const double excess = (*growth - *baseline) / threads;
+  if (excess <= kLeakNoteKiBPerInterpreter) return std::nullopt;
+  std::string note = std::string(by_heap ? "malloc'd memory" : "RSS") + " grew every stress cycle, by " +
+                     format_kib(*growth) + " per cycle of " + std::to_string(context.stress_threads) +
+                     " isolated subinterpreters importing it, against " + format_kib(*baseline) +
+                     " for subinterpreters that import nothing: about " + format_kib(excess) +
+                     " per import is never given back (a leak)";
+  if (by_heap) {
+    if (auto rss = growth_per_cycle(stress->rss_kb, false)) note += "; RSS grew " + format_kib(*rss) + " per cycle";
+  }
+  return note;
 }
 
 std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
@@ -216,10 +245,10 @@ std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, con
     notes.push_back("the same object in the main interpreter and an isolated subinterpreter: " + names +
                     " (static types or other process-wide objects, touched under two GILs)");
   }
-  std::set<std::string> package_errors;
+  std::set<std::string> noted;  // one note per interpreter kind
   for (const ProbeResult& result : evidence) {
     for (const ProbeStep& step : result.steps) {
-      if (step.via == "file" && package_errors.insert(step.package_error).second) {
+      if (step.via == "file" && noted.insert(step.where).second) {
         notes.push_back("loaded from its file alone in the " + step.where +
                         " interpreter: the import by name failed before reaching it (" + step.package_error + ")");
       }
@@ -240,15 +269,16 @@ std::string signal_name(int signal) {
   return "signal " + std::to_string(signal);
 }
 
-std::optional<double> rss_growth_per_cycle(const ProbeResult& stress, bool every_cycle) {
-  const std::vector<long>& rss = stress.rss_kb;
-  if (rss.size() < 2 || std::any_of(rss.begin(), rss.end(), [](long kb) { return kb < 0; })) return std::nullopt;
+std::optional<double> growth_per_cycle(const std::vector<long>& samples, bool every_cycle) {
+  if (samples.size() < 2 || std::any_of(samples.begin(), samples.end(), [](long kb) { return kb < 0; })) {
+    return std::nullopt;
+  }
   if (every_cycle) {
-    for (std::size_t i = 1; i < rss.size(); ++i) {
-      if (rss[i] <= rss[i - 1]) return std::nullopt;
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+      if (samples[i] <= samples[i - 1]) return std::nullopt;
     }
   }
-  return static_cast<double>(rss.back() - rss.front()) / static_cast<double>(rss.size() - 1);
+  return static_cast<double>(samples.back() - samples.front()) / static_cast<double>(samples.size() - 1);
 }
 
 ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> evidence,

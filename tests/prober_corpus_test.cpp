@@ -288,109 +288,137 @@ std::string describe_evidence(const ModuleProbeReport& report) {
   return out.str();
 }
 
-// The verdicts and every piece of evidence the expectations ask for. Empty when they agree.
-std::string differences(const ModuleProbeReport& report, const Fields& want) {
-  std::vector<std::string> problems;
-  auto expect = [&](bool ok, const std::string& problem) {
-    if (!ok) problems.push_back(problem);
-  };
+// What did not match, one line each.
+class Problems {
+ public:
+  void expect(bool ok, const std::string& problem) {
+    if (!ok) lines_.push_back(problem);
+  }
+  std::string text() const {
+    std::string text;
+    for (const auto& line : lines_) text += "    " + line + "\n";
+    return text;
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+// The evidence each verdict rests on must be there: a verdict without it is a guess.
+void check_verdict_evidence(const ModuleProbeReport& report, const Fields& want, Problems& problems) {
   const std::string& sub = want.at("subinterpreters");
   const std::string& ft = want.at("free_threading");
-  expect(report.subinterpreters == sub, "subinterpreters: expected " + sub + ", got " + report.subinterpreters);
-  expect(report.free_threading == ft, "free_threading: expected " + ft + ", got " + report.free_threading);
-
-  // Evidence behind the verdicts.
   if (sub == "supported") {
-    expect(any_step(report, [](const ProbeStep& s) { return s.where == "isolated" && s.ok; }),
-           "supported, yet no successful import in an isolated subinterpreter among the evidence");
+    problems.expect(any_step(report, [](const ProbeStep& s) { return s.where == "isolated" && s.ok; }),
+                    "supported, yet no successful import in an isolated subinterpreter among the evidence");
   }
   if (sub == "shared-gil-only" || sub == "unsupported") {
-    expect(any_step(report, [](const ProbeStep& s) {
-             return s.where == "isolated" && !s.ok && s.message.find(kRefusal) != std::string::npos;
-           }),
-           "no isolated step refused with CPython's message '..." + std::string(kRefusal) + "'");
+    problems.expect(any_step(report, [](const ProbeStep& s) {
+                      return s.where == "isolated" && !s.ok && s.message.find(kRefusal) != std::string::npos;
+                    }),
+                    "no isolated step refused with CPython's message '..." + std::string(kRefusal) + "'");
   }
   if (sub == "shared-gil-only") {
-    expect(any_step(report, [](const ProbeStep& s) { return s.where == "shared" && s.ok; }),
-           "shared-gil-only, yet no successful import in a shared-GIL subinterpreter");
+    problems.expect(any_step(report, [](const ProbeStep& s) { return s.where == "shared" && s.ok; }),
+                    "shared-gil-only, yet no successful import in a shared-GIL subinterpreter");
   }
   if (sub == "broken" && !want.count("exit_code")) {
-    expect(any_step(report, [](const ProbeStep& s) { return s.where == "main" && !s.ok && !s.message.empty(); }),
-           "broken, yet no failed main-interpreter import with its message");
+    problems.expect(
+        any_step(report, [](const ProbeStep& s) { return s.where == "main" && !s.ok && !s.message.empty(); }),
+        "broken, yet no failed main-interpreter import with its message");
   }
   for (const std::string& verdict : {sub, ft}) {
     if (verdict == "crash" || verdict == "timeout") {
-      expect(any_evidence(report, [&](const ProbeResult& r) { return r.outcome == verdict; }),
-             verdict + " verdict without a probe whose outcome is " + verdict);
+      problems.expect(any_evidence(report, [&](const ProbeResult& r) { return r.outcome == verdict; }),
+                      verdict + " verdict without a probe whose outcome is " + verdict);
     }
   }
   if (ft == "gil-free" || ft == "requires-gil") {
     const bool enabled = ft == "requires-gil";
-    expect(any_evidence(report, [&](const ProbeResult& r) {
-             return r.probe == "gil" && r.outcome == "ok" && r.gil_before == std::optional<bool>(false) &&
-                    r.gil_after == std::optional<bool>(enabled);
-           }),
-           std::string("no gil probe showing the GIL off before the import and ") + (enabled ? "on" : "still off") +
-               " after it");
+    problems.expect(any_evidence(report, [&](const ProbeResult& r) {
+                      return r.probe == "gil" && r.outcome == "ok" && r.gil_before == std::optional<bool>(false) &&
+                             r.gil_after == std::optional<bool>(enabled);
+                    }),
+                    std::string("no gil probe showing the GIL off before the import and ") +
+                        (enabled ? "on" : "still off") + " after it");
   }
+}
 
-  // Evidence the expectation asks for by name.
+bool reports_shared(const ModuleProbeReport& report, const std::string& name) {
+  return any_evidence(report, [&](const ProbeResult& r) {
+    return std::find(r.shared_objects.begin(), r.shared_objects.end(), name) != r.shared_objects.end();
+  });
+}
+
+// The evidence an expectation asks for by name (signal=, exit_code=, ...).
+void check_requested_evidence(const ModuleProbeReport& report, const Fields& want, Problems& problems) {
   if (auto signal = want.find("signal"); signal != want.end()) {
     const int number = std::stoi(signal->second);
-    expect(any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "crash" && r.signal == number; }),
-           "no probe crashed with signal " + signal->second);
+    problems.expect(
+        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "crash" && r.signal == number; }),
+        "no probe crashed with signal " + signal->second);
   }
   if (auto code = want.find("exit_code"); code != want.end()) {
     const int number = std::stoi(code->second);
-    expect(any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "exit" && r.exit_code == number; }),
-           "no probe with outcome exit and exit code " + code->second);
+    problems.expect(
+        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "exit" && r.exit_code == number; }),
+        "no probe with outcome exit and exit code " + code->second);
   }
-  auto shared = [&](const std::string& name) {
-    return any_evidence(report, [&](const ProbeResult& r) {
-      return std::find(r.shared_objects.begin(), r.shared_objects.end(), name) != r.shared_objects.end();
-    });
-  };
   if (auto name = want.find("shared_object"); name != want.end()) {
-    expect(shared(name->second), "shared_objects does not name " + name->second);
+    problems.expect(reports_shared(report, name->second), "shared_objects does not name " + name->second);
   }
   if (auto name = want.find("unshared_object"); name != want.end()) {
-    expect(!shared(name->second), name->second + " reported shared by two interpreters, yet it is a heap type");
+    problems.expect(!reports_shared(report, name->second),
+                    name->second + " reported shared by two interpreters, yet it is a heap type");
   }
   if (want.count("output")) {
-    expect(any_evidence(report, [](const ProbeResult& r) {
-             return r.output_truncated && !r.output.empty() && r.output.size() <= kMaxKeptOutput;
-           }),
-           "no probe whose output was truncated to a tail of at most " + std::to_string(kMaxKeptOutput) + " bytes");
+    problems.expect(any_evidence(report, [](const ProbeResult& r) {
+                      return r.output_truncated && !r.output.empty() && r.output.size() <= kMaxKeptOutput;
+                    }),
+                    "no probe whose output was truncated to a tail of at most " + std::to_string(kMaxKeptOutput) +
+                        " bytes");
   }
   if (auto word = want.find("note"); word != want.end()) {
-    expect(std::any_of(report.notes.begin(), report.notes.end(),
-                       [&](const std::string& note) { return contains_ignoring_case(note, word->second); }),
-           "no note mentions " + word->second);
+    problems.expect(std::any_of(report.notes.begin(), report.notes.end(),
+                                [&](const std::string& note) { return contains_ignoring_case(note, word->second); }),
+                    "no note mentions " + word->second);
   }
+}
 
+// A misbehaving module must not taint the others, and a quiet one must not be accused.
+void check_well_behaved(const ModuleProbeReport& report, const Fields& want, Problems& problems) {
+  const std::string& sub = want.at("subinterpreters");
   // No leak note where nothing leaks. Not checked where the import re-enables the GIL on a
   // free-threaded build: there CPython itself keeps about 2 MiB per subinterpreter that
   // imported such a module (measured with _interpreters alone on 3.13.5t, see
   // docs/prober-results.md), so RSS really grows each stress cycle.
-  if (!want.count("note") && ft != "requires-gil") {
-    expect(std::none_of(report.notes.begin(), report.notes.end(),
-                        [](const std::string& note) { return contains_ignoring_case(note, "leak"); }),
-           "a leak note on a module that does not leak");
+  if (!want.count("note") && want.at("free_threading") != "requires-gil") {
+    problems.expect(std::none_of(report.notes.begin(), report.notes.end(),
+                                 [](const std::string& note) { return contains_ignoring_case(note, "leak"); }),
+                    "a leak note on a module that does not leak");
   }
-
-  // A misbehaving module must not taint the others: modules expected to behave show no
-  // crash, timeout, exit or host error anywhere in their evidence.
+  // Modules expected to behave show no crash, timeout, exit or host error anywhere.
   const bool misbehaves = want.count("signal") || want.count("exit_code") || sub == "timeout" || sub == "crash";
   if (!misbehaves) {
-    expect(!any_evidence(report, [](const ProbeResult& r) {
-             return r.outcome == "crash" || r.outcome == "timeout" || r.outcome == "exit" || r.outcome == "error";
-           }),
-           "a well-behaved module has a crash, timeout, exit or error among its evidence");
+    problems.expect(!any_evidence(report, [](const ProbeResult& r) {
+                      return r.outcome == "crash" || r.outcome == "timeout" || r.outcome == "exit" ||
+                             r.outcome == "error";
+                    }),
+                    "a well-behaved module has a crash, timeout, exit or error among its evidence");
   }
+}
 
-  std::string text;
-  for (const auto& problem : problems) text += "    " + problem + "\n";
-  return text;
+// The verdicts and every piece of evidence the expectations ask for. Empty when they agree.
+std::string differences(const ModuleProbeReport& report, const Fields& want) {
+  Problems problems;
+  const std::string& sub = want.at("subinterpreters");
+  const std::string& ft = want.at("free_threading");
+  problems.expect(report.subinterpreters == sub, "subinterpreters: expected " + sub + ", got " + report.subinterpreters);
+  problems.expect(report.free_threading == ft, "free_threading: expected " + ft + ", got " + report.free_threading);
+  check_verdict_evidence(report, want, problems);
+  check_requested_evidence(report, want, problems);
+  check_well_behaved(report, want, problems);
+  return problems.text();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -522,6 +550,41 @@ TEST_P(ProberCorpus, VerdictsAndEvidenceMatchTheSources) {
   }
   EXPECT_TRUE(failures.empty()) << "CPython " << interpreter->version << " (" << tag << "), " << built->python
                                 << ":\n" << failures;
+}
+
+// The corpus built for one interpreter, probed with another: every file is reported as
+// built for another ABI and none is loaded (a GIL-build .so can crash a 3.13t; here the
+// segfaulting, aborting and exiting modules would end the run if one were imported).
+TEST(ProberCorpusAbi, ModulesBuiltForAnotherInterpreterAreNeverLoaded) {
+  const CorpusIndex& index = corpus_index();
+  if (index.interpreters.size() < 2) {
+    GTEST_SKIP() << "needs the corpus built for two interpreters (" << index.interpreters.size() << " in "
+                 << kCorpusIndex << ")";
+  }
+  for (const CorpusInterpreter& built : index.interpreters) {
+    for (const CorpusInterpreter& runner : index.interpreters) {
+      if (built.tag == runner.tag) continue;
+      SCOPED_TRACE("modules built for " + built.tag + ", probed with " + runner.tag);
+      std::optional<Interpreter> interpreter = inspect_interpreter(runner.python);
+      ASSERT_TRUE(interpreter.has_value()) << runner.python;
+      const ProbeTarget target = discover(built.module_dir.string(), *interpreter);
+      ASSERT_EQ(target.modules.size(), index.modules.size()) << "discover skipped some files instead of reporting them";
+      for (const ExtensionFile& module : target.modules) {
+        EXPECT_FALSE(module.matches_interpreter) << module.file;
+        EXPECT_FALSE(module.mismatch_reason.empty()) << module.file;
+      }
+      ProbeOptions options;
+      options.jobs = 2;
+      options.timeout = kProbeTimeout;
+      const ProbeRun run = probe(*interpreter, target, options);
+      ASSERT_EQ(run.modules.size(), index.modules.size());
+      for (const ModuleProbeReport& report : run.modules) {
+        EXPECT_EQ(report.subinterpreters, "abi-mismatch") << report.module << ": " << report.summary;
+        EXPECT_EQ(report.free_threading, "abi-mismatch") << report.module << ": " << report.summary;
+        EXPECT_TRUE(report.evidence.empty()) << report.module << " was probed: " << describe_evidence(report);
+      }
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, ProberCorpus, ::testing::ValuesIn(tags_to_probe()),

@@ -221,6 +221,30 @@ TEST_P(ProbeHostPerInterpreter, AnswersEveryRequestLineExactlyOnceAndExitsAtEndO
   EXPECT_EQ(left, 0u);
 }
 
+TEST_P(ProbeHostPerInterpreter, IsBuiltFromSysconfigWhenNoConfigScriptIsThere) {
+  REQUIRE_INTERPRETER(interpreter, GetParam());
+  test::TempDir scratch("subcheck-host-sysconfig");
+  ScopedEnv cache_env("SUBCHECK_CACHE", (scratch.path() / "cache").string());
+  // The same interpreter through a symlink in a directory without pythonX.Y-config.
+  Interpreter bare = *interpreter;
+  bare.executable = scratch.path() / "bin" / "python";
+  fs::create_directories(bare.executable.parent_path());
+  fs::create_symlink(interpreter->executable, bare.executable);
+  const HostBuildFlags flags = host_build_flags(bare);
+  EXPECT_TRUE(flags.source_of_flags.starts_with("sysconfig")) << flags.source_of_flags;
+  EXPECT_TRUE(std::any_of(flags.link.begin(), flags.link.end(),
+                          [](const std::string& flag) { return flag.starts_with("-Wl,-rpath,"); }));
+
+  const fs::path host = ensure_host(bare);
+  HostSession session(host, bare, 1);
+  const std::vector<ProbeResult> results =
+      session.run({ProbeRequest{"isolated", "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].outcome, "ok") << results[0].error;
+  ASSERT_EQ(results[0].steps.size(), 2u);
+  EXPECT_TRUE(results[0].steps[1].ok) << results[0].steps[1].message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Interpreters, ProbeHostPerInterpreter, ::testing::ValuesIn(kTags),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = "py" + info.param;

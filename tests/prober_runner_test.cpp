@@ -28,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kTags{"3.12", "3.13", "3.13t"};
-constexpr std::chrono::milliseconds kTimeout{3000};
+constexpr std::chrono::milliseconds kTimeout{2000};
 
 // A multi-phase module that declares per-interpreter-GIL support and (where the slot
 // exists) Py_MOD_GIL_NOT_USED, and runs BODY in its exec slot; NAME is its name.
@@ -259,7 +259,7 @@ TEST_P(ProbeRunner, ModulesRunScrubbedLimitedAndOffTheNetwork) {
   EXPECT_EQ(std::stoull(report[6]), 4ULL << 30);
   EXPECT_EQ(std::stoull(report[7]), 64ULL << 20);
   EXPECT_EQ(std::stoull(report[8]), 0ULL);
-  EXPECT_LE(std::stoull(report[9]), 5ULL);  // timeout (3 s) + 1 s, rounded up
+  EXPECT_LE(std::stoull(report[9]), 4ULL);  // timeout (2 s) + 1 s, rounded up
   EXPECT_FALSE(fs::exists(report[4].str())) << "the probe's temp directory was not removed";
 
   char own[128] = "";
@@ -318,6 +318,27 @@ TEST_P(ProbeRunner, AModuleBuiltForAnotherAbiIsNeverLoaded) {
   EXPECT_EQ(run.modules[0].free_threading, "abi-mismatch");
   EXPECT_TRUE(run.modules[0].evidence.empty());
   EXPECT_NE(run.modules[0].summary.find("built for another interpreter"), std::string::npos);
+}
+
+TEST_P(ProbeRunner, AHostThatCannotStartFailsEveryProbeWithTheReason) {
+  test::TempDir dir("subcheck-runner-bad-host");
+  const fs::path not_a_host = dir.write("probe_host", "#!/bin/sh\necho 'no python here' >&2\nexit 7\n");
+  fs::permissions(not_a_host, fs::perms::owner_all);
+  HostSession session(not_a_host, *interpreter_, 2);
+  ProbeRequest request;
+  request.probe = "isolated";
+  request.module = "calm";
+  request.sys_path = {modules_->module("calm").sys_path_entry};
+  request.timeout = kTimeout;
+  const std::vector<ProbeResult> results = session.run({request, request});
+  ASSERT_EQ(results.size(), 2u);
+  for (const ProbeResult& result : results) {
+    EXPECT_EQ(result.outcome, "error");
+    EXPECT_NE(result.error.find("exited with status 7 before saying hello"), std::string::npos) << result.error;
+    EXPECT_NE(result.error.find("no python here"), std::string::npos) << result.error;
+  }
+  ASSERT_FALSE(session.problems().empty());
+  EXPECT_EQ(session.host_pid(), -1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, ProbeRunner, ::testing::ValuesIn(kTags),

@@ -10,10 +10,14 @@
  *
  *   probe_host --zygote [--jobs N] [--python EXECUTABLE] [--scratch DIR]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <marshal.h>
+
+#include <malloc.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -603,6 +607,7 @@ static const char SUPPORT_SOURCE[] =
 
 static int result_fd = -1;         /* the child's end of its result pipe */
 static PyObject *main_support;     /* SUPPORT_SOURCE's namespace in the main interpreter */
+static PyObject *zygote_types;     /* ids of every type the zygote has: none is the module's */
 
 typedef struct {
     bool ok;
@@ -624,7 +629,8 @@ static void step_fail(StepResult *s, const char *type, const char *message) {
 }
 
 /* Result records, one line each: "P <phase>", "S <step json>", "O <json array>",
- * "G <before> <after>", "R <kb>", "D" (all results written: what follows is teardown). */
+ * "G <before> <after>", "R <rss kb>", "M <malloc kb>", "D" (all results written: what
+ * follows is teardown). */
 static void emit(const char *tag, const char *payload) {
     Buf b = {0};
     buf_str(&b, tag);
@@ -855,8 +861,15 @@ static PyInterpreterConfig subinterpreter_config(bool isolated) {
      * legacy default) CPython lets every module in, single-phase and
      * Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED included, so shared-GIL-only modules could
      * not be told from unsupported ones. Free-threaded builds always check (#4). */
-    PyInterpreterConfig shared = _PyInterpreterConfig_LEGACY_INIT;
-    shared.check_multi_interp_extensions = 1;
+    PyInterpreterConfig shared = {
+        .use_main_obmalloc = 1,
+        .allow_fork = 1,
+        .allow_exec = 1,
+        .allow_threads = 1,
+        .allow_daemon_threads = 1,
+        .check_multi_interp_extensions = 1,
+        .gil = PyInterpreterConfig_SHARED_GIL,
+    };
     return shared;
 }
 
@@ -920,12 +933,9 @@ static void probe_subinterpreter(const Request *r, bool isolated, bool main_firs
     bool compare = isolated && main_first;
     if (main_first) {
         emit_phase("main");
-        PyObject *before = compare ? support_call(main_support, "existing_types", PyTuple_New(0)) : NULL;
-        if (compare && !before) PyErr_Clear();
         import_module_here(main_support, r, &s);
         emit_step("main", &s);
-        if (s.ok && compare) main_ids = object_ids_here(main_support, r->module, before);
-        Py_XDECREF(before);
+        if (s.ok && compare) main_ids = object_ids_here(main_support, r->module, zygote_types);
         if (!s.ok) {
             step_clear(&s);
             emit_done();
@@ -974,6 +984,19 @@ static long resident_kb(void) {
     if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
     fclose(f);
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Bytes malloc has handed out and not got back, in KiB; -1 where unknown. CPython keeps
+ * the obmalloc arenas of an ended subinterpreter that still has live objects, so RSS grows
+ * with whatever a subinterpreter imported; malloc'd memory grows by the same small amount
+ * per subinterpreter whatever it imported, and by more only when something leaks it. */
+static long malloc_in_use_kb(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 info = mallinfo2();
+    return (long)((info.uordblks + info.hblkhd) / 1024);
+#else
+    return -1;
+#endif
 }
 
 typedef struct {
@@ -1054,9 +1077,11 @@ static void probe_stress(const Request *r) {
         snprintf(phase, sizeof phase, "stress cycle %d", cycle + 1);
         emit_phase(phase);
         failures += stress_cycle(r, cycle, &first_failure);
-        char rss[32];
-        snprintf(rss, sizeof rss, "%ld", resident_kb());
-        emit("R", rss);
+        char kb[32];
+        snprintf(kb, sizeof kb, "%ld", resident_kb());
+        emit("R", kb);
+        snprintf(kb, sizeof kb, "%ld", malloc_in_use_kb());
+        emit("M", kb);
     }
     StepResult s = {0};
     s.ok = failures == 0;
@@ -1366,7 +1391,7 @@ static bool drain_fd(Child *c, int *fd, bool is_output) {
 
 /* What the child's result records say, assembled for the answer. */
 typedef struct {
-    Buf steps, shared_objects, rss;
+    Buf steps, shared_objects, rss, heap;
     const char *phase;
     char gil_before[8], gil_after[8];
     bool done;
@@ -1399,9 +1424,10 @@ static void read_records(Child *c, ChildRecords *out) {
         } else if (tag == 'O' && payload[0] == '[' && valid_json(payload)) {
             buf_free(&out->shared_objects);
             buf_str(&out->shared_objects, payload);
-        } else if (tag == 'R') {
-            if (out->rss.len) buf_str(&out->rss, ",");
-            buf_printf(&out->rss, "%ld", strtol(payload, NULL, 10));
+        } else if (tag == 'R' || tag == 'M') {
+            Buf *list = tag == 'R' ? &out->rss : &out->heap;
+            if (list->len) buf_str(list, ",");
+            buf_printf(list, "%ld", strtol(payload, NULL, 10));
         } else if (tag == 'G') {
             char before[8] = "", after[8] = "";
             if (sscanf(payload, "%5s %5s", before, after) == 2) {
@@ -1450,6 +1476,7 @@ static void answer_child(Child *c, int status) {
     buf_printf(&b, ",\"shared_objects\":%s", records.shared_objects.len ? records.shared_objects.data : "[]");
     buf_printf(&b, ",\"gil_before\":%s,\"gil_after\":%s", records.gil_before, records.gil_after);
     buf_printf(&b, ",\"rss_kb\":[%s]", records.rss.len ? records.rss.data : "");
+    buf_printf(&b, ",\"heap_kb\":[%s]", records.heap.len ? records.heap.data : "");
     append_output(&b, c);
     buf_str(&b, "}");
     send_line(&b);
@@ -1457,12 +1484,15 @@ static void answer_child(Child *c, int status) {
     buf_free(&records.steps);
     buf_free(&records.shared_objects);
     buf_free(&records.rss);
+    buf_free(&records.heap);
 }
 
 static void finish_child(Child *c, int status) {
+    /* First whatever the module forked and left behind (it could keep the pipes busy),
+     * then what the pipes still hold. */
+    kill(-c->pid, SIGKILL);
     if (c->result_fd >= 0) drain_fd(c, &c->result_fd, false);
     if (c->output_fd >= 0) drain_fd(c, &c->output_fd, true);
-    kill(-c->pid, SIGKILL);  /* whatever the module forked and left behind */
     if (c->result_fd >= 0) close(c->result_fd);
     if (c->output_fd >= 0) close(c->output_fd);
     answer_child(c, status);
@@ -1675,7 +1705,12 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (!init_python(program)) return 1;
-    if (!compile_support() || !(main_support = load_support()) || !freeze_heap()) {
+    /* `os`, as every python with `site` has it (the children set HOME through it), and
+     * nothing of the probed package. */
+    PyObject *os_module = PyImport_ImportModule("os");
+    Py_XDECREF(os_module);
+    if (!os_module || !compile_support() || !(main_support = load_support()) ||
+        !(zygote_types = support_call(main_support, "existing_types", PyTuple_New(0))) || !freeze_heap()) {
         PyErr_Print();
         fprintf(stderr, "probe_host: cannot set up the probe support code\n");
         return 1;

@@ -12,6 +12,9 @@ twice:
                         (3.12: _xxsubinterpreters.create(isolated=True); 3.13+:
                         _interpreters.create(_interpreters.new_config('isolated')), whose
                         exec() returns an exception snapshot instead of raising)
+              isolated-fresh  the same with no import in the main interpreter first (a
+                        module whose first import is in a subinterpreter can fail, or crash
+                        at exit, where one imported in main first does not)
               shared    import in the main interpreter, then in a subinterpreter sharing the
                         main GIL with check_multi_interp_extensions on (3.12:
                         _testcapi.run_in_subinterp_with_config(gil=1, ...); 3.13+:
@@ -40,7 +43,6 @@ import glob
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -114,16 +116,19 @@ def resolve_request(request: str) -> list[str]:
 
 
 def find_interpreters(requests: list[str]) -> list[Interpreter]:
+    """Each one asked for (two 3.13s at different paths included), or else the newest of
+    each tag found, as corpus/prober/CMakeLists.txt picks."""
     candidates = [c for r in requests for c in resolve_request(r)] if requests else default_candidates()
     chosen: dict[str, Interpreter] = {}
     for candidate in candidates:
         found = describe(candidate)
         if found is None:
             continue
-        best = chosen.get(found.tag)
+        key = os.path.realpath(found.executable) if requests else found.tag
+        best = chosen.get(key)
         if best is None or tuple(map(int, found.version.split("."))) > tuple(map(int, best.version.split("."))):
-            chosen[found.tag] = found  # the newest of a tag, as corpus/prober/CMakeLists.txt picks
-    return [chosen[tag] for tag in sorted(chosen)]
+            chosen[key] = found
+    return sorted(chosen.values(), key=lambda i: (i.tag, tuple(map(int, i.version.split(".")))))
 
 
 def extension_modules(directory: str, interpreter: Interpreter) -> dict[str, str]:
@@ -146,6 +151,7 @@ def extension_modules(directory: str, interpreter: Interpreter) -> dict[str, str
 CHECK_SNIPPET = r"""
 import json, sys
 MODULE, DIRECTORY, CHECK = %(module)r, %(directory)r, %(check)r
+WHERE = "isolated" if CHECK.startswith("isolated") else CHECK
 sys.path.insert(0, DIRECTORY)
 result = {"check": CHECK, "steps": []}
 def report():
@@ -157,34 +163,43 @@ def in_subinterpreter(code):
     # report(), so a crash while tearing it down shows as a crash "during teardown".
     if sys.version_info >= (3, 13):
         import _interpreters
-        config = (_interpreters.new_config("isolated") if CHECK == "isolated" else
+        config = (_interpreters.new_config("isolated") if CHECK.startswith("isolated") else
                   _interpreters.new_config("legacy", check_multi_interp_extensions=True))
         interp = _interpreters.create(config)
         failure = _interpreters.exec(interp, code)
-        step(CHECK, None if failure is None else "%%s: %%s" %% (failure.type.__name__, failure.msg))
+        step(WHERE, None if failure is None else "%%s: %%s" %% (failure.type.__name__, failure.msg))
         report()
         _interpreters.destroy(interp)
-    elif CHECK == "isolated":
+    elif CHECK.startswith("isolated"):
         import _xxsubinterpreters
         interp = _xxsubinterpreters.create(isolated=True)
         try:
             _xxsubinterpreters.run_string(interp, code)
-            step(CHECK)
+            step(WHERE)
         except Exception as e:
-            step(CHECK, str(e))
+            step(WHERE, str(e))
         report()
         _xxsubinterpreters.destroy(interp)
     else:
-        import _testcapi
+        try:
+            import _testcapi
+        except ImportError:  # distributions may ship it separately (Debian: the test suite package)
+            result["unavailable"] = "3.12 without _testcapi: no way to make a shared-GIL subinterpreter with the check on"
+            report()
+            return
         # 3.12 has no Python-level way to choose this config: _testcapi's helper runs the
         # code in a subinterpreter with exactly these settings (gil=1: shared) and prints
         # any exception to stderr, where the caller reads it ("STDERR").
         status = _testcapi.run_in_subinterp_with_config(
             code, use_main_obmalloc=True, allow_fork=True, allow_exec=True, allow_threads=True,
             allow_daemon_threads=True, check_multi_interp_extensions=True, gil=1)
-        step(CHECK, None if status == 0 else "STDERR")
+        step(WHERE, None if status == 0 else "STDERR")
         report()
 gil_before = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
+SUB_CODE = "import sys; sys.path.insert(0, %%r); import %%s" %% (DIRECTORY, MODULE)
+if CHECK == "isolated-fresh":
+    in_subinterpreter(SUB_CODE)
+    raise SystemExit(0)
 try:
     __import__(MODULE)
     step("main")
@@ -196,7 +211,7 @@ if CHECK == "gil":
     result["gil_before"], result["gil_after"] = gil_before, sys._is_gil_enabled()
     report()
 elif CHECK in ("isolated", "shared"):
-    in_subinterpreter("import sys; sys.path.insert(0, %%r); import %%s" %% (DIRECTORY, MODULE))
+    in_subinterpreter(SUB_CODE)
 else:
     report()
 """
@@ -213,6 +228,7 @@ class CheckOutcome:
     gil_before: bool | None = None
     gil_after: bool | None = None
     elapsed_ms: int = 0
+    unavailable: str = ""  # the check cannot be made with this interpreter
 
     def step(self, where: str) -> dict | None:
         return next((s for s in self.steps if s["where"] == where), None)
@@ -243,6 +259,7 @@ def run_check(interpreter: Interpreter, module: str, directory: str, check: str,
     if result is not None:
         outcome.steps = result["steps"]
         outcome.gil_before, outcome.gil_after = result.get("gil_before"), result.get("gil_after")
+        outcome.unavailable = result.get("unavailable", "")
         for step in outcome.steps:
             if step["message"] == "STDERR":
                 step["message"] = last_error_line(proc.stderr)
@@ -257,12 +274,12 @@ def run_check(interpreter: Interpreter, module: str, directory: str, check: str,
 
 
 def checks_for(interpreter: Interpreter) -> list[str]:
-    return ["main", "isolated", "shared"] + (["gil"] if interpreter.free_threaded else [])
+    return ["main", "isolated", "isolated-fresh", "shared"] + (["gil"] if interpreter.free_threaded else [])
 
 
 def cpython_verdicts(outcomes: dict[str, CheckOutcome], free_threaded: bool) -> tuple[str, str, str]:
     """(subinterpreters, free_threading, why), by docs/prober.md's rules."""
-    sub_checks = [outcomes[c] for c in ("main", "isolated", "shared")]
+    sub_checks = [outcomes[c] for c in ("main", "isolated", "isolated-fresh", "shared")]
     main_step = outcomes["main"].step("main")
 
     def died(checks: list[CheckOutcome]) -> tuple[str, str] | None:
@@ -275,15 +292,20 @@ def cpython_verdicts(outcomes: dict[str, CheckOutcome], free_threaded: bool) -> 
                 return "timeout", f"{outcome.check} check timed out"
         return None
 
-    exited = next((o for o in sub_checks if o.outcome == "exit"), None)
+    # A check that exited before it could report: the module ended the process.
+    exited = next((o for o in sub_checks
+                   if o.outcome == "exit" and o.step("isolated" if o.check.startswith("isolated") else o.check) is None),
+                  None)
     if (verdict := died(sub_checks)) is not None:
         sub, why = verdict
-    elif exited is not None and (main_step is None or not main_step["ok"] or exited.step(exited.check) is None):
+    elif exited is not None:
         sub, why = "broken", f"{exited.check} check exited with code {exited.exit_code} before reporting"
     elif main_step is None or not main_step["ok"]:
         sub, why = "broken", "main import failed: " + (main_step["message"] if main_step else "no result")
     elif (isolated := outcomes["isolated"].step("isolated")) and isolated["ok"]:
         sub, why = "supported", "isolated import succeeded"
+    elif outcomes["shared"].unavailable:
+        sub, why = "unknown", outcomes["shared"].unavailable
     elif (shared := outcomes["shared"].step("shared")) and shared["ok"]:
         sub, why = "shared-gil-only", "isolated refused: " + (isolated["message"] if isolated else "?")
     else:
@@ -433,9 +455,29 @@ def print_table(interpreter: Interpreter, rows: list[Row], stats: dict, cpython_
           + (f", subcheck {stats['subcheck_wall']:.1f} s" if stats["subcheck_wall"] else ""))
 
 
-def write_doc(path: Path, sections: list[str]) -> None:
-    generated = "\n".join([BEGIN_MARK, "", f"Generated {time.strftime('%Y-%m-%d')} by "
-                           f"`tests/bench/lib-dynload-crosscheck.py {' '.join(sys.argv[1:])}`.", ""] + sections + [END_MARK])
+def command_line() -> str:
+    """How this run was started, without the local path of the subcheck binary."""
+    args, shown = sys.argv[1:], []
+    for i, arg in enumerate(args):
+        shown.append("BUILD/cli/subcheck" if i > 0 and args[i - 1] == "--subcheck" else arg)
+    return " ".join(["tests/bench/lib-dynload-crosscheck.py"] + shown)
+
+
+def summary_table(results: list[tuple[Interpreter, list[Row], dict]], cpython_only: bool) -> str:
+    lines = ["| interpreter | modules | agree | CPython side (processes, wall) | `subcheck probe` wall |",
+             "| --- | --- | --- | --- | --- |"]
+    for interpreter, rows, stats in results:
+        agree = "-" if cpython_only else f"{sum(r.agrees for r in rows)} / {len(rows)}"
+        subcheck = "-" if cpython_only or stats["subcheck_error"] else f"{stats['subcheck_wall']:.1f} s"
+        lines.append(f"| CPython {interpreter.version} ({interpreter.tag}) | {len(rows)} | {agree} | "
+                     f"{stats['cpython_processes']}, {stats['cpython_wall']:.1f} s | {subcheck} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(path: Path, sections: list[str], jobs: int) -> None:
+    generated = "\n".join([BEGIN_MARK, "", f"Generated {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores by "
+                           f"`{command_line()}`, both sides {jobs} processes at a time.", ""]
+                          + sections + [END_MARK])
     text = path.read_text() if path.exists() else f"# Prober results\n\n{BEGIN_MARK}\n{END_MARK}\n"
     if BEGIN_MARK not in text or END_MARK not in text:
         text = text.rstrip("\n") + f"\n\n{BEGIN_MARK}\n{END_MARK}\n"
@@ -471,16 +513,18 @@ def main() -> int:
         print(f"no subcheck binary at {args.subcheck} (use --subcheck or --cpython-only)", file=sys.stderr)
         return 2
 
-    sections, disagreements = [], 0
+    results, sections, disagreements = [], [], 0
     for interpreter in interpreters:
         directory = args.dir or interpreter.dynload
         rows, stats = check_interpreter(interpreter, directory, args)
         print_table(interpreter, rows, stats, args.cpython_only)
         if not args.cpython_only:
             disagreements += sum(not row.agrees for row in rows) + (1 if stats["subcheck_error"] else 0)
+        results.append((interpreter, rows, stats))
         sections.append(interpreter_section(interpreter, rows, stats, args.cpython_only))
+    sections.insert(0, summary_table(results, args.cpython_only))
     if args.write_doc:
-        write_doc(Path(args.write_doc), sections)
+        write_doc(Path(args.write_doc), sections, args.jobs)
         print(f"\nwrote {args.write_doc}")
     return 1 if disagreements else 0
 

@@ -7,15 +7,18 @@
 #             (one zygote per interpreter, one forked child per module and probe)
 #   naive     one `python -I -c SNIPPET MODULE PROBE` process per module and probe, J at a
 #             time (xargs -P J), the snippets doing the same work as the probes:
-#               main            import in the main interpreter
-#               isolated        import in main, then in an isolated subinterpreter (3.12:
-#                               _xxsubinterpreters.create(isolated=True); 3.13+:
-#                               _interpreters.create(_interpreters.new_config('isolated'))),
-#                               then compare id() of every module attribute across the two
-#               isolated-fresh  the same without the main-interpreter import first
-#               shared          import in main, then in a shared-GIL subinterpreter with
-#                               check_multi_interp_extensions on
-#               gil             free-threaded only: sys._is_gil_enabled() before and after
+#               main      import in the main interpreter
+#               isolated  import in main, then in an isolated subinterpreter (3.12:
+#                         _xxsubinterpreters.create(isolated=True); 3.13+:
+#                         _interpreters.create(_interpreters.new_config('isolated'))), then
+#                         compare id() of every module attribute across the two
+#               shared    import in main, then in a shared-GIL subinterpreter with
+#                         check_multi_interp_extensions on (the "legacy" check)
+#               gil       free-threaded only: sys._is_gil_enabled() before and after
+#             Every probe for every module: the naive way has no results to decide from.
+#             subcheck runs fewer children (it tries the shared-GIL import only when the
+#             isolated one was refused, and adds an isolated import with no main import
+#             first); the report says how many each side started.
 # Both sides get a warm-up run first (it builds and caches subcheck's probe host and warms
 # the page cache), then REPS timed runs each (default 3); it prints the medians and the
 # ratio naive/subcheck against the target (>= 5): PASS or MISS. Exits non-zero when a step
@@ -95,7 +98,7 @@ for entry in os.listdir(sys.argv[1]):
             break
 print("\n".join(sorted(names)))' "$dynload")
 ((${#modules[@]})) || die "no extension modules in $dynload"
-probes=(main isolated isolated-fresh shared)
+probes=(main isolated shared)
 ((free_threaded)) && probes+=(gil)
 log "CPython $version ($([ "$free_threaded" = 1 ] && echo free-threaded || echo GIL)), ${#modules[@]} modules in $dynload, probes: ${probes[*]}, jobs $jobs"
 
@@ -136,17 +139,16 @@ def in_subinterpreter(isolated, code):
     return None if status == 0 else "refused (see stderr)"
 try:
     gil_before = sys._is_gil_enabled() if probe == "gil" else None
-    module = None if probe == "isolated-fresh" else __import__(name)
+    module = __import__(name)
     if probe == "gil":
         result["gil"] = [gil_before, sys._is_gil_enabled()]
-    elif probe in ("isolated", "isolated-fresh"):
+    elif probe == "isolated":
         import tempfile
         with tempfile.TemporaryDirectory() as scratch:
             ids_file = os.path.join(scratch, "ids.json")
             result["error"] = in_subinterpreter(True, ids_code(ids_file))
             sub_ids = json.load(open(ids_file)) if os.path.exists(ids_file) else {}
-        if module is not None:
-            result["shared_objects"] = sorted(k for k, v in vars(module).items() if sub_ids.get(k) == id(v))
+        result["shared_objects"] = sorted(k for k, v in vars(module).items() if sub_ids.get(k) == id(v))
     elif probe == "shared":
         result["error"] = in_subinterpreter(False, "import " + name)
 except BaseException as e:
@@ -198,6 +200,21 @@ print(reports(json.load(open(sys.argv[1]))))' "$1")
     ((reported == ${#modules[@]})) || die "subcheck reported $reported modules, expected ${#modules[@]} (see $1)"
 }
 
+# How many probe children subcheck started: one piece of evidence each.
+count_subcheck_children() {  # $1: JSON report file
+    "$python" -I -c '
+import json, sys
+def children(node):
+    if isinstance(node, dict):
+        if {"module", "subinterpreters", "free_threading"} <= node.keys():
+            return len(node.get("evidence", []))
+        return sum(children(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(children(v) for v in node)
+    return 0
+print(children(json.load(open(sys.argv[1]))))' "$1"
+}
+
 # --- timing ----------------------------------------------------------------------------
 
 now() { date +%s.%N; }
@@ -221,15 +238,22 @@ done
 naive_median=$(median "${naive_times[@]}")
 subcheck_median=$(median "${subcheck_times[@]}")
 ratio=$(awk -v n="$naive_median" -v s="$subcheck_median" 'BEGIN { printf "%.1f", n / s }')
+# Each run's own ratio too: on a busy machine the two sides of one run share its load.
+run_ratios=()
+for ((i = 0; i < reps; i++)); do
+    run_ratios+=("$(awk -v n="${naive_times[i]}" -v s="${subcheck_times[i]}" 'BEGIN { printf "%.1f", n / s }')")
+done
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 verdict=$(awk -v r="$ratio" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t) ? "PASS" : "MISS" }')
 probe_count=$((${#modules[@]} * ${#probes[@]}))
+subcheck_children=$(count_subcheck_children "$work/subcheck-1.json")
 
 cat <<EOF
 
 prober vs naive: CPython $version, ${#modules[@]} lib-dynload modules x ${#probes[@]} probes (${probes[*]}) = $probe_count checks, jobs $jobs, $reps runs
-  naive     ${naive_median} s  (median of ${naive_times[*]}; one python -c per module and probe)
-  subcheck  ${subcheck_median} s  (median of ${subcheck_times[*]}; subcheck probe --no-stress)
-  ratio     ${ratio}x  (target >= ${TARGET_RATIO}x): $verdict
+  naive     ${naive_median} s  (median of ${naive_times[*]}; $probe_count python -c processes, one per module and probe)
+  subcheck  ${subcheck_median} s  (median of ${subcheck_times[*]}; subcheck probe --no-stress, $subcheck_children probe children)
+  ratio     ${ratio}x  (target >= ${TARGET_RATIO}x): $verdict; per run: ${run_ratios[*]}; load average $load
 EOF
 
 if ((record)); then
@@ -246,9 +270,11 @@ CPython $version ($python), ${#modules[@]} lib-dynload modules × ${#probes[@]} 
 
 | side | wall time (median) | runs |
 | --- | --- | --- |
-| naive: one \`python -I -c\` per module and probe | ${naive_median} s | ${naive_times[*]} |
-| \`subcheck probe --no-stress\` | ${subcheck_median} s | ${subcheck_times[*]} |
-| **ratio naive / subcheck** | **${ratio}×** (target ≥ ${TARGET_RATIO}×: $verdict) | |
+| naive: one \`python -I -c\` per module and probe ($probe_count processes) | ${naive_median} s | ${naive_times[*]} |
+| \`subcheck probe --no-stress\` ($subcheck_children probe children forked from one host) | ${subcheck_median} s | ${subcheck_times[*]} |
+| **ratio naive / subcheck** | **${ratio}×** (target ≥ ${TARGET_RATIO}×: $verdict) | per run: ${run_ratios[*]} |
+
+Load average at the end: $load (other jobs on the machine slow both sides, not always alike).
 
 $end
 EOF
