@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -633,6 +634,81 @@ TEST(RuleSelection, UnknownPatternNamesOriginAndCloseMatches) {
     EXPECT_TRUE(std::string(error.what()).starts_with("--ignore: 'borowed-reference-api' names no rule; did you mean FT003 (borrowed-reference-api)"))
         << error.what();
   }
+}
+
+}  // namespace
+}  // namespace subcheck
+
+// ---- scan --probe: static and dynamic evidence side by side ----------------------------
+
+namespace subcheck {
+namespace {
+
+// The prober corpus built for the default 3.13 build (corpus/prober/CMakeLists.txt).
+std::optional<json> corpus_interpreter(const std::string& tag) {
+  std::ifstream in(SUBCHECK_PROBER_CORPUS_INDEX);
+  json index = json::parse(in, nullptr, false);
+  if (index.is_discarded()) return std::nullopt;
+  for (const json& interpreter : index["interpreters"]) {
+    if (interpreter["tag"] == tag) return interpreter;
+  }
+  return std::nullopt;
+}
+
+// A tree with a module's source and the binary built from it, as after `pip install -e .`.
+void add_built_module(const TempDir& tree, const json& interpreter, const std::string& module,
+                      const std::string& source_text) {
+  tree.write(module + ".c", source_text);
+  fs::path built = fs::path(interpreter["module_dir"].get<std::string>()) /
+                   (module + interpreter["ext_suffix"].get<std::string>());
+  fs::copy_file(built, tree.path() / built.filename());
+}
+
+const json* cross_check_for(const json& report, const std::string& module, const std::string& kind) {
+  for (const json& check : report["cross_checks"]) {
+    if (check["module"] == module && check["kind"] == kind) return &check;
+  }
+  return nullptr;
+}
+
+TEST(CliScanProbe, ShowsDynamicVerdictsAndFlagsWhereTheyDisagreeWithTheSources) {
+  std::optional<json> interpreter = corpus_interpreter("3.13");
+  if (!interpreter) GTEST_SKIP() << "no prober corpus built for 3.13 (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  // The real source: a per-interpreter-GIL claim with a static type. The probe sees the
+  // type shared by two interpreters, confirming the analyzer's SI004.
+  add_built_module(tree, *interpreter, "probe_static_type",
+                   read_file(fs::path(SUBCHECK_CORPUS_DIR) / "prober/probe_static_type.c"));
+  // A source that claims per-interpreter GIL support beside a binary built without the
+  // slot (stale build, wrong branch): isolated subinterpreters refuse the binary.
+  add_built_module(tree, *interpreter, "probe_multiphase_no_slot", R"(#include <Python.h>
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    {0, NULL},
+};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, .m_name = "probe_multiphase_no_slot", .m_slots = slots};
+PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&def); }
+)");
+
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--probe", "--python",
+                                (*interpreter)["python"].get<std::string>(), "--no-stress", "--timeout", "20",
+                                "--format", "json", "--quiet"});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+
+  std::map<std::string, std::string> dynamic;
+  for (const json& module : report["dynamic"]["modules"]) dynamic[module["module"]] = module["subinterpreters"];
+  EXPECT_EQ(dynamic["probe_static_type"], "supported") << report["dynamic"].dump(2);
+  EXPECT_EQ(dynamic["probe_multiphase_no_slot"], "shared-gil-only") << report["dynamic"].dump(2);
+
+  const json* confirmed = cross_check_for(report, "probe_static_type", "confirmed");
+  ASSERT_NE(confirmed, nullptr) << report["cross_checks"].dump(2);
+  EXPECT_TRUE(contains((*confirmed)["message"], "StaticThing")) << confirmed->dump();
+  const json* disagreement = cross_check_for(report, "probe_multiphase_no_slot", "disagreement");
+  ASSERT_NE(disagreement, nullptr) << report["cross_checks"].dump(2);
+  EXPECT_TRUE(contains((*disagreement)["message"], "refused")) << disagreement->dump();
 }
 
 }  // namespace
