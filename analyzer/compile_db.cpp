@@ -1,11 +1,9 @@
 // Compile commands: read from compile_commands.json, or inferred from the tree and the
 // target Python. Also finds and questions Python interpreters.
 #include "compile_db.h"
+#include "subprocess.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +24,6 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
 
 namespace subcheck {
 namespace fs = std::filesystem;
@@ -39,89 +36,13 @@ namespace {
 constexpr std::chrono::seconds kPythonQueryTimeout{10};
 constexpr std::size_t kMaxCapturedOutput = 1 << 20;
 
-// Closes a file descriptor when it goes out of scope.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  int get() const { return fd_; }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// Reads the child's stdout until EOF, the deadline, or the size cap. True on EOF.
-bool read_until_eof(int fd, std::chrono::steady_clock::time_point deadline, std::string& out) {
-  std::array<char, 4096> buffer{};
-  while (true) {
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0) return false;
-    pollfd pfd{fd, POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(remaining.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out.append(buffer.data(), static_cast<std::size_t>(n));
-    if (out.size() > kMaxCapturedOutput) return false;
-  }
-}
-
-int wait_for_exit(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
-// Runs argv[0] directly (no shell, so nothing in argv is interpreted) with stdin and
-// stderr on /dev/null, in its own process group so a time-out also stops anything it
-// spawned. Returns its stdout when it exits with status 0 in time.
+// Runs argv[0] directly (no shell, so nothing in argv is interpreted). Returns its stdout
+// when it exits with status 0 in time.
 std::optional<std::string> run_and_capture(const std::vector<std::string>& argv,
                                            std::chrono::milliseconds timeout) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-  FdCloser read_end(fds[0]);
-  FdCloser write_end(fds[1]);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-
-  std::vector<char*> c_argv;
-  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
-  c_argv.push_back(nullptr);
-
-  pid_t pid = 0;
-  int spawn_error = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, c_argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  write_end.close();  // so that read() sees EOF when the child exits
-  if (spawn_error != 0) return std::nullopt;
-
-  std::string output;
-  bool finished = read_until_eof(read_end.get(), std::chrono::steady_clock::now() + timeout, output);
-  if (!finished) ::kill(-pid, SIGKILL);
-  int status = wait_for_exit(pid);
-  if (!finished || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return output;
+  ProcessOutcome outcome = run_process(argv, {.timeout = timeout, .max_output = kMaxCapturedOutput});
+  if (!outcome.succeeded() || outcome.output_truncated) return std::nullopt;
+  return outcome.output;
 }
 
 bool is_executable_file(const fs::path& path) {

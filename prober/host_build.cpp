@@ -1,10 +1,8 @@
 // Compiles the embedded probe host for one interpreter and caches the binary.
 #include "host_build.h"
+#include "subprocess.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -24,7 +22,6 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
 
 namespace subcheck::prober {
 
@@ -39,71 +36,12 @@ constexpr std::chrono::seconds kQueryTimeout{30};
 constexpr std::chrono::seconds kCompileTimeout{300};
 constexpr std::size_t kMaxCapturedOutput = 256 * 1024;
 
-struct CommandResult {
-  std::string spawn_error;  // set when the program could not be started
-  bool timed_out = false;
-  int status = 0;           // waitpid status
-  std::string output;       // stdout and stderr together, capped
-  bool succeeded() const { return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-};
+using CommandResult = ProcessOutcome;
 
-void close_quietly(int fd) {
-  if (fd >= 0) ::close(fd);
-}
-
-// Runs argv (PATH searched for argv[0], no shell) with stdin on /dev/null, stdout and stderr
-// captured together, in its own process group so a time-out stops what it started.
+// Runs argv (PATH searched for argv[0], no shell), stdout and stderr captured together.
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-  CommandResult result;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    result.spawn_error = std::strerror(errno);
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  std::vector<char*> c_argv;
-  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
-  c_argv.push_back(nullptr);
-  pid_t pid = 0;
-  int error = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, c_argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  close_quietly(fds[1]);
-  if (error != 0) {
-    close_quietly(fds[0]);
-    result.spawn_error = std::strerror(error);
-    return result;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::array<char, 8192> buffer{};
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd pfd{fds[0], POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    ssize_t n = ::read(fds[0], buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (result.output.size() < kMaxCapturedOutput) result.output.append(buffer.data(), static_cast<std::size_t>(n));
-  }
-  close_quietly(fds[0]);
-  if (result.timed_out) ::kill(-pid, SIGKILL);
-  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
-  }
-  return result;
+  return run_process(argv, {.timeout = timeout, .merge_stderr = true, .search_path = true,
+                            .max_output = kMaxCapturedOutput});
 }
 
 std::string describe(const std::vector<std::string>& argv) {

@@ -5,9 +5,6 @@
 // usable interpreter; the prober needs every interpreter, EXTENSION_SUFFIXES and the
 // library paths, and reasons when an interpreter is refused.
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "prober.h"
+#include "subprocess.h"
 
-extern char** environ;
 
 namespace subcheck::prober {
 namespace fs = std::filesystem;
@@ -43,89 +40,10 @@ constexpr int kOldestMinor = 12;  // CPython 3.12: the first with per-interprete
 // ---------------------------------------------------------------------------------------
 // Running a program directly (no shell) with a time limit
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+using RunOutcome = ProcessOutcome;
 
- private:
-  int fd_;
-};
-
-struct RunOutcome {
-  std::string spawn_error;  // set when the program could not be started
-  bool timed_out = false;
-  int status = 0;           // waitpid status
-  std::string output;       // stdout, capped
-};
-
-// Reads until EOF, the deadline or the cap. True on EOF.
-bool read_until_eof(int fd, std::chrono::steady_clock::time_point deadline, std::string& out) {
-  std::array<char, 4096> buffer{};
-  while (true) {
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0) return false;
-    pollfd pfd{fd, POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(remaining.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n == 0;
-    out.append(buffer.data(), static_cast<std::size_t>(n));
-    if (out.size() > kMaxCapturedOutput) return false;
-  }
-}
-
-// stdin and stderr on /dev/null; its own process group, so that a time-out also stops
-// anything it started.
 RunOutcome run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  RunOutcome outcome;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    outcome.spawn_error = std::strerror(errno);
-    return outcome;
-  }
-  Fd read_end(fds[0]), write_end(fds[1]);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-
-  std::vector<char*> c_argv;
-  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
-  c_argv.push_back(nullptr);
-  pid_t pid = 0;
-  int spawn_error = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, c_argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  write_end.reset();  // so that read() sees EOF when the child exits
-  if (spawn_error != 0) {
-    outcome.spawn_error = std::strerror(spawn_error);
-    return outcome;
-  }
-
-  bool finished = read_until_eof(read_end.get(), std::chrono::steady_clock::now() + timeout, outcome.output);
-  if (!finished) {
-    ::kill(-pid, SIGKILL);
-    outcome.timed_out = true;
-  }
-  while (::waitpid(pid, &outcome.status, 0) < 0 && errno == EINTR) {
-  }
-  return outcome;
+  return run_process(argv, {.timeout = timeout, .max_output = kMaxCapturedOutput});
 }
 
 // ---------------------------------------------------------------------------------------

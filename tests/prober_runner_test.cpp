@@ -28,7 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kTags{"3.12", "3.13", "3.13t"};
-constexpr std::chrono::milliseconds kTimeout{2000};
+// Long enough for a free-threaded build to end a subinterpreter and finalise on a loaded
+// 2-core machine (2 s was not: a well-behaved module's teardown timed out in CI).
+constexpr std::chrono::milliseconds kTimeout{6000};
 
 // A multi-phase module that declares per-interpreter-GIL support and (where the slot
 // exists) Py_MOD_GIL_NOT_USED, and runs BODY in its exec slot; NAME is its name.

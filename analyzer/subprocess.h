@@ -1,0 +1,36 @@
+// Running a helper program (an interpreter being asked about itself, a compiler) directly,
+// with no shell, a time limit and captured output. Shared by the analyzer and the prober.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace subcheck {
+
+struct ProcessOptions {
+  std::chrono::milliseconds timeout{10000};
+  bool merge_stderr = false;         // capture stderr with stdout (else it goes to /dev/null)
+  bool search_path = false;          // look argv[0] up in PATH
+  std::size_t max_output = 1 << 20;  // kept; the rest is read and dropped
+};
+
+struct ProcessOutcome {
+  std::string spawn_error;           // set when the program could not be started
+  bool timed_out = false;            // killed, with its process group, at the time limit
+  int status = 0;                    // waitpid status
+  std::string output;
+  bool output_truncated = false;
+  bool succeeded() const {
+    return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+};
+
+// Runs argv with stdin on /dev/null, in a process group of its own so that a time-out
+// also stops anything it started. Never throws.
+ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options);
+
+}  // namespace subcheck
