@@ -107,4 +107,18 @@ SourceLocation definition_location(const ExtensionModule& module, const ModuleCo
   return module.location;
 }
 
+void ListedApiCallCheck::run(CheckContext& context) const {
+  const auto& apis = required_data(context.rule);
+  FindingCollector findings(context);
+  for_each_handwritten_call(context.model.units_for(context.config),
+                            [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+                              auto api = apis.find(call.callee);
+                              if (api == apis.end()) return;
+                              std::string text = api->first + in_function(function.name) + " " + problem();
+                              if (!api->second.empty()) text += "; use " + api->second + " instead";
+                              findings.add(call.location, std::move(text), modules_of(context, unit));
+                            });
+  findings.flush();
+}
+
 }  // namespace subcheck::checks

@@ -86,6 +86,17 @@ void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& u
   });
 }
 
+// A check that reports every hand-written call to an API its rule's [data] table lists
+// (API name -> advice), saying what the API does wrong and what to use instead.
+class ListedApiCallCheck : public Check {
+ public:
+  void run(CheckContext& context) const override;
+
+ protected:
+  // Follows "<API> (in <function>)", e.g. "assumes a single interpreter: ...".
+  virtual std::string problem() const = 0;
+};
+
 // Globals of `units` by USR (first definition wins: a header's static seen by
 // several units is one variable).
 std::map<std::string, const GlobalVarFact*> globals_by_usr(const std::vector<const TranslationUnitFacts*>& units);
