@@ -67,7 +67,9 @@ void compare_shared_objects(const ExtensionModule* module, const prober::ModuleP
                             std::vector<CrossCheck>& out) {
   std::vector<std::string> shared;
   for (const prober::ProbeResult& result : seen.evidence) {
-    shared.insert(shared.end(), result.shared_objects.begin(), result.shared_objects.end());
+    for (const std::string& name : result.shared_objects) {  // a fallback repeats a combined child's
+      if (std::find(shared.begin(), shared.end(), name) == shared.end()) shared.push_back(name);
+    }
   }
   if (shared.empty() || module == nullptr) return;
   auto view = module->configs.find(BuildConfig::gil);
@@ -97,6 +99,7 @@ nlohmann::json probe_result_json(const prober::ProbeResult& result) {
                          {"output", result.output},
                          {"output_truncated", result.output_truncated}};
   if (!result.during.empty()) json["during"] = result.during;
+  if (!result.split_from.empty()) json["split_from"] = result.split_from;
   json["gil_before"] = result.gil_before ? nlohmann::json(*result.gil_before) : nlohmann::json(nullptr);
   json["gil_after"] = result.gil_after ? nlohmann::json(*result.gil_after) : nlohmann::json(nullptr);
   return json;

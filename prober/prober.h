@@ -77,7 +77,12 @@ struct ProbeStep {
 
 // What one probe child did (docs/prober.md, "Host protocol").
 struct ProbeResult {
-  std::string probe;                        // main | isolated | isolated-fresh | shared | stress | gil
+  std::string probe;                        // main | isolated | isolated-fresh | shared | stress | gil | combined
+  // Empty for the result of a child of its own; else the probe whose child this result was
+  // split out of: "combined" (a clean first-wave child's isolated-fresh, isolated and gil
+  // parts) or "isolated" (the gil measurement an isolated child makes around its main
+  // import). docs/prober.md, "Which probes the runner sends".
+  std::string split_from;
   std::string outcome;                      // ok | crash | exit | timeout | error
   int signal = 0;
   int exit_code = 0;

@@ -638,12 +638,126 @@ ProbeRequest request_for(const ExtensionFile& module, const Interpreter& interpr
   return request;
 }
 
-// The first wave, for every module. No separate `main` probe: `isolated` starts with
-// exactly that import, in the same fresh process state, and records it as its `main` step.
-std::vector<std::string> first_wave_probes(const Interpreter& interpreter) {
-  std::vector<std::string> probes{"isolated", "isolated-fresh"};
-  if (interpreter.free_threaded) probes.push_back("gil");
+// The first wave, for every module: one `combined` child (fresh isolated import, main
+// import, isolated import, finalisation). No separate `main` probe: the isolated import
+// after the main one starts with exactly that import, in the same fresh process state.
+std::vector<std::string> first_wave_probes() { return {"combined"}; }
+
+bool clean_step(const ProbeResult& result, std::size_t index, std::string_view where) {
+  return result.steps.size() > index && result.steps[index].where == where && result.steps[index].ok &&
+         result.steps[index].via.empty();
+}
+
+// A combined child whose every step went as in a module that loads everywhere: nothing any
+// step did can have changed what a later one saw, so its steps stand for the separate probes.
+bool combined_clean(const ProbeResult& result, const Interpreter& interpreter) {
+  if (result.probe != "combined" || result.outcome != "ok" || result.steps.size() != 3) return false;
+  if (!clean_step(result, 0, "isolated-fresh") || !clean_step(result, 1, "main") ||
+      !clean_step(result, 2, "isolated")) {
+    return false;
+  }
+  // On free-threaded builds the GIL must still be off before the main import (the isolated
+  // import before it must not have turned it on) and known after it.
+  if (interpreter.free_threaded && (result.gil_before != std::optional<bool>(false) || !result.gil_after)) return false;
+  return true;
+}
+
+ProbeResult split_part(const ProbeResult& combined, std::string probe, std::vector<ProbeStep> steps) {
+  ProbeResult part;
+  part.probe = std::move(probe);
+  part.outcome = combined.outcome;
+  part.elapsed = combined.elapsed;
+  part.steps = std::move(steps);
+  part.split_from = "combined";
+  part.output = combined.output;  // the one child's output: each part's evidence
+  part.output_truncated = combined.output_truncated;
+  return part;
+}
+
+// The clean combined child as the results of the probes it stands for: `isolated-fresh`
+// (its first step, as "isolated"), `isolated` (main and isolated steps, shared objects) and
+// on free-threaded builds `gil` (the main step and the GIL before and after it); each with
+// the child's output.
+std::vector<ProbeResult> split_combined(const ProbeResult& combined, const Interpreter& interpreter) {
+  std::vector<ProbeResult> parts;
+  ProbeStep fresh = combined.steps[0];
+  fresh.where = "isolated";
+  parts.push_back(split_part(combined, "isolated-fresh", {fresh}));
+  ProbeResult isolated = split_part(combined, "isolated", {combined.steps[1], combined.steps[2]});
+  isolated.shared_objects = combined.shared_objects;
+  if (interpreter.free_threaded) {
+    isolated.gil_before = combined.gil_before;
+    isolated.gil_after = combined.gil_after;
+  }
+  parts.push_back(std::move(isolated));
+  if (interpreter.free_threaded) {
+    ProbeResult gil = split_part(combined, "gil", {combined.steps[1]});
+    gil.gil_before = combined.gil_before;
+    gil.gil_after = combined.gil_after;
+    parts.push_back(std::move(gil));
+  }
+  return parts;
+}
+
+// A combined child whose first step, the fresh isolated import, completed without
+// succeeding cleanly: the child then did exactly what an `isolated-fresh` child does (wrote
+// the step, ended the subinterpreter, Py_FinalizeEx; a crash after that is "teardown"), so
+// its result is that probe's.
+std::optional<ProbeResult> combined_as_fresh(const ProbeResult& combined) {
+  if (combined.probe != "combined" || combined.outcome == "error" || combined.steps.size() != 1 ||
+      combined.steps[0].where != "isolated-fresh" || (combined.steps[0].ok && combined.steps[0].via.empty())) {
+    return std::nullopt;
+  }
+  if (combined.outcome != "ok" && combined.during != "teardown") return std::nullopt;
+  ProbeResult fresh = combined;
+  fresh.probe = "isolated-fresh";
+  fresh.split_from = "combined";
+  fresh.steps[0].where = "isolated";
+  fresh.gil_before.reset();
+  fresh.gil_after.reset();
+  return fresh;
+}
+
+bool has_result(const std::vector<ProbeResult>& evidence, std::string_view probe) {
+  return std::any_of(evidence.begin(), evidence.end(), [&](const ProbeResult& r) { return r.probe == probe; });
+}
+
+// After a combined child that was not clean: the separate probes (but the one the combined
+// child stood for), whose results attribute every failure exactly. The `isolated` child
+// carries the GIL measurement around its main import, so free-threaded builds need no
+// separate `gil` child.
+std::vector<std::string> fallback_probes(const std::vector<ProbeResult>& evidence) {
+  std::vector<std::string> probes;
+  for (const char* probe : {"isolated", "isolated-fresh"}) {
+    if (!has_result(evidence, probe)) probes.push_back(probe);
+  }
   return probes;
+}
+
+// The `gil` result the verdicts read, from the `isolated` child's main import: what a
+// separate `gil` child (the same import, then exit) would have reported.
+ProbeResult gil_from_isolated(const ProbeResult& isolated) {
+  ProbeResult gil;
+  gil.probe = "gil";
+  gil.split_from = "isolated";
+  gil.elapsed = isolated.elapsed;
+  gil.error = isolated.error;
+  const bool died_in_main =
+      isolated.outcome != "ok" && (isolated.during == "main" || isolated.during == "start" || isolated.during == "setup");
+  gil.outcome = isolated.outcome == "error" || died_in_main ? isolated.outcome : "ok";
+  if (died_in_main) {
+    gil.signal = isolated.signal;
+    gil.exit_code = isolated.exit_code;
+    gil.during = isolated.during;
+  }
+  gil.output = isolated.output;
+  gil.output_truncated = isolated.output_truncated;
+  for (const ProbeStep& step : isolated.steps) {
+    if (step.where == "main") gil.steps.push_back(step);
+  }
+  gil.gil_before = isolated.gil_before;
+  gil.gil_after = isolated.gil_after;
+  return gil;
 }
 
 const ProbeStep* isolated_step(const std::vector<ProbeResult>& evidence) {
@@ -726,8 +840,29 @@ ProbeRequest stress_yardstick(const Interpreter& interpreter, const ProbeOptions
 
 void run_waves(Probing& probing, HostSession& session, VerdictContext& context) {
   const Interpreter& interpreter = probing.interpreter;
-  probing.total = probing.runnable.size() * (first_wave_probes(interpreter).size() + 1);
-  probing.run_wave(session, [&](const std::vector<ProbeResult>&) { return first_wave_probes(interpreter); });
+  probing.total = probing.runnable.size() * (first_wave_probes().size() + 1);
+  probing.run_wave(session, [&](const std::vector<ProbeResult>&) { return first_wave_probes(); });
+  // A clean combined child becomes the results of the probes it stands for; any other is
+  // kept as evidence, and the separate probes run for that module.
+  for (std::size_t i : probing.runnable) {
+    std::vector<ProbeResult>& evidence = probing.evidence[i];
+    if (evidence.size() != 1) continue;
+    if (combined_clean(evidence.front(), interpreter)) {
+      evidence = split_combined(evidence.front(), interpreter);
+    } else if (std::optional<ProbeResult> fresh = combined_as_fresh(evidence.front())) {
+      evidence.front() = std::move(*fresh);
+    }
+  }
+  probing.run_wave(session, fallback_probes);
+  if (interpreter.free_threaded) {
+    for (std::size_t i : probing.runnable) {
+      std::vector<ProbeResult>& evidence = probing.evidence[i];
+      auto isolated = std::find_if(evidence.begin(), evidence.end(), [](const ProbeResult& r) {
+        return r.probe == "isolated" && r.split_from.empty();
+      });
+      if (isolated != evidence.end() && !has_result(evidence, "gil")) evidence.push_back(gil_from_isolated(*isolated));
+    }
+  }
 
   const bool stressing = probing.options.stress &&
                          std::any_of(probing.runnable.begin(), probing.runnable.end(), [&](std::size_t i) {

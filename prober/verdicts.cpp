@@ -85,7 +85,7 @@ std::string abnormal_text(const ProbeResult& result) {
   else if (result.outcome == "timeout") text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
   else text = "exited with code " + std::to_string(result.exit_code);
   if (std::string where = where_text(result); !where.empty()) text += " " + where;
-  text += " in the " + result.probe + " probe";
+  text += " in the " + (result.split_from.empty() ? result.probe : result.split_from) + " probe";
   if (std::string line = telling_output_line(result); !line.empty() && result.outcome != "timeout") {
     text += " (last output: " + line + ")";
   }

@@ -378,9 +378,11 @@ static const JValue *json_get(const JValue *object, const char *key) {
 /* Requests                                                                             */
 /* ------------------------------------------------------------------------------------ */
 
-typedef enum { PROBE_MAIN, PROBE_ISOLATED, PROBE_ISOLATED_FRESH, PROBE_SHARED, PROBE_STRESS, PROBE_GIL } ProbeKind;
+typedef enum {
+    PROBE_MAIN, PROBE_ISOLATED, PROBE_ISOLATED_FRESH, PROBE_SHARED, PROBE_STRESS, PROBE_GIL, PROBE_COMBINED
+} ProbeKind;
 
-static const char *const PROBE_NAMES[] = {"main", "isolated", "isolated-fresh", "shared", "stress", "gil"};
+static const char *const PROBE_NAMES[] = {"main", "isolated", "isolated-fresh", "shared", "stress", "gil", "combined"};
 
 typedef struct {
     bool has_id;
@@ -910,16 +912,22 @@ static void probe_main(const Request *r) {
     emit_done();
 }
 
-static void probe_gil(const Request *r) {
-    StepResult s = {0};
-    emit_phase("main");
+/* The main-interpreter import with sys._is_gil_enabled() before and after it (a "G"
+ * record, null null on GIL builds), as `gil`, `isolated` and `combined` do it. */
+static void import_main_with_gil(const Request *r, StepResult *s) {
     int before = gil_enabled_here(main_support);
-    import_module_here(main_support, r, &s);
+    import_module_here(main_support, r, s);
     int after = gil_enabled_here(main_support);
     static const char *const names[] = {"null", "false", "true"};
     char payload[32];
     snprintf(payload, sizeof payload, "%s %s", names[before + 1], names[after + 1]);
     emit("G", payload);
+}
+
+static void probe_gil(const Request *r) {
+    StepResult s = {0};
+    emit_phase("main");
+    import_main_with_gil(r, &s);
     emit_step("main", &s);
     step_clear(&s);
     emit_done();
@@ -933,7 +941,8 @@ static void probe_subinterpreter(const Request *r, bool isolated, bool main_firs
     bool compare = isolated && main_first;
     if (main_first) {
         emit_phase("main");
-        import_module_here(main_support, r, &s);
+        if (compare) import_main_with_gil(r, &s);  /* `isolated` carries the GIL measurement */
+        else import_module_here(main_support, r, &s);
         emit_step("main", &s);
         if (s.ok && compare) main_ids = object_ids_here(main_support, r->module, zygote_types);
         if (!s.ok) {
@@ -974,6 +983,77 @@ static void probe_subinterpreter(const Request *r, bool isolated, bool main_firs
         PyEval_RestoreThread(main_tstate);
         Py_FinalizeEx();
     }
+}
+
+static bool step_clean(const StepResult *s) { return s->ok && !(s->via && s->via[0]); }
+
+/* The common case of `isolated-fresh` and `isolated` (and `gil`) in one child, in an order
+ * where each step sees what its own probe would: an isolated subinterpreter imports the
+ * module first (step "isolated-fresh") and is ended; then the main interpreter imports it
+ * ("main", with the GIL measurement); then a second isolated subinterpreter ("isolated",
+ * with the shared-object comparison), ended; then Py_FinalizeEx. It stops at the first
+ * step that does not succeed cleanly: the runner then falls back to the separate probes
+ * (an earlier step may have changed what a later one sees: Cython's "Interpreter change
+ * detected", a refused single-phase module whose PyInit ran in the main interpreter). When
+ * that is the first step, the child ends as `isolated-fresh` would (its result written, the
+ * subinterpreter ended, Py_FinalizeEx) and the runner takes it for that probe. */
+static void probe_combined(const Request *r) {
+    StepResult s = {0};
+    char *main_ids = NULL, *sub_ids = NULL, *error = NULL;
+    PyThreadState *main_tstate = PyThreadState_Get();
+
+    emit_phase("isolated-fresh");
+    PyThreadState *fresh = new_subinterpreter(true, &error);
+    if (!fresh) {
+        step_fail(&s, "SubinterpreterError", error);
+        emit_step("isolated-fresh", &s);
+        goto done;
+    }
+    import_in_current_subinterpreter(r, &s, NULL);
+    emit_step("isolated-fresh", &s);
+    if (!step_clean(&s)) {
+        /* Then the child ends exactly as `isolated-fresh` does, and stands for it. */
+        emit_done();
+        step_clear(&s);
+        Py_EndInterpreter(fresh);
+        PyEval_RestoreThread(main_tstate);
+        Py_FinalizeEx();
+        return;
+    }
+    emit_phase("isolated-fresh teardown");
+    Py_EndInterpreter(fresh);
+    PyEval_RestoreThread(main_tstate);
+
+    emit_phase("main");
+    import_main_with_gil(r, &s);
+    emit_step("main", &s);
+    if (!step_clean(&s)) goto done;
+    main_ids = object_ids_here(main_support, r->module, zygote_types);
+
+    emit_phase("isolated");
+    PyThreadState *sub = new_subinterpreter(true, &error);
+    if (!sub) {
+        step_fail(&s, "SubinterpreterError", error);
+        emit_step("isolated", &s);
+        goto done;
+    }
+    import_in_current_subinterpreter(r, &s, &sub_ids);
+    emit_step("isolated", &s);
+    if (s.ok) emit_shared_objects(main_ids, sub_ids);
+    emit_done();
+    step_clear(&s);
+    free(main_ids);
+    free(sub_ids);
+    /* Teardown as in `isolated-fresh`: the module was first loaded by a subinterpreter. */
+    Py_EndInterpreter(sub);
+    PyEval_RestoreThread(main_tstate);
+    Py_FinalizeEx();
+    return;
+done:
+    emit_done();
+    step_clear(&s);
+    free(error);
+    free(main_ids);
 }
 
 /* RSS of this process in KiB, -1 when /proc is unreadable. */
@@ -1180,6 +1260,7 @@ static void child_main(const Request *r, int result_write, int output_write, con
     case PROBE_ISOLATED_FRESH: probe_subinterpreter(r, true, false); break;
     case PROBE_SHARED: probe_subinterpreter(r, false, true); break;
     case PROBE_STRESS: probe_stress(r); break;
+    case PROBE_COMBINED: probe_combined(r); break;
     }
     fflush(NULL);
     _exit(0);  /* no Py_Finalize: speed, and the process is thrown away */

@@ -16,9 +16,10 @@
 #                         check_multi_interp_extensions on (the "legacy" check)
 #               gil       free-threaded only: sys._is_gil_enabled() before and after
 #             Every probe for every module: the naive way has no results to decide from.
-#             subcheck runs fewer children (it tries the shared-GIL import only when the
-#             isolated one was refused, and adds an isolated import with no main import
-#             first); the report says how many each side started.
+#             subcheck runs fewer children (one combined child per module for the fresh
+#             isolated, main and isolated imports when all of them succeed, the separate
+#             probes only for the others; the shared-GIL import only when the isolated one
+#             was refused); the report says how many each side started.
 # Both sides get a warm-up run first (it builds and caches subcheck's probe host and warms
 # the page cache), then REPS timed runs each (default 3); it prints the medians and the
 # ratio naive/subcheck against the target (>= 5): PASS or MISS. Exits non-zero when a step
@@ -200,14 +201,19 @@ print(reports(json.load(open(sys.argv[1]))))' "$1")
     ((reported == ${#modules[@]})) || die "subcheck reported $reported modules, expected ${#modules[@]} (see $1)"
 }
 
-# How many probe children subcheck started: one piece of evidence each.
+# How many probe children subcheck started: one piece of evidence each, but results split
+# out of another child ("split_from": a clean combined child's parts, the gil measurement of
+# an isolated child) count once per child they came from.
 count_subcheck_children() {  # $1: JSON report file
     "$python" -I -c '
 import json, sys
 def children(node):
     if isinstance(node, dict):
         if {"module", "subinterpreters", "free_threading"} <= node.keys():
-            return len(node.get("evidence", []))
+            evidence = node.get("evidence", [])
+            own = [e for e in evidence if not e.get("split_from")]
+            parents = {e["split_from"] for e in evidence if e.get("split_from")}
+            return len(own) + len(parents - {e.get("probe") for e in own})
         return sum(children(v) for v in node.values())
     if isinstance(node, list):
         return sum(children(v) for v in node)
