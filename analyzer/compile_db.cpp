@@ -45,32 +45,6 @@ std::optional<std::string> run_and_capture(const std::vector<std::string>& argv,
   return outcome.output;
 }
 
-bool is_executable_file(const fs::path& path) {
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
-}
-
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
-std::vector<fs::path> path_directories() {
-  std::vector<fs::path> dirs;
-  std::stringstream path(environment("PATH"));
-  for (std::string dir; std::getline(path, dir, ':');) {
-    if (!dir.empty()) dirs.emplace_back(dir);
-  }
-  return dirs;
-}
-
-std::optional<fs::path> find_in_path(const std::string& name) {
-  for (const fs::path& dir : path_directories()) {
-    if (is_executable_file(dir / name)) return dir / name;
-  }
-  return std::nullopt;
-}
-
 // Printed by the interpreter after a marker (spelled out again in the script), so that anything a site-packages module
 // prints on import cannot be mistaken for the answer. -S keeps site.py from running .pth
 // files; numpy is then looked for in the site-packages directories added by hand.
@@ -168,19 +142,13 @@ std::vector<fs::path> interpreters_under(const fs::path& parent) {
   return interpreters;
 }
 
-fs::path home_directory() { return fs::path(environment("HOME")); }
-
 std::vector<fs::path> candidate_interpreters() {
   std::vector<fs::path> candidates;
   for (const char* name : {"python3.14t", "python3.14", "python3.13t", "python3.13", "python3.12", "python3"}) {
     if (auto found = find_in_path(name)) candidates.push_back(*found);
   }
-  std::string pyenv_root = environment("PYENV_ROOT");
-  fs::path pyenv = pyenv_root.empty() ? home_directory() / ".pyenv" : fs::path(pyenv_root);
-  for (fs::path& python : interpreters_under(pyenv / "versions")) candidates.push_back(std::move(python));
-  std::string cache_root = environment("SUBCHECK_CACHE");
-  fs::path cache = cache_root.empty() ? home_directory() / ".cache" / "subcheck" : fs::path(cache_root);
-  for (fs::path& python : interpreters_under(cache / "cpython")) candidates.push_back(std::move(python));
+  for (fs::path& python : interpreters_under(pyenv_root() / "versions")) candidates.push_back(std::move(python));
+  for (fs::path& python : interpreters_under(subcheck_cache() / "cpython")) candidates.push_back(std::move(python));
   return candidates;
 }
 

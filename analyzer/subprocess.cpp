@@ -8,7 +8,9 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 extern char** environ;
 
@@ -104,6 +106,49 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   while (::waitpid(pid, &outcome.status, 0) < 0 && errno == EINTR) {
   }
   return outcome;
+}
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? std::string(value) : std::string();
+}
+
+bool is_executable_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::vector<std::filesystem::path> path_directories() {
+  std::vector<std::filesystem::path> dirs;
+  std::stringstream path(environment("PATH"));
+  for (std::string dir; std::getline(path, dir, ':');) {
+    if (!dir.empty()) dirs.emplace_back(dir);
+  }
+  return dirs;
+}
+
+std::optional<std::filesystem::path> find_in_path(const std::string& name) {
+  for (const std::filesystem::path& dir : path_directories()) {
+    if (is_executable_file(dir / name)) return dir / name;
+  }
+  return std::nullopt;
+}
+
+namespace {
+std::filesystem::path home_directory() {
+  std::string home = environment("HOME");
+  return home.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(home);
+}
+}  // namespace
+
+std::filesystem::path pyenv_root() {
+  std::string root = environment("PYENV_ROOT");
+  return root.empty() ? home_directory() / ".pyenv" : std::filesystem::path(root);
+}
+
+std::filesystem::path subcheck_cache() {
+  std::string root = environment("SUBCHECK_CACHE");
+  return root.empty() ? home_directory() / ".cache" / "subcheck" : std::filesystem::path(root);
 }
 
 }  // namespace subcheck

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +34,13 @@ struct ProcessOutcome {
 // Runs argv with stdin on /dev/null, in a process group of its own so that a time-out
 // also stops anything it started. Never throws.
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options);
+
+// Finding programs, and the places subcheck and pyenv keep things.
+std::string environment(const char* name);  // "" when unset
+bool is_executable_file(const std::filesystem::path& path);
+std::vector<std::filesystem::path> path_directories();  // $PATH, in order
+std::optional<std::filesystem::path> find_in_path(const std::string& name);
+std::filesystem::path pyenv_root();         // $PYENV_ROOT, else ~/.pyenv
+std::filesystem::path subcheck_cache();     // $SUBCHECK_CACHE, else ~/.cache/subcheck
 
 }  // namespace subcheck

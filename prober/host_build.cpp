@@ -66,11 +66,6 @@ std::vector<std::string> split_words(const std::string& text) {
   return words;
 }
 
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
 // The config script for this interpreter, when it has one: python3.13t-config for 3.13t.
 std::optional<fs::path> config_script(const Interpreter& interpreter) {
   const fs::path bin = interpreter.executable.parent_path();
@@ -175,12 +170,7 @@ fs::path unique_name(const fs::path& dir, const std::string& stem, const std::st
 
 }  // namespace
 
-fs::path cache_root() {
-  std::string root = environment("SUBCHECK_CACHE");
-  if (!root.empty()) return fs::path(root);
-  std::string home = environment("HOME");
-  return (home.empty() ? fs::temp_directory_path() : fs::path(home)) / ".cache" / "subcheck";
-}
+fs::path cache_root() { return subcheck_cache(); }
 
 HostBuildFlags host_build_flags(const Interpreter& interpreter) {
   if (auto script = config_script(interpreter)) return flags_from_config_script(interpreter, *script);

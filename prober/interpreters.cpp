@@ -127,11 +127,6 @@ Inspection parse_description(const std::string& output, const fs::path& program)
   }
 }
 
-bool is_executable_file(const fs::path& path) {
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
-}
-
 Inspection inspect(const fs::path& program) {
   if (!is_executable_file(program)) return refused(program.string() + " is not an executable file");
   RunOutcome run = run_captured({program.string(), "-I", "-S", "-c", kQueryScript}, kQueryTimeout);
@@ -143,39 +138,6 @@ Inspection inspect(const fs::path& program) {
 
 // ---------------------------------------------------------------------------------------
 // Where interpreters live
-
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
-fs::path home_directory() { return fs::path(environment("HOME")); }
-
-fs::path pyenv_root() {
-  std::string root = environment("PYENV_ROOT");
-  return root.empty() ? home_directory() / ".pyenv" : fs::path(root);
-}
-
-fs::path subcheck_cache() {
-  std::string root = environment("SUBCHECK_CACHE");
-  return root.empty() ? home_directory() / ".cache" / "subcheck" : fs::path(root);
-}
-
-std::vector<fs::path> path_directories() {
-  std::vector<fs::path> dirs;
-  std::stringstream path(environment("PATH"));
-  for (std::string dir; std::getline(path, dir, ':');) {
-    if (!dir.empty()) dirs.emplace_back(dir);
-  }
-  return dirs;
-}
-
-std::optional<fs::path> find_in_path(const std::string& name) {
-  for (const fs::path& dir : path_directories()) {
-    if (is_executable_file(dir / name)) return dir / name;
-  }
-  return std::nullopt;
-}
 
 fs::path real_path(const fs::path& path) {
   std::error_code ec;
