@@ -106,22 +106,6 @@ bool has_python_headers(const PythonTarget& target) {
   return fs::is_regular_file(target.include_dir / "Python.h", ec);
 }
 
-// "3.13.0t" -> {3, 13, 0}; names that do not start with a version sort last.
-std::vector<int> version_numbers(const std::string& name) {
-  std::vector<int> numbers;
-  const char* cursor = name.data();
-  const char* end = name.data() + name.size();
-  while (cursor < end) {
-    int value = 0;
-    auto [next, error] = std::from_chars(cursor, end, value);
-    if (error != std::errc()) break;
-    numbers.push_back(value);
-    if (next == end || *next != '.') break;
-    cursor = next + 1;
-  }
-  return numbers;
-}
-
 // <parent>/*/bin/python3, newest version first.
 std::vector<fs::path> interpreters_under(const fs::path& parent) {
   std::vector<fs::path> version_dirs;
@@ -130,8 +114,8 @@ std::vector<fs::path> interpreters_under(const fs::path& parent) {
     version_dirs.push_back(it->path());
   }
   std::sort(version_dirs.begin(), version_dirs.end(), [](const fs::path& a, const fs::path& b) {
-    auto va = version_numbers(a.filename().string());
-    auto vb = version_numbers(b.filename().string());
+    auto va = leading_version(a.filename().string());
+    auto vb = leading_version(b.filename().string());
     if (va != vb) return va > vb;
     return a.filename() < b.filename();
   });

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -149,6 +150,21 @@ std::filesystem::path pyenv_root() {
 std::filesystem::path subcheck_cache() {
   std::string root = environment("SUBCHECK_CACHE");
   return root.empty() ? home_directory() / ".cache" / "subcheck" : std::filesystem::path(root);
+}
+
+std::vector<int> leading_version(std::string_view text) {
+  std::vector<int> numbers;
+  const char* cursor = text.data();
+  const char* end = text.data() + text.size();
+  while (cursor < end) {
+    int value = 0;
+    auto [next, error] = std::from_chars(cursor, end, value);
+    if (error != std::errc()) break;
+    numbers.push_back(value);
+    if (next == end || *next != '.') break;
+    cursor = next + 1;
+  }
+  return numbers;
 }
 
 }  // namespace subcheck

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace subcheck {
@@ -42,5 +43,8 @@ std::vector<std::filesystem::path> path_directories();  // $PATH, in order
 std::optional<std::filesystem::path> find_in_path(const std::string& name);
 std::filesystem::path pyenv_root();         // $PYENV_ROOT, else ~/.pyenv
 std::filesystem::path subcheck_cache();     // $SUBCHECK_CACHE, else ~/.cache/subcheck
+// "3.13.0t" -> {3, 13, 0}: the version an interpreter's directory is named after; empty
+// when the text does not start with a number.
+std::vector<int> leading_version(std::string_view text);
 
 }  // namespace subcheck

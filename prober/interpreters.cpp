@@ -145,22 +145,6 @@ fs::path real_path(const fs::path& path) {
   return ec ? fs::absolute(path).lexically_normal() : resolved;
 }
 
-// "3.13.0t" -> {3, 13, 0}; empty when the text does not start with a number.
-std::vector<int> leading_version(std::string_view text) {
-  std::vector<int> numbers;
-  const char* cursor = text.data();
-  const char* end = text.data() + text.size();
-  while (cursor < end) {
-    int value = 0;
-    auto [next, error] = std::from_chars(cursor, end, value);
-    if (error != std::errc()) break;
-    numbers.push_back(value);
-    if (next == end || *next != '.') break;
-    cursor = next + 1;
-  }
-  return numbers;
-}
-
 // A pyenv or cache directory named like a version older than 3.12 is not worth running.
 bool named_too_old(const std::string& name) {
   std::vector<int> version = leading_version(name);
