@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -56,6 +57,28 @@ inline bool ends_with_path(const std::string& file, std::string_view suffix) {
 }
 
 // A directory under the system temp dir, removed with everything in it on destruction.
+// Sets an environment variable for one scope and restores the old value.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix = "subcheck-test") {
