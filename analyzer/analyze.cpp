@@ -1,6 +1,6 @@
 // The pipeline: compile commands -> parallel parsing (both configurations) -> module
 // model -> checks -> suppressions -> verdicts.
-#include "analyze.h"
+#include "analyzer/analyze.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "catalogue.h"
-#include "check.h"
-#include "extract.h"
+#include "rules/catalogue.h"
+#include "analyzer/check.h"
+#include "analyzer/extract.h"
 
 namespace subcheck {
 namespace {

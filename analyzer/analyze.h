@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "compile_db.h"
-#include "model.h"
-#include "module_model.h"
+#include "analyzer/compile_db.h"
+#include "core/finding.h"
+#include "analyzer/module_model.h"
 
 namespace subcheck {
 
@@ -19,7 +19,7 @@ class RuleCatalogue;
 struct AnalyzeOptions {
   std::filesystem::path root;
   std::optional<std::filesystem::path> build_dir;  // -p
-  std::optional<PythonTarget> python;
+  std::optional<Interpreter> python;
   unsigned jobs = 0;                                // 0: one per core
   std::vector<std::string> extra_args;              // appended to every command
   // Called after each unit is parsed: (done, total, file). May be called from workers.
@@ -49,7 +49,7 @@ struct AnalysisResult {
   std::vector<ModuleVerdict> verdicts;
   std::vector<ToolDiagnostic> diagnostics;
   std::string compile_db_origin;
-  std::optional<PythonTarget> python;
+  std::optional<Interpreter> python;
 };
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules);

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "model.h"
-#include "module_model.h"
+#include "core/finding.h"
+#include "analyzer/module_model.h"
 
 namespace subcheck {
 

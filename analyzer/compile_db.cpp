@@ -1,7 +1,8 @@
 // Compile commands: read from compile_commands.json, or inferred from the tree and the
-// target Python. Also finds and questions Python interpreters.
-#include "compile_db.h"
-#include "subprocess.h"
+// target Python.
+#include "analyzer/compile_db.h"
+
+#include "core/process.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -29,112 +30,6 @@ namespace subcheck {
 namespace fs = std::filesystem;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------
-// Running an interpreter
-
-constexpr std::chrono::seconds kPythonQueryTimeout{10};
-constexpr std::size_t kMaxCapturedOutput = 1 << 20;
-
-// Runs argv[0] directly (no shell, so nothing in argv is interpreted). Returns its stdout
-// when it exits with status 0 in time.
-std::optional<std::string> run_and_capture(const std::vector<std::string>& argv,
-                                           std::chrono::milliseconds timeout) {
-  ProcessOutcome outcome = run_process(argv, {.timeout = timeout, .max_output = kMaxCapturedOutput});
-  if (!outcome.succeeded() || outcome.output_truncated) return std::nullopt;
-  return outcome.output;
-}
-
-// Printed by the interpreter after a marker (spelled out again in the script), so that anything a site-packages module
-// prints on import cannot be mistaken for the answer. -S keeps site.py from running .pth
-// files; numpy is then looked for in the site-packages directories added by hand.
-constexpr const char* kMarker = "SUBCHECK-PYTHON-INFO:";
-constexpr const char* kQueryScript = R"(import sys, sysconfig, json
-info = {
-    "implementation": sys.implementation.name,
-    "major": sys.version_info[0],
-    "minor": sys.version_info[1],
-    "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
-    "executable": sys.executable,
-    "include": sysconfig.get_path("include"),
-    "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-    "numpy_include": None,
-}
-try:
-    import site
-    for p in site.getsitepackages():
-        if p not in sys.path:
-            sys.path.append(p)
-    import numpy
-    info["numpy_include"] = numpy.get_include()
-except Exception:
-    pass
-sys.stdout.write("\n" + "SUBCHECK-PYTHON-INFO:" + json.dumps(info) + "\n")
-)";
-
-std::optional<PythonTarget> parse_python_info(const std::string& output, const fs::path& asked_for) {
-  std::size_t marker = output.rfind(kMarker);
-  if (marker == std::string::npos) return std::nullopt;
-  nlohmann::json info = nlohmann::json::parse(output.substr(marker + std::string_view(kMarker).size()),
-                                              nullptr, /*allow_exceptions=*/false);
-  if (!info.is_object()) return std::nullopt;
-  try {
-    if (info.at("implementation").get<std::string>() != "cpython") return std::nullopt;
-    int major = info.at("major").get<int>();
-    int minor = info.at("minor").get<int>();
-    if (major < 3 || (major == 3 && minor < 12)) return std::nullopt;
-    PythonTarget target;
-    auto executable = info.at("executable").get<std::string>();
-    target.executable = executable.empty() ? asked_for : fs::path(executable);
-    target.version = info.at("version").get<std::string>();
-    target.include_dir = info.at("include").get<std::string>();
-    target.free_threaded = info.at("gil_disabled").get<bool>();
-    if (info.at("numpy_include").is_string()) {
-      target.numpy_include = fs::path(info.at("numpy_include").get<std::string>());
-    }
-    return target;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Finding interpreters
-
-bool has_python_headers(const PythonTarget& target) {
-  std::error_code ec;
-  return fs::is_regular_file(target.include_dir / "Python.h", ec);
-}
-
-// <parent>/*/bin/python3, newest version first.
-std::vector<fs::path> interpreters_under(const fs::path& parent) {
-  std::vector<fs::path> version_dirs;
-  std::error_code ec;
-  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
-    version_dirs.push_back(it->path());
-  }
-  std::sort(version_dirs.begin(), version_dirs.end(), [](const fs::path& a, const fs::path& b) {
-    auto va = leading_version(a.filename().string());
-    auto vb = leading_version(b.filename().string());
-    if (va != vb) return va > vb;
-    return a.filename() < b.filename();
-  });
-  std::vector<fs::path> interpreters;
-  for (const fs::path& dir : version_dirs) {
-    if (is_executable_file(dir / "bin" / "python3")) interpreters.push_back(dir / "bin" / "python3");
-  }
-  return interpreters;
-}
-
-std::vector<fs::path> candidate_interpreters() {
-  std::vector<fs::path> candidates;
-  for (const char* name : {"python3.14t", "python3.14", "python3.13t", "python3.13", "python3.12", "python3"}) {
-    if (auto found = find_in_path(name)) candidates.push_back(*found);
-  }
-  for (fs::path& python : interpreters_under(pyenv_root() / "versions")) candidates.push_back(std::move(python));
-  for (fs::path& python : interpreters_under(subcheck_cache() / "cpython")) candidates.push_back(std::move(python));
-  return candidates;
-}
 
 // ---------------------------------------------------------------------------------------
 // Walking the source tree
@@ -639,14 +534,14 @@ class FlagInference {
   std::vector<std::string> system_includes_;
 };
 
-std::vector<std::string> python_system_includes(const std::optional<PythonTarget>& python, bool wants_numpy,
+std::vector<std::string> python_system_includes(const std::optional<Interpreter>& python, bool wants_numpy,
                                                 std::vector<std::string>& warnings) {
   std::vector<std::string> includes;
   if (!python) {
     warnings.push_back("no Python >= 3.12 found; pass --python");
     return includes;
   }
-  if (!has_python_headers(*python)) {
+  if (!python->has_headers()) {
     warnings.push_back("Python.h not found in " + python->include_dir.string() + " (headers of " +
                        python->executable.string() + " are not installed)");
   }
@@ -680,33 +575,6 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
 
 // ---------------------------------------------------------------------------------------
 // Public interface
-
-std::optional<PythonTarget> query_python(const fs::path& executable) {
-  fs::path program = executable;
-  if (!executable.has_parent_path()) {
-    std::optional<fs::path> found = find_in_path(executable.string());
-    if (!found) return std::nullopt;
-    program = *found;
-  }
-  if (!is_executable_file(program)) return std::nullopt;
-  std::optional<std::string> output = run_and_capture({program.string(), "-I", "-S", "-c", kQueryScript},
-                                                      kPythonQueryTimeout);
-  if (!output) return std::nullopt;
-  return parse_python_info(*output, program);
-}
-
-std::optional<PythonTarget> find_default_python() {
-  std::optional<PythonTarget> free_threaded_fallback;
-  std::set<fs::path> tried;
-  for (const fs::path& candidate : candidate_interpreters()) {
-    if (!tried.insert(canonical_or_self(candidate)).second) continue;
-    std::optional<PythonTarget> target = query_python(candidate);
-    if (!target || !has_python_headers(*target)) continue;
-    if (!target->free_threaded) return target;
-    if (!free_threaded_fallback) free_threaded_fallback = std::move(target);
-  }
-  return free_threaded_fallback;
-}
 
 std::vector<fs::path> find_sources(const fs::path& root, std::vector<std::string>* warnings) {
   return scan_tree(root, warnings).sources;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/interpreter.h"
+
 namespace subcheck {
 
 struct CompileCommand {
@@ -15,37 +17,10 @@ struct CompileCommand {
   std::vector<std::string> args;     // compiler flags only: no compiler, -c, -o, or the file
 };
 
-// A Python installation whose headers decide PY_VERSION_HEX and the object layout.
-struct PythonTarget {
-  std::filesystem::path executable;
-  std::string version;               // "3.13.0"
-  std::filesystem::path include_dir; // sysconfig 'include'
-  bool free_threaded = false;        // Py_GIL_DISABLED in its sysconfig
-  std::optional<std::filesystem::path> numpy_include;
-};
-
-// Ask a Python interpreter about itself. nullopt when it cannot be run (missing, not
-// executable, fails, or takes longer than 10 s) or is not CPython >= 3.12. A bare name
-// ("python3.13") is looked up in PATH. The interpreter is executed directly (no shell) as
-// `-I -S -c SCRIPT`; numpy is looked for in its site-packages without running .pth files.
-// `executable` is the interpreter's own sys.executable (a pyenv shim resolves to the real
-// interpreter). The include dir is reported even when Python.h is missing from it.
-std::optional<PythonTarget> query_python(const std::filesystem::path& executable);
-
-// The first CPython >= 3.12 whose Python.h is installed, trying in order: PATH
-// (python3.14t, python3.14, python3.13t, python3.13, python3.12, python3), then
-// ${PYENV_ROOT:-~/.pyenv}/versions/*/bin/python3, then
-// ${SUBCHECK_CACHE:-~/.cache/subcheck}/cpython/*/bin/python3 (both newest version first).
-// A GIL build is preferred: the first GIL build in that order wins, and a free-threaded
-// one is returned only when no GIL build exists. Both build configurations are emulated
-// from the same headers (-DPy_GIL_DISABLED=1 for free-threaded), and a GIL build's
-// pyconfig.h does not force Py_GIL_DISABLED on the `gil` configuration.
-std::optional<PythonTarget> find_default_python();
-
 struct CompileDatabaseOptions {
   std::filesystem::path root;                    // the tree being scanned
   std::optional<std::filesystem::path> build_dir; // -p DIR: where compile_commands.json lives
-  std::optional<PythonTarget> python;
+  std::optional<Interpreter> python;
 };
 
 struct CompileDatabase {

@@ -1,6 +1,6 @@
 // libclang front end: parse one translation unit and record the facts the checks need.
 // Everything libclang-specific stays in this file.
-#include "extract.h"
+#include "analyzer/extract.h"
 
 #include <clang-c/Index.h>
 

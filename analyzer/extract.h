@@ -3,8 +3,8 @@
 
 #include <filesystem>
 
-#include "compile_db.h"
-#include "facts.h"
+#include "analyzer/compile_db.h"
+#include "analyzer/facts.h"
 
 namespace subcheck {
 

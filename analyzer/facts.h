@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model.h"
+#include "core/finding.h"
 
 namespace subcheck {
 

@@ -1,7 +1,7 @@
 // Joins per-unit facts into extension modules. Real projects put PyInit, the
 // PyModuleDef and its slots in different files, behind macros and helper functions, so
 // everything here is resolved by name across all units of one build configuration.
-#include "module_model.h"
+#include "analyzer/module_model.h"
 
 #include <algorithm>
 #include <cctype>

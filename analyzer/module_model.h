@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "facts.h"
+#include "analyzer/facts.h"
 
 namespace subcheck {
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <sstream>
 
-#include "analyze.h"
-#include "catalogue.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 namespace {

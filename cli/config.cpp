@@ -1,4 +1,4 @@
-#include "config.h"
+#include "cli/config.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include <toml++/toml.h>
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 

@@ -1,4 +1,4 @@
-#include "dynamic_report.h"
+#include "cli/dynamic_report.h"
 
 #include <algorithm>
 #include <iomanip>
@@ -126,7 +126,7 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
   nlohmann::json interpreters = nlohmann::json::array();
   nlohmann::json modules = nlohmann::json::array();
   for (const DynamicRun& run : runs) {
-    const prober::Interpreter& interpreter = run.interpreter;
+    const Interpreter& interpreter = run.interpreter;
     interpreters.push_back({{"tag", interpreter.implementation_tag},
                             {"version", interpreter.version},
                             {"executable", interpreter.executable.string()},

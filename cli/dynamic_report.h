@@ -8,14 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyze.h"
-#include "prober.h"
+#include "analyzer/analyze.h"
+#include "prober/prober.h"
 
 namespace subcheck {
 
 // One interpreter's probe run and the interpreter it ran on.
 struct DynamicRun {
-  prober::Interpreter interpreter;
+  Interpreter interpreter;
   prober::ProbeRun run;
 };
 

@@ -1,11 +1,11 @@
-#include "explain.h"
+#include "cli/explain.h"
 
 #include <algorithm>
 #include <sstream>
 #include <vector>
 
-#include "catalogue.h"
-#include "config.h"
+#include "rules/catalogue.h"
+#include "cli/config.h"
 
 namespace subcheck {
 

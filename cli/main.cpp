@@ -20,16 +20,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "analyze.h"
-#include "catalogue.h"
-#include "config.h"
-#include "dynamic_report.h"
-#include "explain.h"
-#include "report.h"
-#include "report_json.h"
-#include "report_text.h"
-#include "prober.h"
-#include "targets.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
+#include "cli/config.h"
+#include "cli/dynamic_report.h"
+#include "cli/explain.h"
+#include "cli/report.h"
+#include "cli/report_json.h"
+#include "cli/report_text.h"
+#include "prober/prober.h"
+#include "cli/targets.h"
 
 namespace fs = std::filesystem;
 
@@ -142,11 +142,11 @@ std::optional<fs::path> checked_build_dir(const std::string& build_dir) {
 // The headers to compile against: the first --python that is a GIL build (or the first
 // given), which must work; otherwise the first suitable CPython on the machine. The
 // analyzer reports a missing one as a tool diagnostic.
-std::optional<PythonTarget> checked_python(const std::vector<std::string>& pythons) {
+std::optional<Interpreter> checked_python(const std::vector<std::string>& pythons) {
   if (pythons.empty()) return find_default_python();
-  std::optional<PythonTarget> chosen;
+  std::optional<Interpreter> chosen;
   for (const std::string& python : pythons) {
-    auto target = query_python(python);
+    auto target = inspect_interpreter(python);
     if (!target) continue;  // a tag such as "3.13t" is resolved by the prober, not here
     if (!chosen || (chosen->free_threaded && !target->free_threaded)) chosen = target;
   }
@@ -157,9 +157,9 @@ std::optional<PythonTarget> checked_python(const std::vector<std::string>& pytho
 
 // Interpreters to probe with: every --python (paths, names or tags like 3.13t), or every
 // CPython >= 3.12 on the machine. None at all is a usage error: there is nothing to run.
-std::vector<prober::Interpreter> checked_interpreters(const std::vector<std::string>& pythons) {
+std::vector<Interpreter> checked_interpreters(const std::vector<std::string>& pythons) {
   std::vector<std::string> problems;
-  std::vector<prober::Interpreter> interpreters = prober::find_interpreters(pythons, &problems);
+  std::vector<Interpreter> interpreters = find_interpreters(pythons, &problems);
   for (const std::string& problem : problems) spdlog::warn("{}", problem);
   if (interpreters.empty()) throw UsageError("no CPython 3.12 or newer to probe with; pass --python");
   return interpreters;
@@ -178,10 +178,10 @@ prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& pro
 
 // Probes `target` on every interpreter. A target that cannot be read on one interpreter
 // (a hostile wheel, a distribution not installed there) is a problem for that one only.
-std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<prober::Interpreter>& interpreters,
+std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<Interpreter>& interpreters,
                                     const prober::ProbeOptions& options, std::vector<std::string>& problems) {
   std::vector<DynamicRun> runs;
-  for (const prober::Interpreter& interpreter : interpreters) {
+  for (const Interpreter& interpreter : interpreters) {
     try {
       prober::ProbeTarget found = prober::discover(target, interpreter);
       for (const std::string& warning : found.warnings) problems.push_back(interpreter.implementation_tag + ": " + warning);
@@ -258,7 +258,7 @@ int run_probe(const ScanOptions& options) {
     }
     if (targets.empty()) throw UsageError(options.path + ": names no distribution");
   }
-  std::vector<prober::Interpreter> interpreters = checked_interpreters(options.pythons);
+  std::vector<Interpreter> interpreters = checked_interpreters(options.pythons);
   std::ofstream output_file;
   std::ostream& out = open_output(options.output, output_file);
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, fs::current_path());
@@ -317,7 +317,7 @@ int run_scan(const ScanOptions& options) {
   }
   analyze_options.jobs = static_cast<unsigned>(options.jobs);
   analyze_options.extra_args = options.extra_args;
-  std::vector<prober::Interpreter> interpreters;
+  std::vector<Interpreter> interpreters;
   if (options.probe) interpreters = checked_interpreters(options.pythons);
 
   std::ofstream output_file;

@@ -1,9 +1,9 @@
-#include "report.h"
+#include "cli/report.h"
 
 #include <algorithm>
 #include <set>
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 #ifndef SUBCHECK_VERSION
 #define SUBCHECK_VERSION "0.0.0"

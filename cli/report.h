@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "analyze.h"
-#include "config.h"
+#include "analyzer/analyze.h"
+#include "cli/config.h"
 
 namespace subcheck {
 

@@ -1,6 +1,6 @@
-#include "report_json.h"
+#include "cli/report_json.h"
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 
@@ -12,7 +12,7 @@ json optional_location(const std::optional<SourceLocation>& location) {
   return location ? location_json(*location) : json(nullptr);
 }
 
-json python_json(const std::optional<PythonTarget>& python) {
+json python_json(const std::optional<Interpreter>& python) {
   if (!python) return nullptr;
   return {
       {"executable", python->executable.string()},

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyze.h"
-#include "report.h"
+#include "analyzer/analyze.h"
+#include "cli/report.h"
 
 namespace subcheck {
 

@@ -1,4 +1,4 @@
-#include "report_text.h"
+#include "cli/report_text.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <vector>
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 

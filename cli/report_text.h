@@ -12,8 +12,8 @@
 #include <ostream>
 #include <string>
 
-#include "analyze.h"
-#include "report.h"
+#include "analyzer/analyze.h"
+#include "cli/report.h"
 
 namespace subcheck {
 

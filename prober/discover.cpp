@@ -35,9 +35,9 @@
 #include <tuple>
 #include <variant>
 
-#include "wheel_archive.h"
-#include "elf_symbols.h"
-#include "prober.h"
+#include "prober/wheel_archive.h"
+#include "prober/elf_symbols.h"
+#include "prober/prober.h"
 
 namespace subcheck::prober {
 namespace fs = std::filesystem;

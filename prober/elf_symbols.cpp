@@ -1,5 +1,5 @@
 // Reads the dynamic symbol table of a shared object with libelf.
-#include "elf_symbols.h"
+#include "prober/elf_symbols.h"
 
 #include <fcntl.h>
 #include <gelf.h>

@@ -1,6 +1,6 @@
 // Compiles the embedded probe host for one interpreter and caches the binary.
-#include "host_build.h"
-#include "subprocess.h"
+#include "prober/host_build.h"
+#include "core/process.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>

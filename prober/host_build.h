@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "prober.h"
+#include "prober/prober.h"
 
 namespace subcheck::prober {
 

@@ -12,31 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/interpreter.h"
+
 namespace subcheck::prober {
-
-// One CPython installation, as it describes itself.
-struct Interpreter {
-  std::filesystem::path executable;
-  std::string version;                      // "3.13.5"
-  std::string implementation_tag;           // "3.13" or "3.13t": how users name it (--python 3.13t)
-  bool free_threaded = false;               // Py_GIL_DISABLED
-  std::string soabi;                        // "cpython-313t-x86_64-linux-gnu"
-  std::vector<std::string> extension_suffixes;  // importlib.machinery.EXTENSION_SUFFIXES
-  std::filesystem::path include_dir;
-  std::filesystem::path library_dir;        // where libpythonX.Y.so lives (LIBDIR)
-  std::string library;                      // "libpython3.13t.so" (LDLIBRARY); empty when static
-  std::filesystem::path dynload_dir;        // lib-dynload
-  std::filesystem::path purelib;            // site-packages
-};
-
-// Runs the interpreter (no shell, short time limit). nullopt when it is not CPython >= 3.12.
-std::optional<Interpreter> inspect_interpreter(const std::filesystem::path& executable);
-
-// Interpreters to probe with. `requested` holds what the user gave to --python: a path, a
-// name on PATH ("python3.13t"), or a version tag ("3.12", "3.13t"). Empty: every distinct
-// CPython >= 3.12 found on PATH, in pyenv and in subcheck's toolchain cache.
-std::vector<Interpreter> find_interpreters(const std::vector<std::string>& requested,
-                                           std::vector<std::string>* problems = nullptr);
 
 // An extension module file and the import name it is loaded under.
 struct ExtensionFile {

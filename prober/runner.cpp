@@ -1,6 +1,6 @@
 // The runner: the probe host as a sandboxed child process, the request/answer exchange
 // with it, restarts, and probe() (prober.h) on top.
-#include "runner.h"
+#include "prober/runner.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -25,7 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "host_build.h"
+#include "prober/host_build.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // Wheel unpacking: a small reader for the zip central directory (libarchive does not
 // expose compressed sizes, which bomb detection needs), then libarchive for the data.
-#include "wheel_archive.h"
+#include "prober/wheel_archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>

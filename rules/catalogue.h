@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model.h"
+#include "core/finding.h"
 
 namespace subcheck {
 

@@ -12,18 +12,18 @@
 #include <string>
 #include <string_view>
 
-#include "analyze.h"
-#include "catalogue.h"
-#include "compile_db.h"
-#include "test_support.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
+#include "analyzer/compile_db.h"
+#include "tests/test_support.h"
 
 namespace subcheck {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::optional<PythonTarget>& bad_input_python() {
-  static const std::optional<PythonTarget> python = find_default_python();
+const std::optional<Interpreter>& bad_input_python() {
+  static const std::optional<Interpreter> python = find_default_python();
   return python;
 }
 

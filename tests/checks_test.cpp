@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "catalogue.h"
-#include "check.h"
-#include "facts.h"
-#include "module_model.h"
+#include "rules/catalogue.h"
+#include "analyzer/check.h"
+#include "analyzer/facts.h"
+#include "analyzer/module_model.h"
 
 namespace subcheck {
 namespace {

@@ -23,8 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalogue.h"
-#include "config.h"
+#include "rules/catalogue.h"
+#include "cli/config.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // Compile commands on real files: a scratch tree per test, real interpreters where present.
-#include "compile_db.h"
-#include "test_support.h"
+#include "analyzer/compile_db.h"
+#include "tests/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -327,8 +327,8 @@ TEST(InferredFlags, NumpyIncludeOnlyWhenTheTreeIncludesNumpyHeaders) {
   ScratchTree tree;
   fs::path numpy_include = tree / "fake-numpy/include";
   fs::create_directories(numpy_include);
-  PythonTarget python{.executable = "/opt/python3", .version = "3.13.0", .include_dir = tree / "fake-python/include",
-                      .free_threaded = false, .numpy_include = numpy_include};
+  Interpreter python{.executable = "/opt/python3", .version = "3.13.0", .free_threaded = false,
+                     .include_dir = tree / "fake-python/include", .numpy_include = numpy_include};
   fs::create_directories(python.include_dir);
   fs::path source = tree.write("proj/mod.c", "#include <Python.h>\nint x;\n");
 
@@ -349,7 +349,7 @@ TEST(InferredFlags, NumpyIncludeOnlyWhenTheTreeIncludesNumpyHeaders) {
 
 TEST(InferredFlags, RealPythonIncludeComesFirstAsSystemInclude) {
   if (!fs::exists(kPython313)) GTEST_SKIP() << kPython313 << " is not installed";
-  std::optional<PythonTarget> python = query_python(kPython313);
+  std::optional<Interpreter> python = inspect_interpreter(kPython313);
   ASSERT_TRUE(python.has_value());
   ScratchTree tree;
   fs::path source = tree.write("mod.c", "#include <Python.h>\n");
@@ -369,7 +369,7 @@ TEST(InferredFlags, RealPythonIncludeComesFirstAsSystemInclude) {
 
 TEST(QueryPython, DescribesARealInterpreter) {
   if (!fs::exists(kPython313)) GTEST_SKIP() << kPython313 << " is not installed";
-  std::optional<PythonTarget> python = query_python(kPython313);
+  std::optional<Interpreter> python = inspect_interpreter(kPython313);
   ASSERT_TRUE(python.has_value());
   EXPECT_EQ(python->version, "3.13.0");
   EXPECT_TRUE(fs::exists(python->include_dir / "Python.h")) << python->include_dir;
@@ -378,18 +378,18 @@ TEST(QueryPython, DescribesARealInterpreter) {
 }
 
 TEST(QueryPython, NulloptForAMissingExecutable) {
-  EXPECT_FALSE(query_python("/nonexistent/bin/python3").has_value());
-  EXPECT_FALSE(query_python("no-such-python-anywhere-on-path").has_value());
+  EXPECT_FALSE(inspect_interpreter("/nonexistent/bin/python3").has_value());
+  EXPECT_FALSE(inspect_interpreter("no-such-python-anywhere-on-path").has_value());
 }
 
 TEST(QueryPython, NulloptForPythonOlderThan312) {
   if (!fs::exists(kPython311)) GTEST_SKIP() << kPython311 << " is not installed";
-  EXPECT_FALSE(query_python(kPython311).has_value());
+  EXPECT_FALSE(inspect_interpreter(kPython311).has_value());
 }
 
 TEST(QueryPython, NulloptForAProgramThatIsNotPython) {
-  EXPECT_FALSE(query_python("/bin/true").has_value());   // exits 0, prints nothing
-  EXPECT_FALSE(query_python("/bin/false").has_value());  // fails
+  EXPECT_FALSE(inspect_interpreter("/bin/true").has_value());   // exits 0, prints nothing
+  EXPECT_FALSE(inspect_interpreter("/bin/false").has_value());  // fails
 }
 
 TEST(FindDefaultPython, FallsBackToTheToolchainCacheNewestFirst) {
@@ -405,7 +405,7 @@ TEST(FindDefaultPython, FallsBackToTheToolchainCacheNewestFirst) {
   ScopedEnv pyenv("PYENV_ROOT", (tree / "no-pyenv").string());
   ScopedEnv cache("SUBCHECK_CACHE", (tree / "cache").string());
 
-  std::optional<PythonTarget> python = find_default_python();
+  std::optional<Interpreter> python = find_default_python();
 
   ASSERT_TRUE(python.has_value());
   EXPECT_EQ(python->version, "3.13.0");
@@ -423,7 +423,7 @@ TEST(FindDefaultPython, NulloptWhenNothingIsInstalled) {
 
 TEST(FindDefaultPython, FindsAnInterpreterOnThisMachine) {
   if (!fs::exists(kPython313)) GTEST_SKIP() << kPython313 << " is not installed";
-  std::optional<PythonTarget> python = find_default_python();
+  std::optional<Interpreter> python = find_default_python();
   ASSERT_TRUE(python.has_value());
   EXPECT_TRUE(fs::exists(python->include_dir / "Python.h"));
   EXPECT_FALSE(python->free_threaded);

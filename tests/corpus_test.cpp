@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "analyze.h"
-#include "catalogue.h"
-#include "compile_db.h"
-#include "test_support.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
+#include "analyzer/compile_db.h"
+#include "tests/test_support.h"
 
 namespace subcheck {
 namespace {
@@ -34,8 +34,8 @@ const std::vector<std::string> kProjectRules{
     "SI001", "SI002", "SI003", "SI004", "SI005", "SI006", "SI007", "SI008", "SI009",
     "SI010", "FT001", "FT002", "FT003", "FT004", "FT005", "FT006", "FT007"};
 
-const std::optional<PythonTarget>& corpus_python() {
-  static const std::optional<PythonTarget> python = find_default_python();
+const std::optional<Interpreter>& corpus_python() {
+  static const std::optional<Interpreter> python = find_default_python();
   return python;
 }
 

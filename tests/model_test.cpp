@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "model.h"
+#include "core/finding.h"
 
 namespace subcheck {
 namespace {

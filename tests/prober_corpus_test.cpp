@@ -34,8 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "prober.h"
-#include "test_support.h"
+#include "prober/prober.h"
+#include "tests/test_support.h"
 
 namespace subcheck::prober {
 namespace {

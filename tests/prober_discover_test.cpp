@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "prober.h"
-#include "test_support.h"
-#include "wheel_archive.h"
+#include "prober/prober.h"
+#include "tests/test_support.h"
+#include "prober/wheel_archive.h"
 
 namespace subcheck::prober {
 namespace {

@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "host_build.h"
-#include "prober.h"
-#include "runner.h"
-#include "test_support.h"
+#include "prober/host_build.h"
+#include "prober/prober.h"
+#include "prober/runner.h"
+#include "tests/test_support.h"
 
 namespace subcheck::prober {
 namespace {

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "prober.h"
-#include "runner.h"
-#include "test_support.h"
+#include "prober/prober.h"
+#include "prober/runner.h"
+#include "tests/test_support.h"
 
 namespace subcheck::prober {
 namespace {

@@ -13,12 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyze.h"
-#include "catalogue.h"
-#include "explain.h"
-#include "report.h"
-#include "report_json.h"
-#include "report_text.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
+#include "cli/explain.h"
+#include "cli/report.h"
+#include "cli/report_json.h"
+#include "cli/report_text.h"
 
 namespace subcheck {
 namespace {
@@ -153,7 +153,7 @@ AnalysisResult make_result(const std::string& file) {
   result.verdicts = {{"_spam", "unsupported", "requires-gil"}};
   result.diagnostics = {{Severity::error, {file, 1, 10}, "'Python.h' file not found"}};
   result.compile_db_origin = "inferred";
-  PythonTarget python;
+  Interpreter python;
   python.executable = "/usr/bin/python3.13";
   python.version = "3.13.0";
   python.include_dir = "/usr/include/python3.13";

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 

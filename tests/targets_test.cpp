@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "targets.h"
+#include "cli/targets.h"
 
 namespace fs = std::filesystem;
 

@@ -5,9 +5,9 @@
 // API -> replacement table is the rule's [data]. Not reported when the container is the
 // function's own kwargs dict or a container it has just created: no other thread can
 // reach those.
-#include "catalogue.h"
-#include "check_support.h"
-#include "registry.h"
+#include "rules/catalogue.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

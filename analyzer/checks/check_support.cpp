@@ -1,9 +1,9 @@
-#include "check_support.h"
+#include "analyzer/checks/check_support.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "catalogue.h"
+#include "rules/catalogue.h"
 
 namespace subcheck::checks {
 

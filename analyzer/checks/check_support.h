@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "check.h"
-#include "facts.h"
-#include "model.h"
-#include "module_model.h"
+#include "analyzer/check.h"
+#include "analyzer/facts.h"
+#include "core/finding.h"
+#include "analyzer/module_model.h"
 
 namespace subcheck {
 struct Rule;

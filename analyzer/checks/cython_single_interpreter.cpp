@@ -4,8 +4,8 @@
 // "ImportError: Interpreter change detected - this module can only be loaded into one
 // interpreter per process" on the second interpreter that imports the module. Reported at
 // the PyInit function, the module's entry point.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

@@ -3,8 +3,8 @@
 // another thread may resize the dict under it, and the borrowed key and value it returns
 // may be freed. Wrapping the loop in a critical section on the dict makes it safe (and
 // costs nothing on GIL builds).
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

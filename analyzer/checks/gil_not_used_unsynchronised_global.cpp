@@ -6,8 +6,8 @@
 // module is initialised (PyInit, slot functions and what they call) happen before other
 // threads can see the module and are not reported; neither are synchronisation
 // primitives and thread-local data.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

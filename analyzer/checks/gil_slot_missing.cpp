@@ -3,8 +3,8 @@
 // (single-phase). CPython then re-enables the GIL for the whole process when the module
 // is imported (with one RuntimeWarning for the first such module only). Modules whose
 // init style is unknown are not judged.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

@@ -3,8 +3,8 @@
 // every interpreter sees the others' writes, and interpreters with their own GIL race on
 // them. A note: often harmless, always worth a look. Thread-local data is per thread and
 // not reported; Cython-generated units are left to SI009.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

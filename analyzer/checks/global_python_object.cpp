@@ -3,8 +3,8 @@
 // strings). Each interpreter that imports the module overwrites it, and every interpreter
 // then uses objects that belong to another one. Constant tables (PyMethodDef and the like)
 // are not Python objects and are not reported. Cython-generated units are left to SI009.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

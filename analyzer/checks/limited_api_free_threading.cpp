@@ -4,8 +4,8 @@
 // abi3 build cannot be the free-threaded build the claim promises. Because that #error
 // can hide the slot in the free-threaded parse, the claim is also taken from the GIL
 // configuration and from any slot or PyUnstable_Module_SetGIL call of the module's units.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

@@ -3,8 +3,8 @@
 // Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED, which means shared-GIL only: the module loads
 // in legacy subinterpreters but concurrent.interpreters and InterpreterPoolExecutor
 // (own-GIL interpreters) refuse it. Reported at the PyModuleDef, where the slot is missing.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

@@ -3,8 +3,8 @@
 // (and release its lock) to avoid deadlock, so the outer object is no longer protected
 // while the inner block runs. Locking two objects together is what
 // Py_BEGIN_CRITICAL_SECTION2(a, b) is for.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

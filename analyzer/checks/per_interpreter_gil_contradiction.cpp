@@ -4,8 +4,8 @@
 // (which finds one module per process, not per interpreter). CPython believes the claim,
 // so instead of refusing the import the module loads and then corrupts objects across
 // interpreters that run in parallel under different GILs. One finding per offending item.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

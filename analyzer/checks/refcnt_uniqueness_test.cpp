@@ -2,8 +2,8 @@
 // that nobody else holds x, typically before mutating it in place. On free-threaded
 // builds the reference count is split between the owning thread and a shared counter,
 // and other threads may hold borrowed references, so the test is no longer meaningful.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

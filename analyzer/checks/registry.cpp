@@ -1,4 +1,4 @@
-#include "registry.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck {
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "check.h"
+#include "analyzer/check.h"
 
 namespace subcheck::checks {
 

@@ -3,8 +3,8 @@
 // (Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED refuses every subinterpreter,
 // Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED only shared-GIL ones). A deliberate choice, hence
 // a warning: it still keeps the module out of concurrent.interpreters.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

@@ -3,8 +3,8 @@
 // Every isolated subinterpreter refuses such a module, and free-threaded builds refuse
 // it in every subinterpreter, legacy ones included. Since 3.13 its PyInit still runs
 // in the main interpreter before the refusal.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

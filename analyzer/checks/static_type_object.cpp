@@ -4,8 +4,8 @@
 // with PyType_FromModuleAndSpec and keep them in module state. Statically allocated
 // Python objects of other types (CPython's _datetime keeps `zero_delta` so) are the same
 // hazard and reported too. Cython-generated units are left to SI009.
-#include "check_support.h"
-#include "registry.h"
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {

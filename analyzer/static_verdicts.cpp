@@ -1,8 +1,8 @@
 // Verdicts: what a user wants to know per module, derived from the model and findings.
 #include <algorithm>
 
-#include "analyze.h"
-#include "catalogue.h"
+#include "analyzer/analyze.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 namespace {

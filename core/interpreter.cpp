@@ -1,9 +1,7 @@
-// Finding CPython interpreters and asking each to describe itself.
-//
-// analyzer/compile_db.cpp has a smaller cousin of this code (one interpreter, for header
-// paths). They stay separate: the analyzer needs numpy's include dir and only the first
-// usable interpreter; the prober needs every interpreter, EXTENSION_SUFFIXES and the
-// library paths, and reasons when an interpreter is refused.
+// Finding CPython interpreters and asking each to describe itself: one query for the
+// analyzer (headers, numpy) and the prober (suffixes, library paths, site-packages).
+#include "core/interpreter.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,18 +22,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "prober.h"
-#include "subprocess.h"
+#include "core/process.h"
 
 
-namespace subcheck::prober {
+namespace subcheck {
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr std::chrono::seconds kQueryTimeout{10};
 constexpr std::size_t kMaxCapturedOutput = 1 << 20;
-constexpr int kOldestMinor = 12;  // CPython 3.12: the first with per-interpreter GIL
+constexpr int kOldestMinor = kOldestSupportedMinor;
 
 // ---------------------------------------------------------------------------------------
 // Running a program directly (no shell) with a time limit
@@ -66,14 +63,27 @@ info = {
     "shared": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
     "dynload": sysconfig.get_path("platstdlib") + "/lib-dynload",
     "purelib": sysconfig.get_path("purelib"),
+    "include_path": sysconfig.get_path("include"),
+    "numpy_include": None,
 }
+try:
+    import importlib.util, os, site
+    for p in site.getsitepackages():
+        if p not in sys.path:
+            sys.path.append(p)
+    spec = importlib.util.find_spec("numpy")
+    if spec and spec.submodule_search_locations:
+        for sub in ("_core", "core"):
+            candidate = os.path.join(list(spec.submodule_search_locations)[0], sub, "include")
+            if os.path.isdir(os.path.join(candidate, "numpy")):
+                info["numpy_include"] = candidate
+                break
+except Exception:
+    pass
 sys.stdout.write("\nSUBCHECK-INTERPRETER:" + json.dumps(info) + "\n")
 )";
 
-struct Inspection {
-  std::optional<Interpreter> interpreter;
-  std::string problem;  // why not, when interpreter is empty
-};
+using Inspection = InterpreterInspection;
 
 Inspection refused(std::string problem) { return Inspection{std::nullopt, std::move(problem)}; }
 
@@ -99,11 +109,12 @@ Interpreter interpreter_from(const nlohmann::json& info, const fs::path& program
                                    std::to_string(version.at(1).get<int>()) + (interpreter.free_threaded ? "t" : "");
   interpreter.soabi = info.at("soabi").get<std::string>();
   interpreter.extension_suffixes = info.at("extension_suffixes").get<std::vector<std::string>>();
-  interpreter.include_dir = info.at("include").get<std::string>();
+  interpreter.include_dir = info.at("include_path").get<std::string>();
   interpreter.library_dir = info.at("libdir").get<std::string>();
   if (info.at("shared").get<bool>()) interpreter.library = info.at("ldlibrary").get<std::string>();
   interpreter.dynload_dir = fs::path(info.at("dynload").get<std::string>()).lexically_normal();
   interpreter.purelib = info.at("purelib").get<std::string>();
+  if (info.at("numpy_include").is_string()) interpreter.numpy_include = fs::path(info.at("numpy_include").get<std::string>());
   return interpreter;
 }
 
@@ -127,7 +138,13 @@ Inspection parse_description(const std::string& output, const fs::path& program)
   }
 }
 
-Inspection inspect(const fs::path& program) {
+Inspection inspect(const fs::path& asked_for) {
+  fs::path program = asked_for;
+  if (!asked_for.has_parent_path()) {
+    std::optional<fs::path> found = find_in_path(asked_for.string());
+    if (!found) return refused(asked_for.string() + ": not found on PATH");
+    program = *found;
+  }
   if (!is_executable_file(program)) return refused(program.string() + " is not an executable file");
   RunOutcome run = run_captured({program.string(), "-I", "-S", "-c", kQueryScript}, kQueryTimeout);
   if (!run.spawn_error.empty() || run.timed_out || !WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
@@ -285,6 +302,36 @@ std::vector<Interpreter> discover_all() {
   return interpreters;
 }
 
+// <parent>/*/bin/python3, newest version first: where the analyzer looks for headers.
+std::vector<fs::path> newest_pythons_under(const fs::path& parent) {
+  std::vector<fs::path> version_dirs;
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    version_dirs.push_back(it->path());
+  }
+  std::sort(version_dirs.begin(), version_dirs.end(), [](const fs::path& a, const fs::path& b) {
+    auto va = leading_version(a.filename().string());
+    auto vb = leading_version(b.filename().string());
+    if (va != vb) return va > vb;
+    return a.filename() < b.filename();
+  });
+  std::vector<fs::path> pythons;
+  for (const fs::path& dir : version_dirs) {
+    if (is_executable_file(dir / "bin" / "python3")) pythons.push_back(dir / "bin" / "python3");
+  }
+  return pythons;
+}
+
+std::vector<fs::path> header_candidates() {
+  std::vector<fs::path> candidates;
+  for (const char* name : {"python3.14t", "python3.14", "python3.13t", "python3.13", "python3.12", "python3"}) {
+    if (auto found = find_in_path(name)) candidates.push_back(*found);
+  }
+  for (fs::path& python : newest_pythons_under(pyenv_root() / "versions")) candidates.push_back(std::move(python));
+  for (fs::path& python : newest_pythons_under(subcheck_cache() / "cpython")) candidates.push_back(std::move(python));
+  return candidates;
+}
+
 // ---------------------------------------------------------------------------------------
 // What the user asked for
 
@@ -358,8 +405,28 @@ class RequestResolver {
 
 }  // namespace
 
+bool Interpreter::has_headers() const {
+  std::error_code ec;
+  return fs::is_regular_file(include_dir / "Python.h", ec);
+}
+
+InterpreterInspection inspect_interpreter_verbose(const fs::path& executable) { return inspect(executable); }
+
 std::optional<Interpreter> inspect_interpreter(const fs::path& executable) {
   return inspect(executable).interpreter;
+}
+
+std::optional<Interpreter> find_default_python() {
+  std::optional<Interpreter> free_threaded_fallback;
+  std::set<fs::path> tried;
+  for (const fs::path& candidate : header_candidates()) {
+    if (!tried.insert(real_path(candidate)).second) continue;
+    std::optional<Interpreter> interpreter = inspect(candidate).interpreter;
+    if (!interpreter || !interpreter->has_headers()) continue;
+    if (!interpreter->free_threaded) return interpreter;
+    if (!free_threaded_fallback) free_threaded_fallback = std::move(interpreter);
+  }
+  return free_threaded_fallback;
 }
 
 std::vector<Interpreter> find_interpreters(const std::vector<std::string>& requested,
@@ -386,4 +453,4 @@ std::vector<Interpreter> find_interpreters(const std::vector<std::string>& reque
   return interpreters;
 }
 
-}  // namespace subcheck::prober
+}  // namespace subcheck

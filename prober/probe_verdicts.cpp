@@ -9,7 +9,7 @@
 #include <set>
 #include <string_view>
 
-#include "runner.h"
+#include "prober/runner.h"
 
 namespace subcheck::prober {
 

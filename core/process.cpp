@@ -1,4 +1,4 @@
-#include "subprocess.h"
+#include "core/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
