@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/finding.h"
+#include "core/vocabulary.h"
 
 namespace subcheck {
 

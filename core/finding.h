@@ -43,16 +43,6 @@ struct SourceLocation {
   auto operator<=>(const SourceLocation&) const = default;
 };
 
-enum class InitStyle { unknown, single_phase, multi_phase };
-inline std::string_view to_string(InitStyle style) {
-  switch (style) {
-    case InitStyle::single_phase: return "single-phase";
-    case InitStyle::multi_phase: return "multi-phase";
-    case InitStyle::unknown: break;
-  }
-  return "unknown";
-}
-
 struct Finding {
   std::string rule;  // stable rule id, e.g. "SI001"
   Severity severity = Severity::warning;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/finding.h"
+#include "core/vocabulary.h"
 
 namespace subcheck {
 namespace {
