@@ -240,7 +240,7 @@ smoke_check() {  # $1 variant, $2 prefix
     local variant=$1 prefix=$2 want_gil=0 lib
     [[ $variant == free-threaded ]] && want_gil=1
     local clean_env=(env -i "PATH=/usr/bin:/bin" "HOME=$HOME" "LANG=C.UTF-8")
-    # cpython-facts #17: the interpreter must find its own libpython by rpath.
+    # docs/cpython-behaviour.md #17: the interpreter must find its own libpython by rpath.
     lib=$("${clean_env[@]}" ldd "$prefix/bin/python3" 2>&1 | awk '/libpython/ {print $3; exit}')
     printf 'ldd bin/python3: libpython => %s\n' "${lib:-(none)}"
     [[ $lib == "$prefix"/lib/* ]] || { echo "PROBLEM: bin/python3 does not resolve libpython from $prefix/lib"; return 1; }

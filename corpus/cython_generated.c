@@ -5,7 +5,7 @@
  * Only the parts that decide subinterpreter and free-threading behaviour are kept: the
  * CYTHON_* switches, the slots and PyModuleDef chosen by them, the PyInit/exec layout,
  * __pyx_pymod_create and __Pyx_check_single_interpreter, which refuses a second
- * interpreter in the same process (cpython-facts.md #5). Cython 3.0 emits neither
+ * interpreter in the same process (docs/cpython-behaviour.md #5). Cython 3.0 emits neither
  * Py_mod_multiple_interpreters nor Py_mod_gil. The module-state struct 3.0 also emits is
  * left out to keep the case small.
  *

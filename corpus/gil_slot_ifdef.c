@@ -1,5 +1,5 @@
 /* A Py_mod_gil slot that only exists in the free-threaded build: the common way to
- * support both builds from one source (cpython-facts.md #12). In the gil configuration
+ * support both builds from one source (docs/cpython-behaviour.md #12). In the gil configuration
  * the slot is not there and nothing asks for it; in the free-threaded configuration it
  * is, so there is no FT001.
  *

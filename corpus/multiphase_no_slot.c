@@ -2,7 +2,7 @@
  * CPython's _testmultiphase "_test_no_multiple_interpreter_slot", rewritten). Multi-phase
  * is not the same as safe: the missing slot defaults to
  * Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED, i.e. shared-GIL only, and the missing Py_mod_gil
- * slot re-enables the GIL on free-threaded builds (cpython-facts.md #1, #10).
+ * slot re-enables the GIL on free-threaded builds (docs/cpython-behaviour.md #1, #10).
  *
  * TP: SI002 (at the PyModuleDef), FT001 (at the slots array).
  * TN: SI001 (multi-phase), SI003 (no slot to complain about).

@@ -1,6 +1,6 @@
 /* Single-phase init, the legacy way (after CPython's Modules/_testsinglephase.c "basic"
  * case, rewritten): m_size = -1, state in C globals, two PyInit functions in one file
- * (one .so may export several, see cpython-facts.md #15), each creating its module itself.
+ * (one .so may export several, see docs/cpython-behaviour.md #15), each creating its module itself.
  *
  * subcheck-expect-module: name=sp_basic init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  * subcheck-expect-module: name=sp_basic_copy init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil

@@ -1,5 +1,5 @@
 /* Single-phase init that opts out of the GIL from a helper function, the way many real
- * modules do (cpython-facts.md #12): PyUnstable_Module_SetGIL only exists in the
+ * modules do (docs/cpython-behaviour.md #12): PyUnstable_Module_SetGIL only exists in the
  * free-threaded build, so the call sits under #ifdef Py_GIL_DISABLED, and it is made by
  * a helper the PyInit calls, not by PyInit itself. The module is created with
  * PyModule_Create2, which PyModule_Create expands to.

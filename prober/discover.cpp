@@ -19,7 +19,7 @@
 //   normalised, by directory name and then by the Name: in METADATA/PKG-INFO.
 // - ABI: the file's tag must be one of the interpreter's EXTENSION_SUFFIXES. abi3 (either
 //   spelling) never matches a free-threaded build, even though 3.13t lists ".abi3.so"
-//   (cpython-facts #13). A plain .so is judged by the reference counting it imports.
+//   (docs/cpython-behaviour.md #13). A plain .so is judged by the reference counting it imports.
 #include <stdlib.h>
 
 #include <algorithm>

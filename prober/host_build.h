@@ -23,7 +23,7 @@ struct HostBuildFlags {
 
 // `pythonX.Y[t]-config --embed` next to the interpreter's executable when present, else the
 // interpreter's sysconfig (INCLUDEPY, LIBDIR, LDLIBRARY, LIBS, SYSLIBS); always with an rpath
-// to LIBDIR (cpython-facts #17: --ldflags does not always print one). Throws
+// to LIBDIR (docs/cpython-behaviour.md #17: --ldflags does not always print one). Throws
 // std::runtime_error when neither answers.
 HostBuildFlags host_build_flags(const Interpreter& interpreter);
 

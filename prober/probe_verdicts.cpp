@@ -148,7 +148,7 @@ Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const V
 
   // What happens to a plain import comes first: a module that cannot be imported at all is
   // broken, whatever a subinterpreter then makes of its failing init (which may well crash
-  // the process: cpython-facts #7); that crash is kept in the summary.
+  // the process: docs/cpython-behaviour.md #7); that crash is kept in the summary.
   if (auto verdict = abnormal_verdict(first_wave, true)) return *verdict;
   if (auto verdict = broken_verdict(first_wave)) {
     if (auto later = abnormal_verdict(first_wave, false)) verdict->why += "; besides, " + later->why;

@@ -48,7 +48,7 @@ struct ProbeStep {
   std::string message;
   // "file" when the module was loaded from its file alone (ExtensionFileLoader) because the
   // import by name failed before reaching it: its package's __init__ failed, or the finder
-  // does not know its file name (cpython-facts #14, #16). package_error says what failed.
+  // does not know its file name (docs/cpython-behaviour.md #14, #16). package_error says what failed.
   std::string via;
   std::string package_error;
 };

@@ -55,7 +55,7 @@ constexpr std::chrono::milliseconds kProbeTimeout{8000};
 // The child's output is kept as a tail (docs/prober.md says 4 KiB); anything near the
 // 20 MB the flooding module prints means the cap did not work.
 constexpr std::size_t kMaxKeptOutput = 64 * 1024;
-// CPython's refusal (cpython-facts.md #2): every refusal in this corpus is this one.
+// CPython's refusal (docs/cpython-behaviour.md #2): every refusal in this corpus is this one.
 constexpr std::string_view kRefusal = "does not support loading in subinterpreters";
 
 // ---------------------------------------------------------------------------------------

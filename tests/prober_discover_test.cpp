@@ -122,7 +122,7 @@ std::string platform_of(const Interpreter& interpreter) {
 
 // What a free-threaded 3.13 says about itself, for when the real one is not built yet:
 // the same paths, Py_GIL_DISABLED, and the EXTENSION_SUFFIXES CPython 3.13.5t reports —
-// ".abi3.so" included, although an abi3 module can crash it (cpython-facts #13).
+// ".abi3.so" included, although an abi3 module can crash it (docs/cpython-behaviour.md #13).
 Interpreter free_threaded_description(const Interpreter& gil_313) {
   Interpreter description = gil_313;
   description.free_threaded = true;
@@ -501,7 +501,7 @@ void expect_dynload_discovered(const Interpreter& python) {
   ASSERT_TRUE(single && multi) << "CPython's test modules are missing from " << python.dynload_dir;
   EXPECT_TRUE(contains(single->init_symbols, "PyInit__testsinglephase"));
   EXPECT_TRUE(contains(multi->init_symbols, "PyInit__testmultiphase"));
-  EXPECT_GT(multi->init_symbols.size(), 5u);  // cpython-facts #15: one file, many modules
+  EXPECT_GT(multi->init_symbols.size(), 5u);  // docs/cpython-behaviour.md #15: one file, many modules
   EXPECT_TRUE(any_contains(multi->init_symbols, "PyInitU_")) << "no non-ASCII module name in _testmultiphase";
   EXPECT_TRUE(target.warnings.empty()) << target.warnings.front();
 }
@@ -566,7 +566,7 @@ TEST(ProberDiscover, DebianPsutilWithoutRecordAndDebianAbi3Naming) {
   }
   EXPECT_TRUE(any_contains(target.warnings, "top_level.txt"));
 
-  // The same file under Debian's own stable-ABI name (cpython-facts #16).
+  // The same file under Debian's own stable-ABI name (docs/cpython-behaviour.md #16).
   TempDir tree("subcheck-discover-abi3");
   const std::string debian_name = "_psutil_posix.abi3-" + platform_of(python313) + ".so";
   fs::copy_file(site / "psutil" / "_psutil_posix.abi3.so", tree.path() / debian_name);

@@ -1,6 +1,6 @@
 // The probe host, built for real for each available interpreter (3.12, 3.13, and 3.13t
 // once ci/build-cpython.sh has built it), probing CPython's own lib-dynload modules whose
-// behaviour cpython-facts.md states, and checked against what CPython itself says in a
+// behaviour docs/cpython-behaviour.md states, and checked against what CPython itself says in a
 // separate python process (_interpreters / _xxsubinterpreters, sys._is_gil_enabled()).
 #include <fcntl.h>
 #include <poll.h>
@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kTags{"3.12", "3.13", "3.13t"};
 constexpr std::chrono::milliseconds kProbeTimeout{10000};
-constexpr std::string_view kRefusal = "does not support loading in subinterpreters";  // cpython-facts #2
+constexpr std::string_view kRefusal = "does not support loading in subinterpreters";  // docs/cpython-behaviour.md #2
 
 std::optional<Interpreter> interpreter_for(const std::string& tag) {
   static std::map<std::string, std::optional<Interpreter>> cache;
@@ -106,7 +106,7 @@ fs::path dynload_file(const Interpreter& interpreter, const std::string& stem) {
 }
 
 // A lib-dynload module by name; `from_file` names the .so when the module is one of several
-// PyInit_* entry points of another file (CPython's _testmultiphase fixtures, cpython-facts
+// PyInit_* entry points of another file (CPython's _testmultiphase fixtures, docs/cpython-behaviour.md
 // #15): importing it by name fails, the host then loads it from the file.
 std::optional<ExtensionFile> stdlib_module(const Interpreter& interpreter, const std::string& name,
                                            const std::string& from_file = "") {
@@ -305,7 +305,7 @@ class LibDynload : public ::testing::TestWithParam<std::string> {
     std::map<std::string, const ModuleProbeReport*> reports;
   };
 
-  // Modules whose behaviour cpython-facts.md states, probed once per interpreter.
+  // Modules whose behaviour docs/cpython-behaviour.md states, probed once per interpreter.
   static const Run& probed(const std::string& tag) {
     static std::map<std::string, Run> runs;
     if (auto hit = runs.find(tag); hit != runs.end()) return hit->second;
@@ -436,7 +436,7 @@ TEST_P(LibDynload, ThreePointTwelveRefusesModulesThatThreePointThirteenLoads) {
 
 TEST_P(LibDynload, AsyncioInAnIsolatedSubinterpreterAbortsThreePointTwelveAtExit) {
   REQUIRE_INTERPRETER(interpreter, GetParam());
-  if (!interpreter->version.starts_with("3.12.")) GTEST_SKIP() << "cpython-facts #7 is about 3.12";
+  if (!interpreter->version.starts_with("3.12.")) GTEST_SKIP() << "docs/cpython-behaviour.md #7 is about 3.12";
   const ModuleProbeReport* report = report_of(probed(GetParam()).reports, "_asyncio");
   ASSERT_NE(report, nullptr);
   EXPECT_EQ(report->subinterpreters, "crash") << explain(*report);
@@ -462,7 +462,7 @@ TEST_P(LibDynload, FreeThreadedVerdictsAgreeWithSysIsGilEnabled) {
   }
   if (interpreter->free_threaded) {
     // Single-phase, and still free of the GIL: its init calls PyUnstable_Module_SetGIL
-    // (cpython-facts #10; Modules/_testsinglephase.c in 3.13).
+    // (docs/cpython-behaviour.md #10; Modules/_testsinglephase.c in 3.13).
     const ModuleProbeReport* single = report_of(reports, "_testsinglephase");
     ASSERT_NE(single, nullptr);
     EXPECT_EQ(single->free_threading, "gil-free") << explain(*single);

@@ -1,5 +1,5 @@
 /* Calls abort() while being imported, as a failed assert() or glibc's heap checks do
- * (cpython-facts.md #7): the probe child dies of SIGABRT, signal 6.
+ * (docs/cpython-behaviour.md #7): the probe child dies of SIGABRT, signal 6.
  *
  * subcheck-expect-probe: interp=gil subinterpreters=crash free_threading=not-tested signal=6
  * subcheck-expect-probe: interp=free-threaded subinterpreters=crash free_threading=crash signal=6

@@ -1,5 +1,5 @@
 /* Multi-phase init with no Py_mod_multiple_interpreters slot. CPython takes the absence
- * as Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (cpython-facts.md #1): shared-GIL only, not
+ * as Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (docs/cpython-behaviour.md #1): shared-GIL only, not
  * "safe everywhere". No Py_mod_gil slot either, so a free-threaded build re-enables the
  * GIL for it.
  *

@@ -4,7 +4,7 @@
  * with "module probe_singlephase_basic does not support loading in subinterpreters": the
  * isolated one, and the shared-GIL one the prober's `shared` probe makes. Only a legacy
  * subinterpreter with the check off (the GIL build's old default) would take it, copying
- * the module's dict; a free-threaded build never turns the check off (cpython-facts.md
+ * the module's dict; a free-threaded build never turns the check off (docs/cpython-behaviour.md
  * #4). Without PyUnstable_Module_SetGIL it re-enables the GIL on import (#10).
  *
  * subcheck-expect-probe: interp=any subinterpreters=unsupported

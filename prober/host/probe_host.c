@@ -558,7 +558,7 @@ static const char SUPPORT_SOURCE[] =
     "    finally:\n"
     "        if watch in sys.meta_path:\n"
     "            sys.meta_path.remove(watch)\n"
-    "    # The module's own code never ran: its package failed first (cpython-facts #14), or\n"
+    "    # The module's own code never ran: its package failed first (docs/cpython-behaviour.md #14), or\n"
     "    # the finder does not know its file name (Debian's X.abi3-<triplet>.so, #16).\n"
     "    if not file or (watch.reached and not not_found):\n"
     "        return (False,) + error + ('', '')\n"
@@ -974,7 +974,7 @@ static void probe_subinterpreter(const Request *r, bool isolated, bool main_firs
     free(sub_ids);
     /* Teardown, as a user's process would do it: a crash here is reported as during
      * "teardown" (some failing-init modules abort while the subinterpreter is destroyed,
-     * cpython-facts #7). When a subinterpreter was the first to load the module, the main
+     * docs/cpython-behaviour.md #7). When a subinterpreter was the first to load the module, the main
      * interpreter is finalised too: that is where a module whose static state came from
      * the subinterpreter corrupts the process at exit (3.12's _asyncio, #7). After a
      * main-interpreter import that cannot happen, and finalising costs a fifth of a probe. */

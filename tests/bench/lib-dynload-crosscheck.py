@@ -5,7 +5,7 @@ For each interpreter, every extension module in its lib-dynload (or in --dir) is
 twice:
 
   CPython   by CPython itself, through its own Python-level machinery, one fresh
-            `python -I -c` process per module and check (cpython-facts.md #7: one check,
+            `python -I -c` process per module and check (docs/cpython-behaviour.md #7: one check,
             one process):
               main      import in the main interpreter
               isolated  import in the main interpreter, then in an isolated subinterpreter
