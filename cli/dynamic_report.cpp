@@ -30,9 +30,9 @@ const ExtensionModule* static_module(const AnalysisResult& analysis, const std::
 void compare_subinterpreters(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
                              std::vector<CrossCheck>& out) {
   const std::string& said = expected.subinterpreters;
-  const std::string& did = seen.subinterpreters;
-  bool loads = did == "supported";
-  bool refused = did == "unsupported" || did == "shared-gil-only";
+  const SubinterpreterVerdict did = seen.subinterpreters;
+  bool loads = did == SubinterpreterVerdict::supported;
+  bool refused = did == SubinterpreterVerdict::unsupported || did == SubinterpreterVerdict::shared_gil_only;
   if ((said == "supported" || said == "unsafe") && refused) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "the sources declare per-interpreter GIL support, but the isolated import was refused: " +
@@ -41,7 +41,7 @@ void compare_subinterpreters(const ModuleVerdict& expected, const prober::Module
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "static analysis says isolated subinterpreters refuse it (" + said +
                        "), but the isolated import succeeded: the built module may not come from these sources"});
-  } else if (said == "shared-gil-only" && did == "unsupported") {
+  } else if (said == "shared-gil-only" && did == SubinterpreterVerdict::unsupported) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "static analysis expects legacy (shared-GIL) subinterpreters to accept it, but they refused it"});
   }
@@ -50,12 +50,12 @@ void compare_subinterpreters(const ModuleVerdict& expected, const prober::Module
 void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
                             std::vector<CrossCheck>& out) {
   const std::string& said = expected.free_threading;
-  const std::string& did = seen.free_threading;
-  if (said == "requires-gil" && did == "gil-free") {
+  const FreeThreadingVerdict did = seen.free_threading;
+  if (said == "requires-gil" && did == FreeThreadingVerdict::gil_free) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after "
                    "the import"});
-  } else if ((said == "gil-free" || said == "unsafe") && did == "requires-gil") {
+  } else if ((said == "gil-free" || said == "unsafe") && did == FreeThreadingVerdict::requires_gil) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL"});
   }
@@ -88,8 +88,8 @@ nlohmann::json probe_result_json(const prober::ProbeResult& result) {
   for (const prober::ProbeStep& step : result.steps) {
     steps.push_back({{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
   }
-  nlohmann::json json = {{"probe", result.probe},
-                         {"outcome", result.outcome},
+  nlohmann::json json = {{"probe", to_string(result.probe)},
+                         {"outcome", to_string(result.outcome)},
                          {"signal", result.signal},
                          {"exit_code", result.exit_code},
                          {"elapsed_ms", result.elapsed.count()},
@@ -99,7 +99,7 @@ nlohmann::json probe_result_json(const prober::ProbeResult& result) {
                          {"output", result.output},
                          {"output_truncated", result.output_truncated}};
   if (!result.during.empty()) json["during"] = result.during;
-  if (!result.split_from.empty()) json["split_from"] = result.split_from;
+  if (result.split_from) json["split_from"] = to_string(*result.split_from);
   json["gil_before"] = result.gil_before ? nlohmann::json(*result.gil_before) : nlohmann::json(nullptr);
   json["gil_after"] = result.gil_after ? nlohmann::json(*result.gil_after) : nlohmann::json(nullptr);
   return json;
@@ -113,7 +113,7 @@ std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::v
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       std::string name = last_component(report.module);
       const ModuleVerdict* verdict = static_verdict(analysis, name);
-      if (verdict == nullptr || report.subinterpreters == "abi-mismatch") continue;
+      if (verdict == nullptr || report.subinterpreters == SubinterpreterVerdict::abi_mismatch) continue;
       if (!run.interpreter.free_threaded) compare_subinterpreters(*verdict, report, checks);
       if (run.interpreter.free_threaded) compare_free_threading(*verdict, report, checks);
       compare_shared_objects(static_module(analysis, name), report, checks);
@@ -140,8 +140,8 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
       modules.push_back({{"module", report.module},
                          {"file", report.file.string()},
                          {"interpreter", report.interpreter},
-                         {"subinterpreters", report.subinterpreters},
-                         {"free_threading", report.free_threading},
+                         {"subinterpreters", to_string(report.subinterpreters)},
+                         {"free_threading", to_string(report.free_threading)},
                          {"summary", report.summary},
                          {"notes", report.notes},
                          {"evidence", evidence}});
@@ -167,7 +167,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       module_width = std::max(module_width, report.module.size());
-      verdict_width = std::max({verdict_width, report.subinterpreters.size(), report.free_threading.size()});
+      verdict_width =
+          std::max({verdict_width, to_string(report.subinterpreters).size(), to_string(report.free_threading).size()});
     }
   }
   out << std::left << std::setw(static_cast<int>(module_width) + 2) << "module" << std::setw(8) << "python"
@@ -177,12 +178,13 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       out << std::setw(static_cast<int>(module_width) + 2) << report.module << std::setw(8) << report.interpreter
-          << std::setw(static_cast<int>(verdict_width) + 2) << report.subinterpreters
-          << std::setw(static_cast<int>(verdict_width) + 2) << report.free_threading << report.summary << "\n";
+          << std::setw(static_cast<int>(verdict_width) + 2) << to_string(report.subinterpreters)
+          << std::setw(static_cast<int>(verdict_width) + 2) << to_string(report.free_threading) << report.summary
+          << "\n";
       for (const std::string& note : report.notes) out << "    note: " << note << "\n";
       if (!verbose) continue;
       for (const prober::ProbeResult& result : report.evidence) {
-        out << "    " << result.probe << ": " << result.outcome;
+        out << "    " << to_string(result.probe) << ": " << to_string(result.outcome);
         if (result.signal) out << " (signal " << result.signal << ")";
         for (const prober::ProbeStep& step : result.steps) {
           out << "; " << step.where << (step.ok ? " ok" : " failed");
@@ -209,12 +211,18 @@ void write_cross_checks_text(std::ostream& out, const std::vector<CrossCheck>& c
 }
 
 bool dynamic_failures(const std::vector<DynamicRun>& runs) {
-  static const std::vector<std::string> bad = {"unsupported", "shared-gil-only", "crash",
-                                               "timeout",     "broken",          "requires-gil"};
+  using Sub = SubinterpreterVerdict;
+  using Ft = FreeThreadingVerdict;
+  auto sub_bad = [](Sub verdict) {
+    return verdict == Sub::unsupported || verdict == Sub::shared_gil_only || verdict == Sub::crash ||
+           verdict == Sub::timeout || verdict == Sub::broken;
+  };
+  auto ft_bad = [](Ft verdict) {
+    return verdict == Ft::crash || verdict == Ft::timeout || verdict == Ft::broken || verdict == Ft::requires_gil;
+  };
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
-      auto is_bad = [&](const std::string& verdict) { return std::find(bad.begin(), bad.end(), verdict) != bad.end(); };
-      if (is_bad(report.subinterpreters) || is_bad(report.free_threading)) return true;
+      if (sub_bad(report.subinterpreters) || ft_bad(report.free_threading)) return true;
     }
   }
   return false;

@@ -15,12 +15,15 @@ namespace subcheck::prober {
 
 namespace {
 
-struct Verdict {
-  std::string value;
+template <typename Value>
+struct Judged {
+  Value value;
   std::string why;
 };
+using Verdict = Judged<SubinterpreterVerdict>;
+using GilVerdict = Judged<FreeThreadingVerdict>;
 
-const ProbeResult* find_result(const std::vector<ProbeResult>& evidence, std::string_view probe) {
+const ProbeResult* find_result(const std::vector<ProbeResult>& evidence, ProbeKind probe) {
   for (const ProbeResult& result : evidence) {
     if (result.probe == probe) return &result;
   }
@@ -40,7 +43,8 @@ std::string error_text(const ProbeStep& step) {
 }
 
 bool abnormal(const ProbeResult& result) {
-  return result.outcome == "crash" || result.outcome == "timeout" || result.outcome == "exit";
+  return result.outcome == ProbeOutcome::crash || result.outcome == ProbeOutcome::timeout ||
+         result.outcome == ProbeOutcome::exit;
 }
 
 // The child died while importing in the main interpreter (or before it got there).
@@ -81,12 +85,12 @@ std::string where_text(const ProbeResult& result) {
 // "crashed with SIGSEGV while importing in the main interpreter (last output: ...)"
 std::string abnormal_text(const ProbeResult& result) {
   std::string text;
-  if (result.outcome == "crash") text = "crashed with " + signal_name(result.signal);
-  else if (result.outcome == "timeout") text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
+  if (result.outcome == ProbeOutcome::crash) text = "crashed with " + signal_name(result.signal);
+  else if (result.outcome == ProbeOutcome::timeout) text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
   else text = "exited with code " + std::to_string(result.exit_code);
   if (std::string where = where_text(result); !where.empty()) text += " " + where;
-  text += " in the " + (result.split_from.empty() ? result.probe : result.split_from) + " probe";
-  if (std::string line = telling_output_line(result); !line.empty() && result.outcome != "timeout") {
+  text += " in the " + std::string(to_string(result.split_from.value_or(result.probe))) + " probe";
+  if (std::string line = telling_output_line(result); !line.empty() && result.outcome != ProbeOutcome::timeout) {
     text += " (last output: " + line + ")";
   }
   return text;
@@ -97,10 +101,11 @@ std::string abnormal_text(const ProbeResult& result) {
 std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeResult*>& results, bool in_main_import) {
   for (const ProbeResult* result : results) {
     if (result == nullptr || !abnormal(*result) || during_main_import(*result) != in_main_import) continue;
-    if (result->outcome == "exit" && in_main_import) {
-      return Verdict{"broken", "the module ends the process on import: it " + abnormal_text(*result)};
+    if (result->outcome == ProbeOutcome::exit && in_main_import) {
+      return Verdict{SubinterpreterVerdict::broken, "the module ends the process on import: it " + abnormal_text(*result)};
     }
-    return Verdict{result->outcome == "timeout" ? "timeout" : "crash", "it " + abnormal_text(*result)};
+    return Verdict{result->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
+                   "it " + abnormal_text(*result)};
   }
   return std::nullopt;
 }
@@ -109,7 +114,7 @@ std::optional<Verdict> broken_verdict(const std::vector<const ProbeResult*>& res
   for (const ProbeResult* result : results) {
     const ProbeStep* main = find_step(result, "main");
     if (main != nullptr && !main->ok) {
-      return Verdict{"broken", "the import fails in the main interpreter (not a subinterpreter problem): " +
+      return Verdict{SubinterpreterVerdict::broken, "the import fails in the main interpreter (not a subinterpreter problem): " +
                                    error_text(*main)};
     }
   }
@@ -123,27 +128,27 @@ std::string stress_shape(const ProbeResult& stress, const VerdictContext& contex
 
 // A module that loads in one isolated subinterpreter, under concurrency and churn.
 Verdict stressed_verdict(const ProbeResult* stress, const VerdictContext& context) {
-  Verdict supported{"supported", "loads in an isolated subinterpreter (own GIL, own obmalloc)"};
+  Verdict supported{SubinterpreterVerdict::supported, "loads in an isolated subinterpreter (own GIL, own obmalloc)"};
   if (stress == nullptr) return supported;
   if (abnormal(*stress)) {
-    return Verdict{stress->outcome == "timeout" ? "timeout" : "crash",
+    return Verdict{stress->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
                    "loads in one isolated subinterpreter, but under stress (" + stress_shape(*stress, context) +
                        " of isolated subinterpreters importing it) it " + abnormal_text(*stress)};
   }
   const ProbeStep* step = find_step(stress, "stress");
-  if (stress->outcome == "ok" && step != nullptr && !step->ok) {
-    return Verdict{"unsupported", "loads in one isolated subinterpreter, but fails when several import it at once: " +
+  if (stress->outcome == ProbeOutcome::ok && step != nullptr && !step->ok) {
+    return Verdict{SubinterpreterVerdict::unsupported, "loads in one isolated subinterpreter, but fails when several import it at once: " +
                                       step->message};
   }
-  if (stress->outcome == "ok") supported.why += "; " + stress_shape(*stress, context) + " of stress passed";
+  if (stress->outcome == ProbeOutcome::ok) supported.why += "; " + stress_shape(*stress, context) + " of stress passed";
   return supported;
 }
 
 Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
-  const ProbeResult* main = find_result(evidence, "main");
-  const ProbeResult* isolated = find_result(evidence, "isolated");
-  const ProbeResult* fresh = find_result(evidence, "isolated-fresh");
-  const ProbeResult* shared = find_result(evidence, "shared");
+  const ProbeResult* main = find_result(evidence, ProbeKind::main);
+  const ProbeResult* isolated = find_result(evidence, ProbeKind::isolated);
+  const ProbeResult* fresh = find_result(evidence, ProbeKind::isolated_fresh);
+  const ProbeResult* shared = find_result(evidence, ProbeKind::shared);
   const std::vector<const ProbeResult*> first_wave{main, isolated, fresh, shared};
 
   // What happens to a plain import comes first: a module that cannot be imported at all is
@@ -155,56 +160,59 @@ Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const V
     return *verdict;
   }
   if (auto verdict = abnormal_verdict(first_wave, false)) return *verdict;
-  if (isolated == nullptr || isolated->outcome == "error") {
-    return Verdict{"not-tested", "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
+  if (isolated == nullptr || isolated->outcome == ProbeOutcome::error) {
+    return Verdict{SubinterpreterVerdict::not_tested, "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
   }
   const ProbeStep* in_isolated = find_step(isolated, "isolated");
   const ProbeStep* alone = find_step(fresh, "isolated");
   const ProbeStep* in_shared = find_step(shared, "shared");
-  if (in_isolated == nullptr) return Verdict{"not-tested", "the isolated probe reported no isolated import"};
+  if (in_isolated == nullptr) return Verdict{SubinterpreterVerdict::not_tested, "the isolated probe reported no isolated import"};
 
   if (in_isolated->ok) {
     if (alone != nullptr && !alone->ok) {
-      return Verdict{"unsupported", "loads in an isolated subinterpreter only after the main interpreter imported it; "
+      return Verdict{SubinterpreterVerdict::unsupported, "loads in an isolated subinterpreter only after the main interpreter imported it; "
                                     "as the first import of a process it fails: " + error_text(*alone)};
     }
-    return stressed_verdict(find_result(evidence, "stress"), context);
+    return stressed_verdict(find_result(evidence, ProbeKind::stress), context);
   }
   const std::string refusal = error_text(*in_isolated);
   if (alone != nullptr && alone->ok) {
-    return Verdict{"unsupported", "loads only in the first interpreter of a process (one interpreter per process); "
+    return Verdict{SubinterpreterVerdict::unsupported, "loads only in the first interpreter of a process (one interpreter per process); "
                                   "after an import in the main interpreter an isolated subinterpreter gets: " + refusal};
   }
   if (in_shared != nullptr && in_shared->ok) {
-    return Verdict{"shared-gil-only", "an isolated subinterpreter (own GIL) refuses it (" + refusal +
+    return Verdict{SubinterpreterVerdict::shared_gil_only, "an isolated subinterpreter (own GIL) refuses it (" + refusal +
                                           "); a subinterpreter sharing the main GIL loads it"};
   }
   std::string why = "an isolated subinterpreter refuses it: " + refusal;
   if (in_shared != nullptr) why += "; a subinterpreter sharing the main GIL refuses it too: " + error_text(*in_shared);
-  else if (shared != nullptr && shared->outcome == "error") why += "; the shared-GIL probe could not run: " + shared->error;
-  return Verdict{"unsupported", why};
+  else if (shared != nullptr && shared->outcome == ProbeOutcome::error) why += "; the shared-GIL probe could not run: " + shared->error;
+  return Verdict{SubinterpreterVerdict::unsupported, why};
 }
 
-Verdict free_threading_verdict(const std::vector<ProbeResult>& evidence, const Interpreter& interpreter) {
-  if (!interpreter.free_threaded) return Verdict{"not-tested", ""};
-  const ProbeResult* gil = find_result(evidence, "gil");
-  if (gil == nullptr) return Verdict{"not-tested", "no GIL probe was run"};
-  if (gil->outcome == "error") return Verdict{"not-tested", "the GIL probe could not run: " + gil->error};
+GilVerdict free_threading_verdict(const std::vector<ProbeResult>& evidence, const Interpreter& interpreter) {
+  using V = FreeThreadingVerdict;
+  if (!interpreter.free_threaded) return GilVerdict{V::not_tested, ""};
+  const ProbeResult* gil = find_result(evidence, ProbeKind::gil);
+  if (gil == nullptr) return GilVerdict{V::not_tested, "no GIL probe was run"};
+  if (gil->outcome == ProbeOutcome::error) return GilVerdict{V::not_tested, "the GIL probe could not run: " + gil->error};
   if (abnormal(*gil)) {
-    if (gil->outcome == "exit") return Verdict{"broken", "the import ends the process: it " + abnormal_text(*gil)};
-    return Verdict{gil->outcome == "timeout" ? "timeout" : "crash", "the import " + abnormal_text(*gil)};
+    if (gil->outcome == ProbeOutcome::exit) {
+      return GilVerdict{V::broken, "the import ends the process: it " + abnormal_text(*gil)};
+    }
+    return GilVerdict{gil->outcome == ProbeOutcome::timeout ? V::timeout : V::crash, "the import " + abnormal_text(*gil)};
   }
   const ProbeStep* main = find_step(gil, "main");
-  if (main != nullptr && !main->ok) return Verdict{"broken", "the import fails: " + error_text(*main)};
+  if (main != nullptr && !main->ok) return GilVerdict{V::broken, "the import fails: " + error_text(*main)};
   if (!gil->gil_before.has_value() || !gil->gil_after.has_value()) {
-    return Verdict{"not-tested", "the interpreter did not say whether the GIL is enabled"};
+    return GilVerdict{V::not_tested, "the interpreter did not say whether the GIL is enabled"};
   }
-  if (*gil->gil_before) return Verdict{"not-tested", "the GIL was already enabled before the import"};
+  if (*gil->gil_before) return GilVerdict{V::not_tested, "the GIL was already enabled before the import"};
   if (*gil->gil_after) {
-    return Verdict{"requires-gil", "importing it enabled the GIL (no Py_mod_gil = Py_MOD_GIL_NOT_USED slot, or no "
+    return GilVerdict{V::requires_gil, "importing it enabled the GIL (no Py_mod_gil = Py_MOD_GIL_NOT_USED slot, or no "
                                    "PyUnstable_Module_SetGIL call, reached CPython)"};
   }
-  return Verdict{"gil-free", "the GIL stayed disabled after the import"};
+  return GilVerdict{V::gil_free, "the GIL stayed disabled after the import"};
 }
 
 std::string format_kib(double kib) {
@@ -218,7 +226,7 @@ std::string format_kib(double kib) {
 // subinterpreters that import nothing: malloc'd memory where known (it does not grow with
 // what a subinterpreter imports), RSS otherwise (runner.h, kLeakNoteKiBPerInterpreter).
 std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictContext& context) {
-  if (stress == nullptr || stress->outcome != "ok") return std::nullopt;
+  if (stress == nullptr || stress->outcome != ProbeOutcome::ok) return std::nullopt;
   const bool by_heap = !stress->heap_kb.empty() && context.baseline_heap_kib_per_cycle.has_value();
   const std::optional<double> baseline = by_heap ? context.baseline_heap_kib_per_cycle : context.baseline_rss_kib_per_cycle;
   const std::optional<double> growth = growth_per_cycle(by_heap ? stress->heap_kb : stress->rss_kb, true);
@@ -239,7 +247,7 @@ std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictCon
 
 std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
   std::vector<std::string> notes;
-  if (const ProbeResult* isolated = find_result(evidence, "isolated"); isolated && !isolated->shared_objects.empty()) {
+  if (const ProbeResult* isolated = find_result(evidence, ProbeKind::isolated); isolated && !isolated->shared_objects.empty()) {
     std::string names;
     for (const std::string& name : isolated->shared_objects) names += (names.empty() ? "" : ", ") + name;
     notes.push_back("the same object in the main interpreter and an isolated subinterpreter: " + names +
@@ -254,9 +262,9 @@ std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, con
       }
     }
   }
-  const ProbeResult* stress = find_result(evidence, "stress");
+  const ProbeResult* stress = find_result(evidence, ProbeKind::stress);
   if (auto note = leak_note(stress, context)) notes.push_back(*note);
-  if (stress != nullptr && stress->outcome == "error") notes.push_back("the stress probe could not run: " + stress->error);
+  if (stress != nullptr && stress->outcome == ProbeOutcome::error) notes.push_back("the stress probe could not run: " + stress->error);
   return notes;
 }
 
@@ -288,7 +296,7 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
   report.file = module.file;
   report.interpreter = context.interpreter->implementation_tag;
   const Verdict sub = subinterpreter_verdict(evidence, context);
-  const Verdict ft = free_threading_verdict(evidence, *context.interpreter);
+  const GilVerdict ft = free_threading_verdict(evidence, *context.interpreter);
   report.subinterpreters = sub.value;
   report.free_threading = ft.value;
   report.summary = sub.why;
@@ -303,8 +311,8 @@ ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpr
   report.module = module.module;
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
-  report.subinterpreters = "abi-mismatch";
-  report.free_threading = "abi-mismatch";
+  report.subinterpreters = SubinterpreterVerdict::abi_mismatch;
+  report.free_threading = FreeThreadingVerdict::abi_mismatch;
   report.summary = "not loaded: " + (module.mismatch_reason.empty()
                                           ? "its file name is not one of CPython " + interpreter.implementation_tag +
                                                 "'s extension suffixes"
@@ -318,8 +326,8 @@ ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter
   report.module = module.module;
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
-  report.subinterpreters = "not-tested";
-  report.free_threading = "not-tested";
+  report.subinterpreters = SubinterpreterVerdict::not_tested;
+  report.free_threading = FreeThreadingVerdict::not_tested;
   report.summary = "not probed: " + reason;
   return report;
 }

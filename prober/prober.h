@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/interpreter.h"
+#include "core/vocabulary.h"
 
 namespace subcheck::prober {
 
@@ -55,13 +56,13 @@ struct ProbeStep {
 
 // What one probe child did (docs/prober.md, "Host protocol").
 struct ProbeResult {
-  std::string probe;                        // main | isolated | isolated-fresh | shared | stress | gil | combined
+  ProbeKind probe = ProbeKind::main;
   // Empty for the result of a child of its own; else the probe whose child this result was
   // split out of: "combined" (a clean first-wave child's isolated-fresh, isolated and gil
   // parts) or "isolated" (the gil measurement an isolated child makes around its main
   // import). docs/prober.md, "Which probes the runner sends".
-  std::string split_from;
-  std::string outcome;                      // ok | crash | exit | timeout | error
+  std::optional<ProbeKind> split_from;
+  ProbeOutcome outcome = ProbeOutcome::error;
   int signal = 0;
   int exit_code = 0;
   // Outcome crash, exit or timeout: the step under way ("main", "isolated", "shared",
@@ -84,9 +85,9 @@ struct ModuleProbeReport {
   std::string interpreter;                  // implementation_tag, e.g. "3.13t"
   // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch, or
   // not-tested when no probe could run (the host could not be built or started)
-  std::string subinterpreters;
+  SubinterpreterVerdict subinterpreters = SubinterpreterVerdict::not_tested;
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
-  std::string free_threading;
+  FreeThreadingVerdict free_threading = FreeThreadingVerdict::not_tested;
   std::string summary;                      // one line: why this verdict
   std::vector<ProbeResult> evidence;
   std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"

@@ -200,7 +200,7 @@ ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
 ProbeResult error_result(const ProbeRequest& request, const std::string& why) {
   ProbeResult result;
   result.probe = request.probe;
-  result.outcome = "error";
+  result.outcome = ProbeOutcome::error;
   result.error = why;
   return result;
 }
@@ -229,13 +229,13 @@ std::optional<bool> optional_bool(const json& answer, const char* key) {
 
 std::string request_line(const ProbeRequest& request, long long id) {
   json line = {{"id", id},
-               {"probe", request.probe},
+               {"probe", to_string(request.probe)},
                {"module", request.module},
                {"file", request.file.string()},
                {"sys_path", json::array()},
                {"timeout_ms", request.timeout.count()}};
   for (const fs::path& entry : request.sys_path) line["sys_path"].push_back(entry.string());
-  if (request.probe == "stress") line["stress"] = {{"threads", request.stress_threads}, {"cycles", request.stress_cycles}};
+  if (request.probe == ProbeKind::stress) line["stress"] = {{"threads", request.stress_threads}, {"cycles", request.stress_cycles}};
   return line.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -245,8 +245,12 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
   try {
     *id = answer["id"].get<long long>();
     ProbeResult result;
-    result.probe = answer.value("probe", "");
-    result.outcome = answer.value("outcome", "error");
+    // The host echoes the request's kind; the runner knows it anyway (HostSession::run sets it
+    // from the request), so an answer without one is not refused for that.
+    result.probe = parse_probe_kind(answer.value("probe", "")).value_or(ProbeKind::main);
+    const std::string outcome = answer.value("outcome", "error");
+    // An outcome this runner does not know is a protocol problem, never a pass.
+    result.outcome = parse_probe_outcome(outcome).value_or(ProbeOutcome::error);
     result.signal = answer.value("signal", 0);
     result.exit_code = answer.value("exit_code", 0);
     result.during = answer.value("during", "");
@@ -260,7 +264,11 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     if (std::any_of(result.heap_kb.begin(), result.heap_kb.end(), [](long kb) { return kb < 0; })) result.heap_kb.clear();
     result.output = answer.value("output", "");
     result.output_truncated = answer.value("output_truncated", false);
-    if (result.outcome == "error") result.error = answer.value("message", "the probe host could not run the probe");
+    if (!parse_probe_outcome(outcome)) {
+      result.error = "the probe host answered with an unknown outcome '" + outcome.substr(0, 40) + "'";
+    } else if (result.outcome == ProbeOutcome::error) {
+      result.error = answer.value("message", "the probe host could not run the probe");
+    }
     return result;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -506,6 +514,7 @@ std::vector<ProbeResult> HostSession::Impl::run(const std::vector<ProbeRequest>&
   bool solo = false;  // what is in flight is a suspect, alone on the host
 
   auto finish = [&](std::size_t index, ProbeResult result) {
+    result.probe = requests[index].probe;  // an answer is to the request with its id
     results[index] = std::move(result);
     if (progress) progress(requests[index], *results[index]);
   };
@@ -624,7 +633,7 @@ std::vector<fs::path> sys_path_for(const ExtensionFile& module, const Interprete
   return path;
 }
 
-ProbeRequest request_for(const ExtensionFile& module, const Interpreter& interpreter, const std::string& probe,
+ProbeRequest request_for(const ExtensionFile& module, const Interpreter& interpreter, ProbeKind probe,
                          const ProbeOptions& options) {
   ProbeRequest request;
   request.probe = probe;
@@ -634,14 +643,14 @@ ProbeRequest request_for(const ExtensionFile& module, const Interpreter& interpr
   request.timeout = options.timeout;
   request.stress_threads = options.stress_threads;
   request.stress_cycles = options.stress_cycles;
-  if (probe == "stress") request.timeout = 2 * options.timeout;  // threads x cycles imports
+  if (probe == ProbeKind::stress) request.timeout = 2 * options.timeout;  // threads x cycles imports
   return request;
 }
 
 // The first wave, for every module: one `combined` child (fresh isolated import, main
 // import, isolated import, finalisation). No separate `main` probe: the isolated import
 // after the main one starts with exactly that import, in the same fresh process state.
-std::vector<std::string> first_wave_probes() { return {"combined"}; }
+std::vector<ProbeKind> first_wave_probes() { return {ProbeKind::combined}; }
 
 bool clean_step(const ProbeResult& result, std::size_t index, std::string_view where) {
   return result.steps.size() > index && result.steps[index].where == where && result.steps[index].ok &&
@@ -651,7 +660,7 @@ bool clean_step(const ProbeResult& result, std::size_t index, std::string_view w
 // A combined child whose every step went as in a module that loads everywhere: nothing any
 // step did can have changed what a later one saw, so its steps stand for the separate probes.
 bool combined_clean(const ProbeResult& result, const Interpreter& interpreter) {
-  if (result.probe != "combined" || result.outcome != "ok" || result.steps.size() != 3) return false;
+  if (result.probe != ProbeKind::combined || result.outcome != ProbeOutcome::ok || result.steps.size() != 3) return false;
   if (!clean_step(result, 0, "isolated-fresh") || !clean_step(result, 1, "main") ||
       !clean_step(result, 2, "isolated")) {
     return false;
@@ -662,13 +671,13 @@ bool combined_clean(const ProbeResult& result, const Interpreter& interpreter) {
   return true;
 }
 
-ProbeResult split_part(const ProbeResult& combined, std::string probe, std::vector<ProbeStep> steps) {
+ProbeResult split_part(const ProbeResult& combined, ProbeKind probe, std::vector<ProbeStep> steps) {
   ProbeResult part;
-  part.probe = std::move(probe);
+  part.probe = probe;
   part.outcome = combined.outcome;
   part.elapsed = combined.elapsed;
   part.steps = std::move(steps);
-  part.split_from = "combined";
+  part.split_from = ProbeKind::combined;
   part.output = combined.output;  // the one child's output: each part's evidence
   part.output_truncated = combined.output_truncated;
   return part;
@@ -682,8 +691,8 @@ std::vector<ProbeResult> split_combined(const ProbeResult& combined, const Inter
   std::vector<ProbeResult> parts;
   ProbeStep fresh = combined.steps[0];
   fresh.where = "isolated";
-  parts.push_back(split_part(combined, "isolated-fresh", {fresh}));
-  ProbeResult isolated = split_part(combined, "isolated", {combined.steps[1], combined.steps[2]});
+  parts.push_back(split_part(combined, ProbeKind::isolated_fresh, {fresh}));
+  ProbeResult isolated = split_part(combined, ProbeKind::isolated, {combined.steps[1], combined.steps[2]});
   isolated.shared_objects = combined.shared_objects;
   if (interpreter.free_threaded) {
     isolated.gil_before = combined.gil_before;
@@ -691,7 +700,7 @@ std::vector<ProbeResult> split_combined(const ProbeResult& combined, const Inter
   }
   parts.push_back(std::move(isolated));
   if (interpreter.free_threaded) {
-    ProbeResult gil = split_part(combined, "gil", {combined.steps[1]});
+    ProbeResult gil = split_part(combined, ProbeKind::gil, {combined.steps[1]});
     gil.gil_before = combined.gil_before;
     gil.gil_after = combined.gil_after;
     parts.push_back(std::move(gil));
@@ -704,21 +713,21 @@ std::vector<ProbeResult> split_combined(const ProbeResult& combined, const Inter
 // the step, ended the subinterpreter, Py_FinalizeEx; a crash after that is "teardown"), so
 // its result is that probe's.
 std::optional<ProbeResult> combined_as_fresh(const ProbeResult& combined) {
-  if (combined.probe != "combined" || combined.outcome == "error" || combined.steps.size() != 1 ||
+  if (combined.probe != ProbeKind::combined || combined.outcome == ProbeOutcome::error || combined.steps.size() != 1 ||
       combined.steps[0].where != "isolated-fresh" || (combined.steps[0].ok && combined.steps[0].via.empty())) {
     return std::nullopt;
   }
-  if (combined.outcome != "ok" && combined.during != "teardown") return std::nullopt;
+  if (combined.outcome != ProbeOutcome::ok && combined.during != "teardown") return std::nullopt;
   ProbeResult fresh = combined;
-  fresh.probe = "isolated-fresh";
-  fresh.split_from = "combined";
+  fresh.probe = ProbeKind::isolated_fresh;
+  fresh.split_from = ProbeKind::combined;
   fresh.steps[0].where = "isolated";
   fresh.gil_before.reset();
   fresh.gil_after.reset();
   return fresh;
 }
 
-bool has_result(const std::vector<ProbeResult>& evidence, std::string_view probe) {
+bool has_result(const std::vector<ProbeResult>& evidence, ProbeKind probe) {
   return std::any_of(evidence.begin(), evidence.end(), [&](const ProbeResult& r) { return r.probe == probe; });
 }
 
@@ -726,9 +735,9 @@ bool has_result(const std::vector<ProbeResult>& evidence, std::string_view probe
 // child stood for), whose results attribute every failure exactly. The `isolated` child
 // carries the GIL measurement around its main import, so free-threaded builds need no
 // separate `gil` child.
-std::vector<std::string> fallback_probes(const std::vector<ProbeResult>& evidence) {
-  std::vector<std::string> probes;
-  for (const char* probe : {"isolated", "isolated-fresh"}) {
+std::vector<ProbeKind> fallback_probes(const std::vector<ProbeResult>& evidence) {
+  std::vector<ProbeKind> probes;
+  for (ProbeKind probe : {ProbeKind::isolated, ProbeKind::isolated_fresh}) {
     if (!has_result(evidence, probe)) probes.push_back(probe);
   }
   return probes;
@@ -738,13 +747,13 @@ std::vector<std::string> fallback_probes(const std::vector<ProbeResult>& evidenc
 // separate `gil` child (the same import, then exit) would have reported.
 ProbeResult gil_from_isolated(const ProbeResult& isolated) {
   ProbeResult gil;
-  gil.probe = "gil";
-  gil.split_from = "isolated";
+  gil.probe = ProbeKind::gil;
+  gil.split_from = ProbeKind::isolated;
   gil.elapsed = isolated.elapsed;
   gil.error = isolated.error;
   const bool died_in_main =
-      isolated.outcome != "ok" && (isolated.during == "main" || isolated.during == "start" || isolated.during == "setup");
-  gil.outcome = isolated.outcome == "error" || died_in_main ? isolated.outcome : "ok";
+      isolated.outcome != ProbeOutcome::ok && (isolated.during == "main" || isolated.during == "start" || isolated.during == "setup");
+  gil.outcome = isolated.outcome == ProbeOutcome::error || died_in_main ? isolated.outcome : ProbeOutcome::ok;
   if (died_in_main) {
     gil.signal = isolated.signal;
     gil.exit_code = isolated.exit_code;
@@ -762,7 +771,7 @@ ProbeResult gil_from_isolated(const ProbeResult& isolated) {
 
 const ProbeStep* isolated_step(const std::vector<ProbeResult>& evidence) {
   for (const ProbeResult& result : evidence) {
-    if (result.probe != "isolated" || result.outcome != "ok") continue;
+    if (result.probe != ProbeKind::isolated || result.outcome != ProbeOutcome::ok) continue;
     for (const ProbeStep& step : result.steps) {
       if (step.where == "isolated") return &step;
     }
@@ -774,11 +783,11 @@ const ProbeStep* isolated_step(const std::vector<ProbeResult>& evidence) {
 // succeeded; `shared` once it was refused (it separates shared-GIL-only modules from
 // unsupported ones, and cannot change the verdict of a module an isolated subinterpreter
 // loads: docs/prober.md, "Which probes run").
-std::vector<std::string> second_wave_probes(const std::vector<ProbeResult>& evidence, const ProbeOptions& options) {
+std::vector<ProbeKind> second_wave_probes(const std::vector<ProbeResult>& evidence, const ProbeOptions& options) {
   const ProbeStep* isolated = isolated_step(evidence);
   if (isolated == nullptr) return {};
-  if (!isolated->ok) return {"shared"};
-  if (options.stress) return {"stress"};
+  if (!isolated->ok) return {ProbeKind::shared};
+  if (options.stress) return {ProbeKind::stress};
   return {};
 }
 
@@ -803,7 +812,8 @@ struct Probing {
   HostSession::Progress progress() {
     return [this](const ProbeRequest& request, const ProbeResult& result) {
       ++done;
-      if (options.progress) options.progress(done, total, request.module + " (" + request.probe + "): " + result.outcome);
+      if (options.progress) options.progress(done, total, request.module + " (" + std::string(to_string(request.probe)) + "): " +
+                                                           std::string(to_string(result.outcome)));
     };
   }
 
@@ -814,7 +824,7 @@ struct Probing {
     std::vector<ProbeRequest> wave;
     std::vector<std::size_t> owner;
     for (std::size_t i : runnable) {
-      for (const std::string& probe_name : probes_of(evidence[i])) {
+      for (ProbeKind probe_name : probes_of(evidence[i])) {
         wave.push_back(request_for(target.modules[i], interpreter, probe_name, options));
         owner.push_back(i);
       }
@@ -833,7 +843,7 @@ struct Probing {
 ProbeRequest stress_yardstick(const Interpreter& interpreter, const ProbeOptions& options) {
   ExtensionFile nothing;
   nothing.module = "sys";
-  ProbeRequest request = request_for(nothing, interpreter, "stress", options);
+  ProbeRequest request = request_for(nothing, interpreter, ProbeKind::stress, options);
   request.sys_path.clear();
   return request;
 }
@@ -858,9 +868,9 @@ void run_waves(Probing& probing, HostSession& session, VerdictContext& context) 
     for (std::size_t i : probing.runnable) {
       std::vector<ProbeResult>& evidence = probing.evidence[i];
       auto isolated = std::find_if(evidence.begin(), evidence.end(), [](const ProbeResult& r) {
-        return r.probe == "isolated" && r.split_from.empty();
+        return r.probe == ProbeKind::isolated && !r.split_from;
       });
-      if (isolated != evidence.end() && !has_result(evidence, "gil")) evidence.push_back(gil_from_isolated(*isolated));
+      if (isolated != evidence.end() && !has_result(evidence, ProbeKind::gil)) evidence.push_back(gil_from_isolated(*isolated));
     }
   }
 
@@ -874,7 +884,7 @@ void run_waves(Probing& probing, HostSession& session, VerdictContext& context) 
   std::vector<ProbeResult> yardstick = probing.run_wave(
       session, [&](const std::vector<ProbeResult>& evidence) { return second_wave_probes(evidence, probing.options); },
       std::move(extra));
-  if (!yardstick.empty() && yardstick.front().outcome == "ok") {
+  if (!yardstick.empty() && yardstick.front().outcome == ProbeOutcome::ok) {
     context.baseline_rss_kib_per_cycle = growth_per_cycle(yardstick.front().rss_kb, false);
     context.baseline_heap_kib_per_cycle = growth_per_cycle(yardstick.front().heap_kb, false);
   }

@@ -17,7 +17,7 @@ namespace subcheck::prober {
 
 // One request to the probe host (docs/prober.md, "Host protocol").
 struct ProbeRequest {
-  std::string probe;                           // main | isolated | isolated-fresh | shared | stress | gil | combined
+  ProbeKind probe = ProbeKind::main;
   std::string module;                          // dotted import name
   std::filesystem::path file;                  // the .so, for the load-by-file fallback; may be empty
   std::vector<std::filesystem::path> sys_path; // put first on sys.path

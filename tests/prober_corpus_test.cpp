@@ -271,7 +271,7 @@ std::string describe_evidence(const ModuleProbeReport& report) {
   out << "      summary: " << report.summary << "\n";
   for (const auto& note : report.notes) out << "      note: " << note << "\n";
   for (const ProbeResult& result : report.evidence) {
-    out << "      probe " << result.probe << ": " << result.outcome;
+    out << "      probe " << to_string(result.probe) << ": " << to_string(result.outcome);
     if (result.signal != 0) out << " signal " << result.signal;
     if (result.exit_code != 0) out << " exit " << result.exit_code;
     if (!result.during.empty()) out << " during " << result.during;
@@ -330,14 +330,14 @@ void check_verdict_evidence(const ModuleProbeReport& report, const Fields& want,
   }
   for (const std::string& verdict : {sub, ft}) {
     if (verdict == "crash" || verdict == "timeout") {
-      problems.expect(any_evidence(report, [&](const ProbeResult& r) { return r.outcome == verdict; }),
+      problems.expect(any_evidence(report, [&](const ProbeResult& r) { return to_string(r.outcome) == verdict; }),
                       verdict + " verdict without a probe whose outcome is " + verdict);
     }
   }
   if (ft == "gil-free" || ft == "requires-gil") {
     const bool enabled = ft == "requires-gil";
     problems.expect(any_evidence(report, [&](const ProbeResult& r) {
-                      return r.probe == "gil" && r.outcome == "ok" && r.gil_before == std::optional<bool>(false) &&
+                      return r.probe == ProbeKind::gil && r.outcome == ProbeOutcome::ok && r.gil_before == std::optional<bool>(false) &&
                              r.gil_after == std::optional<bool>(enabled);
                     }),
                     std::string("no gil probe showing the GIL off before the import and ") +
@@ -356,13 +356,13 @@ void check_requested_evidence(const ModuleProbeReport& report, const Fields& wan
   if (auto signal = want.find("signal"); signal != want.end()) {
     const int number = std::stoi(signal->second);
     problems.expect(
-        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "crash" && r.signal == number; }),
+        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::crash && r.signal == number; }),
         "no probe crashed with signal " + signal->second);
   }
   if (auto code = want.find("exit_code"); code != want.end()) {
     const int number = std::stoi(code->second);
     problems.expect(
-        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == "exit" && r.exit_code == number; }),
+        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::exit && r.exit_code == number; }),
         "no probe with outcome exit and exit code " + code->second);
   }
   if (auto name = want.find("shared_object"); name != want.end()) {
@@ -402,8 +402,7 @@ void check_well_behaved(const ModuleProbeReport& report, const Fields& want, Pro
   const bool misbehaves = want.count("signal") || want.count("exit_code") || sub == "timeout" || sub == "crash";
   if (!misbehaves) {
     problems.expect(!any_evidence(report, [](const ProbeResult& r) {
-                      return r.outcome == "crash" || r.outcome == "timeout" || r.outcome == "exit" ||
-                             r.outcome == "error";
+                      return r.outcome != ProbeOutcome::ok;
                     }),
                     "a well-behaved module has a crash, timeout, exit or error among its evidence");
   }
@@ -414,8 +413,9 @@ std::string differences(const ModuleProbeReport& report, const Fields& want) {
   Problems problems;
   const std::string& sub = want.at("subinterpreters");
   const std::string& ft = want.at("free_threading");
-  problems.expect(report.subinterpreters == sub, "subinterpreters: expected " + sub + ", got " + report.subinterpreters);
-  problems.expect(report.free_threading == ft, "free_threading: expected " + ft + ", got " + report.free_threading);
+  const std::string sub_got(to_string(report.subinterpreters)), ft_got(to_string(report.free_threading));
+  problems.expect(sub_got == sub, "subinterpreters: expected " + sub + ", got " + sub_got);
+  problems.expect(ft_got == ft, "free_threading: expected " + ft + ", got " + ft_got);
   check_verdict_evidence(report, want, problems);
   check_requested_evidence(report, want, problems);
   check_well_behaved(report, want, problems);
@@ -580,8 +580,8 @@ TEST(ProberCorpusAbi, ModulesBuiltForAnotherInterpreterAreNeverLoaded) {
       const ProbeRun run = probe(*interpreter, target, options);
       ASSERT_EQ(run.modules.size(), index.modules.size());
       for (const ModuleProbeReport& report : run.modules) {
-        EXPECT_EQ(report.subinterpreters, "abi-mismatch") << report.module << ": " << report.summary;
-        EXPECT_EQ(report.free_threading, "abi-mismatch") << report.module << ": " << report.summary;
+        EXPECT_EQ(report.subinterpreters, SubinterpreterVerdict::abi_mismatch) << report.module << ": " << report.summary;
+        EXPECT_EQ(report.free_threading, FreeThreadingVerdict::abi_mismatch) << report.module << ": " << report.summary;
         EXPECT_TRUE(report.evidence.empty()) << report.module << " was probed: " << describe_evidence(report);
       }
     }

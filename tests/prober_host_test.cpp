@@ -183,10 +183,10 @@ TEST_P(ProbeHostPerInterpreter, AnswersEveryRequestLineExactlyOnceAndExitsAtEndO
   const fs::path host = ensure_host(*interpreter);
   test::TempDir scratch("subcheck-host-protocol");
   const std::string requests =
-      request_line({"main", "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 1) + "\n" +
+      request_line({ProbeKind::main, "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 1) + "\n" +
       "this is not json\n" +
       R"({"id": 5, "probe": "teleport", "module": "math"})" + "\n" +
-      request_line({"gil", "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 6) + "\n";
+      request_line({ProbeKind::gil, "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 6) + "\n";
   const fs::path input = scratch.write("requests.jsonl", requests);
   // The host reads requests from a file here: the protocol is lines either way.
   auto [output, status] = run_program({"/bin/sh", "-c",
@@ -238,9 +238,9 @@ TEST_P(ProbeHostPerInterpreter, IsBuiltFromSysconfigWhenNoConfigScriptIsThere) {
   const fs::path host = ensure_host(bare);
   HostSession session(host, bare, 1);
   const std::vector<ProbeResult> results =
-      session.run({ProbeRequest{"isolated", "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}});
+      session.run({ProbeRequest{ProbeKind::isolated, "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}});
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].outcome, "ok") << results[0].error;
+  EXPECT_EQ(results[0].outcome, ProbeOutcome::ok) << results[0].error;
   ASSERT_EQ(results[0].steps.size(), 2u);
   EXPECT_TRUE(results[0].steps[1].ok) << results[0].steps[1].message;
 }
@@ -330,10 +330,11 @@ class LibDynload : public ::testing::TestWithParam<std::string> {
   }
 
   static std::string explain(const ModuleProbeReport& report) {
-    std::string text = report.module + ": " + report.subinterpreters + " / " + report.free_threading + " — " +
+    std::string text = report.module + ": " + std::string(to_string(report.subinterpreters)) + " / " +
+                       std::string(to_string(report.free_threading)) + " — " +
                        report.summary;
     for (const auto& result : report.evidence) {
-      text += "\n  " + result.probe + ": " + result.outcome + (result.during.empty() ? "" : " during " + result.during);
+      text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) + (result.during.empty() ? "" : " during " + result.during);
       for (const auto& step : result.steps) {
         text += " [" + step.where + (step.ok ? " ok" : " " + step.error_type + ": " + step.message) + "]";
       }
@@ -352,7 +353,7 @@ const ModuleProbeReport* report_of(const std::map<std::string, const ModuleProbe
 bool refused_in_isolated(const ModuleProbeReport& report) {
   for (const auto& result : report.evidence) {
     for (const auto& step : result.steps) {
-      if (result.probe == "isolated" && step.where == "isolated" && !step.ok &&
+      if (result.probe == ProbeKind::isolated && step.where == "isolated" && !step.ok &&
           step.message.find(kRefusal) != std::string::npos) {
         return true;
       }
@@ -374,7 +375,7 @@ TEST_P(LibDynload, VerdictsAgreeWithCPythonItself) {
     const std::string cpython = cpython_isolated_answer(*interpreter, name);
     ASSERT_FALSE(cpython.empty()) << "CPython printed nothing for " << name;
     const bool cpython_loads_it = cpython.starts_with("OK");
-    EXPECT_EQ(report->subinterpreters == "supported", cpython_loads_it)
+    EXPECT_EQ(report->subinterpreters == SubinterpreterVerdict::supported, cpython_loads_it)
         << "CPython says: " << cpython << explain(*report);
     if (!cpython_loads_it) {
       EXPECT_TRUE(refused_in_isolated(*report)) << explain(*report);
@@ -388,25 +389,25 @@ TEST_P(LibDynload, SinglePhaseAndMultiPhaseFixturesGetTheirVerdicts) {
   const auto& reports = probed(GetParam()).reports;
   // Single-phase: refused by every subinterpreter that checks extensions (#1, #4).
   if (const auto* single = report_of(reports, "_testsinglephase")) {
-    EXPECT_EQ(single->subinterpreters, "unsupported") << explain(*single);
+    EXPECT_EQ(single->subinterpreters, SubinterpreterVerdict::unsupported) << explain(*single);
     EXPECT_TRUE(refused_in_isolated(*single)) << explain(*single);
   }
   if (const auto* multi = report_of(reports, "_testmultiphase")) {
-    EXPECT_EQ(multi->subinterpreters, "supported") << explain(*multi);
+    EXPECT_EQ(multi->subinterpreters, SubinterpreterVerdict::supported) << explain(*multi);
   }
   // Multi-phase, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED: shared-GIL only (#1). Loaded from
   // _testmultiphase's file under its own PyInit name (#15), which the notes say.
   if (const auto* shared_only = report_of(reports, "_test_shared_gil_only")) {
-    EXPECT_EQ(shared_only->subinterpreters, "shared-gil-only") << explain(*shared_only);
+    EXPECT_EQ(shared_only->subinterpreters, SubinterpreterVerdict::shared_gil_only) << explain(*shared_only);
     EXPECT_TRUE(std::any_of(shared_only->notes.begin(), shared_only->notes.end(),
                             [](const std::string& note) { return note.find("from its file alone") != std::string::npos; }))
         << explain(*shared_only);
   }
   if (const auto* not_supported = report_of(reports, "_test_non_isolated")) {
-    EXPECT_EQ(not_supported->subinterpreters, "unsupported") << explain(*not_supported);
+    EXPECT_EQ(not_supported->subinterpreters, SubinterpreterVerdict::unsupported) << explain(*not_supported);
   }
   if (const auto* raises = report_of(reports, "_testmultiphase_exec_raise")) {
-    EXPECT_EQ(raises->subinterpreters, "broken") << explain(*raises);
+    EXPECT_EQ(raises->subinterpreters, SubinterpreterVerdict::broken) << explain(*raises);
   }
   // Static types are the same object in two interpreters: xxsubtype's spamdict/spamlist.
   if (const auto* statics = report_of(reports, "xxsubtype")) {
@@ -426,10 +427,10 @@ TEST_P(LibDynload, ThreePointTwelveRefusesModulesThatThreePointThirteenLoads) {
     const ModuleProbeReport* report = report_of(reports, name);
     if (report == nullptr) continue;  // not built into this interpreter
     if (refuses) {
-      EXPECT_NE(report->subinterpreters, "supported") << explain(*report);
+      EXPECT_NE(report->subinterpreters, SubinterpreterVerdict::supported) << explain(*report);
       EXPECT_TRUE(refused_in_isolated(*report)) << explain(*report);
     } else if (!interpreter->free_threaded) {
-      EXPECT_EQ(report->subinterpreters, "supported") << explain(*report);
+      EXPECT_EQ(report->subinterpreters, SubinterpreterVerdict::supported) << explain(*report);
     }
   }
 }
@@ -439,9 +440,9 @@ TEST_P(LibDynload, AsyncioInAnIsolatedSubinterpreterAbortsThreePointTwelveAtExit
   if (!interpreter->version.starts_with("3.12.")) GTEST_SKIP() << "docs/cpython-behaviour.md #7 is about 3.12";
   const ModuleProbeReport* report = report_of(probed(GetParam()).reports, "_asyncio");
   ASSERT_NE(report, nullptr);
-  EXPECT_EQ(report->subinterpreters, "crash") << explain(*report);
+  EXPECT_EQ(report->subinterpreters, SubinterpreterVerdict::crash) << explain(*report);
   bool teardown_abort = std::any_of(report->evidence.begin(), report->evidence.end(), [](const ProbeResult& r) {
-    return r.outcome == "crash" && r.signal == SIGABRT && r.during == "teardown" && !r.steps.empty();
+    return r.outcome == ProbeOutcome::crash && r.signal == SIGABRT && r.during == "teardown" && !r.steps.empty();
   });
   EXPECT_TRUE(teardown_abort) << explain(*report);
 }
@@ -451,13 +452,14 @@ TEST_P(LibDynload, FreeThreadedVerdictsAgreeWithSysIsGilEnabled) {
   const auto& reports = probed(GetParam()).reports;
   for (const auto& [name, report] : reports) {
     if (!interpreter->free_threaded) {
-      EXPECT_EQ(report->free_threading, "not-tested") << explain(*report);
+      EXPECT_EQ(report->free_threading, FreeThreadingVerdict::not_tested) << explain(*report);
       continue;
     }
     if (name.starts_with("_test_") || name == "_testmultiphase_exec_raise") continue;
     const std::string cpython = cpython_gil_answer(*interpreter, name);
     ASSERT_TRUE(cpython.starts_with("True") || cpython.starts_with("False")) << name << ": " << cpython;
-    EXPECT_EQ(report->free_threading, cpython.starts_with("True") ? "requires-gil" : "gil-free")
+    EXPECT_EQ(report->free_threading,
+              cpython.starts_with("True") ? FreeThreadingVerdict::requires_gil : FreeThreadingVerdict::gil_free)
         << "sys._is_gil_enabled() after the import: " << cpython << explain(*report);
   }
   if (interpreter->free_threaded) {
@@ -465,7 +467,7 @@ TEST_P(LibDynload, FreeThreadedVerdictsAgreeWithSysIsGilEnabled) {
     // (docs/cpython-behaviour.md #10; Modules/_testsinglephase.c in 3.13).
     const ModuleProbeReport* single = report_of(reports, "_testsinglephase");
     ASSERT_NE(single, nullptr);
-    EXPECT_EQ(single->free_threading, "gil-free") << explain(*single);
+    EXPECT_EQ(single->free_threading, FreeThreadingVerdict::gil_free) << explain(*single);
   }
 }
 

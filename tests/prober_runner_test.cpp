@@ -150,10 +150,11 @@ class CompiledModules {
 };
 
 std::string explain(const ModuleProbeReport& report) {
-  std::string text = report.module + ": " + report.subinterpreters + " / " + report.free_threading + " — " + report.summary;
+  std::string text = report.module + ": " + std::string(to_string(report.subinterpreters)) + " / " +
+                     std::string(to_string(report.free_threading)) + " — " + report.summary;
   for (const auto& note : report.notes) text += "\n  note: " + note;
   for (const auto& result : report.evidence) {
-    text += "\n  " + result.probe + ": " + result.outcome + " signal " + std::to_string(result.signal) + " exit " +
+    text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) + " signal " + std::to_string(result.signal) + " exit " +
             std::to_string(result.exit_code) + (result.during.empty() ? "" : " during " + result.during);
     for (const auto& step : result.steps) text += " [" + step.where + (step.ok ? " ok" : " " + step.message) + "]";
     if (!result.error.empty()) text += " error: " + result.error;
@@ -173,7 +174,7 @@ bool any_result(const ModuleProbeReport& report, const std::function<bool(const 
 }
 
 bool behaved(const ModuleProbeReport& report) {
-  return !any_result(report, [](const ProbeResult& r) { return r.outcome != "ok"; });
+  return !any_result(report, [](const ProbeResult& r) { return r.outcome != ProbeOutcome::ok; });
 }
 
 class ProbeRunner : public ::testing::TestWithParam<std::string> {
@@ -206,35 +207,37 @@ TEST_P(ProbeRunner, CrashesHangsExitsAndFloodsAreFindingsThatSpareTheOtherModule
   const auto elapsed = std::chrono::steady_clock::now() - started;
 
   const ModuleProbeReport& aborts = report_of(run, "aborts");
-  EXPECT_EQ(aborts.subinterpreters, "crash") << explain(aborts);
+  EXPECT_EQ(aborts.subinterpreters, SubinterpreterVerdict::crash) << explain(aborts);
   EXPECT_TRUE(any_result(aborts, [](const ProbeResult& r) {
-    return r.outcome == "crash" && r.signal == SIGABRT && r.during == "main";
+    return r.outcome == ProbeOutcome::crash && r.signal == SIGABRT && r.during == "main";
   })) << explain(aborts);
   EXPECT_NE(aborts.summary.find("SIGABRT"), std::string::npos) << aborts.summary;
 
   const ModuleProbeReport& spins = report_of(run, "spins");
-  EXPECT_EQ(spins.subinterpreters, "timeout") << explain(spins);
+  EXPECT_EQ(spins.subinterpreters, SubinterpreterVerdict::timeout) << explain(spins);
   EXPECT_TRUE(any_result(spins, [](const ProbeResult& r) {
-    return r.outcome == "timeout" && r.elapsed >= kTimeout && r.elapsed < kTimeout + std::chrono::seconds(2);
+    return r.outcome == ProbeOutcome::timeout && r.elapsed >= kTimeout && r.elapsed < kTimeout + std::chrono::seconds(2);
   })) << explain(spins);
 
   const ModuleProbeReport& exits = report_of(run, "exits");
-  EXPECT_EQ(exits.subinterpreters, "broken") << explain(exits);
-  EXPECT_TRUE(any_result(exits, [](const ProbeResult& r) { return r.outcome == "exit" && r.exit_code == 3; }))
+  EXPECT_EQ(exits.subinterpreters, SubinterpreterVerdict::broken) << explain(exits);
+  EXPECT_TRUE(any_result(exits, [](const ProbeResult& r) { return r.outcome == ProbeOutcome::exit && r.exit_code == 3; }))
       << explain(exits);
 
   const ModuleProbeReport& noisy = report_of(run, "noisy");
-  EXPECT_EQ(noisy.subinterpreters, "supported") << explain(noisy);
+  EXPECT_EQ(noisy.subinterpreters, SubinterpreterVerdict::supported) << explain(noisy);
   for (const ProbeResult& result : noisy.evidence) {
-    EXPECT_TRUE(result.output_truncated) << result.probe;
-    EXPECT_EQ(result.output.size(), 4096u) << result.probe;  // the last 4 KiB, docs/prober.md
-    EXPECT_TRUE(result.output.ends_with("xxx\n")) << result.probe;
+    EXPECT_TRUE(result.output_truncated) << to_string(result.probe);
+    EXPECT_EQ(result.output.size(), 4096u) << to_string(result.probe);  // the last 4 KiB, docs/prober.md
+    EXPECT_TRUE(result.output.ends_with("xxx\n")) << to_string(result.probe);
   }
 
   const ModuleProbeReport& calm = report_of(run, "calm");
-  EXPECT_EQ(calm.subinterpreters, "supported") << explain(calm);
+  EXPECT_EQ(calm.subinterpreters, SubinterpreterVerdict::supported) << explain(calm);
   EXPECT_TRUE(behaved(calm)) << explain(calm);
-  EXPECT_EQ(calm.free_threading, interpreter_->free_threaded ? "gil-free" : "not-tested") << explain(calm);
+  EXPECT_EQ(calm.free_threading,
+            interpreter_->free_threaded ? FreeThreadingVerdict::gil_free : FreeThreadingVerdict::not_tested)
+      << explain(calm);
 
   // The hanging module costs its timeouts in parallel with the rest, not one after another.
   EXPECT_LT(elapsed, 3 * kTimeout + std::chrono::seconds(5));
@@ -280,13 +283,13 @@ TEST_P(ProbeRunner, ModulesRunScrubbedLimitedAndOffTheNetwork) {
 TEST_P(ProbeRunner, AModuleThatKillsTheHostCostsOnlyItsOwnProbes) {
   const ProbeRun run = probe_modules({"calm", "killhost", "noisy"}, false);
   const ModuleProbeReport& killer = report_of(run, "killhost");
-  EXPECT_EQ(killer.subinterpreters, "not-tested") << explain(killer);
+  EXPECT_EQ(killer.subinterpreters, SubinterpreterVerdict::not_tested) << explain(killer);
   EXPECT_TRUE(any_result(killer, [](const ProbeResult& r) {
-    return r.outcome == "error" && r.error.find("died") != std::string::npos;
+    return r.outcome == ProbeOutcome::error && r.error.find("died") != std::string::npos;
   })) << explain(killer);
   for (const char* name : {"calm", "noisy"}) {
     const ModuleProbeReport& other = report_of(run, name);
-    EXPECT_EQ(other.subinterpreters, "supported") << explain(other);
+    EXPECT_EQ(other.subinterpreters, SubinterpreterVerdict::supported) << explain(other);
     EXPECT_TRUE(behaved(other)) << explain(other);
   }
   ASSERT_FALSE(run.problems.empty());
@@ -301,10 +304,10 @@ TEST_P(ProbeRunner, StressNotesTheModuleThatLeaksAndOnlyThatOne) {
     return std::any_of(report.notes.begin(), report.notes.end(),
                        [](const std::string& note) { return note.find("RSS") != std::string::npos; });
   };
-  EXPECT_EQ(leaky.subinterpreters, "supported") << explain(leaky);
+  EXPECT_EQ(leaky.subinterpreters, SubinterpreterVerdict::supported) << explain(leaky);
   EXPECT_TRUE(rss_note(leaky)) << explain(leaky);
   EXPECT_FALSE(rss_note(calm)) << explain(calm);
-  EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) { return r.probe == "stress" && r.rss_kb.size() == 3; }))
+  EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) { return r.probe == ProbeKind::stress && r.rss_kb.size() == 3; }))
       << explain(calm);
 }
 
@@ -317,8 +320,8 @@ TEST_P(ProbeRunner, AModuleBuiltForAnotherAbiIsNeverLoaded) {
   target.modules.push_back(wrong);
   const ProbeRun run = probe(*interpreter_, target, ProbeOptions{});
   ASSERT_EQ(run.modules.size(), 1u);
-  EXPECT_EQ(run.modules[0].subinterpreters, "abi-mismatch");
-  EXPECT_EQ(run.modules[0].free_threading, "abi-mismatch");
+  EXPECT_EQ(run.modules[0].subinterpreters, SubinterpreterVerdict::abi_mismatch);
+  EXPECT_EQ(run.modules[0].free_threading, FreeThreadingVerdict::abi_mismatch);
   EXPECT_TRUE(run.modules[0].evidence.empty());
   EXPECT_NE(run.modules[0].summary.find("built for another interpreter"), std::string::npos);
 }
@@ -329,14 +332,14 @@ TEST_P(ProbeRunner, AHostThatCannotStartFailsEveryProbeWithTheReason) {
   fs::permissions(not_a_host, fs::perms::owner_all);
   HostSession session(not_a_host, *interpreter_, 2);
   ProbeRequest request;
-  request.probe = "isolated";
+  request.probe = ProbeKind::isolated;
   request.module = "calm";
   request.sys_path = {modules_->module("calm").sys_path_entry};
   request.timeout = kTimeout;
   const std::vector<ProbeResult> results = session.run({request, request});
   ASSERT_EQ(results.size(), 2u);
   for (const ProbeResult& result : results) {
-    EXPECT_EQ(result.outcome, "error");
+    EXPECT_EQ(result.outcome, ProbeOutcome::error);
     EXPECT_NE(result.error.find("exited with status 7 before saying hello"), std::string::npos) << result.error;
     EXPECT_NE(result.error.find("no python here"), std::string::npos) << result.error;
   }

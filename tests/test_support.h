@@ -25,6 +25,18 @@
 #include <system_error>
 #include <vector>
 
+#include "core/vocabulary.h"
+
+namespace subcheck {
+
+// GoogleTest prints the vocabulary's enums by their JSON spelling (found by ADL), not as numbers.
+inline void PrintTo(ProbeKind value, std::ostream* out) { *out << to_string(value); }
+inline void PrintTo(ProbeOutcome value, std::ostream* out) { *out << to_string(value); }
+inline void PrintTo(SubinterpreterVerdict value, std::ostream* out) { *out << to_string(value); }
+inline void PrintTo(FreeThreadingVerdict value, std::ostream* out) { *out << to_string(value); }
+
+}  // namespace subcheck
+
 namespace subcheck::test {
 
 namespace fs = std::filesystem;
