@@ -56,3 +56,14 @@ ensure_interpreters() {
   nice -n 10 bash "$REPO_ROOT/ci/build-cpython.sh"
 }
 
+
+# Debian trixie's binary packages that tests/prober_discover_test.cpp probes (its
+# REQUIRE_DEBIAN lines: python3-markupsafe, python3-psutil, python3-simplejson; without
+# them those tests skip). Unpacked once under $SUBCHECK_CACHE/debian-bin/ by
+# ci/fetch-debian-source.sh --binary, then skipped in well under a second.
+SUBCHECK_TEST_BINARY_DEBS=(python3-markupsafe python3-psutil python3-simplejson)
+
+ensure_test_packages() {
+  log "trixie packages for the tests: ${SUBCHECK_TEST_BINARY_DEBS[*]} (cached in $SUBCHECK_CACHE/debian-bin)"
+  bash "$REPO_ROOT/ci/fetch-debian-source.sh" --binary "${SUBCHECK_TEST_BINARY_DEBS[@]}" >/dev/null
+}

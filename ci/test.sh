@@ -10,6 +10,7 @@ quick=0
 
 install_debs
 ensure_interpreters
+ensure_test_packages
 kinds=(Debug)
 [ "$quick" -eq 1 ] || kinds+=(Sanitize)
 for kind in "${kinds[@]}"; do
