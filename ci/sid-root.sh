@@ -321,19 +321,24 @@ build_root() {
     done
 }
 
-# Exclusive while building, then shared for as long as the caller uses the root, so a
-# parallel run with other pins cannot delete it meanwhile.
+# Shared for as long as the caller uses the root, so that a parallel run with other pins
+# cannot delete it meanwhile; exclusive only while building (flock converts the lock, and
+# the stamp is checked again after every wait).
 ensure_root() {
-    lock_exclusive
-    sweep_stale_mounts
-    if is_built; then
-        log "sid root ready: $ROOT"
-    else
-        log "building the sid root (key $PIN_HASH from $(basename "$PIN_FILE"))"
-        build_root
-    fi
     lock_shared
-    is_built || die "the root $ROOT vanished"
+    if ! is_built; then
+        lock_exclusive
+        sweep_stale_mounts
+        if is_built; then
+            log "sid root built meanwhile by another run"
+        else
+            log "building the sid root (key $PIN_HASH from $(basename "$PIN_FILE"))"
+            build_root
+        fi
+        lock_shared
+        is_built || die "the root $ROOT vanished"
+    fi
+    log "sid root ready: $ROOT"
 }
 
 cmd_run() {
