@@ -650,7 +650,7 @@ std::optional<json> corpus_interpreter(const std::string& tag) {
   json index = json::parse(in, nullptr, false);
   if (index.is_discarded()) return std::nullopt;
   for (const json& interpreter : index["interpreters"]) {
-    if (interpreter["tag"] == tag) return interpreter;
+    if (interpreter["tag"] == tag) return std::make_optional(interpreter);
   }
   return std::nullopt;
 }
