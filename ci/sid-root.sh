@@ -49,7 +49,8 @@ Commands:
                               check its stamp (well under a second); prints its path
   run [--src DIR] -- CMD...   run CMD in the root as root, with /proc, /dev, /tmp, the
                               source tree DIR (default: this repository) read-only at
-                              /src, \$CACHE/sid-root/cache at $IN_CACHE (SUBCHECK_CACHE)
+                              /src, its build tree (the one 'test' uses) at /build,
+                              \$CACHE/sid-root/cache at $IN_CACHE (SUBCHECK_CACHE)
   test [--jobs N] [SRC] [-- CTEST-ARGS...]
                               build subcheck (Debug) from SRC (default: this repository)
                               inside the root into \$CACHE/sid-root/build/, run ctest there
@@ -341,6 +342,12 @@ ensure_root() {
     log "sid root ready: $ROOT"
 }
 
+# The build tree of source tree $1 in this root (CMake records both paths, so one each).
+sid_build_dir() {
+    printf '%s/build/%s/%s-%s-Debug\n' "$SID_CACHE" "$PIN_HASH" "$(basename "$1")" \
+        "$(printf '%s' "$1" | sha256sum | cut -c1-8)"
+}
+
 cmd_run() {
     local src=$REPO_ROOT
     while (($#)); do
@@ -355,8 +362,10 @@ cmd_run() {
     [[ -d $src ]] || die "source tree '$src' is not a directory"
     src=$(cd "$src" && pwd -P)
     ensure_root
-    mkdir -p "$SID_CACHE/cache"
-    in_root "$ROOT" "$src" "" "$SID_CACHE/cache" no "$@"
+    local build
+    build=$(sid_build_dir "$src")
+    mkdir -p "$SID_CACHE/cache" "$build"
+    in_root "$ROOT" "$src" "$build" "$SID_CACHE/cache" no "$@"
 }
 
 cmd_test() {
@@ -376,9 +385,8 @@ cmd_test() {
     [[ -f $src/CMakeLists.txt ]] || die "'$src' is not a subcheck source tree (no CMakeLists.txt)"
     src=$(cd "$src" && pwd -P)
     ensure_root
-    # One build tree per root and per source tree (CMake records both paths).
     local build
-    build=$SID_CACHE/build/$PIN_HASH/$(basename "$src")-$(printf '%s' "$src" | sha256sum | cut -c1-8)-Debug
+    build=$(sid_build_dir "$src")
     mkdir -p "$build" "$SID_CACHE/cache"
     log "building subcheck (Debug) from $src in the sid root with g++-$GCC_MAJOR and libclang $LLVM_MAJOR; build tree $build"
     local t0=$SECONDS
