@@ -45,7 +45,7 @@ in ci/sid-packages.txt, cached in \$CACHE/sid-root/root-<hash>/ (hash of the pin
 the recipe). Needs root (debootstrap, chroot, mounts). Progress goes to stderr.
 
 Commands:
-  ensure                      build the root if it is not there (about 4 min cold), else
+  ensure                      build the root if it is not there (about 2 min cold), else
                               check its stamp (well under a second); prints its path
   run [--src DIR] -- CMD...   run CMD in the root as root, with /proc, /dev, /tmp, the
                               source tree DIR (default: this repository) read-only at
