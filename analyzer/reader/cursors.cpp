@@ -1,0 +1,97 @@
+#include "analyzer/reader/cursors.h"
+
+#include <algorithm>
+
+namespace subcheck::reader {
+
+std::string take(CXString text) {
+  const char* chars = clang_getCString(text);
+  std::string result = chars ? chars : "";
+  clang_disposeString(text);
+  return result;
+}
+
+std::vector<CXCursor> children_of(CXCursor cursor) {
+  std::vector<CXCursor> children;
+  clang_visitChildren(
+      cursor,
+      [](CXCursor child, CXCursor, CXClientData data) {
+        static_cast<std::vector<CXCursor>*>(data)->push_back(child);
+        return CXChildVisit_Continue;
+      },
+      &children);
+  return children;
+}
+
+CXCursor strip_wrappers(CXCursor cursor) {
+  for (;;) {
+    CXCursorKind kind = clang_getCursorKind(cursor);
+    if (kind != CXCursor_ParenExpr && kind != CXCursor_UnexposedExpr && kind != CXCursor_CStyleCastExpr &&
+        kind != CXCursor_CXXStaticCastExpr && kind != CXCursor_CXXReinterpretCastExpr &&
+        kind != CXCursor_CXXConstCastExpr && kind != CXCursor_CXXFunctionalCastExpr) {
+      return cursor;
+    }
+    std::vector<CXCursor> children = children_of(cursor);
+    // A cast's first child may be the TypeRef of its target type.
+    auto expr = std::find_if(children.begin(), children.end(), [](CXCursor child) {
+      return clang_isExpression(clang_getCursorKind(child));
+    });
+    if (expr == children.end()) return cursor;
+    cursor = *expr;
+  }
+}
+
+std::optional<std::int64_t> constant_value(CXCursor cursor) {
+  for (int guard = 0; guard < 8; ++guard) {
+    CXEvalResult result = clang_Cursor_Evaluate(cursor);
+    if (result) {
+      std::optional<std::int64_t> value;
+      if (clang_EvalResult_getKind(result) == CXEval_Int) value = clang_EvalResult_getAsLongLong(result);
+      clang_EvalResult_dispose(result);
+      if (value) return value;
+    }
+    CXCursor inner = strip_wrappers(cursor);
+    if (clang_equalCursors(inner, cursor)) {
+      std::vector<CXCursor> children = children_of(cursor);
+      if (children.size() != 1) return std::nullopt;
+      inner = children.front();
+    }
+    cursor = inner;
+  }
+  return std::nullopt;
+}
+
+std::optional<CXCursor> initializer_of(CXCursor var) {
+  std::optional<CXCursor> last;
+  for (CXCursor child : children_of(var)) {
+    if (clang_isExpression(clang_getCursorKind(child))) last = child;
+  }
+  return last;
+}
+
+bool is_global_storage(CXCursor var) {
+  CXCursorKind parent = clang_getCursorKind(clang_getCursorSemanticParent(var));
+  if (parent == CXCursor_TranslationUnit || parent == CXCursor_Namespace || parent == CXCursor_LinkageSpec) {
+    return true;
+  }
+  return clang_Cursor_getStorageClass(var) == CX_SC_Static;  // function static or static member
+}
+
+bool is_global_variable(CXCursor var) {
+  return clang_getCursorKind(var) == CXCursor_VarDecl && is_global_storage(var);
+}
+
+std::optional<std::string> callee_of(CXCursor call) {
+  CXCursor referenced = clang_getCursorReferenced(call);
+  if (!clang_Cursor_isNull(referenced)) {
+    CXCursorKind kind = clang_getCursorKind(referenced);
+    if (kind == CXCursor_FunctionDecl || kind == CXCursor_CXXMethod || kind == CXCursor_FunctionTemplate) {
+      return take(clang_getCursorSpelling(referenced));
+    }
+  }
+  std::string spelling = take(clang_getCursorSpelling(call));
+  if (!spelling.empty()) return spelling;
+  return std::nullopt;
+}
+
+}  // namespace subcheck::reader

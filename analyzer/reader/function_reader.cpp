@@ -1,0 +1,273 @@
+#include "analyzer/reader/function_reader.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "analyzer/reader/cursors.h"
+
+namespace subcheck::reader {
+namespace {
+
+// Calls the module model needs even when a Python macro spells them: a project macro
+// such as `#define MODULE_CREATE(m, def) m = PyModule_Create(def)` leaves no token
+// naming the API in the function, only this call.
+bool is_module_api(const std::string& callee) {
+  static const std::set<std::string> names = {"PyModule_Create2", "PyModuleDef_Init", "PyModule_FromDefAndSpec2",
+                                              "PyUnstable_Module_SetGIL"};
+  return names.count(callee) > 0;
+}
+
+bool creates_fresh_container(const std::string& callee) {
+  static const std::set<std::string> names = {"PyDict_New",     "PyList_New",       "PyDict_Copy",
+                                              "PyTuple_New",    "PySequence_List",  "PyList_GetSlice",
+                                              "PyDict_FromKeys", "_PyDict_NewPresized", "PyObject_CallNoArgs"};
+  return names.count(callee) > 0;
+}
+
+bool is_kwargs_name(const std::string& name) {
+  return name == "kwargs" || name == "kwds" || name == "kw" || name == "kws" || name == "keywds";
+}
+
+void collect_referenced_vars(CXCursor cursor, std::vector<std::string>& usrs) {
+  if (clang_getCursorKind(cursor) == CXCursor_DeclRefExpr) {
+    CXCursor referenced = clang_getCursorReferenced(cursor);
+    if (clang_getCursorKind(referenced) == CXCursor_VarDecl) usrs.push_back(take(clang_getCursorUSR(referenced)));
+  }
+  for (CXCursor child : children_of(cursor)) collect_referenced_vars(child, usrs);
+}
+
+// The identifier a macro's first argument names, after `&`, parentheses and casts' parens.
+std::string first_macro_argument_name(std::string first) {
+  while (!first.empty() && (first.front() == '&' || first.front() == '(')) first.erase(0, 1);
+  while (!first.empty() && first.back() == ')') first.pop_back();
+  bool identifier = !first.empty() && std::all_of(first.begin(), first.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+  });
+  return identifier ? first : std::string();
+}
+
+}  // namespace
+
+void FunctionReader::read(CXCursor function) {
+  Scan scan;
+  scan.fact.name = take(clang_getCursorSpelling(function));
+  scan.fact.usr = take(clang_getCursorUSR(function));
+  scan.fact.location = map_.location_of(function);
+  scan.fact.external_linkage = clang_getCursorLinkage(function) == CXLinkage_External;
+  for (CXCursor child : children_of(function)) {
+    if (clang_getCursorKind(child) == CXCursor_ParmDecl) {
+      std::string name = take(clang_getCursorSpelling(child));
+      if (is_kwargs_name(name)) scan.local_origins[name] = CallFact::ArgOrigin::kwargs_parameter;
+    }
+  }
+  scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
+  current_ = &scan;
+  for (CXCursor child : children_of(function)) walk(child);
+  add_macro_uses();
+  current_ = nullptr;
+  std::sort(scan.fact.calls.begin(), scan.fact.calls.end(),
+            [](const CallFact& a, const CallFact& b) { return a.offset < b.offset; });
+  scan.fact.referenced_functions.assign(scan.referenced.begin(), scan.referenced.end());
+  scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
+  facts_.functions.push_back(std::move(scan.fact));
+}
+
+void FunctionReader::walk(CXCursor cursor) {
+  CXCursorKind kind = clang_getCursorKind(cursor);
+  switch (kind) {
+    case CXCursor_CallExpr:
+      read_call(cursor);
+      break;
+    case CXCursor_DeclRefExpr:
+      read_decl_ref(cursor);
+      break;
+    case CXCursor_VarDecl:
+      read_var_decl(cursor);
+      break;
+    case CXCursor_BinaryOperator:
+    case CXCursor_CompoundAssignOperator:
+      read_assignment(cursor, kind);
+      break;
+    case CXCursor_UnaryOperator: {
+      CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(cursor);
+      if (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec || op == CXUnaryOperator_PreInc ||
+          op == CXUnaryOperator_PreDec) {
+        std::vector<CXCursor> operand = children_of(cursor);
+        if (!operand.empty()) record_write(operand.front(), cursor, false);
+      }
+      break;
+    }
+    case CXCursor_IfStmt:
+      read_if(cursor);  // walks its own children, with the tested variables as guards
+      return;
+    default:
+      break;
+  }
+  for (CXCursor child : children_of(cursor)) walk(child);
+}
+
+void FunctionReader::read_decl_ref(CXCursor cursor) {
+  CXCursor referenced = clang_getCursorReferenced(cursor);
+  CXCursorKind target = clang_getCursorKind(referenced);
+  if (target == CXCursor_FunctionDecl || target == CXCursor_CXXMethod) {
+    current_->referenced.insert(take(clang_getCursorSpelling(referenced)));
+  } else if (target == CXCursor_VarDecl && clang_getCursorLinkage(referenced) == CXLinkage_External &&
+             is_global_storage(referenced)) {
+    current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
+  }
+}
+
+void FunctionReader::read_var_decl(CXCursor cursor) {
+  if (is_global_storage(cursor)) {
+    globals_.read(cursor, current_->fact.name);
+  } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
+    note_local_origin(cursor, *init);
+    // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
+    CXCursor value = strip_wrappers(*init);
+    if (clang_getCursorKind(value) == CXCursor_UnaryOperator &&
+        clang_getCursorUnaryOperatorKind(value) == CXUnaryOperator_AddrOf) {
+      record_write(value, cursor, /*through_address_of=*/true);
+    }
+  }
+}
+
+void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
+  std::vector<CXCursor> sides = children_of(cursor);
+  bool assigns = kind == CXCursor_CompoundAssignOperator ||
+                 clang_getCursorBinaryOperatorKind(cursor) == CXBinaryOperator_Assign;
+  if (!assigns || sides.size() != 2) return;
+  record_write(sides[0], cursor, false);
+  if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
+    note_local_origin(*var, sides[1]);
+  }
+}
+
+void FunctionReader::read_if(CXCursor cursor) {
+  std::vector<CXCursor> parts = children_of(cursor);
+  if (parts.empty()) return;
+  walk(parts[0]);
+  std::vector<std::string> tested;
+  collect_referenced_vars(parts[0], tested);
+  std::size_t before = current_->guard_vars.size();
+  current_->guard_vars.insert(current_->guard_vars.end(), tested.begin(), tested.end());
+  for (std::size_t i = 1; i < parts.size(); ++i) walk(parts[i]);
+  current_->guard_vars.resize(before);
+}
+
+void FunctionReader::read_call(CXCursor call) {
+  std::optional<std::string> callee = callee_of(call);
+  if (!callee || (!map_.spelled_in_project(call) && !is_module_api(*callee))) return;
+  CallFact fact;
+  fact.callee = *callee;
+  fact.location = map_.location_of(call, &fact.offset);
+  int count = clang_Cursor_getNumArguments(call);
+  for (int i = 0; i < count; ++i) {
+    CXCursor arg = clang_Cursor_getArgument(call, static_cast<unsigned>(i));
+    fact.args.push_back(map_.text_of(arg));
+    std::optional<CXCursor> var = named_variable(arg, /*through_address_of=*/true);
+    if (i == 0 && var) {
+      fact.first_arg_var = take(clang_getCursorSpelling(*var));
+      auto origin = current_->local_origins.find(fact.first_arg_var);
+      if (origin != current_->local_origins.end()) fact.first_arg_origin = origin->second;
+    }
+    // Passing &global lets the callee store into it.
+    CXCursor stripped = strip_wrappers(arg);
+    if (clang_getCursorKind(stripped) == CXCursor_UnaryOperator &&
+        clang_getCursorUnaryOperatorKind(stripped) == CXUnaryOperator_AddrOf && var && is_global_variable(*var)) {
+      CXType type = clang_getCanonicalType(clang_getCursorType(*var));
+      if (type.kind == CXType_Pointer || type.kind == CXType_Int || type.kind == CXType_Long ||
+          type.kind == CXType_LongLong || type.kind == CXType_UInt || type.kind == CXType_ULong) {
+        record_write(arg, call, true);
+      }
+    }
+  }
+  Region region = region_at(current_->tokens.regions, fact.offset);
+  fact.critical_section_depth = region.critical_sections;
+  fact.under_lock = region.locks > 0 || region.critical_sections > 0;
+  current_->referenced.insert(fact.callee);
+  current_->fact.calls.push_back(std::move(fact));
+}
+
+void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool through_address_of) {
+  std::optional<CXCursor> var = named_variable(target_expr, through_address_of);
+  if (!var || !is_global_variable(*var)) return;
+  GlobalWriteFact write;
+  write.var_usr = take(clang_getCursorUSR(*var));
+  write.function = current_->fact.name;
+  unsigned offset = 0;
+  write.location = map_.location_of(at, &offset);
+  write.lazy_init = std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) !=
+                    current_->guard_vars.end();
+  Region region = region_at(current_->tokens.regions, offset);
+  write.under_lock = region.locks > 0 || region.critical_sections > 0;
+  facts_.global_writes.push_back(std::move(write));
+}
+
+void FunctionReader::note_local_origin(CXCursor var, CXCursor value) {
+  CXCursor inner = strip_wrappers(value);
+  if (clang_getCursorKind(inner) != CXCursor_CallExpr) return;
+  std::optional<std::string> callee = callee_of(inner);
+  std::string name = take(clang_getCursorSpelling(var));
+  if (callee && creates_fresh_container(*callee)) {
+    current_->local_origins[name] = CallFact::ArgOrigin::fresh_container;
+  } else {
+    current_->local_origins.erase(name);
+  }
+}
+
+// The variable an lvalue or argument expression names: x, &x, x.field, x[i], (T)x.
+std::optional<CXCursor> FunctionReader::named_variable(CXCursor expr, bool through_address_of) {
+  for (int guard = 0; guard < 16; ++guard) {
+    expr = strip_wrappers(expr);
+    CXCursorKind kind = clang_getCursorKind(expr);
+    if (kind == CXCursor_DeclRefExpr) {
+      CXCursor referenced = clang_getCursorReferenced(expr);
+      if (clang_getCursorKind(referenced) == CXCursor_VarDecl || clang_getCursorKind(referenced) == CXCursor_ParmDecl) {
+        return referenced;
+      }
+      return std::nullopt;
+    }
+    std::vector<CXCursor> children = children_of(expr);
+    if (children.empty()) return std::nullopt;
+    if (kind == CXCursor_MemberRefExpr || kind == CXCursor_ArraySubscriptExpr) {
+      if (kind == CXCursor_MemberRefExpr && map_.text_of(expr).find("->") != std::string::npos) return std::nullopt;
+      expr = children.front();
+      continue;
+    }
+    if (kind == CXCursor_UnaryOperator && through_address_of &&
+        clang_getCursorUnaryOperatorKind(expr) == CXUnaryOperator_AddrOf) {
+      expr = children.front();
+      through_address_of = false;
+      continue;
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Python API names used with "(" whose expansion left no call behind (macros) become calls too.
+void FunctionReader::add_macro_uses() {
+  Scan& scan = *current_;
+  std::set<std::pair<std::string, unsigned>> seen;
+  for (const CallFact& call : scan.fact.calls) seen.insert({call.callee, call.offset});
+  for (MacroUse& use : scan.tokens.macro_uses) {
+    if (seen.count({use.name, use.offset})) continue;
+    CallFact call;
+    call.callee = use.name;
+    call.location = use.location;
+    call.offset = use.offset;
+    call.args = std::move(use.args);
+    call.is_macro = true;
+    if (!call.args.empty()) {
+      call.first_arg_var = first_macro_argument_name(call.args.front());
+      auto origin = call.first_arg_var.empty() ? scan.local_origins.end() : scan.local_origins.find(call.first_arg_var);
+      if (origin != scan.local_origins.end()) call.first_arg_origin = origin->second;
+    }
+    Region region = region_at(scan.tokens.regions, call.offset);
+    call.critical_section_depth = region.critical_sections;
+    call.under_lock = region.locks > 0 || region.critical_sections > 0;
+    scan.fact.calls.push_back(std::move(call));
+  }
+}
+
+}  // namespace subcheck::reader

@@ -1,0 +1,57 @@
+// One function definition: its calls (real and API macros, with their critical-section
+// and lock context), the functions and external globals it references, its writes to
+// globals, and the function statics it defines (through the GlobalReader).
+#pragma once
+
+#include <clang-c/Index.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analyzer/facts.h"
+#include "analyzer/reader/globals.h"
+#include "analyzer/reader/source_map.h"
+#include "analyzer/reader/token_scan.h"
+
+namespace subcheck::reader {
+
+class FunctionReader {
+ public:
+  FunctionReader(SourceMap& map, GlobalReader& globals, TranslationUnitFacts& facts)
+      : map_(map), globals_(globals), facts_(facts) {}
+
+  // Appends one FunctionFact to the unit's facts (and writes, patterns, statics on the way).
+  void read(CXCursor function);
+
+ private:
+  // What is known while walking one body.
+  struct Scan {
+    FunctionFact fact;
+    std::set<std::string> referenced;
+    std::set<std::string> referenced_globals;
+    std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
+    std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
+    FunctionTokens tokens;                                     // regions and macro uses
+  };
+
+  void walk(CXCursor cursor);
+  void read_decl_ref(CXCursor cursor);
+  void read_var_decl(CXCursor cursor);
+  void read_assignment(CXCursor cursor, CXCursorKind kind);
+  void read_if(CXCursor cursor);
+  void read_call(CXCursor call);
+  void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);
+  void note_local_origin(CXCursor var, CXCursor value);
+  std::optional<CXCursor> named_variable(CXCursor expr, bool through_address_of);
+  void add_macro_uses();
+
+  SourceMap& map_;
+  GlobalReader& globals_;
+  TranslationUnitFacts& facts_;
+  Scan* current_ = nullptr;
+};
+
+}  // namespace subcheck::reader

@@ -1,0 +1,41 @@
+#include "analyzer/reader/globals.h"
+
+#include "analyzer/reader/cursors.h"
+#include "analyzer/reader/module_tables.h"
+
+namespace subcheck::reader {
+
+void GlobalReader::read(CXCursor var, const std::string& function) {
+  if (!is_global_storage(var)) return;
+  if (clang_Cursor_getStorageClass(var) == CX_SC_Extern && !clang_isCursorDefinition(var)) return;
+  CXType type = clang_getCursorType(var);
+  std::string usr = take(clang_getCursorUSR(var));
+  std::string canonical = strip_type_noise(take(clang_getTypeSpelling(clang_getCanonicalType(type))));
+  bool has_initializer = initializer_of(var).has_value();
+  // `static PyModuleDef def;` ahead of its definition says nothing yet.
+  if (has_initializer && canonical == "PyModuleDef") facts_.module_defs.push_back(read_module_def(map_, var, usr));
+  if (has_initializer && canonical.rfind("PyModuleDef_Slot[", 0) == 0) {
+    facts_.slot_arrays.push_back(read_slot_array(map_, var, usr));
+  }
+
+  auto known = index_.find(usr);
+  if (known != index_.end()) {
+    // A tentative definition first, the real one later: report at the one with a value.
+    if (has_initializer) facts_.globals[known->second].location = map_.location_of(var);
+    return;
+  }
+  GlobalVarFact fact;
+  fact.name = take(clang_getCursorSpelling(var));
+  fact.usr = usr;
+  fact.type = take(clang_getTypeSpelling(type));
+  fact.location = map_.location_of(var);
+  fact.kind = classifier_.classify(var, type);
+  fact.function_static = !function.empty();
+  fact.external_linkage = clang_getCursorLinkage(var) == CXLinkage_External;
+  fact.function = function;
+  fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
+  index_[usr] = facts_.globals.size();
+  facts_.globals.push_back(std::move(fact));
+}
+
+}  // namespace subcheck::reader

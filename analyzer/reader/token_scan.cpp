@@ -1,0 +1,144 @@
+#include "analyzer/reader/token_scan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "analyzer/reader/cursors.h"
+
+namespace subcheck::reader {
+namespace {
+
+bool is_lock_call(const std::string& word) {
+  static const std::set<std::string> names = {"PyMutex_Lock", "PyThread_acquire_lock",
+                                              "PyThread_acquire_lock_timed", "pthread_mutex_lock",
+                                              "EnterCriticalSection", "AcquireSRWLockExclusive",
+                                              "lock_guard", "unique_lock", "scoped_lock"};
+  return names.count(word) > 0;
+}
+
+bool is_unlock_call(const std::string& word) {
+  static const std::set<std::string> names = {"PyMutex_Unlock", "PyThread_release_lock", "pthread_mutex_unlock",
+                                              "LeaveCriticalSection", "ReleaseSRWLockExclusive"};
+  return names.count(word) > 0;
+}
+
+// The index of the ")" matching the "(" at `open` (or the last token).
+unsigned closing_paren(const std::vector<std::string>& tokens, unsigned open) {
+  int depth = 0;
+  for (unsigned i = open; i < tokens.size(); ++i) {
+    if (tokens[i] == "(") ++depth;
+    if (tokens[i] == ")" && --depth == 0) return i;
+  }
+  return static_cast<unsigned>(tokens.size()) - 1;
+}
+
+bool looks_like_python_api(const std::string& word) {
+  return word.rfind("Py", 0) == 0 || word.rfind("_Py", 0) == 0 || word.rfind("__Pyx", 0) == 0;
+}
+
+// Py_REFCNT(x) compared with 1 or 2 decides "am I the only owner?", which another
+// thread can change at any moment on a free-threaded build.
+void record_refcnt_test(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
+                        std::size_t at, const SourceLocation& where, const std::string& function,
+                        std::vector<PatternFact>& patterns) {
+  static const std::set<std::string> comparisons = {"==", "!=", "<", "<=", ">", ">="};
+  std::size_t close = at + 1;
+  for (int depth = 0; close < tokens.size(); ++close) {
+    if (tokens[close] == "(") ++depth;
+    if (tokens[close] == ")" && --depth == 0) break;
+  }
+  auto small_literal = [&](std::size_t i) {
+    return i < tokens.size() && kinds[i] == CXToken_Literal && (tokens[i] == "1" || tokens[i] == "2");
+  };
+  bool after = close + 2 < tokens.size() && comparisons.count(tokens[close + 1]) && small_literal(close + 2);
+  bool before = at >= 2 && comparisons.count(tokens[at - 1]) && small_literal(at - 2);
+  if (after || before) {
+    std::string text = before ? tokens[at - 2] + " " + tokens[at - 1] + " Py_REFCNT(...)"
+                              : "Py_REFCNT(...) " + tokens[close + 1] + " " + tokens[close + 2];
+    patterns.push_back({PatternFact::Kind::refcnt_uniqueness, where, function, text});
+  }
+}
+
+}  // namespace
+
+Region region_at(const std::vector<Region>& regions, unsigned offset) {
+  Region current{0, 0, 0};
+  for (const Region& region : regions) {
+    if (region.offset > offset) break;
+    current = region;
+  }
+  return current;
+}
+
+std::vector<std::string> macro_arguments(const std::vector<std::string>& tokens, std::size_t open) {
+  std::vector<std::string> args;
+  std::string current;
+  int depth = 0;
+  for (std::size_t i = open; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    if (token == "(" || token == "[" || token == "{") {
+      if (depth++ == 0) continue;
+    } else if (token == ")" || token == "]" || token == "}") {
+      if (--depth == 0) {
+        if (!current.empty()) args.push_back(current);
+        break;
+      }
+    } else if (token == "," && depth == 1) {
+      args.push_back(current);
+      current.clear();
+      continue;
+    }
+    current += token;
+  }
+  return args;
+}
+
+FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std::string& function_name,
+                                    std::vector<PatternFact>& patterns) {
+  FunctionTokens result;
+  CXTranslationUnit unit = map.unit();
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(unit, map.file_range(clang_getCursorExtent(function)), &tokens, &count);
+  std::vector<std::string> spelled(count);
+  std::vector<CXTokenKind> kinds(count);
+  for (unsigned i = 0; i < count; ++i) {
+    spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
+    kinds[i] = clang_getTokenKind(tokens[i]);
+  }
+  int critical = 0, locks = 0;
+  for (unsigned i = 0; i < count; ++i) {
+    if (kinds[i] != CXToken_Identifier) continue;
+    const std::string& word = spelled[i];
+    // assert(...) compiles to nothing in release builds and decides nothing at run time.
+    if ((word == "assert" || word == "Py_DEBUG_ASSERT") && i + 1 < count && spelled[i + 1] == "(") {
+      i = closing_paren(spelled, i + 1);
+      continue;
+    }
+    Position at = position(clang_getTokenLocation(unit, tokens[i]));
+    if (map.is_skipped(at)) continue;
+    SourceLocation where{map.file_name(at.file), at.line, at.column};
+    bool call = i + 1 < count && spelled[i + 1] == "(";
+    if (word.rfind("Py_BEGIN_CRITICAL_SECTION", 0) == 0) {
+      if (critical > 0 && word == "Py_BEGIN_CRITICAL_SECTION") {
+        patterns.push_back({PatternFact::Kind::nested_critical_section, where, function_name, word});
+      }
+      result.regions.push_back({at.offset, ++critical, locks});
+    } else if (word.rfind("Py_END_CRITICAL_SECTION", 0) == 0) {
+      result.regions.push_back({at.offset, critical = std::max(0, critical - 1), locks});
+    } else if (is_lock_call(word)) {
+      result.regions.push_back({at.offset, critical, ++locks});
+    } else if (is_unlock_call(word)) {
+      result.regions.push_back({at.offset, critical, locks = std::max(0, locks - 1)});
+    } else if (word == "Py_REFCNT" && call) {
+      record_refcnt_test(spelled, kinds, i, where, function_name, patterns);
+    }
+    if (call && looks_like_python_api(word)) {
+      result.macro_uses.push_back({word, where, at.offset, macro_arguments(spelled, i + 1)});
+    }
+  }
+  clang_disposeTokens(unit, tokens, count);
+  return result;
+}
+
+}  // namespace subcheck::reader
