@@ -10,6 +10,7 @@
 
 #include "analyzer/compile_db.h"
 #include "core/finding.h"
+#include "core/vocabulary.h"
 #include "analyzer/module_model.h"
 
 namespace subcheck {
@@ -37,9 +38,9 @@ struct ToolDiagnostic {
 struct ModuleVerdict {
   std::string module;
   // supported | shared-gil-only | unsupported | unsafe | unknown
-  std::string subinterpreters;
+  SubinterpreterVerdict subinterpreters = SubinterpreterVerdict::unknown;
   // gil-free | requires-gil | unsafe | unknown
-  std::string free_threading;
+  FreeThreadingVerdict free_threading = FreeThreadingVerdict::unknown;
 };
 
 struct AnalysisResult {

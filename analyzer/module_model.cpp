@@ -18,26 +18,42 @@ constexpr std::int64_t kSlotGil = 4;
 
 // Slot values as CPython spells them. The number wins over the spelling: projects wrap
 // these macros in their own.
-std::string multiple_interpreters_name(const std::string& text, std::optional<std::int64_t> number) {
+void set_multiple_interpreters(ModuleConfigView& view, const std::string& text, std::optional<std::int64_t> number) {
+  view.multiple_interpreters_other.clear();
   if (number) {
     switch (*number) {
-      case 0: return "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED";
-      case 1: return "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
-      case 2: return "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED";
+      case 0: view.multiple_interpreters = MultipleInterpreters::not_supported; return;
+      case 1: view.multiple_interpreters = MultipleInterpreters::supported; return;
+      case 2: view.multiple_interpreters = MultipleInterpreters::per_interpreter_gil_supported; return;
       default: break;
     }
   }
-  return text.empty() ? "unknown" : text;
+  if (text.empty()) {
+    view.multiple_interpreters = MultipleInterpreters::unknown;
+  } else if (auto named = parse_multiple_interpreters(text)) {
+    view.multiple_interpreters = *named;
+  } else {
+    view.multiple_interpreters = MultipleInterpreters::other;
+    view.multiple_interpreters_other = text;
+  }
 }
 
-std::string gil_name(const std::string& text, std::optional<std::int64_t> number) {
-  if (number) {
-    if (*number == 0) return "Py_MOD_GIL_USED";
-    if (*number == 1) return "Py_MOD_GIL_NOT_USED";
+void set_gil(ModuleConfigView& view, const std::string& text, std::optional<std::int64_t> number) {
+  view.gil_other.clear();
+  if (number && (*number == 0 || *number == 1)) {
+    view.gil = *number == 0 ? GilDeclaration::used : GilDeclaration::not_used;
+  } else if (text.find(to_string(GilDeclaration::not_used)) != std::string::npos) {
+    view.gil = GilDeclaration::not_used;
+  } else if (text.find(to_string(GilDeclaration::used)) != std::string::npos) {
+    view.gil = GilDeclaration::used;
+  } else if (text.empty()) {
+    view.gil = GilDeclaration::unknown;
+  } else if (auto named = parse_gil_declaration(text)) {
+    view.gil = *named;
+  } else {
+    view.gil = GilDeclaration::other;
+    view.gil_other = text;
   }
-  if (text.find("Py_MOD_GIL_NOT_USED") != std::string::npos) return "Py_MOD_GIL_NOT_USED";
-  if (text.find("Py_MOD_GIL_USED") != std::string::npos) return "Py_MOD_GIL_USED";
-  return text.empty() ? "unknown" : text;
 }
 
 // The function a slot value names: `exec_module`, `(void *)exec_module`, `&exec_module`.
@@ -158,11 +174,11 @@ void read_slots(ModuleConfigView& view) {
         view.has_exec_slot = true;
         break;
       case kSlotMultipleInterpreters:
-        view.multiple_interpreters = multiple_interpreters_name(slot.value, slot.number);
+        set_multiple_interpreters(view, slot.value, slot.number);
         view.multiple_interpreters_at = slot.location;
         break;
       case kSlotGil:
-        view.gil = gil_name(slot.value, slot.number);
+        set_gil(view, slot.value, slot.number);
         view.gil_at = slot.location;
         break;
       default:
@@ -229,7 +245,7 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
         view.created_at = call.location;
         view.def = index.def(call.first_arg_var, reached.unit);
       } else if (call.callee == "PyUnstable_Module_SetGIL" && call.args.size() >= 2) {
-        view.gil = gil_name(call.args[1], std::nullopt);
+        set_gil(view, call.args[1], std::nullopt);
         view.gil_at = call.location;
       }
     }
@@ -237,7 +253,8 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   if (view.def && !view.def->slots_usr.empty()) view.slots = index.slots(view.def->slots_usr);
   if (view.init == InitStyle::multi_phase) {
     // Slots decide; a SetGIL call is meaningless for multi-phase modules.
-    view.gil = "absent";
+    view.gil = GilDeclaration::absent;
+    view.gil_other.clear();
     view.gil_at.reset();
     read_slots(view);
   }
@@ -255,7 +272,10 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   }
   if (!complete) {
     view.init = InitStyle::unknown;
-    view.multiple_interpreters = view.gil = "unknown";
+    view.multiple_interpreters = MultipleInterpreters::unknown;
+    view.gil = GilDeclaration::unknown;
+    view.multiple_interpreters_other.clear();
+    view.gil_other.clear();
   }
   return view;
 }
@@ -270,17 +290,18 @@ ModuleConfigView view_of_binding(const BindingModuleFact& binding, const Transla
                        [&](const std::string& option) { return option.find(word) != std::string::npos; });
   };
   if (has("mod_gil_not_used")) {
-    view.gil = "Py_MOD_GIL_NOT_USED";
+    view.gil = GilDeclaration::not_used;
     view.gil_at = binding.location;
   }
-  const char* chosen = has("per_interpreter_gil") ? "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"
-                       : has("shared_gil")        ? "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED"
-                       : has("not_supported")     ? "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED"
-                                                  : nullptr;
+  std::optional<MultipleInterpreters> chosen =
+      has("per_interpreter_gil") ? MultipleInterpreters::per_interpreter_gil_supported
+      : has("shared_gil")        ? MultipleInterpreters::supported
+      : has("not_supported")     ? std::optional(MultipleInterpreters::not_supported)
+                                 : std::nullopt;
   if (chosen) {
     // Only pybind11 3 knows these options, and pybind11 3 uses multi-phase init.
     view.init = InitStyle::multi_phase;
-    view.multiple_interpreters = chosen;
+    view.multiple_interpreters = *chosen;
     view.multiple_interpreters_at = binding.location;
   }
   view.init_functions.insert("PyInit_" + binding.module_name);
@@ -334,6 +355,16 @@ std::set<std::string> files_of(const TranslationUnitFacts& unit) {
 }
 
 }  // namespace
+
+std::string ModuleConfigView::multiple_interpreters_spelling() const {
+  if (multiple_interpreters == MultipleInterpreters::other) return multiple_interpreters_other;
+  return std::string(to_string(multiple_interpreters));
+}
+
+std::string ModuleConfigView::gil_spelling() const {
+  if (gil == GilDeclaration::other) return gil_other;
+  return std::string(to_string(gil));
+}
 
 std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig config) const {
   std::vector<const TranslationUnitFacts*> result;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/facts.h"
+#include "core/vocabulary.h"
 
 namespace subcheck {
 
@@ -22,13 +23,20 @@ struct ModuleConfigView {
   const SlotArrayFact* slots = nullptr;
   bool has_exec_slot = false;
   bool has_create_slot = false;
-  // Names as CPython spells them, or "absent".
-  std::string multiple_interpreters = "absent";
+  // The Py_mod_multiple_interpreters slot's value; `unknown` when the parse cannot be trusted.
+  MultipleInterpreters multiple_interpreters = MultipleInterpreters::absent;
+  std::string multiple_interpreters_other;          // the source's spelling, for `other`
   std::optional<SourceLocation> multiple_interpreters_at;
-  std::string gil = "absent";                       // slot value, or PyUnstable_Module_SetGIL's argument
+  // The Py_mod_gil slot's value, or PyUnstable_Module_SetGIL's argument.
+  GilDeclaration gil = GilDeclaration::absent;
+  std::string gil_other;                            // the source's spelling, for `other`
   std::optional<SourceLocation> gil_at;
   std::set<std::string> init_functions;             // PyInit, slot functions and what they call
   std::vector<const TranslationUnitFacts*> units;   // the units that make up the module
+
+  // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
+  std::string multiple_interpreters_spelling() const;
+  std::string gil_spelling() const;
 };
 
 struct ExtensionModule {

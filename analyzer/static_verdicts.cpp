@@ -24,36 +24,38 @@ bool module_has_rule(const std::vector<Finding>& findings, const std::string& mo
 }
 
 // In the default build: does an isolated (own-GIL) subinterpreter accept the module?
-std::string subinterpreters_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
+SubinterpreterVerdict subinterpreters_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
                                     const RuleCatalogue& rules) {
   auto view = module.configs.find(BuildConfig::gil);
-  if (view == module.configs.end() || view->second.init == InitStyle::unknown) return "unknown";
-  if (module_has_rule(findings, module.name, "SI009")) return "unsupported";
-  if (view->second.init == InitStyle::single_phase) return "unsupported";
-  const std::string& declared = view->second.multiple_interpreters;
-  if (declared == "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED") return "unsupported";
-  if (declared == "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") {
+  if (view == module.configs.end() || view->second.init == InitStyle::unknown) return SubinterpreterVerdict::unknown;
+  if (module_has_rule(findings, module.name, "SI009")) return SubinterpreterVerdict::unsupported;
+  if (view->second.init == InitStyle::single_phase) return SubinterpreterVerdict::unsupported;
+  const MultipleInterpreters declared = view->second.multiple_interpreters;
+  if (declared == MultipleInterpreters::not_supported) return SubinterpreterVerdict::unsupported;
+  if (declared == MultipleInterpreters::per_interpreter_gil_supported) {
     // It loads; whether it then behaves is what the contradiction findings say.
-    return module_has(findings, module.name, rules, RuleCategory::subinterpreters, Severity::error) ? "unsafe"
-                                                                                                   : "supported";
+    return module_has(findings, module.name, rules, RuleCategory::subinterpreters, Severity::error)
+               ? SubinterpreterVerdict::unsafe
+               : SubinterpreterVerdict::supported;
   }
-  return "shared-gil-only";
+  return SubinterpreterVerdict::shared_gil_only;
 }
 
 // In the free-threaded build: does importing the module leave the GIL disabled?
-std::string free_threading_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
+FreeThreadingVerdict free_threading_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
                                    const RuleCatalogue& rules) {
   auto view = module.configs.find(BuildConfig::free_threaded);
-  if (view == module.configs.end()) return "unknown";
+  if (view == module.configs.end()) return FreeThreadingVerdict::unknown;
   // A contradiction (FT002, FT007) makes a claim of GIL-freedom unsafe, and a module that
   // cannot even be built for the free-threaded ABI (FT007) is unsafe whatever it says.
-  if (module_has_rule(findings, module.name, "FT007")) return "unsafe";
-  if (view->second.gil == "Py_MOD_GIL_NOT_USED") {
-    return module_has(findings, module.name, rules, RuleCategory::free_threading, Severity::error) ? "unsafe"
-                                                                                                  : "gil-free";
+  if (module_has_rule(findings, module.name, "FT007")) return FreeThreadingVerdict::unsafe;
+  if (view->second.gil == GilDeclaration::not_used) {
+    return module_has(findings, module.name, rules, RuleCategory::free_threading, Severity::error)
+               ? FreeThreadingVerdict::unsafe
+               : FreeThreadingVerdict::gil_free;
   }
-  if (view->second.init == InitStyle::unknown) return "unknown";
-  return "requires-gil";
+  if (view->second.init == InitStyle::unknown) return FreeThreadingVerdict::unknown;
+  return FreeThreadingVerdict::requires_gil;
 }
 
 }  // namespace

@@ -29,19 +29,20 @@ const ExtensionModule* static_module(const AnalysisResult& analysis, const std::
 // Static verdicts that a successful or refused import would contradict.
 void compare_subinterpreters(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
                              std::vector<CrossCheck>& out) {
-  const std::string& said = expected.subinterpreters;
+  const SubinterpreterVerdict said = expected.subinterpreters;
   const SubinterpreterVerdict did = seen.subinterpreters;
   bool loads = did == SubinterpreterVerdict::supported;
   bool refused = did == SubinterpreterVerdict::unsupported || did == SubinterpreterVerdict::shared_gil_only;
-  if ((said == "supported" || said == "unsafe") && refused) {
+  if ((said == SubinterpreterVerdict::supported || said == SubinterpreterVerdict::unsafe) && refused) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "the sources declare per-interpreter GIL support, but the isolated import was refused: " +
                        seen.summary});
-  } else if ((said == "unsupported" || said == "shared-gil-only") && loads) {
+  } else if ((said == SubinterpreterVerdict::unsupported || said == SubinterpreterVerdict::shared_gil_only) &&
+             loads) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "static analysis says isolated subinterpreters refuse it (" + said +
+                   "static analysis says isolated subinterpreters refuse it (" + std::string(to_string(said)) +
                        "), but the isolated import succeeded: the built module may not come from these sources"});
-  } else if (said == "shared-gil-only" && did == SubinterpreterVerdict::unsupported) {
+  } else if (said == SubinterpreterVerdict::shared_gil_only && did == SubinterpreterVerdict::unsupported) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "static analysis expects legacy (shared-GIL) subinterpreters to accept it, but they refused it"});
   }
@@ -49,13 +50,14 @@ void compare_subinterpreters(const ModuleVerdict& expected, const prober::Module
 
 void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
                             std::vector<CrossCheck>& out) {
-  const std::string& said = expected.free_threading;
+  const FreeThreadingVerdict said = expected.free_threading;
   const FreeThreadingVerdict did = seen.free_threading;
-  if (said == "requires-gil" && did == FreeThreadingVerdict::gil_free) {
+  if (said == FreeThreadingVerdict::requires_gil && did == FreeThreadingVerdict::gil_free) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after "
                    "the import"});
-  } else if ((said == "gil-free" || said == "unsafe") && did == FreeThreadingVerdict::requires_gil) {
+  } else if ((said == FreeThreadingVerdict::gil_free || said == FreeThreadingVerdict::unsafe) &&
+             did == FreeThreadingVerdict::requires_gil) {
     out.push_back({expected.module, seen.interpreter, "disagreement",
                    "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL"});
   }
@@ -76,7 +78,7 @@ void compare_shared_objects(const ExtensionModule* module, const prober::ModuleP
   if (view == module->configs.end()) return;
   std::string names;
   for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
-  if (view->second.multiple_interpreters == "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") {
+  if (view->second.multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
     out.push_back({module->name, seen.interpreter, "confirmed",
                    "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with "
                    "the main interpreter (static types): " + names});

@@ -52,7 +52,7 @@ ModuleVerdict verdict_for(const AnalysisResult& result, std::size_t module_index
   for (const ModuleVerdict& verdict : result.verdicts) {
     if (verdict.module == name) return verdict;
   }
-  return ModuleVerdict{name, "unknown", "unknown"};
+  return ModuleVerdict{name, SubinterpreterVerdict::unknown, FreeThreadingVerdict::unknown};
 }
 
 std::vector<std::size_t> findings_of_module(const AnalysisResult& result, const std::string& module) {

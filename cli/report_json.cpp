@@ -53,9 +53,9 @@ json config_view_json(const ModuleConfigView& view) {
   return {
       {"init", to_string(view.init)},
       {"created_at", optional_location(view.created_at)},
-      {"multiple_interpreters", view.multiple_interpreters},
+      {"multiple_interpreters", view.multiple_interpreters_spelling()},
       {"multiple_interpreters_at", optional_location(view.multiple_interpreters_at)},
-      {"gil", view.gil},
+      {"gil", view.gil_spelling()},
       {"gil_at", optional_location(view.gil_at)},
       {"module_def", module_def_json(view.def)},
       {"slots", slots_json(view.slots)},
@@ -77,10 +77,11 @@ json module_json(const AnalysisResult& result, std::size_t index) {
   json entry = location_json(module.location);
   entry["name"] = module.name;
   entry["init"] = to_string(gil_view ? gil_view->init : InitStyle::unknown);
-  entry["multiple_interpreters"] = gil_view ? gil_view->multiple_interpreters : "absent";
-  entry["gil"] = free_threaded_view ? free_threaded_view->gil : "absent";
+  entry["multiple_interpreters"] = gil_view ? gil_view->multiple_interpreters_spelling() : "absent";
+  entry["gil"] = free_threaded_view ? free_threaded_view->gil_spelling() : "absent";
   entry["generator"] = module.generator.empty() ? json(nullptr) : json(module.generator);
-  entry["verdicts"] = {{"subinterpreters", verdict.subinterpreters}, {"free_threading", verdict.free_threading}};
+  entry["verdicts"] = {{"subinterpreters", to_string(verdict.subinterpreters)},
+                       {"free_threading", to_string(verdict.free_threading)}};
   entry["findings"] = findings_of_module(result, module.name);
   entry["configs"] = std::move(configs);
   return entry;

@@ -187,7 +187,7 @@ std::string format_module_table(const AnalysisResult& result, const TextStyle& s
     std::string where = display_path(module.location.file, style.cwd);
     if (module.location.line > 0) where += ":" + std::to_string(module.location.line);
     rows.push_back({module.name, std::string(to_string(view ? view->init : InitStyle::unknown)),
-                    verdict.subinterpreters, verdict.free_threading,
+                    std::string(to_string(verdict.subinterpreters)), std::string(to_string(verdict.free_threading)),
                     std::to_string(findings_of_module(result, module.name).size()), where});
   }
   std::vector<std::size_t> widths;

@@ -677,7 +677,7 @@ TEST(LimitedApiFreeThreading, TakesTheClaimFromTheGilBuildWhenTheFreeThreadedPar
       });
   auto model = build_module_model(std::move(units));
   ASSERT_EQ(model.modules.size(), 1u);
-  ASSERT_EQ(model.modules[0].configs.at(BuildConfig::free_threaded).gil, "unknown");
+  ASSERT_EQ(model.modules[0].configs.at(BuildConfig::free_threaded).gil, GilDeclaration::unknown);
   auto found = run_rule("FT007", model, BuildConfig::free_threaded);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].location, at(file, 130, 1));

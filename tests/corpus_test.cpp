@@ -131,17 +131,19 @@ std::string module_differences(const std::vector<ExpectedModule>& expected, cons
     if (gil_view != nullptr) {
       compare_field(out, want.name, "init", want.init, std::string(to_string(gil_view->init)));
       compare_field(out, want.name, "multiple_interpreters (gil config)", want.multiple_interpreters,
-                    gil_view->multiple_interpreters);
+                    gil_view->multiple_interpreters_spelling());
     }
     if (free_threaded_view != nullptr) {
-      compare_field(out, want.name, "gil (free-threaded config)", want.gil, free_threaded_view->gil);
+      compare_field(out, want.name, "gil (free-threaded config)", want.gil, free_threaded_view->gil_spelling());
     }
     auto verdict = verdicts.find(want.name);
     if (verdict == verdicts.end()) {
       out << "  module " << want.name << ": no verdict\n";
     } else {
-      compare_field(out, want.name, "subinterpreters verdict", want.subinterpreters, verdict->second->subinterpreters);
-      compare_field(out, want.name, "free_threading verdict", want.free_threading, verdict->second->free_threading);
+      compare_field(out, want.name, "subinterpreters verdict", want.subinterpreters,
+                    std::string(to_string(verdict->second->subinterpreters)));
+      compare_field(out, want.name, "free_threading verdict", want.free_threading,
+                    std::string(to_string(verdict->second->free_threading)));
     }
   }
   for (const auto& [name, modules] : found) {

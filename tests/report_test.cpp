@@ -150,7 +150,7 @@ AnalysisResult make_result(const std::string& file) {
       make_finding("SI001", Severity::error, file, 4, 45, "module '_spam' uses single-phase initialisation"),
   };
   result.suppressed = 1;
-  result.verdicts = {{"_spam", "unsupported", "requires-gil"}};
+  result.verdicts = {{"_spam", SubinterpreterVerdict::unsupported, FreeThreadingVerdict::requires_gil}};
   result.diagnostics = {{Severity::error, {file, 1, 10}, "'Python.h' file not found"}};
   result.compile_db_origin = "inferred";
   Interpreter python;
@@ -330,8 +330,8 @@ TEST(Summary, VerdictFallsBackToUnknown) {
   result.verdicts.clear();
   ModuleVerdict verdict = verdict_for(result, 0);
   EXPECT_EQ(verdict.module, "_spam");
-  EXPECT_EQ(verdict.subinterpreters, "unknown");
-  EXPECT_EQ(verdict.free_threading, "unknown");
+  EXPECT_EQ(verdict.subinterpreters, SubinterpreterVerdict::unknown);
+  EXPECT_EQ(verdict.free_threading, FreeThreadingVerdict::unknown);
 }
 
 // ---- JSON ---------------------------------------------------------------------------

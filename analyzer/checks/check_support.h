@@ -19,13 +19,6 @@ struct Rule;
 
 namespace subcheck::checks {
 
-// CPython's spellings of the slot values the checks compare against.
-inline constexpr std::string_view kPerInterpreterGilSupported = "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED";
-inline constexpr std::string_view kMultipleInterpretersSupported = "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
-inline constexpr std::string_view kMultipleInterpretersNotSupported = "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED";
-inline constexpr std::string_view kGilNotUsed = "Py_MOD_GIL_NOT_USED";
-inline constexpr std::string_view kAbsent = "absent";
-
 // Collects the findings of one check run and reports each location once. A header
 // included by several units (of one module or of several) yields the same location
 // once per unit; the finding keeps the first message and owns the union of the modules.

@@ -23,7 +23,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = view_of(module, context.config);
       // Cython's generated runtime is Cython's to make thread-safe (freethreading_compatible).
-      if (view == nullptr || view->gil != kGilNotUsed || module.generator == "cython") continue;
+      if (view == nullptr || view->gil != GilDeclaration::not_used || module.generator == "cython") continue;
       report_module(module, *view, all_globals, findings);
     }
     findings.flush();

@@ -18,7 +18,7 @@ class GilSlotMissing final : public Check {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = view_of(module, context.config);
-      if (view == nullptr || view->gil != kAbsent) continue;
+      if (view == nullptr || view->gil != GilDeclaration::absent) continue;
       if (view->init == InitStyle::multi_phase) {
         findings.add(slots_location(module, *view), multi_phase_message(module), {module.name});
       } else if (view->init == InitStyle::single_phase) {

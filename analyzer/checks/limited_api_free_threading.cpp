@@ -34,20 +34,22 @@ class LimitedApiFreeThreading final : public Check {
   }
 
   static bool claims_gil_not_used(const ExtensionModule& module, const ModuleConfigView& view) {
-    if (view.gil == kGilNotUsed) return true;
+    if (view.gil == GilDeclaration::not_used) return true;
     // An explicit Py_MOD_GIL_USED is no claim; "unknown" (a parse the #error broke) may hide one.
-    if (view.gil != kAbsent && view.gil != "unknown") return false;
+    if (view.gil != GilDeclaration::absent && view.gil != GilDeclaration::unknown) return false;
     for (const auto& [config, other] : module.configs) {
-      if (other.gil == kGilNotUsed || units_say_gil_not_used(other.units)) return true;
+      if (other.gil == GilDeclaration::not_used || units_say_gil_not_used(other.units)) return true;
     }
     return false;
   }
 
+  // The raw source text of every slot and SetGIL argument, since the parse may be broken.
   static bool units_say_gil_not_used(const std::vector<const TranslationUnitFacts*>& units) {
+    const std::string_view not_used = to_string(GilDeclaration::not_used);
     for (const auto* unit : units) {
       for (const auto& array : unit->slot_arrays) {
         for (const auto& slot : array.slots) {
-          if (slot.value == kGilNotUsed) return true;
+          if (slot.value == not_used) return true;
         }
       }
     }
@@ -55,7 +57,7 @@ class LimitedApiFreeThreading final : public Check {
     for_each_call(units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
       if (call.callee != "PyUnstable_Module_SetGIL") return;
       for (const auto& arg : call.args) {
-        set_gil_not_used = set_gil_not_used || arg.find(kGilNotUsed) != std::string::npos;
+        set_gil_not_used = set_gil_not_used || arg.find(not_used) != std::string::npos;
       }
     });
     return set_gil_not_used;

@@ -18,7 +18,7 @@ class MultiInterpSlotMissing final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = view_of(module, context.config);
       if (view == nullptr || view->init != InitStyle::multi_phase) continue;
-      if (view->multiple_interpreters != kAbsent) continue;
+      if (view->multiple_interpreters != MultipleInterpreters::absent) continue;
       findings.add(definition_location(module, *view), message(module), {module.name});
     }
     findings.flush();

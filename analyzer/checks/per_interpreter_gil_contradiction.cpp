@@ -18,7 +18,7 @@ class PerInterpreterGilContradiction final : public Check {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = view_of(module, context.config);
-      if (view == nullptr || view->multiple_interpreters != kPerInterpreterGilSupported) continue;
+      if (view == nullptr || view->multiple_interpreters != MultipleInterpreters::per_interpreter_gil_supported) continue;
       report_static_types(module, *view, findings);
       report_written_python_globals(module, *view, findings);
       report_find_module_calls(module, *view, findings);

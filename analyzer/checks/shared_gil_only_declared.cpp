@@ -18,10 +18,8 @@ class SharedGilOnlyDeclared final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = view_of(module, context.config);
       if (view == nullptr) continue;
-      const auto& declared = view->multiple_interpreters;
-      if (declared != kMultipleInterpretersSupported && declared != kMultipleInterpretersNotSupported) {
-        continue;
-      }
+      const MultipleInterpreters declared = view->multiple_interpreters;
+      if (declared != MultipleInterpreters::supported && declared != MultipleInterpreters::not_supported) continue;
       auto where = view->multiple_interpreters_at.value_or(definition_location(module, *view));
       findings.add(where, message(module, declared), {module.name});
     }
@@ -29,9 +27,9 @@ class SharedGilOnlyDeclared final : public Check {
   }
 
  private:
-  static std::string message(const ExtensionModule& module, const std::string& declared) {
-    const bool refuses_all = declared == kMultipleInterpretersNotSupported;
-    return "module '" + module.name + "' declares " + declared + ": " +
+  static std::string message(const ExtensionModule& module, MultipleInterpreters declared) {
+    const bool refuses_all = declared == MultipleInterpreters::not_supported;
+    return "module '" + module.name + "' declares " + std::string(to_string(declared)) + ": " +
            (refuses_all ? "every subinterpreter refuses it"
                         : "only subinterpreters that share the main GIL accept it") +
            ", and concurrent.interpreters / InterpreterPoolExecutor refuse it; isolate its state "
