@@ -1,4 +1,7 @@
-// Verdicts: what a user wants to know per module, derived from the model and findings.
+// Verdicts: what a user wants to know per module. The module's own declarations (init
+// style, Py_mod_multiple_interpreters, Py_mod_gil) give a starting verdict; a finding
+// lowers it only as its rule's [verdict] table says (docs/rules.md, "Verdicts"), never
+// because of the rule's severity, so editing a severity cannot change a verdict.
 #include <algorithm>
 
 #include "analyzer/analyze.h"
@@ -7,54 +10,85 @@
 namespace subcheck {
 namespace {
 
-bool module_has(const std::vector<Finding>& findings, const std::string& module, const RuleCatalogue& rules,
-                RuleCategory category, Severity at_least) {
-  return std::any_of(findings.begin(), findings.end(), [&](const Finding& finding) {
-    const Rule* rule = rules.find(finding.rule);
-    return rule && rule->category == category && finding.severity >= at_least &&
-           std::find(finding.modules.begin(), finding.modules.end(), module) != finding.modules.end();
-  });
+// How bad each outcome is: a lowering replaces the verdict only with a worse one. A
+// module refused cleanly (unsupported) cannot misbehave after loading (unsafe); a definite
+// finding says more than "could not tell".
+int badness(SubinterpreterVerdict verdict) {
+  switch (verdict) {
+    case SubinterpreterVerdict::supported: return 0;
+    case SubinterpreterVerdict::shared_gil_only: return 1;
+    case SubinterpreterVerdict::unsafe: return 3;
+    case SubinterpreterVerdict::unsupported: return 4;
+    default: return 2;  // unknown
+  }
 }
 
-bool module_has_rule(const std::vector<Finding>& findings, const std::string& module, const std::string& rule) {
-  return std::any_of(findings.begin(), findings.end(), [&](const Finding& finding) {
-    return finding.rule == rule &&
-           std::find(finding.modules.begin(), finding.modules.end(), module) != finding.modules.end();
-  });
+int badness(FreeThreadingVerdict verdict) {
+  switch (verdict) {
+    case FreeThreadingVerdict::gil_free: return 0;
+    case FreeThreadingVerdict::requires_gil: return 1;
+    case FreeThreadingVerdict::unsafe: return 3;
+    default: return 2;  // unknown
+  }
+}
+
+template <typename Verdict>
+Verdict worse(Verdict a, Verdict b) {
+  return badness(b) > badness(a) ? b : a;
+}
+
+const ModuleConfigView* view_in(const ExtensionModule& module, BuildConfig config) {
+  auto found = module.configs.find(config);
+  return found == module.configs.end() ? nullptr : &found->second;
+}
+
+bool makes_claim(const ExtensionModule& module, VerdictClaim claim) {
+  switch (claim) {
+    case VerdictClaim::always:
+      return true;
+    case VerdictClaim::declares_per_interpreter_gil: {
+      const ModuleConfigView* view = view_in(module, BuildConfig::gil);
+      return view && view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported;
+    }
+    case VerdictClaim::declares_gil_not_used: {
+      const ModuleConfigView* view = view_in(module, BuildConfig::free_threaded);
+      return view && view->gil == GilDeclaration::not_used;
+    }
+  }
+  return false;
+}
+
+// The [verdict] tables of the rules with a finding in `module` whose claim the module makes.
+std::vector<const VerdictEffect*> effects_on(const ExtensionModule& module, const std::vector<Finding>& findings,
+                                             const RuleCatalogue& rules) {
+  std::vector<const VerdictEffect*> effects;
+  for (const Finding& finding : findings) {
+    if (std::find(finding.modules.begin(), finding.modules.end(), module.name) == finding.modules.end()) continue;
+    const Rule* rule = rules.find(finding.rule);
+    if (rule && rule->verdict && makes_claim(module, rule->verdict->when)) effects.push_back(&*rule->verdict);
+  }
+  return effects;
 }
 
 // In the default build: does an isolated (own-GIL) subinterpreter accept the module?
-SubinterpreterVerdict subinterpreters_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
-                                    const RuleCatalogue& rules) {
-  auto view = module.configs.find(BuildConfig::gil);
-  if (view == module.configs.end() || view->second.init == InitStyle::unknown) return SubinterpreterVerdict::unknown;
-  if (module_has_rule(findings, module.name, "SI009")) return SubinterpreterVerdict::unsupported;
-  if (view->second.init == InitStyle::single_phase) return SubinterpreterVerdict::unsupported;
-  const MultipleInterpreters declared = view->second.multiple_interpreters;
-  if (declared == MultipleInterpreters::not_supported) return SubinterpreterVerdict::unsupported;
-  if (declared == MultipleInterpreters::per_interpreter_gil_supported) {
+SubinterpreterVerdict declared_subinterpreters(const ExtensionModule& module) {
+  const ModuleConfigView* view = view_in(module, BuildConfig::gil);
+  if (view == nullptr || view->init == InitStyle::unknown) return SubinterpreterVerdict::unknown;
+  if (view->init == InitStyle::single_phase) return SubinterpreterVerdict::unsupported;
+  switch (view->multiple_interpreters) {
+    case MultipleInterpreters::not_supported: return SubinterpreterVerdict::unsupported;
     // It loads; whether it then behaves is what the contradiction findings say.
-    return module_has(findings, module.name, rules, RuleCategory::subinterpreters, Severity::error)
-               ? SubinterpreterVerdict::unsafe
-               : SubinterpreterVerdict::supported;
+    case MultipleInterpreters::per_interpreter_gil_supported: return SubinterpreterVerdict::supported;
+    default: return SubinterpreterVerdict::shared_gil_only;
   }
-  return SubinterpreterVerdict::shared_gil_only;
 }
 
 // In the free-threaded build: does importing the module leave the GIL disabled?
-FreeThreadingVerdict free_threading_verdict(const ExtensionModule& module, const std::vector<Finding>& findings,
-                                   const RuleCatalogue& rules) {
-  auto view = module.configs.find(BuildConfig::free_threaded);
-  if (view == module.configs.end()) return FreeThreadingVerdict::unknown;
-  // A contradiction (FT002, FT007) makes a claim of GIL-freedom unsafe, and a module that
-  // cannot even be built for the free-threaded ABI (FT007) is unsafe whatever it says.
-  if (module_has_rule(findings, module.name, "FT007")) return FreeThreadingVerdict::unsafe;
-  if (view->second.gil == GilDeclaration::not_used) {
-    return module_has(findings, module.name, rules, RuleCategory::free_threading, Severity::error)
-               ? FreeThreadingVerdict::unsafe
-               : FreeThreadingVerdict::gil_free;
-  }
-  if (view->second.init == InitStyle::unknown) return FreeThreadingVerdict::unknown;
+FreeThreadingVerdict declared_free_threading(const ExtensionModule& module) {
+  const ModuleConfigView* view = view_in(module, BuildConfig::free_threaded);
+  if (view == nullptr) return FreeThreadingVerdict::unknown;
+  if (view->gil == GilDeclaration::not_used) return FreeThreadingVerdict::gil_free;
+  if (view->init == InitStyle::unknown) return FreeThreadingVerdict::unknown;
   return FreeThreadingVerdict::requires_gil;
 }
 
@@ -64,8 +98,12 @@ std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model, const st
                                             const RuleCatalogue& rules) {
   std::vector<ModuleVerdict> verdicts;
   for (const ExtensionModule& module : model.modules) {
-    verdicts.push_back({module.name, subinterpreters_verdict(module, findings, rules),
-                        free_threading_verdict(module, findings, rules)});
+    ModuleVerdict verdict{module.name, declared_subinterpreters(module), declared_free_threading(module)};
+    for (const VerdictEffect* effect : effects_on(module, findings, rules)) {
+      if (effect->subinterpreters) verdict.subinterpreters = worse(verdict.subinterpreters, *effect->subinterpreters);
+      if (effect->free_threading) verdict.free_threading = worse(verdict.free_threading, *effect->free_threading);
+    }
+    verdicts.push_back(std::move(verdict));
   }
   return verdicts;
 }

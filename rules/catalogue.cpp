@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::array<std::string_view, 10> kRequiredTextFields{
     "id", "name", "severity", "category", "summary", "hint", "what", "why", "example", "fix"};
-constexpr std::array<std::string_view, 2> kOtherFields{"references", "data"};
+constexpr std::array<std::string_view, 3> kOtherFields{"references", "data", "verdict"};
 
 [[noreturn]] void fail(const std::string& source, const std::string& message) {
   throw RuleCatalogueError(source + ": " + message);
@@ -139,6 +139,71 @@ std::map<std::string, std::string> parse_data(const std::string& source, const t
   return data;
 }
 
+// The verdicts a rule may lower a module to: only outcomes worse than what the module's
+// own declarations give (static_verdicts.cpp ranks them).
+std::optional<SubinterpreterVerdict> parse_lowered_subinterpreters(std::string_view text) {
+  auto verdict = parse_subinterpreter_verdict(text);
+  if (verdict == SubinterpreterVerdict::unsupported || verdict == SubinterpreterVerdict::unsafe) return verdict;
+  return std::nullopt;
+}
+
+std::optional<FreeThreadingVerdict> parse_lowered_free_threading(std::string_view text) {
+  auto verdict = parse_free_threading_verdict(text);
+  if (verdict == FreeThreadingVerdict::requires_gil || verdict == FreeThreadingVerdict::unsafe) return verdict;
+  return std::nullopt;
+}
+
+std::optional<VerdictClaim> parse_claim(std::string_view text) {
+  for (VerdictClaim claim : {VerdictClaim::always, VerdictClaim::declares_per_interpreter_gil,
+                             VerdictClaim::declares_gil_not_used}) {
+    if (to_string(claim) == text) return claim;
+  }
+  return std::nullopt;
+}
+
+std::string verdict_text(const std::string& source, const toml::table& verdict, std::string_view key) {
+  const auto* text = verdict.get(key) ? verdict.get(key)->as_string() : nullptr;
+  if (text == nullptr) fail(source, "field 'verdict." + std::string(key) + "' must be a string");
+  return text->get();
+}
+
+// [verdict] subinterpreters = "unsafe" | "unsupported", free-threading = "unsafe" |
+// "requires-gil" (at least one), when = "always" | "declares-per-interpreter-gil" |
+// "declares-gil-not-used" (required).
+std::optional<VerdictEffect> parse_verdict(const std::string& source, const toml::table& table) {
+  const toml::node* node = table.get("verdict");
+  if (node == nullptr) return std::nullopt;
+  const toml::table* verdict = node->as_table();
+  if (verdict == nullptr) fail(source, "field 'verdict' must be a table");
+  VerdictEffect effect;
+  for (const auto& [key, value] : *verdict) {
+    const std::string name(key.str());
+    if (name != "subinterpreters" && name != "free-threading" && name != "when") {
+      fail(source, "unknown field 'verdict." + name + "' (known: subinterpreters, free-threading, when)");
+    }
+    const std::string text = verdict_text(source, *verdict, name);
+    if (name == "subinterpreters") {
+      effect.subinterpreters = parse_lowered_subinterpreters(text);
+      if (!effect.subinterpreters) fail(source, "bad verdict.subinterpreters " + quoted(text) + " (want unsupported or unsafe)");
+    } else if (name == "free-threading") {
+      effect.free_threading = parse_lowered_free_threading(text);
+      if (!effect.free_threading) fail(source, "bad verdict.free-threading " + quoted(text) + " (want unsafe or requires-gil)");
+    } else {
+      std::optional<VerdictClaim> claim = parse_claim(text);
+      if (!claim) {
+        fail(source, "bad verdict.when " + quoted(text) +
+                         " (want always, declares-per-interpreter-gil or declares-gil-not-used)");
+      }
+      effect.when = *claim;
+    }
+  }
+  if (!verdict->contains("when")) fail(source, "missing field 'verdict.when'");
+  if (!effect.subinterpreters && !effect.free_threading) {
+    fail(source, "field 'verdict' lowers nothing (give subinterpreters or free-threading)");
+  }
+  return effect;
+}
+
 Rule parse_rule(const std::string& source, const std::string& text) {
   const toml::table table = parse_document(source, text);
   reject_unknown_fields(source, table);
@@ -177,6 +242,7 @@ Rule parse_rule(const std::string& source, const std::string& text) {
   rule.fix = required_text(source, table, "fix");
   rule.references = parse_references(source, table);
   rule.data = parse_data(source, table);
+  rule.verdict = parse_verdict(source, table);
   return rule;
 }
 
@@ -191,6 +257,15 @@ bool catalogue_order(const Rule& a, const Rule& b) {
 
 std::string_view to_string(RuleCategory category) {
   return category == RuleCategory::subinterpreters ? "subinterpreters" : "free-threading";
+}
+
+std::string_view to_string(VerdictClaim claim) {
+  switch (claim) {
+    case VerdictClaim::always: return "always";
+    case VerdictClaim::declares_per_interpreter_gil: return "declares-per-interpreter-gil";
+    case VerdictClaim::declares_gil_not_used: return "declares-gil-not-used";
+  }
+  return "always";
 }
 
 RuleCatalogue RuleCatalogue::from_sources(const std::map<std::string, std::string>& sources) {

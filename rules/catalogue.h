@@ -10,11 +10,26 @@
 #include <vector>
 
 #include "core/finding.h"
+#include "core/vocabulary.h"
 
 namespace subcheck {
 
 enum class RuleCategory { subinterpreters, free_threading };
 std::string_view to_string(RuleCategory category);
+
+// The module's own claim under which a rule's findings lower a verdict (docs/rules.md,
+// "Verdicts"): always, or only when the module declares what the finding contradicts.
+enum class VerdictClaim { always, declares_per_interpreter_gil, declares_gil_not_used };
+std::string_view to_string(VerdictClaim claim);
+
+// What a finding of the rule does to its module's verdicts: the verdict it lowers the
+// module to, in the default build (subinterpreters) or the free-threaded one, and when.
+// Rules without a [verdict] table never change a verdict, whatever their severity.
+struct VerdictEffect {
+  std::optional<SubinterpreterVerdict> subinterpreters;
+  std::optional<FreeThreadingVerdict> free_threading;
+  VerdictClaim when = VerdictClaim::always;
+};
 
 struct Rule {
   std::string id;          // stable: "SI001"
@@ -30,6 +45,7 @@ struct Rule {
   std::vector<std::string> references;
   // Rule-specific data, e.g. the replacement for each borrowed-reference API.
   std::map<std::string, std::string> data;
+  std::optional<VerdictEffect> verdict;  // the [verdict] table
 };
 
 class RuleCatalogueError : public std::runtime_error {

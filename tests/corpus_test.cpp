@@ -20,6 +20,10 @@
 #include "tests/test_support.h"
 
 namespace subcheck {
+
+// Generated from rules/*.toml (rules/embed_rules.cmake), linked into the rules library.
+const std::map<std::string, std::string>& embedded_rule_sources();
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -329,6 +333,84 @@ TEST(CorpusExpectations, EveryTopLevelFileAndDirectoryIsATarget) {
   EXPECT_TRUE(has("singlephase_basic.c"));
   EXPECT_FALSE(has("README.md"));
   EXPECT_FALSE(has("module.h"));  // inside multi_tu_module/, part of that target
+}
+
+}  // namespace
+}  // namespace subcheck
+
+namespace subcheck {
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Verdicts follow what each rule's [verdict] table declares (docs/rules.md), not severities.
+
+// The built-in rule sources with `edit` applied to each file's text.
+template <typename Edit>
+RuleCatalogue edited_catalogue(Edit&& edit) {
+  std::map<std::string, std::string> sources = embedded_rule_sources();
+  for (auto& [file, text] : sources) edit(text);
+  return RuleCatalogue::from_sources(sources);
+}
+
+// error -> note, warning -> error, note -> warning: every rule changes severity.
+void rotate_severity(std::string& text) {
+  const std::string key = "\nseverity = \"";
+  std::size_t start = text.find(key);
+  if (start == std::string::npos) return;
+  start += key.size();
+  std::size_t end = text.find('"', start);
+  const std::string severity = text.substr(start, end - start);
+  const std::string rotated = severity == "error" ? "note" : severity == "warning" ? "error" : "warning";
+  text.replace(start, end - start, rotated);
+}
+
+void drop_verdict_table(std::string& text) {
+  if (std::size_t table = text.find("\n[verdict]"); table != std::string::npos) text.resize(table + 1);
+}
+
+std::map<std::string, std::string> verdicts_by_module(const std::vector<ModuleVerdict>& verdicts) {
+  std::map<std::string, std::string> by_module;
+  for (const ModuleVerdict& verdict : verdicts) {
+    by_module[verdict.module] =
+        std::string(to_string(verdict.subinterpreters)) + " / " + std::string(to_string(verdict.free_threading));
+  }
+  return by_module;
+}
+
+// Verdicts of every corpus target under `rules`, by "target: module".
+std::map<std::string, std::string> corpus_verdicts_under(const std::map<std::string, AnalysisResult>& results,
+                                                         const RuleCatalogue& rules) {
+  std::map<std::string, std::string> all;
+  for (const auto& [target, result] : results) {
+    std::vector<Finding> findings = apply_suppressions(run_checks(result.model, rules), rules);
+    for (const auto& [module, verdict] : verdicts_by_module(compute_verdicts(result.model, findings, rules))) {
+      all[target + ": " + module] = verdict;
+    }
+  }
+  return all;
+}
+
+TEST(CorpusVerdicts, ChangingRuleSeveritiesChangesNoVerdictButDroppingVerdictTablesDoes) {
+  const auto& python = corpus_python();
+  if (!python) GTEST_SKIP() << "no CPython >= 3.12 found: cannot scan the corpus";
+  const RuleCatalogue& builtin = RuleCatalogue::builtin();
+  const RuleCatalogue rotated = edited_catalogue(rotate_severity);
+  for (const Rule& rule : builtin.rules()) {
+    ASSERT_NE(rotated.at(rule.id).severity, rule.severity) << rule.id << ": the edit did not change its severity";
+  }
+  std::map<std::string, AnalysisResult> results;
+  for (const std::string& target : test::corpus_targets(kCorpusDir)) {
+    AnalyzeOptions options;
+    options.root = target;
+    options.python = python;
+    options.jobs = 2;
+    results.emplace(corpus_relative(target), analyze(options, builtin));
+  }
+  const auto as_built = corpus_verdicts_under(results, builtin);
+  ASSERT_FALSE(as_built.empty());
+  EXPECT_EQ(corpus_verdicts_under(results, rotated), as_built);
+  // The comparison can see a change: without the [verdict] tables, contradicted claims pass.
+  EXPECT_NE(corpus_verdicts_under(results, edited_catalogue(drop_verdict_table)), as_built);
 }
 
 }  // namespace

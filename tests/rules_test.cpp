@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -316,6 +317,63 @@ TEST(RuleCatalogueFromSources, RejectsDataThatIsNotATableOfStrings) {
   auto scalar = valid_fields();
   scalar["data"] = "\"PyFoo\"";
   EXPECT_EQ(rejection_of(render(scalar)), "rules/SI101-test-rule.toml: field 'data' must be a table of strings");
+}
+
+
+TEST(RuleCatalogue, OnlyTheContradictionAndRefusalRulesLowerVerdicts) {
+  struct Declared {
+    std::optional<SubinterpreterVerdict> subinterpreters;
+    std::optional<FreeThreadingVerdict> free_threading;
+    VerdictClaim when;
+  };
+  const std::map<std::string, Declared> expected{
+      {"SI004", {SubinterpreterVerdict::unsafe, std::nullopt, VerdictClaim::declares_per_interpreter_gil}},
+      {"SI009", {SubinterpreterVerdict::unsupported, std::nullopt, VerdictClaim::always}},
+      {"FT002", {std::nullopt, FreeThreadingVerdict::unsafe, VerdictClaim::declares_gil_not_used}},
+      {"FT007", {std::nullopt, FreeThreadingVerdict::unsafe, VerdictClaim::always}},
+  };
+  for (const Rule& rule : RuleCatalogue::builtin().rules()) {
+    auto want = expected.find(rule.id);
+    ASSERT_EQ(rule.verdict.has_value(), want != expected.end()) << rule.id;
+    if (!rule.verdict) continue;
+    EXPECT_EQ(rule.verdict->subinterpreters, want->second.subinterpreters) << rule.id;
+    EXPECT_EQ(rule.verdict->free_threading, want->second.free_threading) << rule.id;
+    EXPECT_EQ(rule.verdict->when, want->second.when) << rule.id;
+  }
+}
+
+TEST(RuleCatalogueFromSources, ReadsAVerdictTable) {
+  RuleCatalogue catalogue = RuleCatalogue::from_sources({{"rules/SI101-test-rule.toml",
+      render(valid_fields(), "[verdict]\nsubinterpreters = \"unsafe\"\nwhen = \"declares-per-interpreter-gil\"\n")}});
+  const Rule& rule = catalogue.rules().front();
+  ASSERT_TRUE(rule.verdict.has_value());
+  EXPECT_EQ(rule.verdict->subinterpreters, SubinterpreterVerdict::unsafe);
+  EXPECT_FALSE(rule.verdict->free_threading.has_value());
+  EXPECT_EQ(rule.verdict->when, VerdictClaim::declares_per_interpreter_gil);
+  EXPECT_FALSE(RuleCatalogue::from_sources({{"a.toml", render(valid_fields())}}).rules().front().verdict);
+}
+
+TEST(RuleCatalogueFromSources, RejectsVerdictTablesWithUnknownValuesNamingFileAndField) {
+  auto verdict = [](const std::string& body) { return rejection_of(render(valid_fields(), "[verdict]\n" + body)); };
+  const std::string file = "rules/SI101-test-rule.toml: ";
+  EXPECT_EQ(verdict("subinterpreters = \"broken\"\nwhen = \"always\"\n"),
+            file + "bad verdict.subinterpreters 'broken' (want unsupported or unsafe)");
+  EXPECT_EQ(verdict("subinterpreters = \"supported\"\nwhen = \"always\"\n"),
+            file + "bad verdict.subinterpreters 'supported' (want unsupported or unsafe)");
+  EXPECT_EQ(verdict("free-threading = \"gil-free\"\nwhen = \"always\"\n"),
+            file + "bad verdict.free-threading 'gil-free' (want unsafe or requires-gil)");
+  EXPECT_EQ(verdict("subinterpreters = \"unsafe\"\nwhen = \"sometimes\"\n"),
+            file + "bad verdict.when 'sometimes' (want always, declares-per-interpreter-gil or declares-gil-not-used)");
+  EXPECT_EQ(verdict("subinterpreters = \"unsafe\"\n"), file + "missing field 'verdict.when'");
+  EXPECT_EQ(verdict("when = \"always\"\n"),
+            file + "field 'verdict' lowers nothing (give subinterpreters or free-threading)");
+  EXPECT_EQ(verdict("subinterpreters = \"unsafe\"\nwhen = \"always\"\nseverity = \"error\"\n"),
+            file + "unknown field 'verdict.severity' (known: subinterpreters, free-threading, when)");
+  EXPECT_EQ(verdict("subinterpreters = 3\nwhen = \"always\"\n"),
+            file + "field 'verdict.subinterpreters' must be a string");
+  auto scalar = valid_fields();
+  scalar["verdict"] = "\"unsafe\"";
+  EXPECT_EQ(rejection_of(render(scalar)), file + "field 'verdict' must be a table");
 }
 
 }  // namespace
