@@ -163,7 +163,7 @@ std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue&
     for (BuildConfig config : kAllConfigs) {
       if (!check->applies_to(config)) continue;
       CollectingSink sink(rule, config, raw);
-      CheckContext context{model, config, rule, sink};
+      CheckContext context{model, config, rule, sink, rules};
       check->run(context);
     }
   }

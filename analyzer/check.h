@@ -13,6 +13,7 @@
 namespace subcheck {
 
 struct Rule;
+class RuleCatalogue;
 
 class FindingSink {
  public:
@@ -26,6 +27,7 @@ struct CheckContext {
   BuildConfig config;
   const Rule& rule;                 // the rule this check reports, with its data
   FindingSink& sink;
+  const RuleCatalogue& catalogue;   // every rule, for a check that composes others (SI004)
 };
 
 class Check {

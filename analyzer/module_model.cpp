@@ -356,6 +356,11 @@ std::set<std::string> files_of(const TranslationUnitFacts& unit) {
 
 }  // namespace
 
+const ModuleConfigView* ExtensionModule::view(BuildConfig config) const {
+  auto found = configs.find(config);
+  return found == configs.end() ? nullptr : &found->second;
+}
+
 std::string ModuleConfigView::multiple_interpreters_spelling() const {
   if (multiple_interpreters == MultipleInterpreters::other) return multiple_interpreters_other;
   return std::string(to_string(multiple_interpreters));

@@ -44,6 +44,9 @@ struct ExtensionModule {
   SourceLocation location;          // the PyInit function
   std::string generator;            // "", "cython", "pybind11", "nanobind"
   std::map<BuildConfig, ModuleConfigView> configs;
+
+  // The view of one build configuration, or nullptr when that configuration did not see it.
+  const ModuleConfigView* view(BuildConfig config) const;
 };
 
 struct AnalysisModel {

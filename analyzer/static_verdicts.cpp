@@ -37,21 +37,16 @@ Verdict worse(Verdict a, Verdict b) {
   return badness(b) > badness(a) ? b : a;
 }
 
-const ModuleConfigView* view_in(const ExtensionModule& module, BuildConfig config) {
-  auto found = module.configs.find(config);
-  return found == module.configs.end() ? nullptr : &found->second;
-}
-
 bool makes_claim(const ExtensionModule& module, VerdictClaim claim) {
   switch (claim) {
     case VerdictClaim::always:
       return true;
     case VerdictClaim::declares_per_interpreter_gil: {
-      const ModuleConfigView* view = view_in(module, BuildConfig::gil);
+      const ModuleConfigView* view = module.view(BuildConfig::gil);
       return view && view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported;
     }
     case VerdictClaim::declares_gil_not_used: {
-      const ModuleConfigView* view = view_in(module, BuildConfig::free_threaded);
+      const ModuleConfigView* view = module.view(BuildConfig::free_threaded);
       return view && view->gil == GilDeclaration::not_used;
     }
   }
@@ -72,7 +67,7 @@ std::vector<const VerdictEffect*> effects_on(const ExtensionModule& module, cons
 
 // In the default build: does an isolated (own-GIL) subinterpreter accept the module?
 SubinterpreterVerdict declared_subinterpreters(const ExtensionModule& module) {
-  const ModuleConfigView* view = view_in(module, BuildConfig::gil);
+  const ModuleConfigView* view = module.view(BuildConfig::gil);
   if (view == nullptr || view->init == InitStyle::unknown) return SubinterpreterVerdict::unknown;
   if (view->init == InitStyle::single_phase) return SubinterpreterVerdict::unsupported;
   switch (view->multiple_interpreters) {
@@ -85,7 +80,7 @@ SubinterpreterVerdict declared_subinterpreters(const ExtensionModule& module) {
 
 // In the free-threaded build: does importing the module leave the GIL disabled?
 FreeThreadingVerdict declared_free_threading(const ExtensionModule& module) {
-  const ModuleConfigView* view = view_in(module, BuildConfig::free_threaded);
+  const ModuleConfigView* view = module.view(BuildConfig::free_threaded);
   if (view == nullptr) return FreeThreadingVerdict::unknown;
   if (view->gil == GilDeclaration::not_used) return FreeThreadingVerdict::gil_free;
   if (view->init == InitStyle::unknown) return FreeThreadingVerdict::unknown;

@@ -74,11 +74,11 @@ void compare_shared_objects(const ExtensionModule* module, const prober::ModuleP
     }
   }
   if (shared.empty() || module == nullptr) return;
-  auto view = module->configs.find(BuildConfig::gil);
-  if (view == module->configs.end()) return;
+  const ModuleConfigView* view = module->view(BuildConfig::gil);
+  if (view == nullptr) return;
   std::string names;
   for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
-  if (view->second.multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
+  if (view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
     out.push_back({module->name, seen.interpreter, "confirmed",
                    "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with "
                    "the main interpreter (static types): " + names});

@@ -65,7 +65,7 @@ std::vector<std::size_t> findings_of_module(const AnalysisResult& result, const 
 }
 
 const ModuleConfigView* config_view(const ExtensionModule& module, BuildConfig preferred) {
-  if (auto it = module.configs.find(preferred); it != module.configs.end()) return &it->second;
+  if (const ModuleConfigView* view = module.view(preferred)) return view;
   if (!module.configs.empty()) return &module.configs.begin()->second;
   return nullptr;
 }

@@ -1,6 +1,6 @@
 /* A module that claims Py_MOD_PER_INTERPRETER_GIL_SUPPORTED without being isolated: a
- * static type, a process-global Python object written after import, and a
- * PyState_FindModule lookup. CPython believes the claim, so the module loads in an
+ * static type, a statically allocated object, a process-global Python object written
+ * after import, and a PyState_FindModule lookup. CPython believes the claim, so the module loads in an
  * isolated subinterpreter and then shares objects across interpreters with different
  * GILs: it misbehaves instead of refusing.
  *
@@ -26,6 +26,13 @@ static PyTypeObject LegacyType = {  // expect: SI005 SI004
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = PyType_GenericNew,
 };
+
+typedef struct {
+    PyObject_HEAD
+    int unused;
+} MarkerObject;
+
+static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005 SI004
 
 static PyObject *last_result = NULL;  // expect: SI006 SI004
 static unsigned long lookups = 0;  // expect: SI010
@@ -55,6 +62,9 @@ static int
 claims_isolation_exec(PyObject *module)
 {
     if (PyType_Ready(&LegacyType) < 0) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "marker", (PyObject *)&marker) < 0) {
         return -1;
     }
     return PyModule_AddObjectRef(module, "Legacy", (PyObject *)&LegacyType);

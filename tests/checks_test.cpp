@@ -72,7 +72,7 @@ std::vector<Reported> run_rule(std::string_view id, const AnalysisModel& model, 
   rule.id = std::string(id);
   rule.name = "test-rule";
   rule.data = std::move(data);
-  CheckContext context{model, config, rule, sink};
+  CheckContext context{model, config, rule, sink, RuleCatalogue::builtin()};
   check.run(context);
   return sink.reported;
 }
@@ -734,7 +734,7 @@ TEST(CheckRegistry, EveryBuiltinRuleHasOneCheckThatRunsOnItsOwnData) {
     ASSERT_NE(rule, nullptr) << "no rule for check " << id;
     for (BuildConfig config : kAllConfigs) {
       CollectingSink sink;
-      CheckContext context{empty, config, *rule, sink};
+      CheckContext context{empty, config, *rule, sink, catalogue};
       EXPECT_NO_THROW(check->run(context)) << id;
       EXPECT_TRUE(sink.reported.empty()) << id;
     }

@@ -103,11 +103,6 @@ void compare_field(std::ostringstream& out, const std::string& module, const cha
   }
 }
 
-const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config) {
-  auto it = module.configs.find(config);
-  return it == module.configs.end() ? nullptr : &it->second;
-}
-
 std::string module_differences(const std::vector<ExpectedModule>& expected, const AnalysisResult& result) {
   std::map<std::string, std::vector<const ExtensionModule*>> found;
   for (const auto& module : result.model.modules) found[module.name].push_back(&module);
@@ -126,8 +121,8 @@ std::string module_differences(const std::vector<ExpectedModule>& expected, cons
     }
     if (it->second.size() != 1) out << "  module " << want.name << ": found " << it->second.size() << " times\n";
     const ExtensionModule& module = *it->second.front();
-    const ModuleConfigView* gil_view = view_of(module, BuildConfig::gil);
-    const ModuleConfigView* free_threaded_view = view_of(module, BuildConfig::free_threaded);
+    const ModuleConfigView* gil_view = module.view(BuildConfig::gil);
+    const ModuleConfigView* free_threaded_view = module.view(BuildConfig::free_threaded);
     if (gil_view == nullptr || free_threaded_view == nullptr) {
       out << "  module " << want.name << ": missing a configuration view (gil: " << (gil_view ? "yes" : "no")
           << ", free-threaded: " << (free_threaded_view ? "yes" : "no") << ")\n";

@@ -30,11 +30,6 @@ void FindingCollector::flush() {
   index_.clear();
 }
 
-const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config) {
-  auto it = module.configs.find(config);
-  return it == module.configs.end() ? nullptr : &it->second;
-}
-
 bool generated_by_cython(const TranslationUnitFacts& unit) { return unit.generator == "cython"; }
 
 std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit) {
@@ -107,17 +102,25 @@ SourceLocation definition_location(const ExtensionModule& module, const ModuleCo
   return module.location;
 }
 
+bool is_static_python_object(const GlobalVarFact& global) {
+  return global.kind == GlobalVarFact::Kind::static_type || global.kind == GlobalVarFact::Kind::static_object;
+}
+
+std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units) {
+  std::vector<WrittenGlobal> globals = written_globals(units, {GlobalVarFact::Kind::python_object});
+  std::erase_if(globals, [](const WrittenGlobal& global) { return generated_by_cython(*global.unit); });
+  return globals;
+}
+
 void ListedApiCallCheck::run(CheckContext& context) const {
-  const auto& apis = required_data(context.rule);
   FindingCollector findings(context);
-  for_each_handwritten_call(context.model.units_for(context.config),
-                            [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
-                              auto api = apis.find(call.callee);
-                              if (api == apis.end()) return;
-                              std::string text = api->first + in_function(function.name) + " " + problem();
-                              if (!api->second.empty()) text += "; use " + api->second + " instead";
-                              findings.add(call.location, std::move(text), modules_of(context, unit));
-                            });
+  for_each_listed_call(context.model.units_for(context.config), required_data(context.rule),
+                       [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
+                           const std::string& advice) {
+                         std::string text = call.callee + in_function(function.name) + " " + problem();
+                         if (!advice.empty()) text += "; use " + advice + " instead";
+                         findings.add(call.location, std::move(text), modules_of(context, unit));
+                       });
   findings.flush();
 }
 

@@ -40,9 +40,6 @@ class FindingCollector {
   std::map<SourceLocation, std::size_t> index_;
 };
 
-// The view of `module` in `config`, or nullptr when that configuration did not see it.
-const ModuleConfigView* view_of(const ExtensionModule& module, BuildConfig config);
-
 // Units produced by a code generator whose own check covers them (SI009 for Cython):
 // per-declaration findings in generated code only bury the one that matters.
 bool generated_by_cython(const TranslationUnitFacts& unit);
@@ -79,6 +76,37 @@ void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& u
   });
 }
 
+// The subjects of SI005-SI007, shared with SI004 (which reports the same things in modules
+// that claim per-interpreter GIL support) so the rules cannot drift apart. Each skips
+// Cython-generated units.
+
+// SI005: a Python object that exists once per process: a static PyTypeObject or a
+// statically allocated object.
+bool is_static_python_object(const GlobalVarFact& global);
+
+// Calls visit(unit, global) for every static Python object defined in a hand-written unit.
+template <typename Visit>
+void for_each_static_python_object(const std::vector<const TranslationUnitFacts*>& units, Visit&& visit) {
+  for (const auto* unit : units) {
+    if (generated_by_cython(*unit)) continue;
+    for (const auto& global : unit->globals) {
+      if (is_static_python_object(global)) visit(*unit, global);
+    }
+  }
+}
+
+// SI007 and SI008: calls visit(unit, function, call, advice) for every hand-written call to
+// an API of `apis` (a rule's [data] table: API name -> what to use instead).
+template <typename Visit>
+void for_each_listed_call(const std::vector<const TranslationUnitFacts*>& units,
+                          const std::map<std::string, std::string>& apis, Visit&& visit) {
+  for_each_handwritten_call(units, [&](const TranslationUnitFacts& unit, const FunctionFact& function,
+                                       const CallFact& call) {
+    auto api = apis.find(call.callee);
+    if (api != apis.end()) visit(unit, function, call, api->second);
+  });
+}
+
 // A check that reports every hand-written call to an API its rule's [data] table lists
 // (API name -> advice), saying what the API does wrong and what to use instead.
 class ListedApiCallCheck : public Check {
@@ -110,6 +138,9 @@ struct WrittenGlobal {
 // function of `units`. A variable defined in a header appears once per defining unit.
 std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
                                            std::set<GlobalVarFact::Kind> kinds);
+
+// SI006: hand-written global Python-object variables written at run time.
+std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);
 
 // Where a module-level finding about the module definition goes: the PyModuleDef,
 // else the slots array, else the PyInit function.

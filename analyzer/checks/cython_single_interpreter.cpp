@@ -19,7 +19,7 @@ class CythonSingleInterpreter final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr || module.generator != "cython") continue;
       if (!calls_interpreter_check(*view)) continue;
       findings.add(module.location, message(module), {module.name});

@@ -21,7 +21,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
     FindingCollector findings(context);
     const auto all_globals = globals_by_usr(context.model.units_for(context.config));
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       // Cython's generated runtime is Cython's to make thread-safe (freethreading_compatible).
       if (view == nullptr || view->gil != GilDeclaration::not_used || module.generator == "cython") continue;
       report_module(module, *view, all_globals, findings);

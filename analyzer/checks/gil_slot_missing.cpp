@@ -17,7 +17,7 @@ class GilSlotMissing final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr || view->gil != GilDeclaration::absent) continue;
       if (view->init == InitStyle::multi_phase) {
         findings.add(slots_location(module, *view), multi_phase_message(module), {module.name});

@@ -15,9 +15,7 @@ class GlobalPythonObject final : public Check {
 
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
-    for (const auto& global : written_globals(context.model.units_for(context.config),
-                                              {GlobalVarFact::Kind::python_object})) {
-      if (generated_by_cython(*global.unit)) continue;
+    for (const auto& global : written_python_globals(context.model.units_for(context.config))) {
       findings.add(global.var->location, message(global), modules_of(context, *global.unit));
     }
     findings.flush();

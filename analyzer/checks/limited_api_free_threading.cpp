@@ -18,7 +18,7 @@ class LimitedApiFreeThreading final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr || !uses_limited_api(*view) || !claims_gil_not_used(module, *view)) continue;
       findings.add(module.location, message(module), {module.name});
     }

@@ -16,7 +16,7 @@ class MultiInterpSlotMissing final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr || view->init != InitStyle::multi_phase) continue;
       if (view->multiple_interpreters != MultipleInterpreters::absent) continue;
       findings.add(definition_location(module, *view), message(module), {module.name});

@@ -1,11 +1,13 @@
 // SI004 per-interpreter-gil-contradiction: the module declares
-// Py_MOD_PER_INTERPRETER_GIL_SUPPORTED yet keeps state every interpreter shares: static
-// PyTypeObjects, process-global Python objects written at run time, or PyState_FindModule
-// (which finds one module per process, not per interpreter). CPython believes the claim,
-// so instead of refusing the import the module loads and then corrupts objects across
-// interpreters that run in parallel under different GILs. One finding per offending item.
+// Py_MOD_PER_INTERPRETER_GIL_SUPPORTED yet keeps state every interpreter shares: what
+// SI005 (static Python objects), SI006 (global Python objects written at run time) and
+// SI007 (the PyState module registry) report, decided by the same predicates in
+// check_support and, for SI007, the same API list from its TOML. CPython believes the
+// claim, so instead of refusing the import the module loads and then corrupts objects
+// across interpreters that run in parallel under different GILs. One finding per item.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
+#include "rules/catalogue.h"
 
 namespace subcheck::checks {
 namespace {
@@ -15,13 +17,16 @@ class PerInterpreterGilContradiction final : public Check {
   std::string_view rule_id() const override { return "SI004"; }
 
   void run(CheckContext& context) const override {
+    const auto& registry_apis = required_data(context.catalogue.at("SI007"));
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
-      if (view == nullptr || view->multiple_interpreters != MultipleInterpreters::per_interpreter_gil_supported) continue;
-      report_static_types(module, *view, findings);
+      const auto* view = module.view(context.config);
+      if (view == nullptr || view->multiple_interpreters != MultipleInterpreters::per_interpreter_gil_supported) {
+        continue;
+      }
+      report_static_objects(module, *view, findings);
       report_written_python_globals(module, *view, findings);
-      report_find_module_calls(module, *view, findings);
+      report_registry_calls(module, *view, registry_apis, findings);
     }
     findings.flush();
   }
@@ -31,23 +36,22 @@ class PerInterpreterGilContradiction final : public Check {
     return "module '" + module.name + "' declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED but ";
   }
 
-  static void report_static_types(const ExtensionModule& module, const ModuleConfigView& view,
-                                  FindingCollector& findings) {
-    for (const auto* unit : view.units) {
-      for (const auto& global : unit->globals) {
-        if (global.kind != GlobalVarFact::Kind::static_type) continue;
-        findings.add(global.location,
-                     claim(module) + "'" + global.name +
-                         "' is a static PyTypeObject shared by every interpreter; create it with "
-                         "PyType_FromModuleAndSpec and keep it in module state",
-                     {module.name});
-      }
-    }
+  static void report_static_objects(const ExtensionModule& module, const ModuleConfigView& view,
+                                    FindingCollector& findings) {
+    for_each_static_python_object(view.units, [&](const TranslationUnitFacts&, const GlobalVarFact& global) {
+      const std::string what = global.kind == GlobalVarFact::Kind::static_type
+                                   ? "' is a static PyTypeObject shared by every interpreter; create it with "
+                                     "PyType_FromModuleAndSpec and keep it in module state"
+                                   : "' is a statically allocated Python object (" + global.type +
+                                         ") shared by every interpreter; create it at run time and keep it in "
+                                         "module state";
+      findings.add(global.location, claim(module) + "'" + global.name + what, {module.name});
+    });
   }
 
-  static void report_written_python_globals(const ExtensionModule& module,
-                                            const ModuleConfigView& view, FindingCollector& findings) {
-    for (const auto& global : written_globals(view.units, {GlobalVarFact::Kind::python_object})) {
+  static void report_written_python_globals(const ExtensionModule& module, const ModuleConfigView& view,
+                                            FindingCollector& findings) {
+    for (const auto& global : written_python_globals(view.units)) {
       findings.add(global.var->location,
                    claim(module) + "process-global Python object '" + global.var->name +
                        "' is assigned at run time" + in_function(global.writes.front()->function) +
@@ -56,20 +60,15 @@ class PerInterpreterGilContradiction final : public Check {
     }
   }
 
-  static void report_find_module_calls(const ExtensionModule& module, const ModuleConfigView& view,
-                                       FindingCollector& findings) {
-    for (const auto* unit : view.units) {
-      for (const auto& function : unit->functions) {
-        for (const auto& call : function.calls) {
-          if (call.callee != "PyState_FindModule") continue;
-          findings.add(call.location,
-                       claim(module) + "calls PyState_FindModule" + in_function(function.name) +
-                           ", which only finds single-phase modules; use PyType_GetModuleByDef or "
-                           "the module argument instead",
-                       {module.name});
-        }
-      }
-    }
+  static void report_registry_calls(const ExtensionModule& module, const ModuleConfigView& view,
+                                    const std::map<std::string, std::string>& apis, FindingCollector& findings) {
+    for_each_listed_call(view.units, apis, [&](const TranslationUnitFacts&, const FunctionFact& function,
+                                               const CallFact& call, const std::string& advice) {
+      findings.add(call.location,
+                   claim(module) + "calls " + call.callee + in_function(function.name) +
+                       ", which only works for single-phase modules; use " + advice + " instead",
+                   {module.name});
+    });
   }
 };
 

@@ -16,7 +16,7 @@ class SharedGilOnlyDeclared final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr) continue;
       const MultipleInterpreters declared = view->multiple_interpreters;
       if (declared != MultipleInterpreters::supported && declared != MultipleInterpreters::not_supported) continue;

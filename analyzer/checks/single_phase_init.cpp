@@ -16,7 +16,7 @@ class SinglePhaseInit final : public Check {
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
-      const auto* view = view_of(module, context.config);
+      const auto* view = module.view(context.config);
       if (view == nullptr || view->init != InitStyle::single_phase) continue;
       findings.add(view->created_at.value_or(module.location), message(module), {module.name});
     }

@@ -16,15 +16,10 @@ class StaticTypeObject final : public Check {
 
   void run(CheckContext& context) const override {
     FindingCollector findings(context);
-    for (const auto* unit : context.model.units_for(context.config)) {
-      if (generated_by_cython(*unit)) continue;
-      for (const auto& global : unit->globals) {
-        if (global.kind != GlobalVarFact::Kind::static_type && global.kind != GlobalVarFact::Kind::static_object) {
-          continue;
-        }
-        findings.add(global.location, message(global), modules_of(context, *unit));
-      }
-    }
+    for_each_static_python_object(context.model.units_for(context.config),
+                                  [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
+                                    findings.add(global.location, message(global), modules_of(context, unit));
+                                  });
     findings.flush();
   }
 
