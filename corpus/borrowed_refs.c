@@ -117,7 +117,7 @@ strong_lookups(PyObject *module, PyObject *args)
         return NULL;
     }
     PyObject *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL, *g = NULL;
-    if (PyDict_GetItemRef(dict, key, &a) < 0 ||
+    if (PyDict_GetItemRef(dict, key, &a) < 0 ||  // expect-not: FT003
         PyDict_GetItemStringRef(dict, "default", &b) < 0 ||
         PyDict_SetDefaultRef(dict, key, Py_None, &c) < 0 ||
         PyWeakref_GetRef(ref, &e) < 0) {

@@ -30,7 +30,7 @@ cs_sum_values(PyObject *module, PyObject *dict)
     Py_ssize_t pos = 0;
     long total = 0;
     Py_BEGIN_CRITICAL_SECTION(dict);
-    while (PyDict_Next(dict, &pos, &key, &value)) {
+    while (PyDict_Next(dict, &pos, &key, &value)) {  // expect-not: FT004
         total += PyLong_AsLong(value);
     }
     Py_END_CRITICAL_SECTION();
@@ -64,11 +64,11 @@ cs_move(PyObject *module, PyObject *args)
         return NULL;
     }
     int status = 0;
-    Py_BEGIN_CRITICAL_SECTION2(source, target);
+    Py_BEGIN_CRITICAL_SECTION2(source, target);  // expect-not: FT005
     status = PyList_SetSlice(target, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, source);
     Py_END_CRITICAL_SECTION2();
     if (status == 0) {
-        Py_BEGIN_CRITICAL_SECTION(source);
+        Py_BEGIN_CRITICAL_SECTION(source);  // expect-not: FT005
         status = PyList_SetSlice(source, 0, PY_SSIZE_T_MAX, NULL);
         Py_END_CRITICAL_SECTION();
     }
@@ -104,7 +104,7 @@ cs_append_in_place(PyObject *module, PyObject *args)
 static PyObject *
 cs_count_keywords(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    assert(Py_REFCNT(args) == 1 || Py_REFCNT(args) > 1);
+    assert(Py_REFCNT(args) == 1 || Py_REFCNT(args) > 1);  // expect-not: FT006
     PyObject *key, *value;
     Py_ssize_t pos = 0, count = 0;
     while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
@@ -122,7 +122,7 @@ cs_is_shared(PyObject *module, PyObject *obj)
 static PyObject *
 cs_debug_refs(PyObject *module, PyObject *obj)
 {
-    PySys_FormatStderr("refcount of %R: %zd\n", obj, Py_REFCNT(obj));
+    PySys_FormatStderr("refcount of %R: %zd\n", obj, Py_REFCNT(obj));  // expect-not: FT006
     Py_RETURN_NONE;
 }
 

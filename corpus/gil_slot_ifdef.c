@@ -24,7 +24,7 @@ static PyMethodDef gil_ifdef_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyModuleDef_Slot gil_ifdef_slots[] = {
+static PyModuleDef_Slot gil_ifdef_slots[] = {  // expect-not: FT001
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #ifdef Py_GIL_DISABLED
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},

@@ -38,7 +38,7 @@ static PyModuleDef limited_abi3_def = {
 };
 
 PyMODINIT_FUNC
-PyInit_limited_abi3(void)
+PyInit_limited_abi3(void)  // expect-not: FT007
 {
     return PyModuleDef_Init(&limited_abi3_def);
 }

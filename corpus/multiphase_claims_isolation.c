@@ -32,9 +32,9 @@ typedef struct {
     int unused;
 } MarkerObject;
 
-static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005 SI004
+static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005 SI004 "statically allocated Python object (MarkerObject)"
 
-static PyObject *last_result = NULL;  // expect: SI006 SI004
+static PyObject *last_result = NULL;  // expect: SI006 "in claims_isolation_remember" SI004
 static unsigned long lookups = 0;  // expect: SI010
 
 static PyObject *
@@ -48,7 +48,7 @@ claims_isolation_remember(PyObject *module, PyObject *value)
 static PyObject *
 claims_isolation_module(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *module = PyState_FindModule(&claims_isolation_def);  // expect: SI007 SI004
+    PyObject *module = PyState_FindModule(&claims_isolation_def);  // expect: SI007 "PyState_FindModule (in claims_isolation_module)" SI004 "PyType_GetModuleByDef()"
     return Py_XNewRef(module);
 }
 

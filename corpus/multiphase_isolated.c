@@ -34,14 +34,14 @@ static const long counter_limit = 1L << 20;
 static isolated_state *
 state_of_type(PyTypeObject *type)
 {
-    PyObject *module = PyType_GetModuleByDef(type, &isolated_def);
+    PyObject *module = PyType_GetModuleByDef(type, &isolated_def);  // expect-not: SI007
     return module == NULL ? NULL : (isolated_state *)PyModule_GetState(module);
 }
 
 static PyObject *
 counter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"label", NULL};
+    static char *kwlist[] = {"label", NULL};  // expect-not: SI006 SI010
     PyObject *label = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:Counter", kwlist, &label)) {
         return NULL;
@@ -122,7 +122,7 @@ static PyType_Slot counter_type_slots[] = {
     {0, NULL},
 };
 
-static PyType_Spec counter_spec = {
+static PyType_Spec counter_spec = {  // expect-not: SI005 SI006 SI010
     .name = "isolated.Counter",
     .basicsize = sizeof(CounterObject),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
@@ -193,7 +193,7 @@ isolated_free(void *module)
 
 static PyModuleDef_Slot isolated_slots[] = {
     {Py_mod_exec, isolated_exec},
-    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},  // expect-not: SI003
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
     {0, NULL},
 };
@@ -211,7 +211,7 @@ static PyModuleDef isolated_def = {
 };
 
 PyMODINIT_FUNC
-PyInit_isolated(void)
+PyInit_isolated(void)  // expect-not: SI009
 {
-    return PyModuleDef_Init(&isolated_def);
+    return PyModuleDef_Init(&isolated_def);  // expect-not: SI001
 }

@@ -17,7 +17,7 @@ typedef struct {
     double x, y;
 } PointObject;
 
-static PyTypeObject PointType = {  // expect: SI005
+static PyTypeObject PointType = {  // expect: SI005  // expect-not: SI004
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "static_state.Point",
     .tp_basicsize = sizeof(PointObject),

@@ -96,6 +96,27 @@ std::string finding_differences(const std::vector<ExpectedFinding>& expected,
   return out.str();
 }
 
+// Findings on lines marked `expect-not:` for their rule, and expected message fragments
+// that no finding of their rule on their line contains.
+std::string marker_differences(const TargetExpectations& expected, const std::vector<Finding>& reported) {
+  auto key_of = [](const Finding& finding) {
+    return ExpectedFinding{finding.rule, test::normalise(finding.location.file), finding.location.line};
+  };
+  std::ostringstream out;
+  for (const Finding& finding : reported) {
+    if (std::find(expected.absent.begin(), expected.absent.end(), key_of(finding)) != expected.absent.end()) {
+      out << "  " << describe(key_of(finding)) << ": fires on a line marked expect-not: " << finding.message << "\n";
+    }
+  }
+  for (const test::ExpectedFragment& fragment : expected.fragments) {
+    bool said = std::any_of(reported.begin(), reported.end(), [&](const Finding& finding) {
+      return key_of(finding) == fragment.finding && finding.message.find(fragment.text) != std::string::npos;
+    });
+    if (!said) out << "  " << describe(fragment.finding) << ": no message contains \"" << fragment.text << "\"\n";
+  }
+  return out.str().empty() ? "" : "marker differences:\n" + out.str();
+}
+
 void compare_field(std::ostringstream& out, const std::string& module, const char* field,
                    const std::string& expected, const std::string& actual) {
   if (expected != actual) {
@@ -194,6 +215,7 @@ TEST_P(CorpusTarget, MatchesItsExpectations) {
   const AnalysisResult result = analyze(options, RuleCatalogue::builtin());
 
   std::string report = finding_differences(expectations.findings, result.findings);
+  report += marker_differences(expectations, result.findings);
   report += module_differences(expectations.modules, result);
   if (!expectations.allows_diagnostics) {
     if (std::string errors = error_diagnostics(result); !errors.empty()) {
@@ -252,18 +274,20 @@ TEST(CorpusCoverage, EveryRuleHasATruePositiveAndATrueNegative) {
   ASSERT_FALSE(rules.empty()) << "the built-in rule catalogue is empty";
   for (const Rule& rule : rules) {
     std::vector<std::string> positives, negatives;
+    auto names_rule = [&](const ExpectedFinding& finding) { return finding.rule == rule.id; };
     for (const auto& [target, expectations] : by_target) {
-      bool fires = std::any_of(expectations.findings.begin(), expectations.findings.end(),
-                               [&](const ExpectedFinding& finding) { return finding.rule == rule.id; });
-      if (fires) {
+      if (std::any_of(expectations.findings.begin(), expectations.findings.end(), names_rule)) {
         positives.push_back(target);
-      } else if (!expectations.modules.empty()) {
+      }
+      // Every target's expect-not markers are checked by CorpusTarget.MatchesItsExpectations.
+      if (std::any_of(expectations.absent.begin(), expectations.absent.end(), names_rule)) {
         negatives.push_back(target);
       }
     }
     EXPECT_FALSE(positives.empty()) << rule.id << " (" << rule.name << ") has no expected finding anywhere in corpus/";
     EXPECT_FALSE(negatives.empty()) << rule.id << " (" << rule.name
-                                    << ") fires in every corpus target: no true negative";
+                                    << ") has no deliberate true negative: no '// expect-not: " << rule.id
+                                    << "' marker anywhere in corpus/";
   }
 }
 
@@ -315,6 +339,44 @@ TEST(CorpusExpectations, RejectsMalformedExpectations) {
   EXPECT_TRUE(mentions("'global-python-object' in expect: is not a rule id"));
   EXPECT_TRUE(mentions("bad.c:3: expect: names no rule"));
   EXPECT_TRUE(expectations.findings.empty());
+}
+
+TEST(CorpusExpectations, ReadsExpectNotMarkersAndMessageFragments) {
+  test::TempDir dir("subcheck-expectations");
+  const fs::path file = dir.write("case.c",
+      "static PyObject *cache;  // expect: SI006 \"'cache'\" SI004 \"declares Py_MOD_PER\"  // expect-not: SI010\n"
+      "static const int table[] = {1};  // expect-not: SI006 SI010\n");
+  const TargetExpectations expectations = test::read_expectations(file);
+  EXPECT_TRUE(expectations.errors.empty()) << (expectations.errors.empty() ? "" : expectations.errors.front());
+  const std::string normalised = test::normalise(file);
+  EXPECT_EQ(expectations.findings, (std::vector<ExpectedFinding>{{"SI004", normalised, 1}, {"SI006", normalised, 1}}));
+  EXPECT_EQ(expectations.absent, (std::vector<ExpectedFinding>{
+                                     {"SI010", normalised, 1}, {"SI006", normalised, 2}, {"SI010", normalised, 2}}));
+  ASSERT_EQ(expectations.fragments.size(), 2u);
+  EXPECT_EQ(expectations.fragments[0].finding, (ExpectedFinding{"SI006", normalised, 1}));
+  EXPECT_EQ(expectations.fragments[0].text, "'cache'");
+  EXPECT_EQ(expectations.fragments[1].finding, (ExpectedFinding{"SI004", normalised, 1}));
+  EXPECT_EQ(expectations.fragments[1].text, "declares Py_MOD_PER");
+}
+
+TEST(CorpusExpectations, RejectsMalformedMarkers) {
+  test::TempDir dir("subcheck-expectations");
+  const fs::path file = dir.write("bad.c",
+      "int a;  // expect: \"no rule before\" SI006\n"
+      "int b;  // expect-not: SI006 \"fragments mean nothing here\"\n"
+      "int c;  // expect: SI006 \"unterminated\n"
+      "int d;  // expect: SI006  // expect-not: SI006\n"
+      "int e;  // expect-not:\n");
+  const TargetExpectations expectations = test::read_expectations(file);
+  auto mentions = [&](const std::string& text) {
+    return std::any_of(expectations.errors.begin(), expectations.errors.end(),
+                       [&](const std::string& error) { return error.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(mentions("bad.c:1: expect: fragment \"no rule before\" follows no rule id"));
+  EXPECT_TRUE(mentions("bad.c:2: expect-not: fragment"));
+  EXPECT_TRUE(mentions("bad.c:3: expect: has an unterminated or empty fragment"));
+  EXPECT_TRUE(mentions(":4: SI006 is both expected and expected not to fire"));
+  EXPECT_TRUE(mentions("bad.c:5: expect-not: names no rule"));
 }
 
 TEST(CorpusExpectations, EveryTopLevelFileAndDirectoryIsATarget) {

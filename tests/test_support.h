@@ -151,9 +151,17 @@ struct ExpectedFinding {
   auto operator<=>(const ExpectedFinding&) const = default;
 };
 
+// `// expect: SI006 "SpeedupsError"`: the SI006 finding on that line says "SpeedupsError".
+struct ExpectedFragment {
+  ExpectedFinding finding;
+  std::string text;
+};
+
 struct TargetExpectations {
   std::vector<ExpectedModule> modules;
   std::vector<ExpectedFinding> findings;   // sorted
+  std::vector<ExpectedFragment> fragments;
+  std::vector<ExpectedFinding> absent;     // `// expect-not: RULE`: deliberate true negatives
   std::optional<std::size_t> suppressed;
   bool allows_diagnostics = false;
   std::vector<std::string> errors;         // malformed expectation comments
@@ -267,23 +275,43 @@ inline void parse_module_line(const std::string& text, const fs::path& file, uns
   out.modules.push_back(std::move(module));
 }
 
-inline void parse_finding_line(const std::string& rules, const fs::path& file, unsigned line,
-                               TargetExpectations& out) {
+// The words of an `expect:` or `expect-not:` value: rule ids, and for `expect:` quoted
+// message fragments, each belonging to the rule id before it.
+inline void parse_finding_line(const std::string& value, const fs::path& file, unsigned line,
+                               TargetExpectations& out, bool negative = false) {
+  static const std::regex kWord(R"re(\s*("[^"]*"|[^\s"]+|"[^"]*$))re");
   static const std::regex kRuleId("^[A-Z]{2}[0-9]{3}$");
-  std::istringstream words(rules);
+  const std::string marker = negative ? "expect-not:" : "expect:";
   std::size_t count = 0;
-  for (std::string rule; words >> rule; ++count) {
-    if (!std::regex_match(rule, kRuleId)) {
-      out.errors.push_back(where(file, line) + ": '" + rule + "' in expect: is not a rule id");
+  std::optional<ExpectedFinding> last;
+  for (auto word = std::sregex_iterator(value.begin(), value.end(), kWord); word != std::sregex_iterator(); ++word) {
+    const std::string text = (*word)[1].str();
+    if (text.front() == '"') {
+      if (text.size() < 2 || text.back() != '"' || text.size() == 2) {
+        out.errors.push_back(where(file, line) + ": " + marker + " has an unterminated or empty fragment");
+      } else if (negative || !last) {
+        out.errors.push_back(where(file, line) + ": " + marker + " fragment " + text + " follows no rule id");
+      } else {
+        out.fragments.push_back({*last, text.substr(1, text.size() - 2)});
+      }
       continue;
     }
-    out.findings.push_back({rule, normalise(file), line});
+    ++count;
+    if (!std::regex_match(text, kRuleId)) {
+      out.errors.push_back(where(file, line) + ": '" + text + "' in " + marker + " is not a rule id");
+      last.reset();
+      continue;
+    }
+    last = ExpectedFinding{text, normalise(file), line};
+    (negative ? out.absent : out.findings).push_back(*last);
   }
-  if (count == 0) out.errors.push_back(where(file, line) + ": expect: names no rule");
+  if (count == 0) out.errors.push_back(where(file, line) + ": " + marker + " names no rule");
 }
 
 inline void parse_file(const fs::path& file, TargetExpectations& out) {
-  static const std::regex kExpect(R"(//\s*expect:(.*)$)");
+  // A marker's value runs to the next `//` or the end of the line.
+  static const std::regex kExpect(R"(//\s*expect:((?:[^/]|/(?!/))*))");
+  static const std::regex kExpectNot(R"(//\s*expect-not:((?:[^/]|/(?!/))*))");
   constexpr std::string_view kModule = "subcheck-expect-module:";
   constexpr std::string_view kSuppressed = "subcheck-expect-suppressed:";
   constexpr std::string_view kAllowDiagnostics = "subcheck-allow-diagnostics:";
@@ -311,6 +339,9 @@ inline void parse_file(const fs::path& file, TargetExpectations& out) {
     if (std::regex_search(line, match, kExpect)) {
       parse_finding_line(match[1].str(), file, number, out);
     }
+    if (std::regex_search(line, match, kExpectNot)) {
+      parse_finding_line(match[1].str(), file, number, out, /*negative=*/true);
+    }
   }
 }
 
@@ -320,6 +351,12 @@ inline TargetExpectations read_expectations(const fs::path& target) {
   TargetExpectations expectations;
   for (const auto& file : files_of_target(target)) detail::parse_file(file, expectations);
   std::sort(expectations.findings.begin(), expectations.findings.end());
+  for (const ExpectedFinding& absent : expectations.absent) {
+    if (std::binary_search(expectations.findings.begin(), expectations.findings.end(), absent)) {
+      expectations.errors.push_back(absent.file + ":" + std::to_string(absent.line) + ": " + absent.rule +
+                                    " is both expected and expected not to fire");
+    }
+  }
   return expectations;
 }
 

@@ -4,7 +4,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-static PyObject *SpeedupsError;  // expect: SI006
+static PyObject *SpeedupsError;  // expect: SI006 "'SpeedupsError'" "in PyInit__speedups"
 static PyObject *last_key;  // expect: SI006
 
 static PyObject *
@@ -14,7 +14,7 @@ lookup(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OO", &mapping, &key)) {
         return NULL;
     }
-    PyObject *value = PyDict_GetItem(mapping, key);  // expect: FT003
+    PyObject *value = PyDict_GetItem(mapping, key);  // expect: FT003 "use PyDict_GetItemRef"
     if (value == NULL) {
         PyErr_SetObject(SpeedupsError, key);
         return NULL;
