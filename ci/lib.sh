@@ -30,10 +30,13 @@ install_debs() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The build tree lives outside the repository, keyed by build type, so CI and a fresh
-# clone reuse it. CMake and ninja rebuild only what changed.
+# The build tree lives outside the repository, keyed by build type and by the checkout's
+# path: CMake's cache records the source directory, so two checkouts with the same name
+# (CI's /check/work/main and a developer's /work/main) must never share one tree.
 build_dir_for() {  # $1: Release | Debug | Sanitize
-  echo "$SUBCHECK_CACHE/build/$(basename "$REPO_ROOT")-$1"
+  local path_key
+  path_key="$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)"
+  echo "$SUBCHECK_CACHE/build/$(basename "$REPO_ROOT")-$path_key-$1"
 }
 
 build_subcheck() {  # $1: Release | Debug | Sanitize

@@ -21,7 +21,7 @@ usage() {
 Usage: $PROG [--subcheck PATH] [--reps N] [--jobs J] [--keep DIR]
 
   --subcheck PATH  the subcheck binary (default: \$SUBCHECK, else
-                   \${SUBCHECK_CACHE:-\$HOME/.cache/subcheck}/build/main-Release/cli/subcheck)
+                   what ci/subcheck-binary.sh prints)
   --reps N         repetitions of each side (default 3; the median is reported)
   --jobs J         parallelism of both sides (default 2)
   --keep DIR       keep the raw timings and the sanity-check report in DIR
@@ -34,7 +34,7 @@ log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 CACHE_ROOT=${SUBCHECK_CACHE:-$HOME/.cache/subcheck}
-subcheck=${SUBCHECK:-$CACHE_ROOT/build/main-Release/cli/subcheck}
+subcheck=${SUBCHECK:-$(bash "$(dirname "${BASH_SOURCE[0]}")/../../ci/subcheck-binary.sh")}
 reps=3
 jobs=2
 keep=

@@ -487,8 +487,11 @@ def write_doc(path: Path, sections: list[str], jobs: int) -> None:
 
 
 def default_subcheck() -> str:
-    cache = os.environ.get("SUBCHECK_CACHE") or os.path.expanduser("~/.cache/subcheck")
-    return os.environ.get("SUBCHECK") or f"{cache}/build/main-Release/cli/subcheck"
+    if os.environ.get("SUBCHECK"):
+        return os.environ["SUBCHECK"]
+    script = Path(__file__).resolve().parents[2] / "ci" / "subcheck-binary.sh"
+    return subprocess.run(["bash", str(script)], check=True, capture_output=True,
+                          text=True).stdout.strip()
 
 
 def main() -> int:

@@ -39,7 +39,7 @@ Usage: $PROG [--python PY] [--subcheck PATH] [--reps N] [--jobs J] [--timeout S]
   --python PY      the interpreter whose lib-dynload is probed
                    (default \${PYENV_ROOT:-\$HOME/.pyenv}/versions/3.13.0/bin/python3)
   --subcheck PATH  the subcheck binary (default: \$SUBCHECK, else
-                   \${SUBCHECK_CACHE:-\$HOME/.cache/subcheck}/build/main-Release/cli/subcheck)
+                   what ci/subcheck-binary.sh prints)
   --reps N         timed runs of each side (default 3; the median is reported)
   --jobs J         processes at once, both sides (default 2)
   --timeout S      seconds per naive process and per subcheck probe child (default 20)
@@ -53,7 +53,7 @@ die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 CACHE_ROOT=${SUBCHECK_CACHE:-$HOME/.cache/subcheck}
 python=${PYENV_ROOT:-$HOME/.pyenv}/versions/3.13.0/bin/python3
-subcheck=${SUBCHECK:-$CACHE_ROOT/build/main-Release/cli/subcheck}
+subcheck=${SUBCHECK:-$(bash "$(dirname "${BASH_SOURCE[0]}")/../../ci/subcheck-binary.sh")}
 reps=3
 jobs=2
 timeout_s=20

@@ -19,7 +19,7 @@ DEFAULT_PACKAGES=(markupsafe pyrsistent python-crcmod netifaces python-xxhash br
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 CACHE_ROOT=${SUBCHECK_CACHE:-$HOME/.cache/subcheck}
-subcheck=${SUBCHECK:-$CACHE_ROOT/build/main-Release/cli/subcheck}
+subcheck=${SUBCHECK:-$(bash "$(dirname "${BASH_SOURCE[0]}")/../../ci/subcheck-binary.sh")}
 python=${SUBCHECK_PYTHON:-/root/.pyenv/versions/3.13.0/bin/python3}
 out=real-code-out
 projects=()
