@@ -6,7 +6,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages subcheck builds against (bookworm has libclang-19 in its updates).
 SUBCHECK_DEBS=(
-  cmake ninja-build g++ pkg-config debootstrap
+  cmake ninja-build g++ pkg-config debootstrap ccache clang-format clang-tidy
   libclang-19-dev clang-19
   libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev
@@ -47,6 +47,12 @@ build_subcheck() {  # $1: Release | Debug | Sanitize
     Sanitize) args+=(-DCMAKE_BUILD_TYPE=Debug -DSUBCHECK_SANITIZE=ON) ;;
     *) args+=(-DCMAKE_BUILD_TYPE="$kind") ;;
   esac
+  # ccache, keyed relative to the clone, so a fresh clone elsewhere (CI) reuses the objects
+  # an earlier build compiled.
+  if command -v ccache >/dev/null; then
+    args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR="$REPO_ROOT" CCACHE_NOHASHDIR=1
+  fi
   log "building subcheck ($kind) in $dir"
   cmake "${args[@]}" >/dev/null
   cmake --build "$dir" -j "$(nproc)"

@@ -5,7 +5,7 @@
 #
 #   ci/sid-root.sh ensure                 # build the root once (cached, pinned), else verify it
 #   ci/sid-root.sh run [--src DIR] -- CMD...   # run CMD inside, with the mounts
-#   ci/sid-root.sh test [--jobs N] [SRC] [-- CTEST-ARGS...]   # build subcheck (Debug), run ctest
+#   ci/sid-root.sh test [--jobs N] [--junit FILE] [SRC] [-- CTEST-ARGS...]   # build subcheck (Debug), run ctest
 #   ci/sid-root.sh pins [--write]         # current sid versions of the pinned packages
 #   ci/sid-root.sh clean                  # delete the roots and build trees
 #
@@ -51,9 +51,10 @@ Commands:
                               source tree DIR (default: this repository) read-only at
                               /src, its build tree (the one 'test' uses) at /build,
                               \$CACHE/sid-root/cache at $IN_CACHE (SUBCHECK_CACHE)
-  test [--jobs N] [SRC] [-- CTEST-ARGS...]
+  test [--jobs N] [--junit FILE] [SRC] [-- CTEST-ARGS...]
                               build subcheck (Debug) from SRC (default: this repository)
                               inside the root into \$CACHE/sid-root/build/, run ctest there
+                              (--junit: copy its JUnit results to FILE)
   pins [--write]              print the pin file with sid's current versions (--write:
                               replace $PIN_FILE)
   clean                       delete every root, build tree and the inner cache
@@ -369,13 +370,14 @@ cmd_run() {
 }
 
 cmd_test() {
-    local src=$REPO_ROOT jobs
+    local src=$REPO_ROOT jobs junit=
     jobs=$(nproc)
     ((jobs <= 2)) || jobs=2
     while (($#)); do
         case $1 in
             --jobs|-j) (($# >= 2)) || die "$1 needs a number"; jobs=$2; shift 2 ;;
             --jobs=*) jobs=${1#--jobs=}; shift ;;
+            --junit) (($# >= 2)) || die "--junit needs a file"; junit=$2; shift 2 ;;
             --) shift; break ;;
             -*) die "unknown option '$1' (see --help)" ;;
             *) src=$1; shift ;;
@@ -400,9 +402,13 @@ cmd_test() {
     log "subcheck built in $((SECONDS - t0))s; running ctest in the root"
     t0=$SECONDS
     local rc=0
+    local junit_args=()
+    [[ -z $junit ]] || { rm -f -- "$build/junit.xml"; junit_args=(--output-junit junit.xml); }
     in_root "$ROOT" "$src" "$build" "$SID_CACHE/cache" no nice -n 10 \
-        ctest --test-dir /build --output-on-failure -j "$jobs" "$@" || rc=$?
+        ctest --test-dir /build --output-on-failure -j "$jobs" "${junit_args[@]}" "$@" || rc=$?
     log "ctest finished in $((SECONDS - t0))s with status $rc"
+    # ctest writes a relative --output-junit into its build tree (/build inside the root).
+    [[ -z $junit || ! -f $build/junit.xml ]] || cp -- "$build/junit.xml" "$junit"
     return "$rc"
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds subcheck and runs the whole test suite, then again under ASan+UBSan.
-#   bash ci/test.sh              # both builds
-#   bash ci/test.sh --quick      # the plain build only
+# Builds subcheck and runs the whole test suite: on this machine (CPython 3.12, 3.13, 3.13t)
+# in a plain Debug build and under ASan+UBSan, then in the Debian sid root (CPython 3.14 and
+# 3.15, sid's g++ and libclang). Ends with what ran, what was skipped and why, per Python.
+#   bash ci/test.sh              # everything
+#   bash ci/test.sh --quick      # the plain build on this machine only
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -13,9 +15,26 @@ ensure_interpreters
 ensure_test_packages
 kinds=(Debug)
 [ "$quick" -eq 1 ] || kinds+=(Sanitize)
+
+results="$SUBCHECK_CACHE/test-results/$(basename "$REPO_ROOT")"
+rm -rf "$results" && mkdir -p "$results"
+summary=()
+status=0
 for kind in "${kinds[@]}"; do
   build_subcheck "$kind"
   log "running tests ($kind)"
   ASAN_OPTIONS="abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --test-dir "$(build_dir_for "$kind")" --output-on-failure -j "$(nproc)"
+    ctest --test-dir "$(build_dir_for "$kind")" --output-on-failure -j "$(nproc)" \
+    --output-junit "$results/$kind.xml" || status=1
+  summary+=("$kind=$results/$kind.xml")
 done
+
+if [ "$quick" -eq 0 ]; then
+  log "sid root: subcheck built with sid's g++ and libclang, tested against CPython 3.14 and 3.15"
+  nice -n 10 bash "$REPO_ROOT/ci/sid-root.sh" test --junit "$results/sid.xml" "$REPO_ROOT" || status=1
+  summary+=("sid=$results/sid.xml")
+fi
+
+log "summary (JUnit files in $results)"
+/usr/bin/python3 "$REPO_ROOT/ci/test-summary.py" "${summary[@]}"
+exit "$status"
