@@ -327,8 +327,11 @@ TEST(InferredFlags, NumpyIncludeOnlyWhenTheTreeIncludesNumpyHeaders) {
   ScratchTree tree;
   fs::path numpy_include = tree / "fake-numpy/include";
   fs::create_directories(numpy_include);
-  Interpreter python{.executable = "/opt/python3", .version = "3.13.0", .free_threaded = false,
-                     .include_dir = tree / "fake-python/include", .numpy_include = numpy_include};
+  Interpreter python;
+  python.executable = "/opt/python3";
+  python.version = "3.13.0";
+  python.include_dir = tree / "fake-python/include";
+  python.numpy_include = numpy_include;
   fs::create_directories(python.include_dir);
   fs::path source = tree.write("proj/mod.c", "#include <Python.h>\nint x;\n");
 
