@@ -33,10 +33,11 @@ install_debs() {
 # The build tree lives outside the repository, keyed by build type and by the checkout's
 # path: CMake's cache records the source directory, so two checkouts with the same name
 # (CI's /check/work/main and a developer's /work/main) must never share one tree.
+checkout_key() {
+  echo "$(basename "$REPO_ROOT")-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)"
+}
 build_dir_for() {  # $1: Release | Debug | Sanitize
-  local path_key
-  path_key="$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)"
-  echo "$SUBCHECK_CACHE/build/$(basename "$REPO_ROOT")-$path_key-$1"
+  echo "$SUBCHECK_CACHE/build/$(checkout_key)-$1"
 }
 
 build_subcheck() {  # $1: Release | Debug | Sanitize

@@ -16,7 +16,7 @@ ensure_test_packages
 kinds=(Debug)
 [ "$quick" -eq 1 ] || kinds+=(Sanitize)
 
-results="$SUBCHECK_CACHE/test-results/$(basename "$REPO_ROOT")"
+results="$SUBCHECK_CACHE/test-results/$(checkout_key)"
 rm -rf "$results" && mkdir -p "$results"
 summary=()
 status=0
