@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 /* The value of KEY in the test's instructions, "" when absent. */
-static void hostile_config(PyObject *module, const char *key, char *out, size_t n) {
+static inline void hostile_config(PyObject *module, const char *key, char *out, size_t n) {
     out[0] = '\0';
     PyObject *file = PyModule_GetFilenameObject(module);
     if (!file) {
@@ -53,7 +53,7 @@ static void hostile_config(PyObject *module, const char *key, char *out, size_t 
 }
 
 /* Writes `text` to `path` (created or truncated); 0 or an errno. */
-static int hostile_write(const char *path, const char *text) {
+static inline int hostile_write(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return errno;
     ssize_t n = write(fd, text, strlen(text));
@@ -63,7 +63,7 @@ static int hostile_write(const char *path, const char *text) {
 }
 
 /* The parent's parent of `pid`, from /proc/<pid>/stat; 0 when unknown. */
-static pid_t hostile_parent_of(pid_t pid) {
+static inline pid_t hostile_parent_of(pid_t pid) {
     char path[64], stat_line[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
@@ -78,7 +78,7 @@ static pid_t hostile_parent_of(pid_t pid) {
 }
 
 /* Calls `each(fd)` for every descriptor of this process at or above `lowest` that is a pipe. */
-static void hostile_each_own_pipe(int lowest, void (*each)(int fd)) {
+static inline void hostile_each_own_pipe(int lowest, void (*each)(int fd)) {
     DIR *dir = opendir("/proc/self/fd");
     if (!dir) return;
     struct dirent *entry;
