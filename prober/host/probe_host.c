@@ -2142,6 +2142,7 @@ static void read_records(Child *c, ChildRecords *out) {
     strcpy(out->gil_before, "null");
     strcpy(out->gil_after, "null");
     out->phase = "start";
+    if (c->malformed[0]) return;  /* void: nothing the child wrote is reported */
     char *line = c->results.data;
     while (line && *line) {
         char *end = strchr(line, '\n');
