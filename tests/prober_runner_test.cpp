@@ -1,7 +1,8 @@
 // The runner with tiny misbehaving extension modules, compiled here against each available
 // interpreter's headers: a module that aborts, one that spins forever, one that calls
-// exit(3), one that floods stdout, one that leaks, one that kills its parent (the probe host, where there is no PID namespace), and a calm
-// one that reports the sandbox it finds itself in. Real interpreters, real crashes.
+// exit(3), one that floods stdout, one that leaks, one that kills its parent (the probe
+// host, where there is no PID namespace), and a calm one that reports the sandbox it finds
+// itself in. Real interpreters, real crashes.
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
