@@ -1737,12 +1737,9 @@ static void sandbox_init_main(const Request *r, int result_write, int output_wri
 static void child_main(const Request *r, int result_write, int output_write, const char *workdir,
                        pid_t zygote) {
     PyOS_AfterFork_Child();
-    if (!workdir) {
-        /* In the probe's namespaces: its parent is their init (PID 1), whose process
-         * group it stays in. */
-    } else {
-        setpgid(0, 0);
-    }
+    /* Without a workdir the child is in its own namespaces: its parent is their init
+     * (PID 1), whose process group it stays in. */
+    if (workdir) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != zygote) _exit(120);
     /* What a normal python process does (install_signal_handlers is off in the host). */
