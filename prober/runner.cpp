@@ -220,7 +220,7 @@ ProbeResult error_result(const ProbeRequest& request, const std::string& why) {
 ProbeResult host_death_result(const ProbeRequest& request, const std::string& why, int host_status) {
   ProbeResult result;
   result.probe = request.probe;
-  result.outcome = "crash";
+  result.outcome = ProbeOutcome::crash;
   result.signal = WIFSIGNALED(host_status) ? WTERMSIG(host_status) : 0;
   result.exit_code = WIFEXITED(host_status) ? WEXITSTATUS(host_status) : 0;
   result.during = "the probe host";
@@ -297,8 +297,9 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     // An answer for a known id that does not read: an error for that probe at once (the
     // host validates what its children write, so this is a host bug, not a module's).
     ProbeResult result;
-    result.probe = answer.value("probe", json()).is_string() ? answer["probe"].get<std::string>() : "";
-    result.outcome = "error";
+    const json& kind = answer["probe"];
+    result.probe = kind.is_string() ? parse_probe_kind(kind.get<std::string>()).value_or(ProbeKind::main) : ProbeKind::main;
+    result.outcome = ProbeOutcome::error;
     result.error = std::string("the probe host's answer does not read: ") + error.what();
     return result;
   }
@@ -607,7 +608,7 @@ std::vector<ProbeResult> HostSession::Impl::run(const std::vector<ProbeRequest>&
     for (auto& [id, flight] : in_flight) {
       if (culprit_known) {
         ProbeResult lost = host_death_result(requests[flight.index], why, last_host_status);
-        if (hung) lost.outcome = "timeout";
+        if (hung) lost.outcome = ProbeOutcome::timeout;
         finish(flight.index, std::move(lost));
       } else {
         suspects.push_back(flight.index);

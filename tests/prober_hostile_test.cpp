@@ -184,7 +184,7 @@ class Hostile : public ::testing::TestWithParam<std::string> {
   }
 
   // The verdict a neighbour gets when probed on its own.
-  std::string verdict_alone(const std::string& module) {
+  SubinterpreterVerdict verdict_alone(const std::string& module) {
     TempRoot alone;
     fs::copy_file(module_file(module, false), alone.path() / module_file(module, false).filename());
     ProbeTarget target = discover(alone.path().string(), corpus_->interpreter);
@@ -222,11 +222,11 @@ TEST_P(Hostile, WritesNothingOutsideItsScratchFolderNorIntoTheCallersHome) {
   std::error_code ec;
   fs::remove(real_home_file, ec);
   // Nothing in the attack fails the import: its own verdict stands.
-  EXPECT_EQ(report_of(run, "hostile_write_outside").subinterpreters, "supported");
+  EXPECT_EQ(report_of(run, "hostile_write_outside").subinterpreters, SubinterpreterVerdict::supported);
 }
 
 TEST_P(Hostile, NeitherDeletesANeighbourNorChangesTheScannedTree) {
-  const std::string expected = verdict_alone("probe_isolated");
+  const SubinterpreterVerdict expected = verdict_alone("probe_isolated");
   const fs::path neighbour = target_ / module_file("probe_isolated", false).filename();
   const fs::path scanned_file = target_ / "setup.py";
   write_text(scanned_file, "from setuptools import setup\nsetup()\n");
@@ -293,12 +293,12 @@ TEST_P(Hostile, AReplacedHostIsRebuiltAndTheRunSaysSo) {
   for (const std::string& problem : run.problems) said_so = said_so || problem.find("was rebuilt") != std::string::npos;
   EXPECT_TRUE(said_so) << testing::PrintToString(run.problems);
   EXPECT_TRUE(host_matches_record(host));
-  EXPECT_EQ(report_of(run, "probe_isolated").subinterpreters, "supported");
+  EXPECT_EQ(report_of(run, "probe_isolated").subinterpreters, SubinterpreterVerdict::supported);
 }
 
 TEST_P(Hostile, ADaemonForgingAnswersChangesNoNeighboursVerdict) {
-  const std::string single_phase = verdict_alone("probe_singlephase_basic");
-  const std::string isolated = verdict_alone("probe_isolated");
+  const SubinterpreterVerdict single_phase = verdict_alone("probe_singlephase_basic");
+  const SubinterpreterVerdict isolated = verdict_alone("probe_isolated");
   stage({"hostile_forge_answers"}, {"probe_singlephase_basic", "probe_isolated"});
 
   const ProbeRun run = run_probes();
@@ -314,10 +314,10 @@ TEST_P(Hostile, FakeRecordsInItsOwnResultPipeMakeAnErrorNotSupported) {
   stage({"hostile_fake_records"}, {});
   const ProbeRun run = run_probes();
   const ModuleProbeReport& report = report_of(run, "hostile_fake_records");
-  EXPECT_NE(report.subinterpreters, "supported");
+  EXPECT_NE(report.subinterpreters, SubinterpreterVerdict::supported);
   bool voided = false;
   for (const ProbeResult& result : report.evidence) {
-    voided = voided || (result.outcome == "error" && result.error.find("malformed result record") != std::string::npos);
+    voided = voided || (result.outcome == ProbeOutcome::error && result.error.find("malformed result record") != std::string::npos);
   }
   EXPECT_TRUE(voided) << report.summary;
 }
@@ -330,21 +330,21 @@ TEST_P(Hostile, AMalformedRecordIsAnErrorAtOnceNotATimeout) {
   const ModuleProbeReport& report = report_of(run, "hostile_bad_record");
   ASSERT_FALSE(report.evidence.empty());
   for (const ProbeResult& result : report.evidence) {
-    EXPECT_EQ(result.outcome, "error") << result.probe;
+    EXPECT_EQ(result.outcome, ProbeOutcome::error) << to_string(result.probe);
     EXPECT_NE(result.error.find("not a JSON object"), std::string::npos) << result.error;
-    EXPECT_LT(result.elapsed, std::chrono::milliseconds(5000)) << result.probe;
+    EXPECT_LT(result.elapsed, std::chrono::milliseconds(5000)) << to_string(result.probe);
   }
   // The module hangs after its bad record: only the record ends its probes early.
   EXPECT_LT(took, std::chrono::seconds(20));
 }
 
 TEST_P(Hostile, KillingItsParentsLosesNoResult) {
-  const std::string isolated = verdict_alone("probe_isolated");
+  const SubinterpreterVerdict isolated = verdict_alone("probe_isolated");
   stage({"hostile_kill"}, {"probe_isolated"}, {{"caller_pid", std::to_string(::getpid())}});
   const ProbeRun run = run_probes();  // this process surviving is the first assertion
   expect_full_sandbox(run);
   EXPECT_EQ(report_of(run, "probe_isolated").subinterpreters, isolated);
-  EXPECT_NE(report_of(run, "hostile_kill").subinterpreters, "not-tested");
+  EXPECT_NE(report_of(run, "hostile_kill").subinterpreters, SubinterpreterVerdict::not_tested);
 }
 
 TEST_P(Hostile, LeavesNoProcessBehind) {
@@ -371,7 +371,7 @@ TEST_P(Hostile, ReportsTheIsolationInForceAndFallsBackLoudly) {
   for (const std::string& item : weak.sandbox.isolation) {
     EXPECT_EQ(item.find("namespace per probe"), std::string::npos) << item;
   }
-  EXPECT_EQ(report_of(weak, "probe_isolated").subinterpreters, "supported");
+  EXPECT_EQ(report_of(weak, "probe_isolated").subinterpreters, SubinterpreterVerdict::supported);
 }
 
 // A probe alone on a host that dies is a crash of that probe, never "could not run": the
@@ -379,7 +379,7 @@ TEST_P(Hostile, ReportsTheIsolationInForceAndFallsBackLoudly) {
 TEST_P(Hostile, AProbeAloneOnAHostThatDiesIsACrashNotUntested) {
   HostSession session(ensure_host(corpus_->interpreter), corpus_->interpreter, 1);
   ProbeRequest request;
-  request.probe = "isolated";
+  request.probe = ProbeKind::isolated;
   request.module = "probe_hang";
   request.file = module_file("probe_hang", false);
   request.sys_path = {corpus_->prober_modules};
@@ -395,7 +395,7 @@ TEST_P(Hostile, AProbeAloneOnAHostThatDiesIsACrashNotUntested) {
   done = true;
   killer.join();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].outcome, "crash") << results[0].error;
+  EXPECT_EQ(results[0].outcome, ProbeOutcome::crash) << results[0].error;
   EXPECT_EQ(results[0].signal, SIGKILL);
 }
 
