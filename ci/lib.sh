@@ -10,6 +10,7 @@ SUBCHECK_DEBS=(
   libclang-19-dev clang-19
   libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev
+  libseccomp-dev libssl-dev
 )
 
 log() { printf '[subcheck] %s\n' "$*" >&2; }

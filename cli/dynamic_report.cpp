@@ -134,7 +134,12 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
                             {"executable", interpreter.executable.string()},
                             {"free_threaded", interpreter.free_threaded},
                             {"soabi", interpreter.soabi},
-                            {"sandbox", {{"network", run.run.sandbox.network}, {"limits", run.run.sandbox.limits}}},
+                            {"sandbox",
+                             {{"network", run.run.sandbox.network},
+                              {"limits", run.run.sandbox.limits},
+                              {"level", run.run.sandbox.level},
+                              {"isolation", run.run.sandbox.isolation},
+                              {"problems", run.run.sandbox.problems}}},
                             {"problems", run.run.problems}});
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       nlohmann::json evidence = nlohmann::json::array();
@@ -198,7 +203,9 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
   }
   for (const DynamicRun& run : runs) {
     out << "\n" << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string()
-        << "): network " << run.run.sandbox.network << "\n";
+        << "): network " << run.run.sandbox.network << "; sandbox "
+        << (run.run.sandbox.level.empty() ? "not started" : run.run.sandbox.level) << "\n";
+    for (const std::string& missing : run.run.sandbox.problems) out << "  sandbox: " << missing << "\n";
     for (const std::string& problem : run.run.problems) out << "  problem: " << problem << "\n";
   }
   for (const std::string& problem : problems) out << "problem: " << problem << "\n";

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include <array>
@@ -168,9 +170,59 @@ fs::path unique_name(const fs::path& dir, const std::string& stem, const std::st
   return dir / (stem + "." + std::to_string(::getpid()) + "." + std::to_string(++counter) + extension);
 }
 
+fs::path hash_record(const fs::path& host) { return host.parent_path() / "probe_host.sha256"; }
+
+std::string read_record(const fs::path& record) {
+  std::ifstream in(record);
+  std::string text;
+  in >> text;
+  return text.size() == 64 ? text : std::string();
+}
+
+// The built host and its record, read-only; the folder writable by its owner alone.
+void protect(const fs::path& host) {
+  ::chmod(host.c_str(), 0555);
+  ::chmod(hash_record(host).c_str(), 0444);
+  ::chmod(host.parent_path().c_str(), 0755);
+}
+
 }  // namespace
 
 fs::path cache_root() { return subcheck_cache(); }
+
+std::string file_sha256(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+  std::array<char, 1 << 16> chunk{};
+  for (ssize_t got = 0; ok && (got = ::read(fd, chunk.data(), chunk.size())) != 0;) {
+    if (got < 0 && errno == EINTR) continue;
+    ok = got > 0 && EVP_DigestUpdate(ctx.get(), chunk.data(), static_cast<std::size_t>(got)) == 1;
+  }
+  ::close(fd);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) return {};
+  static const char* digits = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += digits[digest[i] >> 4];
+    hex += digits[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+bool host_matches_record(const fs::path& host, std::string* why) {
+  const std::string recorded = read_record(hash_record(host));
+  const std::string actual = file_sha256(host);
+  std::string problem;
+  if (recorded.empty()) problem = "no SHA-256 was recorded for it when it was built";
+  else if (actual.empty()) problem = "it cannot be read";
+  else if (actual != recorded) problem = "its SHA-256 " + actual + " is not the " + recorded + " recorded when it was built";
+  if (why) *why = problem;
+  return problem.empty();
+}
 
 HostBuildFlags host_build_flags(const Interpreter& interpreter) {
   if (auto script = config_script(interpreter)) return flags_from_config_script(interpreter, *script);
@@ -193,17 +245,28 @@ std::string host_key(const Interpreter& interpreter) {
   return hex64(hash);
 }
 
-fs::path ensure_host(const Interpreter& interpreter) {
+fs::path ensure_host(const Interpreter& interpreter, std::vector<std::string>* notes) {
   const fs::path dir = cache_root() / "hosts" / host_key(interpreter);
   const fs::path host = dir / "probe_host";
-  if (is_executable(host)) return host;
+  std::error_code ec;
+  if (fs::exists(host, ec)) {
+    std::string why;
+    if (is_executable(host) && host_matches_record(host, &why)) return host;
+    if (notes) notes->push_back("the cached probe host " + host.string() + " was rebuilt: " + why);
+    ::chmod(dir.c_str(), 0755);
+    fs::remove(host, ec);
+  }
 
   const std::string what = "cannot build the probe host for CPython " + interpreter.version + " (" +
                            interpreter.executable.string() + ")";
-  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(what + ": cannot create " + dir.string() + ": " + ec.message());
-  const fs::path source = unique_name(dir, "probe_host", ".c");  // cc goes by the extension
+  // A build folder of its own, with the source under its usual name: the name goes into
+  // the binary's symbol table, and parallel builds of one source must give one binary (its
+  // SHA-256 is recorded).
+  const fs::path build_dir = unique_name(dir, "build", "");
+  fs::create_directories(build_dir, ec);
+  const fs::path source = build_dir / "probe_host.c";  // cc goes by the extension
   write_file(source, embedded_host_source());
   const fs::path temporary = unique_name(dir, "probe_host", ".tmp");
 
@@ -211,7 +274,7 @@ fs::path ensure_host(const Interpreter& interpreter) {
   try {
     flags = host_build_flags(interpreter);
   } catch (const std::exception& error) {
-    fs::remove(source, ec);
+    fs::remove_all(build_dir, ec);
     throw std::runtime_error(what + ": " + error.what());
   }
   // $CC when set (it may carry flags: "ccache gcc -m64"), else the first of cc, gcc, clang.
@@ -231,7 +294,7 @@ fs::path ensure_host(const Interpreter& interpreter) {
     result = run_command(argv, kCompileTimeout);
     if (result.spawn_error.empty()) break;  // it ran: its verdict stands
   }
-  fs::remove(source, ec);
+  fs::remove_all(build_dir, ec);
   if (!result.succeeded()) {
     fs::remove(temporary, ec);
     std::string hint = !result.spawn_error.empty()
@@ -240,11 +303,20 @@ fs::path ensure_host(const Interpreter& interpreter) {
     throw std::runtime_error(what + hint + ": " + failure_text(argv, result));
   }
   write_file(dir / "probe_host.c", embedded_host_source());  // kept for whoever debugs a host
-  fs::rename(temporary, host, ec);
+  // The record first, then the binary: a host that is in place always has its record. A
+  // parallel build of the same source may have put its own pair in place meanwhile; each
+  // pair is checked as a pair below.
+  const fs::path record_temporary = unique_name(dir, "probe_host", ".sha256.tmp");
+  write_file(record_temporary, file_sha256(temporary) + "\n");
+  fs::rename(record_temporary, hash_record(host), ec);
+  if (!ec) fs::rename(temporary, host, ec);
   if (ec) {
     fs::remove(temporary, ec);
+    fs::remove(record_temporary, ec);
     if (!is_executable(host)) throw std::runtime_error(what + ": cannot move the built host into " + host.string());
   }
+  protect(host);
+  if (std::string why; !host_matches_record(host, &why)) throw std::runtime_error(what + ": " + why);
   return host;
 }
 

@@ -35,6 +35,17 @@ std::string host_key(const Interpreter& interpreter);
 // (or cc) when it is not there yet, atomically (a temp file renamed into place, so parallel
 // runs never see half a binary). Throws std::runtime_error, with the compiler's output, when
 // no compiler exists or the build fails.
-std::filesystem::path ensure_host(const Interpreter& interpreter);
+//
+// A cached host is used only when its SHA-256 is the one recorded beside it when it was
+// built (probe_host.sha256); otherwise it is rebuilt, and `notes` (when given) says so
+// (docs/security.md: a cache shared between CI jobs must not carry a replaced host).
+std::filesystem::path ensure_host(const Interpreter& interpreter, std::vector<std::string>* notes = nullptr);
+
+// SHA-256 of a file as 64 hex digits; empty when it cannot be read.
+std::string file_sha256(const std::filesystem::path& file);
+
+// Whether `host` is the binary that was built: its SHA-256 is the one recorded beside it.
+// False, with `why` set, when it is not, or when either cannot be read.
+bool host_matches_record(const std::filesystem::path& host, std::string* why = nullptr);
 
 }  // namespace subcheck::prober

@@ -102,9 +102,19 @@ struct ProbeOptions {
   std::function<void(std::size_t done, std::size_t total, const std::string& what)> progress;
 };
 
+// The isolation the probe children ran under, as the probe host reported it after trying
+// it (docs/security.md): never more than was in force.
 struct SandboxReport {
-  std::string network;                      // "isolated (new network namespace)" or "not isolated: <reason>"
+  // "isolated (a network namespace per probe)", else the probe host's own:
+  // "isolated (new network namespace)" or "not isolated: <reason>"
+  std::string network;
   std::vector<std::string> limits;          // the rlimits applied
+  // "namespaces" (user, PID, mount, network, IPC, UTS, cgroup namespaces per probe),
+  // "namespaces-without-user-namespace" (root where user namespaces are refused), "none";
+  // empty when no probe host ran.
+  std::string level;
+  std::vector<std::string> isolation;       // what each probe got, in words
+  std::vector<std::string> problems;        // what it did not get, and why
 };
 
 struct ProbeRun {

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "prober/host_build.h"
+#include "prober/seccomp_policy.h"
 
 extern char** environ;
 
@@ -81,16 +82,24 @@ fs::path make_temp_dir(const std::string& prefix) {
   return pattern;
 }
 
-// The host's environment: the caller's, minus every PYTHON* variable (PYTHON_GIL above all:
-// it hides what a module does to the GIL; PYTHONPATH, PYTHONHOME, PYTHONSTARTUP change what
-// gets imported) but PYTHONHASHSEED, with HOME and TMPDIR in the session's temp directory.
+// Variables a probed module may see: what locates programs and libraries and the locale.
+// Everything else of the caller's environment (tokens, keys, CI secrets) stays out of the
+// probe host, whose environment every probe inherits (docs/security.md). No PYTHON* but
+// PYTHONHASHSEED: PYTHON_GIL hides what a module does to the GIL; PYTHONPATH, PYTHONHOME,
+// PYTHONSTARTUP change what gets imported.
+bool passed_to_probes(std::string_view name) {
+  static constexpr std::string_view kPassed[] = {"PATH", "LD_LIBRARY_PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHASHSEED"};
+  return name.starts_with("LC_") || std::find(std::begin(kPassed), std::end(kPassed), name) != std::end(kPassed);
+}
+
+// The host's environment: the caller's variables that pass_to_probes() lets through, with
+// HOME and TMPDIR in the session's temp directory.
 std::vector<std::string> host_environment(const fs::path& home, const fs::path& tmp) {
   std::vector<std::string> env;
   for (char** entry = environ; entry && *entry; ++entry) {
     std::string_view text(*entry);
     std::string_view name = text.substr(0, text.find('='));
-    if (name.starts_with("PYTHON") && name != "PYTHONHASHSEED") continue;
-    if (name == "HOME" || name == "TMPDIR") continue;
+    if (!passed_to_probes(name)) continue;
     env.emplace_back(text);
   }
   env.push_back("HOME=" + home.string());
@@ -205,6 +214,20 @@ ProbeResult error_result(const ProbeRequest& request, const std::string& why) {
   return result;
 }
 
+// The probe that was alone on a host that died or hung: what the parent saw is a crash of
+// that probe (a probe can kill the process it runs in, and where the sandbox is weaker,
+// its host), never a probe that "could not run".
+ProbeResult host_death_result(const ProbeRequest& request, const std::string& why, int host_status) {
+  ProbeResult result;
+  result.probe = request.probe;
+  result.outcome = ProbeOutcome::crash;
+  result.signal = WIFSIGNALED(host_status) ? WTERMSIG(host_status) : 0;
+  result.exit_code = WIFEXITED(host_status) ? WEXITSTATUS(host_status) : 0;
+  result.during = "the probe host";
+  result.output = "the probe host " + why + " while running only this probe";
+  return result;
+}
+
 ProbeStep step_from_json(const json& step) {
   ProbeStep out;
   out.where = step.value("where", "");
@@ -242,8 +265,8 @@ std::string request_line(const ProbeRequest& request, long long id) {
 std::optional<ProbeResult> parse_answer_line(const std::string& line, long long* id) {
   json answer = json::parse(line, nullptr, false);
   if (!answer.is_object() || !answer.contains("id") || !answer["id"].is_number_integer()) return std::nullopt;
+  *id = answer["id"].get<long long>();
   try {
-    *id = answer["id"].get<long long>();
     ProbeResult result;
     // The host echoes the request's kind; the runner knows it anyway (HostSession::run sets it
     // from the request), so an answer without one is not refused for that.
@@ -270,8 +293,15 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
       result.error = answer.value("message", "the probe host could not run the probe");
     }
     return result;
-  } catch (const json::exception&) {
-    return std::nullopt;
+  } catch (const json::exception& error) {
+    // An answer for a known id that does not read: an error for that probe at once (the
+    // host validates what its children write, so this is a host bug, not a module's).
+    ProbeResult result;
+    const json& kind = answer["probe"];
+    result.probe = kind.is_string() ? parse_probe_kind(kind.get<std::string>()).value_or(ProbeKind::main) : ProbeKind::main;
+    result.outcome = ProbeOutcome::error;
+    result.error = std::string("the probe host's answer does not read: ") + error.what();
+    return result;
   }
 }
 
@@ -291,6 +321,7 @@ struct HostSession::Impl {
   std::string pending_output;  // request bytes not yet written
   std::string input;           // answer bytes not yet split into lines
   int starts = 0;
+  int last_host_status = 0;  // wait status of the last host that ended
   long long next_id = 1;
   std::string last_start_failure;
 
@@ -331,8 +362,16 @@ struct HostSession::Impl {
     }
     int log = ::open(stderr_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
+    if (std::string why; !host_matches_record(host, &why)) {
+      return start_failed("the probe host " + host.string() + " is not the one that was built and verified: " + why);
+    }
     std::vector<std::string> args{host.string(), "--zygote", "--jobs", std::to_string(jobs), "--python",
                                   interpreter.executable.string(), "--scratch", (scratch / "probes").string()};
+    if (const fs::path filter = seccomp_filter(); !filter.empty()) args.insert(args.end(), {"--seccomp", filter.string()});
+    // Only ever weakens the sandbox, and the hello then says so: for tests of the fallback.
+    if (const char* wanted = std::getenv("SUBCHECK_PROBE_SANDBOX"); wanted && std::string_view(wanted) == "none") {
+      args.insert(args.end(), {"--sandbox", "none"});
+    }
     std::vector<std::string> env = host_environment(scratch / "home", scratch / "tmp");
     std::vector<char*> argv = c_strings(args), envp = c_strings(env);
     const std::string uid_map = std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n";
@@ -374,6 +413,36 @@ struct HostSession::Impl {
     return await_hello();
   }
 
+  // The probe children's seccomp filter, written once per session; empty (and a problem
+  // recorded) when libseccomp cannot make it.
+  fs::path seccomp_filter() {
+    const fs::path file = scratch / "seccomp.bpf";
+    std::error_code ec;
+    if (fs::exists(file, ec)) return file;
+    try {
+      write_probe_seccomp_filter(file);
+      return file;
+    } catch (const std::exception& error) {
+      if (std::find(problems.begin(), problems.end(), error.what()) == problems.end()) problems.push_back(error.what());
+      return {};
+    }
+  }
+
+  // The hello's "sandbox" object: what every probe child gets.
+  void read_sandbox(const json& hello) {
+    const json described = hello.value("sandbox", json::object());
+    sandbox.level = described.is_object() ? described.value("level", "") : "";
+    sandbox.isolation = described.is_object() ? described.value("isolation", std::vector<std::string>{})
+                                              : std::vector<std::string>{};
+    sandbox.problems = described.is_object() ? described.value("problems", std::vector<std::string>{})
+                                             : std::vector<std::string>{};
+    if (sandbox.level.empty()) {
+      sandbox.level = "none";
+      sandbox.problems.push_back("the probe host did not describe its sandbox");
+    }
+    if (sandbox.level != "none") sandbox.network = "isolated (a network namespace per probe)";
+  }
+
   bool start_failed(const std::string& why) {
     last_start_failure = "the probe host for CPython " + interpreter.version + " did not start: " + why;
     problems.push_back(last_start_failure);
@@ -396,6 +465,12 @@ struct HostSession::Impl {
                               std::to_string(kProtocolVersion));
         }
         sandbox.limits = hello.value("limits", std::vector<std::string>{});
+        try {
+          read_sandbox(hello);
+        } catch (const json::exception&) {
+          kill_host();
+          return start_failed("its hello describes the sandbox in a form subcheck does not read");
+        }
         return true;
       }
       if (!wait_readable(deadline)) {
@@ -467,6 +542,7 @@ struct HostSession::Impl {
       ::waitpid(pid, &status, 0);
     }
     pid = -1;
+    last_host_status = status;
     close_fd(to_host);
     close_fd(from_host);
     pending_output.clear();
@@ -525,13 +601,15 @@ std::vector<ProbeResult> HostSession::Impl::run(const std::vector<ProbeRequest>&
   };
   // The host died or hung: a probe that was alone on it is the culprit; the others go
   // back, to be retried one at a time.
-  auto host_lost = [&](const std::string& why) {
+  auto host_lost = [&](const std::string& why, bool hung = false) {
     problems.push_back("the probe host for CPython " + interpreter.version + " " + why + stderr_tail() +
                        (in_flight.empty() ? "" : "; probes in flight: " + std::to_string(in_flight.size())));
     const bool culprit_known = solo || in_flight.size() == 1;
     for (auto& [id, flight] : in_flight) {
       if (culprit_known) {
-        finish(flight.index, error_result(requests[flight.index], "the probe host " + why + " while running this probe"));
+        ProbeResult lost = host_death_result(requests[flight.index], why, last_host_status);
+        if (hung) lost.outcome = ProbeOutcome::timeout;
+        finish(flight.index, std::move(lost));
       } else {
         suspects.push_back(flight.index);
       }
@@ -595,7 +673,7 @@ std::vector<ProbeResult> HostSession::Impl::run(const std::vector<ProbeRequest>&
     const auto now = Clock::now();
     if (std::any_of(in_flight.begin(), in_flight.end(), [&](const auto& f) { return now >= f.second.deadline; })) {
       kill_host();
-      host_lost("did not answer in time and was killed");
+      host_lost("did not answer in time and was killed", true);
     }
   }
 
@@ -906,7 +984,7 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
   if (!probing.runnable.empty()) {
     fs::path host;
     try {
-      host = ensure_host(interpreter);
+      host = ensure_host(interpreter, &run.problems);
     } catch (const std::exception& error) {
       untested = error.what();
       run.problems.push_back(untested);

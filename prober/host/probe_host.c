@@ -8,7 +8,8 @@
  * Built at run time by subcheck for each interpreter the user points at (host_build.cpp),
  * against that interpreter's headers: C11, no dependency beyond libpython and libc.
  *
- *   probe_host --zygote [--jobs N] [--python EXECUTABLE] [--scratch DIR]
+ *   probe_host --zygote [--jobs N] [--python EXECUTABLE] [--scratch DIR] [--seccomp FILE]
+ *              [--sandbox auto|none]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1220,10 +1221,525 @@ static void close_other_fds(int keep) {
     for (size_t i = 0; i < n; i++) close(fds[i]);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* The sandbox of each probe (docs/security.md)                                         */
+/* ------------------------------------------------------------------------------------ */
+
+/* Each probe runs in namespaces of its own, made by cloning the zygote with them:
+ *
+ *   zygote ──clone(CLONE_NEWUSER|NEWPID|NEWNS|NEWNET|NEWIPC|NEWCGROUP|NEWUTS)──> init
+ *   init (PID 1 of the probe's PID namespace) ──fork──> probe (PID 2)
+ *
+ * The init writes the user namespace's id maps (its root is the caller's uid outside),
+ * forks the probe, reaps whatever the probe leaves, and when the probe ends writes its
+ * wait status to the zygote and exits: the kernel then kills every process left in the
+ * namespace (setsid daemons included). The probe is not PID 1 itself because PID 1 does
+ * not get the signals it sends itself (abort() would end as SIGSEGV, not SIGABRT).
+ * The probe makes its mounts (everything read-only, nosuid, nodev; a private /tmp holding
+ * its scratch directory; a minimal /dev; a /proc of its own PID namespace, read-only),
+ * drops every capability, sets no_new_privs and loads the seccomp filter subcheck wrote
+ * (--seccomp FILE), then runs the probe. */
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+struct subcheck_mount_attr {  /* struct mount_attr (linux/mount.h), which glibc may lack */
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+#define SANDBOX_SCRATCH "/tmp/subcheck-probe"
+#define SANDBOX_TMP_OPTIONS "mode=1777,size=256m"
+#define MAX_KEEP_PATHS 64
+#define SANDBOX_SETUP_FAILED 125   /* the probe's exit code when its sandbox could not be made */
+
+typedef enum {
+    SANDBOX_NAMESPACES,        /* a user namespace and every other namespace per probe */
+    SANDBOX_ROOT_NAMESPACES,   /* the same without a user namespace (root, user namespaces refused) */
+    SANDBOX_NONE               /* plain fork: descriptors, capabilities, seccomp and rlimits only */
+} SandboxLevel;
+
+static struct {
+    SandboxLevel level;
+    int clone_flags;
+    uid_t outer_uid;
+    gid_t outer_gid;
+    int last_cap;
+    struct sock_filter *filter;           /* the seccomp program, NULL when none was given */
+    unsigned short filter_length;
+    char filter_problem[256];
+    char level_problem[512];              /* why a stronger level was not available */
+    char *keep[MAX_KEEP_PATHS];           /* paths of the interpreter the probes must still see */
+    size_t keep_count;
+} sandbox = {.level = SANDBOX_NONE, .last_cap = 40};
+
+static void sandbox_fail(char *why, size_t n, const char *what) {
+    snprintf(why, n, "%s: %s", what, strerror(errno));
+}
+
+static bool write_proc_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = write_all(fd, text, strlen(text));
+    close(fd);
+    return ok;
+}
+
+/* In the new user namespace: its root is the caller's uid and gid outside, so what the
+ * probe writes into its scratch belongs to the caller, and nothing else is mapped. */
+static bool write_id_maps(void) {
+    char map[64];
+    if (!write_proc_file("/proc/self/setgroups", "deny")) return false;
+    snprintf(map, sizeof map, "0 %lu 1\n", (unsigned long)sandbox.outer_uid);
+    if (!write_proc_file("/proc/self/uid_map", map)) return false;
+    snprintf(map, sizeof map, "0 %lu 1\n", (unsigned long)sandbox.outer_gid);
+    return write_proc_file("/proc/self/gid_map", map);
+}
+
+static int open_tree_clone(const char *path) {
+    return (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+}
+
+static int move_mount_to(int tree, const char *target) {
+    return (int)syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+/* An empty file or directory to mount the detached tree `tree` on. */
+static bool make_mount_point(int tree, const char *target) {
+    struct stat st;
+    if (fstat(tree, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) return false;
+        close(fd);
+        return true;
+    }
+    return mkdir(target, 0755) == 0 || errno == EEXIST;
+}
+
+/* "/tmp/x" for a path below /tmp ("/tmp/x/y/z"), "" for any other. */
+static void tmp_top(const char *path, char *out, size_t n) {
+    out[0] = '\0';
+    if (strncmp(path, "/tmp/", 5) != 0 || path[5] == '\0' || path[5] == '/') return;
+    const char *end = strchr(path + 5, '/');
+    size_t len = end ? (size_t)(end - path) : strlen(path);
+    if (len < n) {
+        memcpy(out, path, len);
+        out[len] = '\0';
+    }
+}
+
+/* The entries right below /tmp that the probe needs (the module, its sys.path, the
+ * interpreter): cloned read-only before /tmp becomes the probe's own, mounted back after. */
+typedef struct {
+    char path[MAX_KEEP_PATHS * 2][PATH_MAX];
+    int tree[MAX_KEEP_PATHS * 2];
+    size_t count;
+} KeptTmp;
+
+static void keep_tmp_entry(KeptTmp *kept, const char *path) {
+    char real[PATH_MAX], top[PATH_MAX];
+    const char *candidates[2] = {path, realpath(path, real) ? real : NULL};
+    for (int k = 0; k < 2; k++) {
+        if (!candidates[k]) continue;
+        tmp_top(candidates[k], top, sizeof top);
+        if (!top[0] || strcmp(top, SANDBOX_SCRATCH) == 0 || kept->count >= MAX_KEEP_PATHS * 2) continue;
+        bool seen = false;
+        for (size_t i = 0; i < kept->count; i++) seen = seen || strcmp(kept->path[i], top) == 0;
+        if (seen) continue;
+        int tree = open_tree_clone(top);
+        if (tree < 0) continue;  /* gone: the import will say so */
+        snprintf(kept->path[kept->count], PATH_MAX, "%s", top);
+        kept->tree[kept->count++] = tree;
+    }
+}
+
+static void collect_kept_tmp(const Request *r, KeptTmp *kept) {
+    kept->count = 0;
+    for (size_t i = 0; i < sandbox.keep_count; i++) keep_tmp_entry(kept, sandbox.keep[i]);
+    if (!r) return;
+    if (r->file && r->file[0]) keep_tmp_entry(kept, r->file);
+    for (size_t i = 0; i < r->sys_path_count; i++) keep_tmp_entry(kept, r->sys_path[i]);
+}
+
+/* A private /tmp (a fresh tmpfs) holding the probe's scratch directory and, read-only,
+ * the /tmp entries the probe needs. */
+static bool mount_private_tmp(const Request *r, char *why, size_t n) {
+    static KeptTmp kept;  /* large: not on the stack */
+    collect_kept_tmp(r, &kept);
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, SANDBOX_TMP_OPTIONS) != 0) {
+        sandbox_fail(why, n, "mounting a private /tmp");
+        return false;
+    }
+    for (size_t i = 0; i < kept.count; i++) {
+        if (!make_mount_point(kept.tree[i], kept.path[i]) || move_mount_to(kept.tree[i], kept.path[i]) != 0) {
+            sandbox_fail(why, n, "mounting a needed /tmp entry back");
+            return false;
+        }
+        close(kept.tree[i]);
+    }
+    if (mkdir(SANDBOX_SCRATCH, 0700) != 0) {
+        sandbox_fail(why, n, "creating the scratch directory");
+        return false;
+    }
+    return true;
+}
+
+static const char *const SANDBOX_DEVICES[] = {"null", "zero", "full", "random", "urandom", "tty"};
+#define SANDBOX_DEVICE_COUNT (sizeof SANDBOX_DEVICES / sizeof *SANDBOX_DEVICES)
+
+/* /dev with the harmless character devices only (no disks, no /dev/mem). */
+static bool mount_minimal_dev(const int *devices, char *why, size_t n) {
+    if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") != 0) {
+        sandbox_fail(why, n, "mounting /dev");
+        return false;
+    }
+    char target[64];
+    for (size_t i = 0; i < SANDBOX_DEVICE_COUNT; i++) {
+        if (devices[i] < 0) continue;
+        snprintf(target, sizeof target, "/dev/%s", SANDBOX_DEVICES[i]);
+        if (!make_mount_point(devices[i], target) || move_mount_to(devices[i], target) != 0) {
+            sandbox_fail(why, n, "mounting a device node");
+            return false;
+        }
+        close(devices[i]);
+    }
+    static const char *const links[][2] = {
+        {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"}};
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        if (symlink(links[i][0], links[i][1]) != 0) {
+            sandbox_fail(why, n, "creating /dev links");
+            return false;
+        }
+    }
+    if (mkdir("/dev/shm", 01777) != 0 ||
+        mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0) {
+        sandbox_fail(why, n, "mounting /dev/shm");
+        return false;
+    }
+    return true;
+}
+
+/* Only ever called in a mount namespace of the probe's own (the clone made one). */
+static bool sandbox_mounts(const Request *r, char *why, size_t n) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+        sandbox_fail(why, n, "making the mounts private");
+        return false;
+    }
+    int devices[SANDBOX_DEVICE_COUNT];
+    for (size_t i = 0; i < SANDBOX_DEVICE_COUNT; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/dev/%s", SANDBOX_DEVICES[i]);
+        devices[i] = open_tree_clone(path);  /* before the tree becomes nodev */
+    }
+    struct subcheck_mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof attr) != 0) {
+        sandbox_fail(why, n, "making the filesystem read-only (mount_setattr)");
+        return false;
+    }
+    if (!mount_private_tmp(r, why, n) || !mount_minimal_dev(devices, why, n)) return false;
+    /* Read-only: a probe whose uid is root outside must not write /proc/sys. */
+    if (mount("proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+        sandbox_fail(why, n, "mounting /proc");
+        return false;
+    }
+    return true;
+}
+
+/* No capability left in any set (the bounding set too, so exec cannot bring them back),
+ * no_new_privs, then the seccomp filter. Without a sandbox level (and not root), dropping
+ * the bounding set fails harmlessly: there was nothing to drop. */
+static bool drop_privileges(char *why, size_t n) {
+    for (int cap = 0; cap <= sandbox.last_cap; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) {
+        sandbox_fail(why, n, "dropping capabilities");
+        return false;
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        sandbox_fail(why, n, "setting no_new_privs");
+        return false;
+    }
+    if (sandbox.filter) {
+        struct sock_fprog program = {.len = sandbox.filter_length, .filter = sandbox.filter};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) {
+            sandbox_fail(why, n, "loading the seccomp filter");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Reads the BPF program (an array of struct sock_filter) subcheck wrote. */
+static void load_seccomp_filter(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+        st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        snprintf(sandbox.filter_problem, sizeof sandbox.filter_problem, "cannot read the seccomp filter %s", path);
+        if (fd >= 0) close(fd);
+        return;
+    }
+    sandbox.filter = malloc((size_t)st.st_size);
+    ssize_t got = sandbox.filter ? read(fd, sandbox.filter, (size_t)st.st_size) : -1;
+    close(fd);
+    if (got != st.st_size) {
+        free(sandbox.filter);
+        sandbox.filter = NULL;
+        snprintf(sandbox.filter_problem, sizeof sandbox.filter_problem, "cannot read the seccomp filter %s", path);
+        return;
+    }
+    sandbox.filter_length = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+}
+
+static void add_keep_path(const char *path) {
+    if (path && path[0] == '/' && sandbox.keep_count < MAX_KEEP_PATHS) sandbox.keep[sandbox.keep_count++] = strdup(path);
+}
+
+/* What of the interpreter a probe reads: its prefixes, its sys.path, this host. */
+static void collect_keep_paths(const char *program) {
+    static const char *const names[] = {"prefix", "base_prefix", "exec_prefix", "base_exec_prefix", "executable"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *text = py_text(PySys_GetObject(names[i]));
+        add_keep_path(text);
+        free(text);
+    }
+    PyObject *path = PySys_GetObject("path");
+    for (Py_ssize_t i = 0; path && PyList_Check(path) && i < PyList_GET_SIZE(path); i++) {
+        char *text = py_text(PyList_GET_ITEM(path, i));
+        add_keep_path(text);
+        free(text);
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        add_keep_path(exe);
+    }
+    add_keep_path(program);
+    PyErr_Clear();
+}
+
+/* The probe process, in its namespaces: mounts, then privileges. On failure it writes an
+ * "X <reason>" record and exits: a probe never runs with less isolation than reported. */
+static void enter_probe_sandbox(const Request *r, int result_write) {
+    char why[512] = "";
+    bool ok = true;
+    if (sandbox.level != SANDBOX_NONE) ok = sandbox_mounts(r, why, sizeof why);
+    if (ok) ok = drop_privileges(why, sizeof why);
+    if (ok) return;
+    char record[600];
+    int n = snprintf(record, sizeof record, "X sandbox setup failed: %s\n", why);
+    if (n > 0) write_all(result_write, record, (size_t)n < sizeof record ? (size_t)n : sizeof record - 1);
+    _exit(SANDBOX_SETUP_FAILED);
+}
+
+static void reset_signal_handlers(void) {
+    for (int signo = 1; signo < NSIG; signo++) signal(signo, SIG_DFL);
+}
+
+/* clone(2) with namespaces, as fork() otherwise behaves (same stack, copy-on-write). */
+static pid_t clone_with_namespaces(int flags) {
+    return (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
+}
+
+static const char *sandbox_level_name(void) {
+    switch (sandbox.level) {
+    case SANDBOX_NAMESPACES: return "namespaces";
+    case SANDBOX_ROOT_NAMESPACES: return "namespaces-without-user-namespace";
+    case SANDBOX_NONE: break;
+    }
+    return "none";
+}
+
+/* Runs the whole sandbox set-up once in a throw-away child at start-up, so the hello says
+ * what every probe will get. */
+static bool sandbox_trial(int flags, SandboxLevel level, char *why, size_t n) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        sandbox_fail(why, n, "pipe");
+        return false;
+    }
+    SandboxLevel saved = sandbox.level;
+    sandbox.level = level;
+    pid_t pid = clone_with_namespaces(flags);
+    if (pid == 0) {
+        reset_signal_handlers();
+        char reason[512] = "";
+        if (level == SANDBOX_NAMESPACES && !write_id_maps()) {
+            sandbox_fail(reason, sizeof reason, "writing the user namespace's id maps");
+            write_all(report[1], reason, strlen(reason));
+            _exit(1);
+        }
+        pid_t probe = fork();
+        if (probe == 0) {
+            if (sandbox_mounts(NULL, reason, sizeof reason) && drop_privileges(reason, sizeof reason)) _exit(0);
+            write_all(report[1], reason, strlen(reason));
+            _exit(1);
+        }
+        int status = 0;
+        while (probe > 0 && waitpid(probe, &status, 0) < 0 && errno == EINTR) {}
+        _exit(probe > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+    }
+    sandbox.level = saved;
+    close(report[1]);
+    if (pid < 0) {
+        sandbox_fail(why, n, "clone");
+        close(report[0]);
+        return false;
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    ssize_t got = read(report[0], why, n - 1);
+    why[got > 0 ? got : 0] = '\0';
+    close(report[0]);
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok && !why[0]) snprintf(why, n, "the trial child %s", WIFSIGNALED(status) ? "was killed" : "failed");
+    return ok;
+}
+
+static int read_last_cap(void) {
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+    int last = 40;
+    if (f) {
+        if (fscanf(f, "%d", &last) != 1) last = 40;
+        fclose(f);
+    }
+    return last;
+}
+
+/* The strongest sandbox this kernel gives: user and other namespaces, else (root) the
+ * namespaces without a user namespace, else none. `wanted` ("none") can only weaken it. */
+static void choose_sandbox(const char *wanted) {
+    const int namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    sandbox.outer_uid = geteuid();
+    sandbox.outer_gid = getegid();
+    sandbox.last_cap = read_last_cap();
+    if (wanted && strcmp(wanted, "none") == 0) {
+        snprintf(sandbox.level_problem, sizeof sandbox.level_problem, "namespaces turned off (--sandbox none)");
+        return;
+    }
+    char why[512] = "";
+    if (sandbox_trial(namespaces | CLONE_NEWUSER, SANDBOX_NAMESPACES, why, sizeof why)) {
+        sandbox.level = SANDBOX_NAMESPACES;
+        sandbox.clone_flags = namespaces | CLONE_NEWUSER;
+        return;
+    }
+    int used = snprintf(sandbox.level_problem, sizeof sandbox.level_problem, "no user namespace (%s)", why);
+    if (geteuid() == 0 && sandbox_trial(namespaces, SANDBOX_ROOT_NAMESPACES, why, sizeof why)) {
+        sandbox.level = SANDBOX_ROOT_NAMESPACES;
+        sandbox.clone_flags = namespaces;
+        return;
+    }
+    if (geteuid() == 0 && used > 0 && (size_t)used < sizeof sandbox.level_problem)
+        snprintf(sandbox.level_problem + used, sizeof sandbox.level_problem - (size_t)used, "; no namespaces as root (%s)", why);
+}
+
+/* The hello's "sandbox" object: what every probe gets, in words, and what it does not. */
+static void append_sandbox_description(Buf *b) {
+    buf_printf(b, ",\"sandbox\":{\"level\":\"%s\",\"isolation\":[", sandbox_level_name());
+    const char *items[12];
+    size_t n = 0;
+    if (sandbox.level == SANDBOX_NAMESPACES)
+        items[n++] = "a user namespace per probe: its root is the caller's uid outside, with no capability in the caller's namespaces";
+    if (sandbox.level != SANDBOX_NONE) {
+        items[n++] = "a PID namespace per probe: it sees only its own processes, and all of them are killed when it ends";
+        items[n++] = "a mount namespace per probe: the whole filesystem read-only, nosuid and nodev, but a private /tmp holding its scratch directory; a /dev of null, zero, full, random, urandom and tty; its own read-only /proc";
+        items[n++] = "a network namespace per probe: no interface but a loopback that is down";
+        items[n++] = "IPC, UTS and cgroup namespaces per probe";
+    }
+    items[n++] = "every capability dropped (bounding set included) and no_new_privs";
+    items[n++] = sandbox.filter ? "a seccomp filter (subcheck's list: namespaces, mounts, ptrace, Unix-domain sockets, io_uring, bpf, keyrings, kernel modules and the like refused)" : "no seccomp filter";
+    items[n++] = "no inherited descriptor but /dev/null as stdin, a capped output pipe and a private result pipe";
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_str(b, ",");
+        buf_json_string(b, items[i]);
+    }
+    buf_str(b, "],\"problems\":[");
+    bool first = true;
+    if (sandbox.level_problem[0]) {
+        buf_json_string(b, sandbox.level_problem);
+        first = false;
+    }
+    if (sandbox.filter_problem[0]) {
+        if (!first) buf_str(b, ",");
+        buf_json_string(b, sandbox.filter_problem);
+    }
+    buf_str(b, "]}");
+}
+
+/* PID 1 of the probe's namespace (docs above). Never returns. */
+static void sandbox_init_main(const Request *r, int result_write, int output_write, int status_write,
+                              void (*probe_main_fn)(const Request *, int, int, const char *, pid_t)) {
+    reset_signal_handlers();  /* the zygote's SIGCHLD handler writes to its pipe */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
+    if (sandbox.level == SANDBOX_NAMESPACES && !write_id_maps()) {
+        char record[300];
+        int n = snprintf(record, sizeof record, "X sandbox setup failed: writing the user namespace's id maps: %s\n",
+                         strerror(errno));
+        if (n > 0) write_all(result_write, record, (size_t)n);
+        _exit(SANDBOX_SETUP_FAILED);
+    }
+    pid_t probe = fork();
+    if (probe == 0) probe_main_fn(r, result_write, output_write, NULL, 1);
+    int devnull = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3 && devnull >= 0; fd++) dup2(devnull, fd);
+    close_other_fds(status_write);
+    if (probe < 0) _exit(SANDBOX_SETUP_FAILED);
+    for (;;) {
+        int status = 0;
+        pid_t got = waitpid(-1, &status, 0);
+        if (got == probe) {
+            write_all(status_write, (const char *)&status, sizeof status);
+            _exit(0);  /* and the kernel ends every process left in the namespace */
+        }
+        if (got < 0 && errno != EINTR) _exit(SANDBOX_SETUP_FAILED);
+    }
+}
+
+
 static void child_main(const Request *r, int result_write, int output_write, const char *workdir,
                        pid_t zygote) {
     PyOS_AfterFork_Child();
-    setpgid(0, 0);
+    /* Without a workdir the child is in its own namespaces: its parent is their init
+     * (PID 1), whose process group it stays in. */
+    if (workdir) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != zygote) _exit(120);
     /* What a normal python process does (install_signal_handlers is off in the host). */
@@ -1240,6 +1756,8 @@ static void child_main(const Request *r, int result_write, int output_write, con
     close_other_fds(result_fd);
     setvbuf(stdout, NULL, _IOLBF, 0);  /* C-level prints reach the pipe before a crash */
 
+    enter_probe_sandbox(r, result_fd);
+    if (!workdir) workdir = SANDBOX_SCRATCH;
     apply_limits(r);
     if (chdir(workdir) != 0) _exit(121);
     setenv("HOME", workdir, 1);
@@ -1280,7 +1798,12 @@ typedef struct {
     unsigned long long output_bytes;
     long long started_ms, deadline_ms;
     bool timed_out;
-    char workdir[PATH_MAX];
+    int status_fd;                    /* sandboxed: the probe's wait status, from its init */
+    char malformed[160];              /* the first malformed result record, if any */
+    size_t records_checked;           /* bytes of `results` already validated */
+    unsigned steps_seen;              /* bit per step name (STEP_NAMES) */
+    bool done_seen, objects_seen;
+    char workdir[PATH_MAX];           /* unsandboxed only: the probe's temp directory */
 } Child;
 
 typedef struct QueuedRequest {
@@ -1389,37 +1912,51 @@ static Child *free_slot(void) {
     return NULL;
 }
 
-/* Forks the child for a request; answers `error` itself when that is impossible. */
+static void close_pair(int pair[2]) {
+    for (int i = 0; i < 2; i++) {
+        if (pair[i] >= 0) close(pair[i]);
+        pair[i] = -1;
+    }
+}
+
+/* Forks the child for a request (in namespaces of its own when the sandbox has them);
+ * answers `error` itself when that is impossible. */
 static void start_child(Request *r) {
     Child *c = free_slot();
-    int result_pipe[2] = {-1, -1}, output_pipe[2] = {-1, -1};
-    char workdir[PATH_MAX];
-    snprintf(workdir, sizeof workdir, "%s/probe-%lld-XXXXXX", zygote.scratch, r->has_id ? r->id : -1LL);
+    int result_pipe[2] = {-1, -1}, output_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+    const bool namespaced = sandbox.level != SANDBOX_NONE;
+    char workdir[PATH_MAX] = "";
+    if (!namespaced) snprintf(workdir, sizeof workdir, "%s/probe-%lld-XXXXXX", zygote.scratch, r->has_id ? r->id : -1LL);
     const char *failure = NULL;
     if (!c) failure = "no free child slot";
-    else if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(output_pipe, O_CLOEXEC) != 0) failure = "pipe() failed";
-    else if (!mkdtemp(workdir)) failure = "cannot create the probe's temp directory";
+    else if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(output_pipe, O_CLOEXEC) != 0 ||
+             (namespaced && pipe2(status_pipe, O_CLOEXEC) != 0)) failure = "pipe() failed";
+    else if (!namespaced && !mkdtemp(workdir)) failure = "cannot create the probe's temp directory";
     if (failure) {
         answer_error(r->has_id, r->id, PROBE_NAMES[r->probe], failure);
-        for (int i = 0; i < 2; i++) {
-            if (result_pipe[i] >= 0) close(result_pipe[i]);
-            if (output_pipe[i] >= 0) close(output_pipe[i]);
-        }
+        close_pair(result_pipe);
+        close_pair(output_pipe);
+        close_pair(status_pipe);
         request_free(r);
         return;
     }
     pid_t zygote_pid = getpid();
     PyOS_BeforeFork();
-    pid_t pid = fork();
+    pid_t pid = namespaced ? clone_with_namespaces(sandbox.clone_flags) : fork();
+    if (pid == 0 && namespaced) sandbox_init_main(r, result_pipe[1], output_pipe[1], status_pipe[1], child_main);
     if (pid == 0) child_main(r, result_pipe[1], output_pipe[1], workdir, zygote_pid);
     PyOS_AfterFork_Parent();
     close(result_pipe[1]);
     close(output_pipe[1]);
+    if (status_pipe[1] >= 0) close(status_pipe[1]);
     if (pid < 0) {
+        char message[200];
+        snprintf(message, sizeof message, "%s failed: %s", namespaced ? "clone()" : "fork()", strerror(errno));
         close(result_pipe[0]);
         close(output_pipe[0]);
-        remove_tree(workdir);
-        answer_error(r->has_id, r->id, PROBE_NAMES[r->probe], "fork() failed");
+        if (status_pipe[0] >= 0) close(status_pipe[0]);
+        if (workdir[0]) remove_tree(workdir);
+        answer_error(r->has_id, r->id, PROBE_NAMES[r->probe], message);
         request_free(r);
         return;
     }
@@ -1430,6 +1967,7 @@ static void start_child(Request *r) {
     c->pid = pid;
     c->result_fd = result_pipe[0];
     c->output_fd = output_pipe[0];
+    c->status_fd = status_pipe[0];
     set_nonblocking(c->result_fd);
     set_nonblocking(c->output_fd);
     c->started_ms = now_ms();
@@ -1453,6 +1991,108 @@ static void keep_output(Child *c, const char *data, size_t n) {
     c->output_bytes += n;
 }
 
+static const char *const STEP_NAMES[] = {"main", "isolated", "isolated-fresh", "shared", "stress"};
+
+static bool is_json_kind(const char *text, JType kind, JValue *out) {
+    if (!json_parse(text, strlen(text), out)) return false;
+    if (out->type == kind) return true;
+    json_free(out);
+    return false;
+}
+
+static bool optional_string_field(const JValue *object, const char *key) {
+    const JValue *v = json_get(object, key);
+    return !v || v->type == J_STRING;
+}
+
+/* A step record: an object with a known "where" (each at most once) and a boolean "ok". */
+static const char *check_step(Child *c, const char *payload) {
+    JValue step;
+    if (!is_json_kind(payload, J_OBJECT, &step)) return "a step that is not a JSON object";
+    const JValue *where = json_get(&step, "where"), *ok = json_get(&step, "ok");
+    const char *problem = NULL;
+    int index = -1;
+    for (size_t i = 0; where && where->type == J_STRING && i < sizeof STEP_NAMES / sizeof *STEP_NAMES; i++)
+        if (strcmp(where->string, STEP_NAMES[i]) == 0) index = (int)i;
+    if (index < 0) problem = "a step with an unknown \"where\"";
+    else if (!ok || ok->type != J_BOOL) problem = "a step without a boolean \"ok\"";
+    else if (c->steps_seen & (1u << index)) problem = "the same step twice";
+    else if (!optional_string_field(&step, "error_type") || !optional_string_field(&step, "message") ||
+             !optional_string_field(&step, "via") || !optional_string_field(&step, "package_error"))
+        problem = "a step field that is not a string";
+    if (!problem) c->steps_seen |= 1u << index;
+    json_free(&step);
+    return problem;
+}
+
+static bool is_integer_text(const char *text) {
+    if (*text == '-') text++;
+    if (!*text || strlen(text) > 18) return false;
+    for (; *text; text++)
+        if (*text < '0' || *text > '9') return false;
+    return true;
+}
+
+static bool is_json_boolean_or_null(const char *word) {
+    return strcmp(word, "null") == 0 || strcmp(word, "true") == 0 || strcmp(word, "false") == 0;
+}
+
+/* What is wrong with one result record (docs/prober.md, "Each child"), NULL when nothing.
+ * The probe code writes exactly these; anything else came from the module. */
+static const char *check_record(Child *c, char *line) {
+    if (c->done_seen) return "a record after the final one";
+    char tag = line[0];
+    if (tag == 'D') {
+        c->done_seen = true;
+        return line[1] == '\0' ? NULL : "a malformed final record";
+    }
+    if (tag == '\0' || line[1] != ' ') return "a record without a known tag";
+    const char *payload = line + 2;
+    switch (tag) {
+    case 'P': return strlen(payload) <= 64 ? NULL : "an overlong phase";
+    case 'X': return NULL;
+    case 'S': return check_step(c, payload);
+    case 'R':
+    case 'M': return is_integer_text(payload) ? NULL : "a memory figure that is not an integer";
+    case 'G': {
+        char before[8] = "", after[8] = "", extra[2] = "";
+        if (sscanf(payload, "%7s %7s %1s", before, after, extra) != 2 || !is_json_boolean_or_null(before) ||
+            !is_json_boolean_or_null(after))
+            return "a malformed GIL record";
+        return NULL;
+    }
+    case 'O': {
+        JValue list;
+        if (c->objects_seen || !is_json_kind(payload, J_ARRAY, &list)) return "a malformed shared-objects record";
+        bool strings = true;
+        for (size_t i = 0; i < list.count; i++) strings = strings && list.items[i].type == J_STRING;
+        json_free(&list);
+        c->objects_seen = true;
+        return strings ? NULL : "a malformed shared-objects record";
+    }
+    default: return "a record without a known tag";
+    }
+}
+
+/* Validates the complete records that arrived since the last call. A malformed one ends
+ * the probe at once: its answer is an error, not a timeout. */
+static void check_new_records(Child *c) {
+    while (!c->malformed[0] && c->records_checked < c->results.len) {
+        char *line = c->results.data + c->records_checked;
+        char *end = memchr(line, '\n', c->results.len - c->records_checked);
+        if (!end) return;
+        *end = '\0';
+        const char *problem = check_record(c, line);
+        *end = '\n';
+        c->records_checked = (size_t)(end - c->results.data) + 1;
+        if (problem) {
+            snprintf(c->malformed, sizeof c->malformed, "%s", problem);
+            kill(-c->pid, SIGKILL);
+            kill(c->pid, SIGKILL);
+        }
+    }
+}
+
 /* Reads what is available on one of the child's pipes; false at EOF (fd closed). */
 static bool drain_fd(Child *c, int *fd, bool is_output) {
     char chunk[65536];
@@ -1465,8 +2105,16 @@ static bool drain_fd(Child *c, int *fd, bool is_output) {
             *fd = -1;
             return false;
         }
-        if (is_output) keep_output(c, chunk, (size_t)got);
-        else if (c->results.len + (size_t)got <= MAX_RESULT_BYTES) buf_add(&c->results, chunk, (size_t)got);
+        if (is_output) {
+            keep_output(c, chunk, (size_t)got);
+        } else if (c->results.len + (size_t)got <= MAX_RESULT_BYTES) {
+            buf_add(&c->results, chunk, (size_t)got);
+            check_new_records(c);
+        } else if (!c->malformed[0]) {
+            snprintf(c->malformed, sizeof c->malformed, "more than %d bytes of result records", MAX_RESULT_BYTES);
+            kill(-c->pid, SIGKILL);
+            kill(c->pid, SIGKILL);
+        }
     }
 }
 
@@ -1474,6 +2122,7 @@ static bool drain_fd(Child *c, int *fd, bool is_output) {
 typedef struct {
     Buf steps, shared_objects, rss, heap;
     const char *phase;
+    const char *sandbox_failure;      /* an "X" record: the probe's sandbox could not be made */
     char gil_before[8], gil_after[8];
     bool done;
 } ChildRecords;
@@ -1490,6 +2139,7 @@ static void read_records(Child *c, ChildRecords *out) {
     strcpy(out->gil_before, "null");
     strcpy(out->gil_after, "null");
     out->phase = "start";
+    if (c->malformed[0]) return;  /* void: nothing the child wrote is reported */
     char *line = c->results.data;
     while (line && *line) {
         char *end = strchr(line, '\n');
@@ -1498,6 +2148,7 @@ static void read_records(Child *c, ChildRecords *out) {
         char tag = line[0];
         const char *payload = line[1] == ' ' ? line + 2 : line + 1;
         if (tag == 'P') out->phase = payload;
+        else if (tag == 'X') out->sandbox_failure = payload;
         else if (tag == 'D') out->done = true;
         else if (tag == 'S' && valid_json(payload)) {
             if (out->steps.len) buf_str(&out->steps, ",");
@@ -1538,7 +2189,9 @@ static void answer_child(Child *c, int status) {
     int signo = 0, exit_code = 0;
     if (WIFSIGNALED(status)) signo = WTERMSIG(status);
     if (WIFEXITED(status)) exit_code = WEXITSTATUS(status);
-    if (c->timed_out || signo == SIGXCPU) outcome = "timeout";
+    const char *error = c->malformed[0] ? c->malformed : records.sandbox_failure;
+    if (error) outcome = "error";
+    else if (c->timed_out || signo == SIGXCPU) outcome = "timeout";
     else if (signo) outcome = "crash";
     else if (exit_code == 0 && records.done) outcome = "ok";
     else outcome = "exit";
@@ -1551,6 +2204,16 @@ static void answer_child(Child *c, int status) {
     if (strcmp(outcome, "ok") != 0) {
         buf_str(&b, ",\"during\":");
         buf_json_string(&b, records.done ? "teardown" : records.phase);
+    }
+    if (c->malformed[0]) {
+        buf_str(&b, ",\"message\":");
+        Buf message = {0};
+        buf_printf(&message, "the probe child wrote a malformed result record (%s): its results are void", c->malformed);
+        buf_json_string(&b, message.data);
+        buf_free(&message);
+    } else if (error) {
+        buf_str(&b, ",\"message\":");
+        buf_json_string(&b, error);
     }
     buf_printf(&b, ",\"elapsed_ms\":%lld", now_ms() - c->started_ms);
     buf_printf(&b, ",\"steps\":[%s]", records.steps.len ? records.steps.data : "");
@@ -1572,12 +2235,20 @@ static void finish_child(Child *c, int status) {
     /* First whatever the module forked and left behind (it could keep the pipes busy),
      * then what the pipes still hold. */
     kill(-c->pid, SIGKILL);
+    if (c->status_fd > 0) {
+        /* Sandboxed: the zygote's child is the namespace's init; the probe's own wait
+         * status comes from it. None when the init was killed (timeout). */
+        int probe_status = 0;
+        if (read(c->status_fd, &probe_status, sizeof probe_status) == (ssize_t)sizeof probe_status) status = probe_status;
+        close(c->status_fd);
+        c->status_fd = -1;
+    }
     if (c->result_fd >= 0) drain_fd(c, &c->result_fd, false);
     if (c->output_fd >= 0) drain_fd(c, &c->output_fd, true);
     if (c->result_fd >= 0) close(c->result_fd);
     if (c->output_fd >= 0) close(c->output_fd);
     answer_child(c, status);
-    remove_tree(c->workdir);
+    if (c->workdir[0]) remove_tree(c->workdir);
     buf_free(&c->results);
     request_free(&c->request);
     c->used = false;
@@ -1741,7 +2412,9 @@ static void send_hello(void) {
 #endif
     buf_printf(&b, ",\"gil_enabled\":%s,\"jobs\":%d,\"pid\":%ld", gil < 0 ? "null" : gil ? "true" : "false",
                zygote.jobs, (long)getpid());
-    buf_str(&b, ",\"limits\":[\"RLIMIT_CPU=timeout+1s\",\"RLIMIT_AS=4GiB\",\"RLIMIT_FSIZE=64MiB\",\"RLIMIT_CORE=0\"]}");
+    buf_str(&b, ",\"limits\":[\"RLIMIT_CPU=timeout+1s\",\"RLIMIT_AS=4GiB\",\"RLIMIT_FSIZE=64MiB\",\"RLIMIT_CORE=0\"]");
+    append_sandbox_description(&b);
+    buf_str(&b, "}");
     send_line(&b);
     buf_free(&b);
 }
@@ -1757,18 +2430,21 @@ static bool freeze_heap(void) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: probe_host --zygote [--jobs N] [--python EXECUTABLE] [--scratch DIR]\n");
+    fprintf(stderr, "usage: probe_host --zygote [--jobs N] [--python EXECUTABLE] [--scratch DIR] [--seccomp FILE] "
+                    "[--sandbox auto|none]\n");
 }
 
 int main(int argc, char **argv) {
     bool zygote_mode = false;
-    const char *program = NULL;
+    const char *program = NULL, *seccomp_file = NULL, *sandbox_wanted = NULL;
     zygote.scratch = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--zygote") == 0) zygote_mode = true;
         else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) zygote.jobs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) program = argv[++i];
         else if (strcmp(argv[i], "--scratch") == 0 && i + 1 < argc) zygote.scratch = argv[++i];
+        else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) seccomp_file = argv[++i];
+        else if (strcmp(argv[i], "--sandbox") == 0 && i + 1 < argc) sandbox_wanted = argv[++i];
         else {
             usage();
             return 2;
@@ -1796,6 +2472,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "probe_host: cannot set up the probe support code\n");
         return 1;
     }
+    collect_keep_paths(program);
+    if (seccomp_file) load_seccomp_filter(seccomp_file);
+    else snprintf(sandbox.filter_problem, sizeof sandbox.filter_problem, "no seccomp filter was given (--seccomp)");
+    choose_sandbox(sandbox_wanted);
     send_hello();
     zygote_loop();
     _exit(0);  /* every child answered; finalising Python would only cost time */
