@@ -176,7 +176,7 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   }
   AnalysisResult result;
   result.python = options.python;
-  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python});
+  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python, options.max_file_bytes});
   result.compile_db_origin = database.origin;
   for (const std::string& warning : database.warnings) {
     result.diagnostics.push_back({Severity::warning, {}, warning});

@@ -23,6 +23,7 @@ struct AnalyzeOptions {
   std::optional<Interpreter> python;
   unsigned jobs = 0;                                // 0: one per core
   std::vector<std::string> extra_args;              // appended to every command
+  std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources: a warning, not parsed
   // Called after each unit is parsed: (done, total, file). May be called from workers.
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };

@@ -64,6 +64,7 @@ struct ScanOptions {
   std::vector<std::string> select;     // empty: pyproject.toml, else every rule
   std::vector<std::string> ignore;
   std::vector<std::string> extra_args;
+  std::uint64_t max_file_mib = kDefaultMaxFileBytes >> 20;
   bool no_color = false;
   bool quiet = false;
   bool verbose = false;
@@ -179,11 +180,14 @@ prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& pro
 // Probes `target` on every interpreter. A target that cannot be read on one interpreter
 // (a hostile wheel, a distribution not installed there) is a problem for that one only.
 std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<Interpreter>& interpreters,
-                                    const prober::ProbeOptions& options, std::vector<std::string>& problems) {
+                                    const prober::ProbeOptions& options, std::vector<std::string>& problems,
+                                    bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
     try {
-      prober::ProbeTarget found = prober::discover(target, interpreter);
+      // A name from a requirements file is looked up as a distribution, never as a path.
+      prober::ProbeTarget found = distribution_name ? prober::discover_distribution(target, interpreter)
+                                                    : prober::discover(target, interpreter);
       for (const std::string& warning : found.warnings) problems.push_back(interpreter.implementation_tag + ": " + warning);
       runs.push_back({interpreter, prober::probe(interpreter, found, options)});
     } catch (const std::exception& error) {
@@ -250,7 +254,8 @@ std::ostream& open_output(const std::string& output, std::ofstream& file) {
 int run_probe(const ScanOptions& options) {
   configure_logging(options);
   std::vector<std::string> targets{options.path};
-  if (is_requirements_file(options.path) && fs::is_regular_file(options.path)) {
+  const bool from_requirements = is_requirements_file(options.path) && fs::exists(options.path);
+  if (from_requirements) {
     try {
       targets = read_requirement_names(options.path);
     } catch (const std::exception& error) {
@@ -265,7 +270,8 @@ int run_probe(const ScanOptions& options) {
   std::vector<std::string> problems;
   std::vector<DynamicRun> runs;
   for (const std::string& target : targets) {
-    std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems);
+    std::vector<DynamicRun> more =
+        run_dynamic(target, interpreters, probe_options(options, progress), problems, from_requirements);
     runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   progress.finish();
@@ -317,6 +323,7 @@ int run_scan(const ScanOptions& options) {
   }
   analyze_options.jobs = static_cast<unsigned>(options.jobs);
   analyze_options.extra_args = options.extra_args;
+  analyze_options.max_file_bytes = options.max_file_mib << 20;
   std::vector<Interpreter> interpreters;
   if (options.probe) interpreters = checked_interpreters(options.pythons);
 
@@ -468,6 +475,10 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
                    "Extra compiler flag appended to every command (repeatable; --extra-arg=-DFOO)")
       ->allow_extra_args(false)
       ->type_name("FLAG");
+  scan->add_option("--max-file-size", options.max_file_mib,
+                   "Largest source file read, in MiB (default 8); larger ones are a warning, not parsed")
+      ->check(CLI::Range(1, 4096))
+      ->type_name("MIB");
   scan->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
   scan->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
   scan->add_flag("-v,--verbose", options.verbose,
