@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -371,6 +372,132 @@ TEST(HostileTree, TheFileSizeLimitIsAnOptionForTreesAndDatabases) {
   ASSERT_EQ(db.commands.size(), 1u);
   EXPECT_EQ(db.commands[0].file, small);
   EXPECT_TRUE(any_contains(db.warnings, "larger than the 1 MiB file size limit")) << db.warnings.size();
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing: each unit in a bounded worker process
+
+AnalysisResult scan_with_limits(const fs::path& root, std::chrono::seconds time, std::uint64_t memory_bytes,
+                                std::vector<std::string> extra_args = {}) {
+  AnalyzeOptions options;
+  options.root = root;
+  options.python = hostile_python();
+  options.jobs = 2;
+  options.parse_limits = {time, memory_bytes};
+  options.extra_args = std::move(extra_args);
+  return analyze(options, RuleCatalogue::builtin());
+}
+
+bool has_error_about(const AnalysisResult& result, std::string_view file_name) {
+  return std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [&](const ToolDiagnostic& diagnostic) {
+    return diagnostic.severity == Severity::error && fs::path(diagnostic.location.file).filename() == file_name;
+  });
+}
+
+TEST(HostileParse, IncludingAFifoDevZeroOrStdinCostsThatUnitOnly) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-hostile-tree");
+  tree.write("good.c", kGoodModule);
+  ASSERT_EQ(::mkfifo((tree.path() / "pipe.h").c_str(), 0600), 0);
+  tree.write("fifo_include.c", "#include \"pipe.h\"\nint after_fifo;\n");
+  tree.write("zero_include.c", "#include \"/dev/zero\"\nint after_zero;\n");
+  tree.write("stdin_include.c", "#include \"/dev/stdin\"\nint after_stdin;\n");
+
+  const auto started = std::chrono::steady_clock::now();
+  AnalysisResult result = scan_with_limits(tree.path(), std::chrono::seconds(10), std::uint64_t{1} << 30);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  expect_good_module_findings(result);
+  for (std::string_view file : {"fifo_include.c", "zero_include.c", "stdin_include.c"}) {
+    EXPECT_TRUE(has_error_about(result, file)) << file << " has no diagnostic:\n" << diagnostics_text(result);
+  }
+  EXPECT_LT(seconds, 100.0) << "the bounded units took " << seconds << " s";
+}
+
+// 2^40 initialisers: without a bound, libclang takes all memory until LLVM aborts.
+constexpr std::string_view kMacroBomb =
+    "#define A0 1,\n#define A1 A0 A0\n#define A2 A1 A1\n#define A3 A2 A2\n#define A4 A3 A3\n#define A5 A4 A4\n"
+    "#define A6 A5 A5\n#define A7 A6 A6\n#define A8 A7 A7\n#define A9 A8 A8\n#define A10 A9 A9\n"
+    "#define A11 A10 A10\n#define A12 A11 A11\n#define A13 A12 A12\n#define A14 A13 A13\n#define A15 A14 A14\n"
+    "#define A16 A15 A15\n#define A17 A16 A16\n#define A18 A17 A17\n#define A19 A18 A18\n#define A20 A19 A19\n"
+    "#define A21 A20 A20\n#define A22 A21 A21\n#define A23 A22 A22\n#define A24 A23 A23\n#define A25 A24 A24\n"
+    "#define A26 A25 A25\n#define A27 A26 A26\n#define A28 A27 A27\n#define A29 A28 A28\n#define A30 A29 A29\n"
+    "#define A31 A30 A30\n#define A32 A31 A31\n#define A33 A32 A32\n#define A34 A33 A33\n#define A35 A34 A34\n"
+    "#define A36 A35 A35\n#define A37 A36 A36\n#define A38 A37 A37\n#define A39 A38 A38\n#define A40 A39 A39\n"
+    "int bomb[] = {A40 0};\n";
+
+TEST(HostileParse, AMacroBombIsStoppedAtTheLimitsAndTheRestIsScanned) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-hostile-tree");
+  tree.write("good.c", kGoodModule);
+  tree.write("bomb.c", kMacroBomb);
+
+  AnalysisResult result = scan_with_limits(tree.path(), std::chrono::seconds(20), std::uint64_t{512} << 20);
+
+  expect_good_module_findings(result);
+  bool stopped = std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [](const ToolDiagnostic& d) {
+    return fs::path(d.location.file).filename() == "bomb.c" && d.message.find("limit") != std::string::npos;
+  });
+  EXPECT_TRUE(stopped) << "no limit diagnostic for bomb.c:\n" << diagnostics_text(result);
+}
+
+TEST(HostileParse, ASecretBehindAnInTreeSymlinkOrAnAbsoluteIncludeIsNeverShown) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-hostile-tree"), outside("subcheck-hostile-outside");
+  outside.write("secret.h", kSecretFile);
+  outside.write("secret", kSecretFile);
+  fs::create_symlink(outside.path() / "secret.h", tree.path() / "config.h");
+  tree.write("good.c", kGoodModule);
+  tree.write("leak.c", "#include \"config.h\"\n#include \"" + (outside.path() / "secret").string() + "\"\nint x;\n");
+
+  AnalysisResult result = scan(tree.path());
+
+  expect_good_module_findings(result);
+  EXPECT_EQ(everything_said(result).find(kSecret), std::string::npos) << everything_said(result);
+}
+
+// Defence in depth: flags that are the user's own (--extra-arg) are not filtered, yet a
+// worker confined by Landlock cannot write with them either.
+TEST(HostileParse, AConfinedWorkerWritesNothingEvenWithUnfilteredFlags) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-hostile-tree"), outside("subcheck-hostile-outside");
+  const fs::path canary = outside.write("shell-rc", "echo canary\n");
+  tree.write("good.c", kGoodModule);
+  std::vector<std::string> writing = writing_flags(canary, outside.path());
+
+  AnalysisResult result = scan_with_limits(tree.path(), std::chrono::seconds(60), std::uint64_t{4} << 30,
+                                           std::vector<std::string>(writing.begin(), writing.begin() + 7));
+
+  if (result.parse_isolation.find("Landlock ABI") == std::string::npos) {
+    GTEST_SKIP() << "no Landlock on this kernel: " << result.parse_isolation;
+  }
+  EXPECT_EQ(test::read_text(canary), "echo canary\n");
+  EXPECT_FALSE(fs::exists(outside.path() / "module-cache"));
+}
+
+TEST(HostileParse, FactsFromWorkersGiveTheFindingsOfAnInProcessParse) {
+  REQUIRE_PYTHON();
+  const fs::path project = fs::path(SUBCHECK_CORPUS_DIR) / "example_project";
+  AnalysisResult through_workers = scan(project);
+
+  CompileDatabase database = load_compile_database({.root = project, .build_dir = {}, .python = hostile_python()});
+  Extractor extractor(ExtractOptions{{fs::canonical(project)}});
+  std::vector<TranslationUnitFacts> units;
+  for (const CompileCommand& command : database.commands) {
+    for (BuildConfig config : kAllConfigs) units.push_back(extractor.extract(command, config));
+  }
+  AnalysisModel model = build_module_model(std::move(units));
+  std::vector<Finding> in_process = apply_suppressions(run_checks(model, RuleCatalogue::builtin()), RuleCatalogue::builtin());
+
+  ASSERT_FALSE(in_process.empty());
+  ASSERT_EQ(through_workers.findings.size(), in_process.size());
+  for (std::size_t i = 0; i < in_process.size(); ++i) {
+    EXPECT_EQ(through_workers.findings[i].rule, in_process[i].rule);
+    EXPECT_EQ(through_workers.findings[i].location, in_process[i].location);
+    EXPECT_EQ(through_workers.findings[i].message, in_process[i].message);
+    EXPECT_EQ(through_workers.findings[i].configs, in_process[i].configs);
+  }
+  EXPECT_EQ(through_workers.model.modules.size(), model.modules.size());
 }
 
 }  // namespace
