@@ -353,6 +353,12 @@ class WorkerPool {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       try {
         TranslationUnitFacts facts = decode_facts(read_memfd(worker.result_fd, std::size_t{1} << 31));
+        // libclang recovers from LLVM's out-of-memory abort and reports a crash: its stderr
+        // says which it was.
+        if (!facts.parsed && read_memfd(worker.stderr_fd, 64 * 1024).find("out of memory") != std::string::npos) {
+          return failed_unit(job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" +
+                                      limit_hint);
+        }
         redact_foreign_diagnostics(facts, options_.project_roots, readable_directories(*job.command, options_));
         return facts;
       } catch (const std::exception& error) {
