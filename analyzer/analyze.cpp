@@ -3,15 +3,13 @@
 #include "analyzer/analyze.h"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "rules/catalogue.h"
 #include "analyzer/check.h"
 #include "analyzer/extract.h"
+#include "analyzer/parse_worker.h"
 
 namespace subcheck {
 namespace {
@@ -23,43 +21,16 @@ std::filesystem::path project_root_of(const std::filesystem::path& root) {
   return std::filesystem::is_directory(canonical) ? canonical : canonical.parent_path();
 }
 
-unsigned worker_count(unsigned requested, std::size_t jobs) {
-  unsigned workers = requested ? requested : std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<unsigned>(std::min<std::size_t>(workers, std::max<std::size_t>(jobs, 1)));
-}
-
-// Parses every (command, configuration) pair on a pool of threads, one libclang index
-// per thread. Results keep the order of the jobs so reports are deterministic.
-std::vector<TranslationUnitFacts> parse_all(const std::vector<CompileCommand>& commands,
-                                            const AnalyzeOptions& options, const ExtractOptions& extract_options) {
-  struct Job {
-    const CompileCommand* command;
-    BuildConfig config;
-  };
-  std::vector<Job> jobs;
+// Parses every (command, configuration) pair, each in a worker process of its own
+// (analyzer/parse_worker.h). Results keep the order of the jobs so reports are
+// deterministic.
+ParseRun parse_all(const std::vector<CompileCommand>& commands, const AnalyzeOptions& options,
+                   const ExtractOptions& extract_options) {
+  std::vector<ParseJob> jobs;
   for (const CompileCommand& command : commands) {
     for (BuildConfig config : kAllConfigs) jobs.push_back({&command, config});
   }
-  std::vector<TranslationUnitFacts> results(jobs.size());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex progress_mutex;
-  auto work = [&] {
-    Extractor extractor(extract_options);
-    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
-      results[i] = extractor.extract(*jobs[i].command, jobs[i].config);
-      std::size_t finished = ++done;
-      if (options.progress) {
-        std::lock_guard lock(progress_mutex);
-        options.progress(finished, jobs.size(), jobs[i].command->file.string());
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  unsigned workers = worker_count(options.jobs, jobs.size());
-  for (unsigned i = 1; i < workers; ++i) threads.emplace_back(work);
-  work();
-  for (std::thread& thread : threads) thread.join();
-  return results;
+  return parse_in_workers(jobs, extract_options, options.parse_limits, options.jobs, options.progress);
 }
 
 // Parse errors of both configurations, each reported once, and one saying which build
@@ -176,7 +147,7 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   }
   AnalysisResult result;
   result.python = options.python;
-  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python});
+  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python, options.max_file_bytes});
   result.compile_db_origin = database.origin;
   for (const std::string& warning : database.warnings) {
     result.diagnostics.push_back({Severity::warning, {}, warning});
@@ -186,10 +157,12 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   }
   ExtractOptions extract_options;
   extract_options.project_roots.push_back(project_root_of(options.root));
-  std::vector<TranslationUnitFacts> units = parse_all(database.commands, options, extract_options);
-  for (ToolDiagnostic& diagnostic : collect_diagnostics(units)) result.diagnostics.push_back(std::move(diagnostic));
+  ParseRun parsed = parse_all(database.commands, options, extract_options);
+  result.interrupted_by = parsed.interrupted_by;
+  result.parse_isolation = parsed.isolation;
+  for (ToolDiagnostic& diagnostic : collect_diagnostics(parsed.units)) result.diagnostics.push_back(std::move(diagnostic));
 
-  result.model = build_module_model(std::move(units));
+  result.model = build_module_model(std::move(parsed.units));
   result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed);
   result.verdicts = compute_verdicts(result.model, result.findings, rules);
   return result;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/compile_db.h"
+#include "analyzer/parse_worker.h"
 #include "core/finding.h"
 #include "core/vocabulary.h"
 #include "analyzer/module_model.h"
@@ -21,8 +22,10 @@ struct AnalyzeOptions {
   std::filesystem::path root;
   std::optional<std::filesystem::path> build_dir;  // -p
   std::optional<Interpreter> python;
-  unsigned jobs = 0;                                // 0: one per core
+  unsigned jobs = 0;                                // parse workers at once; 0: one per core
+  ParseLimits parse_limits;                         // per unit: time and memory
   std::vector<std::string> extra_args;              // appended to every command
+  std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources: a warning, not parsed
   // Called after each unit is parsed: (done, total, file). May be called from workers.
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };
@@ -51,6 +54,8 @@ struct AnalysisResult {
   std::vector<ToolDiagnostic> diagnostics;
   std::string compile_db_origin;
   std::optional<Interpreter> python;
+  int interrupted_by = 0;        // SIGINT/SIGTERM stopped the parsing: units left are not parsed
+  std::string parse_isolation;   // what confined the parse workers
 };
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules);

@@ -2,7 +2,9 @@
 // target Python.
 #include "analyzer/compile_db.h"
 
+#include "analyzer/compile_flags.h"
 #include "core/process.h"
+#include "core/safe_file.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -71,9 +73,14 @@ struct TreeScan {
   std::vector<fs::path> headers;
 };
 
+// Walks the tree without leaving it: a symlink is followed only when what it points to
+// lies inside the tree (a link to `/` or to /etc/passwd is reported and left alone), only
+// regular files are listed (a FIFO or device with a .c name would block or never end
+// when read), and sources over the size limit are reported instead of listed.
 class TreeWalker {
  public:
-  TreeWalker(TreeScan& scan, std::vector<std::string>* warnings) : scan_(scan), warnings_(warnings) {}
+  TreeWalker(TreeScan& scan, const fs::path& root, std::uint64_t max_file_bytes, std::vector<std::string>* warnings)
+      : scan_(scan), root_(canonical_or_self(root)), max_file_bytes_(max_file_bytes), warnings_(warnings) {}
 
   void walk(const fs::path& dir) {
     fs::path canonical = canonical_or_self(dir);
@@ -96,14 +103,43 @@ class TreeWalker {
 
   void visit(const fs::path& entry) {
     std::error_code ec;
+    fs::file_status own = fs::symlink_status(entry, ec);
+    if (ec) return;
+    if (fs::is_symlink(own) && !link_stays_inside(entry)) return;
     fs::file_status status = fs::status(entry, ec);  // follows symlinks; broken ones fail
     if (ec) return;
     if (fs::is_directory(status)) {
       visit_directory(entry);
     } else if (fs::is_regular_file(status)) {
-      if (has_extension(entry, kSourceExtensions)) scan_.sources.push_back(entry);
-      if (has_extension(entry, kHeaderExtensions)) scan_.headers.push_back(entry);
+      visit_file(entry);
+    } else {
+      warn(entry.string() + ": skipped: not a regular file (" + type_name(status.type()) + ")");
     }
+  }
+
+  // A symlink whose target (resolved all the way) is inside the tree; else a warning.
+  bool link_stays_inside(const fs::path& link) {
+    std::error_code ec;
+    fs::path target = fs::canonical(link, ec);
+    if (ec) return false;  // dangling or a loop: nothing to read
+    if (is_within(target, root_)) return true;
+    warn(link.string() + ": symlink to " + target.string() + " leads out of the scanned tree; not followed");
+    return false;
+  }
+
+  void visit_file(const fs::path& file) {
+    bool is_source = has_extension(file, kSourceExtensions);
+    bool is_header = has_extension(file, kHeaderExtensions);
+    if (!is_source && !is_header) return;
+    std::error_code ec;
+    std::uintmax_t size = fs::file_size(file, ec);
+    if (!ec && size > max_file_bytes_) {
+      warn(file.string() + ": skipped: larger than the " + describe_size(max_file_bytes_) + " file size limit (" +
+           describe_size(size) + "; see --max-file-size)");
+      return;
+    }
+    if (is_source) scan_.sources.push_back(file);
+    if (is_header) scan_.headers.push_back(file);
   }
 
   void visit_directory(const fs::path& dir) {
@@ -117,11 +153,23 @@ class TreeWalker {
     walk(dir);
   }
 
+  static std::string type_name(fs::file_type type) {
+    switch (type) {
+      case fs::file_type::fifo: return "a FIFO";
+      case fs::file_type::character: return "a character device";
+      case fs::file_type::block: return "a block device";
+      case fs::file_type::socket: return "a socket";
+      default: return "a special file";
+    }
+  }
+
   void warn(std::string message) {
     if (warnings_) warnings_->push_back(std::move(message));
   }
 
   TreeScan& scan_;
+  fs::path root_;  // canonical
+  std::uint64_t max_file_bytes_;
   std::vector<std::string>* warnings_;
   std::set<fs::path> visited_;
   std::vector<fs::path> ancestors_;
@@ -138,14 +186,20 @@ std::vector<fs::path> sorted_unique_files(std::vector<fs::path> files) {
   return unique;
 }
 
-TreeScan scan_tree(const fs::path& root, std::vector<std::string>* warnings) {
+TreeScan scan_tree(const fs::path& root, std::uint64_t max_file_bytes, std::vector<std::string>* warnings) {
   TreeScan scan;
   fs::path start = absolute_normal(root);
   std::error_code ec;
   if (fs::is_directory(start, ec)) {
-    TreeWalker(scan, warnings).walk(start);
+    TreeWalker(scan, start, max_file_bytes, warnings).walk(start);
   } else if (fs::is_regular_file(start, ec)) {
-    if (has_extension(start, kSourceExtensions)) scan.sources.push_back(start);
+    if (auto problem = regular_file_problem(start, max_file_bytes)) {
+      if (warnings) warnings->push_back(start.string() + ": skipped: " + *problem);
+    } else if (has_extension(start, kSourceExtensions)) {
+      scan.sources.push_back(start);
+    }
+  } else if (fs::exists(start, ec)) {
+    if (warnings) warnings->push_back(start.string() + ": skipped: not a regular file or directory");
   } else if (warnings) {
     warnings->push_back("no such file or directory: " + start.string());
   }
@@ -190,162 +244,33 @@ std::vector<std::string> split_command_line(std::string_view line) {
   return words;
 }
 
-// Flags gcc understands and clang rejects as "unknown argument" (or fails on, like a gcc
-// plugin or a missing profile). libclang reports those as errors, so the unit would look
-// broken. All of them steer gcc's optimiser, code generation or diagnostics output only:
-// dropping them changes nothing the preprocessor or parser sees. Distribution and CPython
-// builds (LTO, PGO, hardening) are where they come from. Prefixes end in '=' or '-'.
-const std::set<std::string, std::less<>> kGccOnlyFlags = {
-    "-fno-gnu-unique", "-fconserve-stack", "-fallow-store-data-races", "-fno-allow-store-data-races",
-    "-fkeep-inline-dllexport", "-fno-keep-inline-dllexport", "-freorder-blocks-and-partition",
-    "-fno-reorder-blocks-and-partition", "-fstrict-volatile-bitfields", "-fno-strict-volatile-bitfields",
-    "-fearly-inlining", "-fno-early-inlining", "-fguess-branch-probability", "-fno-guess-branch-probability",
-    "-fhardened", "-fcallgraph-info", "-fprintf-return-value", "-fno-printf-return-value",
-    "-fcompare-debug-second", "-mindirect-branch-register", "-fcanonical-system-headers",
-    "-fno-canonical-system-headers", "-flifetime-dse", "-fno-lifetime-dse", "-faggressive-loop-optimizations",
-    "-fno-aggressive-loop-optimizations", "-fmove-loop-invariants", "-fno-move-loop-invariants",
-    "-fira-loop-pressure", "-fpredictive-commoning", "-fno-toplevel-reorder", "-fpeephole2",
-    "-fno-peephole2", "-fno-crossjumping", "-fno-if-conversion", "-fno-code-hoisting", "-fno-dse",
-    "-fno-dce", "-fanalyzer", "-fuse-linker-plugin", "-ffat-lto-objects", "-fno-fat-lto-objects",
-    "-fext-numeric-literals", "-fno-enforce-eh-specs", "-fnothrow-opt", "-fdeduce-init-list",
-    "-fno-nonansi-builtins",
-};
-constexpr std::string_view kGccOnlyFlagPrefixes[] = {
-    "-flto",  // LTO only matters to the linker; gcc's -flto=N and -flto-partition= fail in clang
-    "-fprofile-", "-fauto-profile", "-fipa-", "-fno-ipa-", "-ftree-", "-fno-tree-", "-fvar-tracking",
-    "-fno-var-tracking", "-fdump-", "-fopt-info", "-fplugin", "-fsched-", "-fgraphite", "-floop-",
-    "-mindirect-branch=", "-mfunction-return=", "-fstack-reuse=", "-fabi-version=", "-fasan-shadow-offset=",
-    "-freorder-blocks-algorithm=", "-fconcepts",
-};
-
-bool is_gcc_only_flag(std::string_view arg) {
-  if (kGccOnlyFlags.count(arg)) return true;
-  return std::any_of(std::begin(kGccOnlyFlagPrefixes), std::end(kGccOnlyFlagPrefixes),
-                     [&](std::string_view prefix) { return arg.starts_with(prefix); });
-}
-
-// Flags that only change what the compiler writes or which errors stop it.
-bool is_output_or_error_flag(std::string_view arg) {
-  static const std::set<std::string_view> exact = {"-c", "-E", "-S", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG",
-                                                   "-pedantic-errors"};
-  return exact.count(arg) || arg.starts_with("-Werror") || arg.starts_with("-save-temps");
-}
-
-// Flags followed by a value that goes with them: -o X, -MF X, -MT X, -MQ X, and clang's
-// -MJ X (which would write a compile database fragment).
-bool is_output_flag_with_value(std::string_view arg) {
-  return arg == "-o" || arg == "-MF" || arg == "-MT" || arg == "-MQ" || arg == "-MJ";
-}
-
-// The joined forms: -oX, -MFX, -MTX, -MQX, -MJX.
-bool is_joined_output_flag(std::string_view arg) {
-  for (std::string_view flag : {"-MF", "-MT", "-MQ", "-MJ"}) {
-    if (arg.size() > flag.size() && arg.starts_with(flag)) return true;
-  }
-  return arg.size() > 2 && arg.starts_with("-o");
-}
-
-// Options whose value is a path. libclang parses in our working directory, not the
-// entry's, so relative values are made absolute.
-constexpr std::array<std::string_view, 10> kPathOptions = {
-    "-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F", "-isysroot", "--sysroot", "--sysroot="};
-
 std::string absolute_against(const fs::path& directory, const std::string& value) {
   fs::path path(value);
   if (value.empty() || path.is_absolute()) return value;
   return (directory / path).lexically_normal().string();
 }
 
-bool is_compiler_launcher(const std::string& program) {
-  std::string name = fs::path(program).filename().string();
-  return name == "ccache" || name == "sccache" || name == "distcc" || name == "icecc" || name == "buildcache";
-}
-
-bool is_cxx_driver(const std::string& program) {
-  std::string name = fs::path(program).filename().string();
-  return name.find("++") != std::string::npos;
-}
-
-struct ArgumentCleaner {
-  fs::path file;           // absolute
-  std::string raw_file;    // as written in the entry
-  fs::path directory;      // absolute
-
-  std::vector<std::string> clean(const std::vector<std::string>& argv) const {
-    std::size_t first = 0;
-    if (first < argv.size() && is_compiler_launcher(argv[first])) ++first;
-    std::string compiler = first < argv.size() ? argv[first] : std::string();
-    ++first;  // the compiler itself
-
-    std::vector<std::string> args;
-    bool language_given = false;
-    for (std::size_t i = first; i < argv.size(); ++i) {
-      const std::string& arg = argv[i];
-      if (is_output_flag_with_value(arg)) {
-        ++i;
-        continue;
-      }
-      if (is_joined_output_flag(arg) || is_output_or_error_flag(arg) || is_gcc_only_flag(arg) || is_source_file(arg)) {
-        continue;
-      }
-      if (arg == "-x" || (arg.starts_with("-x") && arg.size() > 2)) language_given = true;
-      if (std::optional<std::size_t> consumed = append_path_option(argv, i, args)) {
-        i += *consumed;
-        continue;
-      }
-      args.push_back(arg);
-    }
-    // `g++ module.c` compiles C++: without the driver name that knowledge would be lost.
-    if (!language_given && is_cxx_driver(compiler) && file.extension() == ".c") {
-      args.insert(args.begin(), {"-x", "c++"});
-    }
-    return args;
-  }
-
- private:
-  bool is_source_file(const std::string& arg) const {
-    if (arg.empty() || arg.starts_with('-')) return false;
-    return arg == raw_file || fs::path(absolute_against(directory, arg)) == file;
-  }
-
-  // Appends a path option with its value made absolute; returns how many extra argv
-  // entries it used, or nullopt when argv[i] is not a path option.
-  std::optional<std::size_t> append_path_option(const std::vector<std::string>& argv, std::size_t i,
-                                                std::vector<std::string>& args) const {
-    const std::string& arg = argv[i];
-    for (std::string_view option : kPathOptions) {
-      if (arg == option && !option.ends_with('=')) {
-        args.push_back(arg);
-        if (i + 1 < argv.size()) args.push_back(absolute_against(directory, argv[i + 1]));
-        return 1;
-      }
-      if (arg.size() > option.size() && arg.starts_with(option) && joinable(option)) {
-        args.push_back(std::string(option) + absolute_against(directory, arg.substr(option.size())));
-        return 0;
-      }
-    }
-    return std::nullopt;
-  }
-
-  // -include and -imacros never take a joined value; -isystemX, -IX, --sysroot=X do.
-  static bool joinable(std::string_view option) {
-    return option != "-include" && option != "-imacros" && option != "--sysroot";
-  }
-};
-
 [[noreturn]] void throw_corrupt(const fs::path& database, const std::string& why) {
   throw std::runtime_error("corrupt compile database " + database.string() + ": " + why);
 }
 
+// Large projects have databases of a few hundred MiB; a FIFO or a device is refused.
+constexpr std::uint64_t kMaxDatabaseBytes = std::uint64_t{1} << 30;
+
 nlohmann::json read_database_json(const fs::path& database) {
-  std::ifstream in(database, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read compile database " + database.string());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {
+    text = read_regular_file(database, kMaxDatabaseBytes);
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(std::string("cannot read compile database ") + error.what());
+  }
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
-    throw_corrupt(database, error.what());
+    // Not error.what(): it quotes the bytes it read, and the file may not be a database at
+    // all but a symlink to a secret.
+    throw_corrupt(database, "not valid JSON (at byte " + std::to_string(error.byte) + ")");
   }
   if (!json.is_array()) throw_corrupt(database, "expected a JSON array of entries");
   return json;
@@ -387,8 +312,56 @@ std::string skipped_summary(std::size_t count, const std::string& what, const fs
          what + " (e.g. " + example.string() + ")";
 }
 
-// Turns database entries into commands; `only` restricts them to one file.
-CompileDatabase commands_from_database(const fs::path& database, const std::optional<fs::path>& only) {
+// Dropped flags, each reported once however many entries carried it.
+class DroppedFlagSummary {
+ public:
+  void add(const std::vector<DroppedFlag>& dropped) {
+    std::set<std::string> in_this_entry;
+    for (const DroppedFlag& flag : dropped) {
+      auto [entry, inserted] = flags_.try_emplace(flag.flag, Seen{0, flag.example, flag.reason});
+      if (inserted) order_.push_back(flag.flag);
+      if (in_this_entry.insert(flag.flag).second) ++entry->second.entries;
+    }
+  }
+
+  void append_warnings(const fs::path& database, std::vector<std::string>& warnings) const {
+    for (const std::string& name : order_) {
+      const Seen& seen = flags_.at(name);
+      warnings.push_back(database.string() + ": dropped " + name + " from " + std::to_string(seen.entries) +
+                         (seen.entries == 1 ? " entry" : " entries") + " (e.g. '" + seen.example + "'): " + seen.reason);
+    }
+  }
+
+ private:
+  struct Seen {
+    std::size_t entries;
+    std::string example;
+    std::string reason;
+  };
+  std::map<std::string, Seen> flags_;
+  std::vector<std::string> order_;
+};
+
+struct DatabaseScope {
+  fs::path tree;                    // canonical: the scanned directory, or the single file
+  std::optional<fs::path> only;     // canonical: a single-file scan keeps only its entry
+  std::uint64_t max_file_bytes = kDefaultMaxFileBytes;
+};
+
+// Why an entry's source is not analysed, or nullopt.
+std::optional<std::string> entry_problem(const RawEntry& raw, const DatabaseScope& scope) {
+  if (!has_extension(raw.file, kDatabaseSourceExtensions)) return "that are not C/C++ sources";
+  std::error_code ec;
+  if (!fs::exists(raw.file, ec)) return "whose file does not exist";
+  if (!is_within(canonical_or_self(raw.file), scope.tree)) return "whose file is outside the scanned tree";
+  if (auto problem = regular_file_problem(raw.file, scope.max_file_bytes)) {
+    return "whose file is " + (problem->starts_with("larger") ? *problem + "; see --max-file-size" : *problem);
+  }
+  return std::nullopt;
+}
+
+// Turns database entries into commands, each source once, inside the scanned tree.
+CompileDatabase commands_from_database(const fs::path& database, const DatabaseScope& scope) {
   CompileDatabase db;
   db.origin = "compile_commands.json: " + database.string();
   nlohmann::json json = read_database_json(database);
@@ -398,24 +371,26 @@ CompileDatabase commands_from_database(const fs::path& database, const std::opti
     auto& [count, example] = skipped[reason];
     if (count++ == 0) example = file;
   };
+  fs::path tree_dir = scope.only ? scope.tree.parent_path() : scope.tree;
+  std::vector<fs::path> trusted_roots{tree_dir, canonical_or_self(database.parent_path())};
+  DroppedFlagSummary dropped;
   for (std::size_t index = 0; index < json.size(); ++index) {
     RawEntry raw = parse_entry(json[index], index, database);
-    std::error_code ec;
-    if (only && canonical_or_self(raw.file) != *only) continue;
-    if (!has_extension(raw.file, kDatabaseSourceExtensions)) {
-      skip("that are not C/C++ sources", raw.file);
-    } else if (!fs::is_regular_file(raw.file, ec)) {
-      skip("whose file does not exist", raw.file);
+    if (scope.only && canonical_or_self(raw.file) != *scope.only) continue;
+    if (auto problem = entry_problem(raw, scope)) {
+      skip(*problem, raw.file);
     } else if (!seen.insert(canonical_or_self(raw.file)).second) {
       skip("that compile a file already listed (the first entry is used)", raw.file);
     } else {
-      ArgumentCleaner cleaner{raw.file, raw.raw_file, raw.directory};
-      db.commands.push_back({raw.file, raw.directory, cleaner.clean(raw.argv)});
+      CleanedFlags flags = clean_compile_flags(raw.argv, {raw.file, raw.raw_file, raw.directory, trusted_roots});
+      dropped.add(flags.dropped);
+      db.commands.push_back({raw.file, raw.directory, std::move(flags.args)});
     }
   }
   for (const auto& [reason, count_and_example] : skipped) {
     db.warnings.push_back(skipped_summary(count_and_example.first, reason, count_and_example.second));
   }
+  dropped.append_warnings(database, db.warnings);
   return db;
 }
 
@@ -429,14 +404,19 @@ std::optional<fs::path> locate_database(const CompileDatabaseOptions& options, b
   }
   if (!root_is_directory) return std::nullopt;
   fs::path root = absolute_normal(options.root);
-  if (fs::is_regular_file(root / "compile_commands.json", ec)) return root / "compile_commands.json";
+  // One found in the tree is the tree's: a symlink out of it (to a secret) is not read.
+  fs::path tree = canonical_or_self(root);
+  auto usable = [&](const fs::path& candidate) {
+    return fs::is_regular_file(candidate, ec) && is_within(canonical_or_self(candidate), tree);
+  };
+  if (usable(root / "compile_commands.json")) return root / "compile_commands.json";
   std::vector<fs::path> build_dirs;
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().filename().string().starts_with("build") && it->is_directory(ec)) build_dirs.push_back(it->path());
   }
   std::sort(build_dirs.begin(), build_dirs.end());
   for (const fs::path& dir : build_dirs) {
-    if (fs::is_regular_file(dir / "compile_commands.json", ec)) return dir / "compile_commands.json";
+    if (usable(dir / "compile_commands.json")) return dir / "compile_commands.json";
   }
   return std::nullopt;
 }
@@ -472,8 +452,9 @@ std::vector<fs::path> header_directories(const std::vector<fs::path>& headers, c
 }
 
 bool mentions_numpy_headers(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The walk listed regular files within the size limit; reading through the same checks
+  // keeps a file swapped for a FIFO since then from blocking the scan.
+  std::string text = read_regular_file_prefix(file, kDefaultMaxFileBytes).value_or(std::string());
   for (std::string_view needle : {"numpy/arrayobject.h", "numpy/ndarrayobject.h", "<numpy/", "\"numpy/"}) {
     if (text.find(needle) != std::string::npos) return true;
   }
@@ -561,7 +542,7 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
   CompileDatabase db;
   db.origin = "inferred";
   fs::path root = absolute_normal(options.root);
-  TreeScan scan = scan_tree(root, &db.warnings);
+  TreeScan scan = scan_tree(root, options.max_file_bytes, &db.warnings);
   // A single file brings its own folder, not whatever tree it happens to sit in.
   fs::path include_root = root_is_directory ? root : root.parent_path();
   std::vector<fs::path> header_dirs = root_is_directory ? header_directories(scan.headers, include_root) : std::vector<fs::path>{};
@@ -576,8 +557,9 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
 // ---------------------------------------------------------------------------------------
 // Public interface
 
-std::vector<fs::path> find_sources(const fs::path& root, std::vector<std::string>* warnings) {
-  return scan_tree(root, warnings).sources;
+std::vector<fs::path> find_sources(const fs::path& root, std::vector<std::string>* warnings,
+                                   std::uint64_t max_file_bytes) {
+  return scan_tree(root, max_file_bytes, warnings).sources;
 }
 
 CompileDatabase load_compile_database(const CompileDatabaseOptions& options) {
@@ -587,11 +569,11 @@ CompileDatabase load_compile_database(const CompileDatabaseOptions& options) {
   bool root_is_directory = fs::is_directory(root, ec);
 
   if (std::optional<fs::path> database = locate_database(options, root_is_directory)) {
-    std::optional<fs::path> only;
-    if (!root_is_directory) only = canonical_or_self(root);
+    DatabaseScope scope{canonical_or_self(root), std::nullopt, options.max_file_bytes};
+    if (!root_is_directory) scope.only = scope.tree;
     CompileDatabase db;
     try {
-      db = commands_from_database(*database, only);
+      db = commands_from_database(*database, scope);
     } catch (const std::runtime_error& error) {
       // One the user named with -p must be right; one we found in the tree is a guess,
       // and a broken guess must not cost the scan.

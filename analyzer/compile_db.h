@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/interpreter.h"
+#include "core/safe_file.h"
 
 namespace subcheck {
 
@@ -21,6 +22,7 @@ struct CompileDatabaseOptions {
   std::filesystem::path root;                    // the tree being scanned
   std::optional<std::filesystem::path> build_dir; // -p DIR: where compile_commands.json lives
   std::optional<Interpreter> python;
+  std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources are skipped with a warning
 };
 
 struct CompileDatabase {
@@ -33,15 +35,14 @@ struct CompileDatabase {
 // root; else the first root/build*/ holding one) or infers one command per C/C++ source
 // under root.
 //
-// From a database: entries whose file is missing, is not C/C++, or repeats an earlier
-// entry are skipped (with a warning); when root is a single file only its entry is kept.
-// Flags are cleaned: the compiler (and a ccache/sccache/distcc launcher), -c, -o X, the
-// source file, dependency-file flags (-M -MM -MD -MMD -MP -MG -MF X -MT X -MQ X -MJ X),
-// -Werror*, -pedantic-errors, -save-temps* and a short list of gcc-only optimiser flags that
-// clang rejects as unknown arguments are dropped; relative -I/-isystem/-iquote/-idirafter/
-// -include/-imacros/-F/--sysroot/-isysroot paths are made absolute against the entry's
-// directory (libclang does not chdir); `-x c++` is added for a C file compiled by a C++
-// driver. When no entry is usable, flags are inferred instead (with a warning).
+// From a database: entries whose file is missing, is not C/C++, lies outside the scanned
+// tree (after resolving symlinks), is not a regular file or is over max_file_bytes, or
+// repeats an earlier entry are skipped (with a warning); when root is a single file only
+// its entry is kept. A database found in the tree (not named by build_dir) must resolve
+// inside the tree. Flags pass through clean_compile_flags (analyzer/compile_flags.h): an
+// allow-list of what steers parsing only; every refused or unknown flag is one warning
+// naming it and how many entries had it. When no entry is usable, flags are inferred
+// instead (with a warning).
 //
 // Inferred: `-x c -std=gnu11` (.c) or `-x c++ -std=gnu++17`; then `-isystem` Python's
 // include dir (so its headers are system headers, never analysed) and `-isystem` numpy's
@@ -57,11 +58,14 @@ CompileDatabase load_compile_database(const CompileDatabaseOptions& options);
 
 // The C/C++ sources (.c .cc .cpp .cxx) under root, sorted, absolute, each file once even
 // when reachable through symlinks. Skipped: folders whose name starts with '.', virtualenvs
-// (holding pyvenv.cfg), node_modules, __pycache__, CMakeFiles and build/temp.*. Symlinked
-// folders are followed, but a folder already visited is not entered again, and one that
-// leads back to its own ancestor is reported in warnings as a symlink loop. A root that is
-// a single source file is returned alone.
+// (holding pyvenv.cfg), node_modules, __pycache__, CMakeFiles and build/temp.*. Symlinks
+// are followed only when they resolve inside root (one leading out of it, to `/` or to a
+// file elsewhere, is a warning and is not followed); a folder already visited is not
+// entered again, and one that leads back to its own ancestor is a warning (symlink loop).
+// Only regular files are listed: FIFOs, devices and sockets are warnings, and so are
+// sources larger than max_file_bytes. A root that is a single source file is returned alone.
 std::vector<std::filesystem::path> find_sources(const std::filesystem::path& root,
-                                                std::vector<std::string>* warnings = nullptr);
+                                                std::vector<std::string>* warnings = nullptr,
+                                                std::uint64_t max_file_bytes = kDefaultMaxFileBytes);
 
 }  // namespace subcheck

@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/safe_file.h"
 #include "rules/catalogue.h"
 
 namespace subcheck {
@@ -123,15 +124,20 @@ std::optional<std::filesystem::path> project_config_path(const std::filesystem::
 ProjectConfig load_project_config(const std::filesystem::path& scan_path) {
   auto path = project_config_path(scan_path);
   if (!path) return {};
+  // A FIFO, a device or a symlink out of the tree must neither block nor be read.
   std::error_code error;
-  std::ifstream in(*path, std::ios::binary);
-  if (!std::filesystem::is_regular_file(*path, error) || !in) {
-    throw ConfigError(path->string() + ": cannot be read");
+  std::filesystem::path target = std::filesystem::canonical(*path, error);
+  std::filesystem::path tree = std::filesystem::canonical(path->parent_path(), error);
+  if (!error && !is_within(target, tree)) {
+    throw ConfigError(path->string() + ": a symlink to " + target.string() + ", outside the scanned tree; not read");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path->string() + ": cannot be read");
-  ProjectConfig config = parse_project_config(text.str(), path->string());
+  std::string text;
+  try {
+    text = read_regular_file(*path);
+  } catch (const std::runtime_error& failure) {
+    throw ConfigError(failure.what());
+  }
+  ProjectConfig config = parse_project_config(text, path->string());
   config.file = *path;
   return config;
 }

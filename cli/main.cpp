@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 
 #include "analyzer/analyze.h"
 #include "rules/catalogue.h"
+#include "cli/atomic_output.h"
 #include "cli/config.h"
 #include "cli/dynamic_report.h"
 #include "cli/explain.h"
@@ -29,7 +31,9 @@
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "prober/prober.h"
+#include "cli/run_scope.h"
 #include "cli/targets.h"
+#include "core/interrupt.h"
 
 namespace fs = std::filesystem;
 
@@ -64,6 +68,9 @@ struct ScanOptions {
   std::vector<std::string> select;     // empty: pyproject.toml, else every rule
   std::vector<std::string> ignore;
   std::vector<std::string> extra_args;
+  std::uint64_t max_file_mib = kDefaultMaxFileBytes >> 20;
+  int parse_timeout_seconds = static_cast<int>(ParseLimits{}.time.count());
+  std::uint64_t parse_memory_mib = ParseLimits{}.memory_bytes >> 20;
   bool no_color = false;
   bool quiet = false;
   bool verbose = false;
@@ -179,11 +186,14 @@ prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& pro
 // Probes `target` on every interpreter. A target that cannot be read on one interpreter
 // (a hostile wheel, a distribution not installed there) is a problem for that one only.
 std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<Interpreter>& interpreters,
-                                    const prober::ProbeOptions& options, std::vector<std::string>& problems) {
+                                    const prober::ProbeOptions& options, std::vector<std::string>& problems,
+                                    bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
     try {
-      prober::ProbeTarget found = prober::discover(target, interpreter);
+      // A name from a requirements file is looked up as a distribution, never as a path.
+      prober::ProbeTarget found = distribution_name ? prober::discover_distribution(target, interpreter)
+                                                    : prober::discover(target, interpreter);
       for (const std::string& warning : found.warnings) problems.push_back(interpreter.implementation_tag + ": " + warning);
       runs.push_back({interpreter, prober::probe(interpreter, found, options)});
     } catch (const std::exception& error) {
@@ -234,13 +244,40 @@ EffectiveSettings resolve_settings(const ScanOptions& options, const ProjectConf
   return settings;
 }
 
-// The report goes to --output or stdout; a file that cannot be opened is a usage error,
-// found before the (possibly long) analysis starts.
-std::ostream& open_output(const std::string& output, std::ofstream& file) {
-  if (output.empty() || output == "-") return std::cout;
-  file.open(output, std::ios::binary | std::ios::trunc);
-  if (!file) throw UsageError("--output " + output + ": cannot be written");
-  return file;
+// The report goes to --output (atomically: cli/atomic_output.h) or stdout; a file that
+// cannot be created is a usage error, found before the (possibly long) analysis starts.
+std::unique_ptr<AtomicOutput> open_output(const std::string& output) {
+  try {
+    return std::make_unique<AtomicOutput>(output);
+  } catch (const std::runtime_error& error) {
+    throw UsageError(error.what());
+  }
+}
+
+void commit_output(AtomicOutput& output) {
+  try {
+    output.commit();
+  } catch (const std::runtime_error& error) {
+    throw UsageError(error.what());
+  }
+}
+
+// Why the report lacks something because SIGINT/SIGTERM stopped the run; "" when none came.
+std::string incomplete_reason(int signal, const std::string& what_is_missing) {
+  if (signal == 0) return {};
+  return std::string("interrupted by ") + signal_name(signal) + ": " + what_is_missing;
+}
+
+// The report says it is incomplete, and why: in JSON `complete` and `incomplete_reason`
+// (docs/json-schema.md), in text a last line.
+void mark_completeness(nlohmann::json& report, const std::string& reason) {
+  report["complete"] = reason.empty();
+  if (!reason.empty()) report["incomplete_reason"] = reason;
+}
+
+int interrupted_exit(int signal, const std::string& reason) {
+  std::cerr << "subcheck: error: " << reason << "; the report written is incomplete\n";
+  return exit_status_for_interrupt(signal);
 }
 
 // `subcheck probe` and `subcheck scan` of a wheel or an installed distribution: only the
@@ -250,7 +287,8 @@ std::ostream& open_output(const std::string& output, std::ofstream& file) {
 int run_probe(const ScanOptions& options) {
   configure_logging(options);
   std::vector<std::string> targets{options.path};
-  if (is_requirements_file(options.path) && fs::is_regular_file(options.path)) {
+  const bool from_requirements = is_requirements_file(options.path) && fs::exists(options.path);
+  if (from_requirements) {
     try {
       targets = read_requirement_names(options.path);
     } catch (const std::exception& error) {
@@ -259,16 +297,24 @@ int run_probe(const ScanOptions& options) {
     if (targets.empty()) throw UsageError(options.path + ": names no distribution");
   }
   std::vector<Interpreter> interpreters = checked_interpreters(options.pythons);
-  std::ofstream output_file;
-  std::ostream& out = open_output(options.output, output_file);
+  std::unique_ptr<AtomicOutput> output = open_output(options.output);
+  std::ostream& out = output->stream();
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, fs::current_path());
   std::vector<std::string> problems;
   std::vector<DynamicRun> runs;
+  std::size_t probed_targets = 0;
   for (const std::string& target : targets) {
-    std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems);
+    if (interrupt_signal()) break;
+    ++probed_targets;
+    std::vector<DynamicRun> more =
+        run_dynamic(target, interpreters, probe_options(options, progress), problems, from_requirements);
     runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   progress.finish();
+  const int signal = interrupt_signal();
+  const std::string incomplete =
+      incomplete_reason(signal, std::to_string(probed_targets) + " of " + std::to_string(targets.size()) +
+                                    " targets probed (the last one possibly in part)");
 
   if (options.format == "json") {
     nlohmann::json report = {{"schema", "subcheck-probe"},
@@ -276,12 +322,14 @@ int run_probe(const ScanOptions& options) {
                              {"tool", {{"name", "subcheck"}, {"version", tool_version()}}},
                              {"target", options.path}};
     report.update(dynamic_json(runs, problems));
+    mark_completeness(report, incomplete);
     out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     write_dynamic_text(out, runs, problems, options.verbose);
+    if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
   }
-  out.flush();
-  if (!out) throw UsageError("writing the report failed");
+  commit_output(*output);
+  if (signal) return interrupted_exit(signal, incomplete);
   if (runs.empty()) return report_error(options.path + ": nothing could be probed (see the problems above)");
   bool failing = dynamic_failures(runs) && options.fail_on != "never";
   return failing ? 1 : kExitClean;
@@ -317,11 +365,14 @@ int run_scan(const ScanOptions& options) {
   }
   analyze_options.jobs = static_cast<unsigned>(options.jobs);
   analyze_options.extra_args = options.extra_args;
+  analyze_options.max_file_bytes = options.max_file_mib << 20;
+  analyze_options.parse_limits.time = std::chrono::seconds(options.parse_timeout_seconds);
+  analyze_options.parse_limits.memory_bytes = options.parse_memory_mib << 20;
   std::vector<Interpreter> interpreters;
   if (options.probe) interpreters = checked_interpreters(options.pythons);
 
-  std::ofstream output_file;
-  std::ostream& out = open_output(options.output, output_file);
+  std::unique_ptr<AtomicOutput> output = open_output(options.output);
+  std::ostream& out = output->stream();
 
   const fs::path cwd = fs::current_path();
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, cwd);
@@ -342,12 +393,24 @@ int run_scan(const ScanOptions& options) {
   spdlog::debug("compile database: {}", result.compile_db_origin);
   spdlog::debug("{} translation units analysed in {:.1f} s", result.model.units.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  spdlog::debug("parse workers: {}", result.parse_isolation);
 
   // Built modules in the tree, imported for real: evidence beside the static findings.
   std::vector<std::string> problems;
   std::vector<DynamicRun> runs;
-  if (options.probe) runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems);
+  // Interrupted while parsing: what was parsed is reported, nothing more is started.
+  if (options.probe && !interrupt_signal()) {
+    runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems);
+  }
   progress.finish();
+  const int signal = interrupt_signal();
+  const std::size_t parsed_units = static_cast<std::size_t>(std::count_if(
+      result.model.units.begin(), result.model.units.end(), [](const auto& unit) { return unit.parsed; }));
+  const std::string incomplete = incomplete_reason(
+      signal, result.interrupted_by ? std::to_string(parsed_units) + " of " + std::to_string(result.model.units.size()) +
+                                          " translation units parsed" + (options.probe ? ", nothing probed" : "")
+              : options.probe ? "the probes under way when it came finished; later ones did not run"
+                              : "after the analysis had finished");
   std::vector<CrossCheck> checks = cross_check(result, runs);
 
   ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
@@ -359,6 +422,7 @@ int run_scan(const ScanOptions& options) {
       report["dynamic"] = dynamic_json(runs, problems);
       report["cross_checks"] = cross_checks_json(checks);
     }
+    mark_completeness(report, incomplete);
     out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     const bool to_terminal = options.output.empty() || options.output == "-";
@@ -370,9 +434,10 @@ int run_scan(const ScanOptions& options) {
       write_dynamic_text(out, runs, problems, options.verbose);
       write_cross_checks_text(out, checks);
     }
+    if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
   }
-  out.flush();
-  if (!out) throw UsageError("writing the report failed");
+  commit_output(*output);
+  if (signal) return interrupted_exit(signal, incomplete);
 
   if (result.model.units.empty()) {
     return report_error(options.path + ": nothing to analyse: no C or C++ translation unit found");
@@ -468,6 +533,18 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
                    "Extra compiler flag appended to every command (repeatable; --extra-arg=-DFOO)")
       ->allow_extra_args(false)
       ->type_name("FLAG");
+  scan->add_option("--max-file-size", options.max_file_mib,
+                   "Largest source file read, in MiB (default 8); larger ones are a warning, not parsed")
+      ->check(CLI::Range(1, 4096))
+      ->type_name("MIB");
+  scan->add_option("--parse-timeout", options.parse_timeout_seconds,
+                   "Seconds one translation unit may take to parse (wall clock and CPU; default 120)")
+      ->check(CLI::Range(1, 86400))
+      ->type_name("SECONDS");
+  scan->add_option("--parse-memory", options.parse_memory_mib,
+                   "MiB of address space one parse worker may add (default 4096)")
+      ->check(CLI::Range(64, 1 << 20))
+      ->type_name("MIB");
   scan->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
   scan->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
   scan->add_flag("-v,--verbose", options.verbose,
@@ -544,8 +621,10 @@ int run(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("scan")) return run_scan(scan_options);
-    if (app.got_subcommand("probe")) return run_probe(probe_options_);
+    if (app.got_subcommand("scan") || app.got_subcommand("probe")) {
+      RunScope scope;  // this run's temp dir, stale ones removed, SIGINT/SIGTERM recorded
+      return app.got_subcommand("scan") ? run_scan(scan_options) : run_probe(probe_options_);
+    }
     if (app.got_subcommand("rules")) return run_rules(rules_format);
     if (app.got_subcommand("explain")) return run_explain(explain_id);
   } catch (const UsageError& error) {

@@ -7,10 +7,14 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+
+#include "core/safe_file.h"
 #if __has_include(<toml++/toml.hpp>)
 #include <toml++/toml.hpp>
 #else
@@ -88,12 +92,67 @@ std::string requirement_name(const std::string& line) {
   return name;
 }
 
+// PEP 508 names: letters, digits, '.', '-', '_', starting and ending with a letter or digit.
+bool is_distribution_name(const std::string& name) {
+  static const std::regex kName("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$");
+  return std::regex_match(name, kName);
+}
+
+std::string where(const fs::path& file, std::size_t line) { return file.string() + ":" + std::to_string(line); }
+
+constexpr std::string_view kArchiveSuffixes[] = {".whl", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz"};
+
+// A requirement line that names a path or URL instead of a distribution: ".", "..", "./x",
+// "/abs", "~/x", "file:...", "dir/sub", "pkg-1.0.whl", "https://host/x.whl". Probing one
+// would mean walking that path (the working directory, for "."), which is what a scan of
+// the path does when asked for; a requirements file only names distributions.
+std::string path_like_problem(const std::string& text) {
+  std::string name = requirement_name(text);
+  std::string rest = trim(text.substr(name.size()));
+  bool looks_like_path = text.starts_with('.') || text.starts_with('/') || text.starts_with('~') ||
+                         text.starts_with("file:") || (!rest.empty() && (rest.front() == '/' || rest.front() == '\\'));
+  if (text.find("://") != std::string::npos && text.find('@') == std::string::npos) {
+    return "'" + text + "' is a URL, not a distribution name";
+  }
+  bool names_an_archive = std::any_of(std::begin(kArchiveSuffixes), std::end(kArchiveSuffixes),
+                                      [&](std::string_view suffix) { return name.ends_with(suffix); });
+  if (looks_like_path || names_an_archive) {
+    return "'" + text + "' is a path, not a distribution name";
+  }
+  if (!is_distribution_name(name)) return "'" + text + "' does not start with a distribution name";
+  if (!rest.empty() && std::string_view("[(<>=!~;@").find(rest.front()) == std::string_view::npos) {
+    return "'" + text + "' is not a requirement ('" + name + "' followed by '" + rest.substr(0, 1) + "')";
+  }
+  return {};
+}
+
+// `-e PATH` / `--editable PATH`: an editable install of a path names no distribution.
+std::string editable_problem(const std::string& text) {
+  for (std::string_view option : {"--editable", "-e"}) {
+    if (!text.starts_with(option)) continue;
+    std::string value = trim(text.substr(option.size()));
+    if (!value.empty() && value.front() == '=') value = trim(value.substr(1));
+    if (value.find("://") == std::string::npos && !value.starts_with("git+")) {
+      return "'" + text + "' installs a path, not a distribution name";
+    }
+  }
+  return {};
+}
+
+[[noreturn]] void throw_not_a_name(const std::string& location, const std::string& problem) {
+  throw std::runtime_error(location + ": " + problem +
+                           "; a requirements or lock file must name distributions (to read a directory, "
+                           "scan it: subcheck scan PATH)");
+}
+
 std::vector<std::string> names_from_requirements_txt(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(file.string() + ": cannot be read");
+  std::istringstream in(read_regular_file(file));
   std::vector<std::string> names;
   std::string line, logical;
+  std::size_t number = 0, first_line = 1;
   while (std::getline(in, line)) {
+    ++number;
+    if (logical.empty()) first_line = number;
     // A trailing backslash continues the line (hash lists).
     if (!line.empty() && line.back() == '\\') {
       logical += line.substr(0, line.size() - 1) + " ";
@@ -102,21 +161,24 @@ std::vector<std::string> names_from_requirements_txt(const fs::path& file) {
     logical += line;
     std::string text = trim(logical.substr(0, logical.find('#')));
     logical.clear();
-    if (text.empty() || text.front() == '-') continue;  // -r, -e, --hash, --index-url: not a name
-    if (text.find("://") != std::string::npos && text.find('@') == std::string::npos) continue;
-    std::string name = requirement_name(text);
-    if (!name.empty()) names.push_back(name);
+    if (text.empty()) continue;
+    if (text.front() == '-') {  // -r, -c, --hash, --index-url: not a name; -e PATH: an error
+      if (std::string problem = editable_problem(text); !problem.empty()) throw_not_a_name(where(file, first_line), problem);
+      continue;
+    }
+    if (std::string problem = path_like_problem(text); !problem.empty()) throw_not_a_name(where(file, first_line), problem);
+    names.push_back(requirement_name(text));
   }
   return names;
 }
 
 std::vector<std::string> names_from_toml_lock(const fs::path& file) {
+  std::string text = read_regular_file(file);
   toml::table document;
   try {
-    document = toml::parse_file(file.string());
+    document = toml::parse(text, file.string());
   } catch (const toml::parse_error& error) {
-    throw std::runtime_error(file.string() + ":" + std::to_string(error.source().begin.line) + ": " +
-                             std::string(error.description()));
+    throw std::runtime_error(where(file, error.source().begin.line) + ": " + std::string(error.description()));
   }
   std::vector<std::string> names;
   // pylock.toml: [[packages]]; poetry.lock and uv.lock: [[package]].
@@ -124,22 +186,31 @@ std::vector<std::string> names_from_toml_lock(const fs::path& file) {
     const toml::array* packages = document[key].as_array();
     if (!packages) continue;
     for (const toml::node& package : *packages) {
-      if (auto name = package.as_table() ? (*package.as_table())["name"].value<std::string>() : std::nullopt) {
-        names.push_back(*name);
+      const toml::table* table = package.as_table();
+      const toml::node* name_node = table ? table->get("name") : nullptr;
+      auto name = name_node ? name_node->value<std::string>() : std::nullopt;
+      if (!name) continue;
+      if (!is_distribution_name(*name)) {
+        throw_not_a_name(where(file, name_node->source().begin.line), "package name '" + *name + "' is not a distribution name");
       }
+      names.push_back(*name);
     }
   }
   return names;
 }
 
 std::vector<std::string> names_from_pipfile_lock(const fs::path& file) {
-  std::ifstream in(file);
-  nlohmann::json document = nlohmann::json::parse(in, nullptr, false);
+  nlohmann::json document = nlohmann::json::parse(read_regular_file(file), nullptr, false);
   if (document.is_discarded() || !document.is_object()) throw std::runtime_error(file.string() + ": not valid JSON");
   std::vector<std::string> names;
   for (const char* section : {"default", "develop"}) {
     if (!document.contains(section) || !document[section].is_object()) continue;
-    for (const auto& [name, _] : document[section].items()) names.push_back(name);
+    for (const auto& [name, _] : document[section].items()) {
+      if (!is_distribution_name(name)) {
+        throw_not_a_name(file.string() + ": \"" + section + "\"", "'" + name + "' is not a distribution name");
+      }
+      names.push_back(name);
+    }
   }
   return names;
 }

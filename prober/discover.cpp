@@ -524,4 +524,11 @@ ProbeTarget discover(const std::string& input, const Interpreter& interpreter) {
   return target;
 }
 
+ProbeTarget discover_distribution(const std::string& name, const Interpreter& interpreter) {
+  if (!looks_like_project_name(name)) throw std::runtime_error("'" + name + "' is not a distribution name");
+  ProbeTarget target = discover_installed(find_installed(name, interpreter), interpreter);
+  sort_modules(target);
+  return target;
+}
+
 }  // namespace subcheck::prober

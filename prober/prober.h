@@ -42,6 +42,11 @@ struct ProbeTarget {
 // (zip-slip paths, absolute paths, links escaping the tree, archives over the size limits).
 ProbeTarget discover(const std::string& input, const Interpreter& interpreter);
 
+// A distribution named by a requirements or lock file, looked up only in the interpreter's
+// site-packages, never as a path (a directory of that name in the working directory is not
+// walked). Throws std::runtime_error when it is not installed there.
+ProbeTarget discover_distribution(const std::string& name, const Interpreter& interpreter);
+
 struct ProbeStep {
   std::string where;                        // "main", "isolated", "shared", "stress"
   bool ok = false;

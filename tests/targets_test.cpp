@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -164,6 +165,64 @@ TEST(Requirements, BrokenLockFileNamesTheFileAndLine) {
     FAIL() << "a broken lock file was accepted";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("uv.lock:2"), std::string::npos) << error.what();
+  }
+}
+
+// A requirements file names distributions. A line that is a path (".", "..": the working
+// directory and its parent) or a URL must stop the run with the file and line, never be
+// probed as a directory.
+TEST(Requirements, PathLikeLinesAreErrorsNamingTheFileAndLine) {
+  Scratch scratch;
+  for (std::string line : {".", "..", "./vendor/pkg", "/abs/project", "~/src/pkg", "file:///tmp/pkg", "src/pkg",
+                           "dist/pkg-1.0-py3-none-any.whl", "pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz",
+                           "https://example.invalid/pkg-1.0.tar.gz", "-e .", "--editable=../sibling", "-e ./x"}) {
+    fs::path file = scratch.write("requirements.txt", "numpy\n# a comment\n" + line + "  # why\nsimplejson\n");
+    try {
+      std::vector<std::string> names = read_requirement_names(file);
+      ADD_FAILURE() << "'" << line << "' was accepted as " << names.size() << " names";
+    } catch (const std::runtime_error& error) {
+      std::string message = error.what();
+      EXPECT_NE(message.find(file.string() + ":3: '" + line + "'"), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(Requirements, NamedDirectReferencesAndVcsEditablesAreNames) {
+  Scratch scratch;
+  fs::path file = scratch.write("requirements.txt",
+                                "pkg @ file:///srv/wheels/pkg-1.0-py3-none-any.whl\n"
+                                "-e git+https://example.invalid/repo.git#egg=other\n"
+                                "zope.interface>=6\n");
+  EXPECT_EQ(read_requirement_names(file), (std::vector<std::string>{"pkg", "zope.interface"}));
+}
+
+TEST(Requirements, LockFileEntriesMustBeDistributionNames) {
+  Scratch scratch;
+  fs::path uv = scratch.write("uv.lock", "version = 1\n[[package]]\nname = \".\"\nversion = \"0\"\n");
+  try {
+    read_requirement_names(uv);
+    FAIL() << "a package named '.' was accepted";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("uv.lock:3"), std::string::npos) << error.what();
+  }
+  fs::path pipfile = scratch.write("Pipfile.lock", R"({"default": {"../up": {}}})");
+  try {
+    read_requirement_names(pipfile);
+    FAIL() << "a package named '../up' was accepted";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("'../up'"), std::string::npos) << error.what();
+  }
+}
+
+TEST(Requirements, AFifoIsAnErrorAtOnceNotAHang) {
+  Scratch scratch;
+  fs::path fifo = scratch.root() / "requirements.txt";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    read_requirement_names(fifo);  // opening a FIFO without a writer would block here
+    FAIL() << "a FIFO was read";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("not a regular file (a FIFO)"), std::string::npos) << error.what();
   }
 }
 

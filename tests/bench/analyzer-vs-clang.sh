@@ -18,12 +18,14 @@ TARGET_RATIO=1.5
 
 usage() {
     cat <<EOF
-Usage: $PROG [--subcheck PATH] [--reps N] [--jobs J] [--keep DIR]
+Usage: $PROG [--subcheck PATH] [--reps N] [--jobs J] [--every K] [--keep DIR]
 
   --subcheck PATH  the subcheck binary (default: \$SUBCHECK, else
                    what ci/subcheck-binary.sh prints)
   --reps N         repetitions of each side (default 3; the median is reported)
   --jobs J         parallelism of both sides (default 2)
+  --every K        a subset: every K-th unit of the database (default 1: all of them),
+                   for a quicker before/after comparison on a loaded machine
   --keep DIR       keep the raw timings and the sanity-check report in DIR
 
 Environment: SUBCHECK, SUBCHECK_CACHE, CC (default clang-19), PYTHON (default python3).
@@ -37,12 +39,14 @@ CACHE_ROOT=${SUBCHECK_CACHE:-$HOME/.cache/subcheck}
 subcheck=${SUBCHECK:-$(bash "$(dirname "${BASH_SOURCE[0]}")/../../ci/subcheck-binary.sh")}
 reps=3
 jobs=2
+every=1
 keep=
 while (($#)); do
     case $1 in
         --subcheck) (($# >= 2)) || die "--subcheck needs a path"; subcheck=$2; shift 2 ;;
         --reps) (($# >= 2)) || die "--reps needs a number"; reps=$2; shift 2 ;;
         --jobs) (($# >= 2)) || die "--jobs needs a number"; jobs=$2; shift 2 ;;
+        --every) (($# >= 2)) || die "--every needs a number"; every=$2; shift 2 ;;
         --keep) (($# >= 2)) || die "--keep needs a directory"; keep=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument '$1'" ;;
@@ -50,6 +54,7 @@ while (($#)); do
 done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive number"
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive number"
+[[ $every =~ ^[1-9][0-9]*$ ]] || die "--every must be a positive number"
 [[ -x $subcheck ]] || die "subcheck binary '$subcheck' not found or not executable (use --subcheck or SUBCHECK)"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package 'time') is needed for wall time and peak RSS"
 CC=${CC:-clang-19}
@@ -65,6 +70,15 @@ DB=$(sed -n 's/^DB=//p' <<<"$db_output")
 work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
 [[ -n $keep ]] || trap 'rm -rf "$work"' EXIT
+if ((every > 1)); then  # both sides read the same subset database
+    mkdir -p "$work/subset"
+    "$PYTHON" - "$DB/compile_commands.json" "$every" "$work/subset/compile_commands.json" <<'EOF'
+import json, sys
+entries = json.load(open(sys.argv[1]))
+json.dump(entries[::int(sys.argv[2])], open(sys.argv[3], "w"), indent=1)
+EOF
+    DB=$work/subset
+fi
 units=$("$PYTHON" "$HELPER" baseline-commands "$DB/compile_commands.json" --cc "$CC" \
         --out "$work/baseline-commands.txt")
 

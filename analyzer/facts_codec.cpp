@@ -1,0 +1,86 @@
+#include "analyzer/facts_codec.h"
+
+#include <optional>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+// nlohmann-json 3.11 (Debian 12) has no std::optional: null for nullopt.
+namespace nlohmann {
+template <typename T>
+struct adl_serializer<std::optional<T>> {
+  static void to_json(json& out, const std::optional<T>& value) {
+    if (value) {
+      out = *value;
+    } else {
+      out = nullptr;
+    }
+  }
+  static void from_json(const json& in, std::optional<T>& value) {
+    if (in.is_null()) {
+      value.reset();
+    } else {
+      value = in.get<T>();
+    }
+  }
+};
+}  // namespace nlohmann
+
+namespace subcheck {
+
+// Every field of every struct in facts.h, by name. A field missing here would be lost on
+// the way from the worker without a word: the size checks below fail to compile when a
+// struct in facts.h gains (or loses) a field, so that this list is updated with it.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin,
+                                   is_macro, critical_section_depth, under_lock)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
+                                   function, thread_local_storage)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, calls, referenced_functions,
+                                   referenced_globals)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, diagnostics, generator,
+                                   limited_api, functions, globals, global_writes, module_defs, slot_arrays, patterns,
+                                   binding_modules)
+
+namespace {
+// x86-64 with libstdc++: string 32, vector 24, optional<int64_t> 16 bytes.
+#define SUBCHECK_FACTS_SIZE(type, bytes)                                                                        \
+  static_assert(sizeof(void*) != 8 || sizeof(type) == (bytes),                                                   \
+                #type " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
+                      "this size")
+SUBCHECK_FACTS_SIZE(SourceLocation, 40);
+SUBCHECK_FACTS_SIZE(CallFact, 152);
+SUBCHECK_FACTS_SIZE(GlobalWriteFact, 112);
+SUBCHECK_FACTS_SIZE(GlobalVarFact, 184);
+SUBCHECK_FACTS_SIZE(SlotFact, 96);
+SUBCHECK_FACTS_SIZE(SlotArrayFact, 128);
+SUBCHECK_FACTS_SIZE(ModuleDefFact, 216);
+SUBCHECK_FACTS_SIZE(FunctionFact, 184);
+SUBCHECK_FACTS_SIZE(PatternFact, 112);
+SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
+SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);
+SUBCHECK_FACTS_SIZE(TranslationUnitFacts, 272);
+#undef SUBCHECK_FACTS_SIZE
+}  // namespace
+
+std::string encode_facts(const TranslationUnitFacts& facts) {
+  std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(nlohmann::json(facts));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TranslationUnitFacts decode_facts(std::string_view bytes) {
+  try {
+    return nlohmann::json::from_msgpack(bytes.begin(), bytes.end()).get<TranslationUnitFacts>();
+  } catch (const nlohmann::json::exception& error) {
+    throw std::runtime_error(std::string("unreadable facts from a parse worker: ") + error.what());
+  }
+}
+
+}  // namespace subcheck
