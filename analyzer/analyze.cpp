@@ -165,6 +165,9 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   result.model = build_module_model(std::move(parsed.units));
   result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed);
   result.verdicts = compute_verdicts(result.model, result.findings, rules);
+  for (ToolDiagnostic& diagnostic : unknown_module_diagnostics(result.model, result.verdicts)) {
+    result.diagnostics.push_back(std::move(diagnostic));
+  }
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyzer/compile_db.h"
@@ -30,12 +31,25 @@ struct AnalyzeOptions {
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };
 
+enum class DiagnosticKind {
+  parse,           // the input: a file that does not parse, a missing header, a bad database
+  unknown_module,  // a module the analysis could not judge: why, and how to supply what is missing
+};
+
+constexpr std::string_view to_string(DiagnosticKind kind) {
+  return kind == DiagnosticKind::parse ? "parse" : "unknown-module";
+}
+
 // Problems with the input that are not findings: a file that does not parse,
 // a missing header, an unreadable database. Shown, counted, never fatal to the scan.
+// An unknown_module diagnostic fails the --fail-on gate (unless `never`): an answer
+// subcheck could not give is never a pass.
 struct ToolDiagnostic {
   Severity severity = Severity::error;
   SourceLocation location;
   std::string message;
+  DiagnosticKind kind = DiagnosticKind::parse;
+  std::string module{};  // the module an unknown_module diagnostic is about
 };
 
 struct ModuleVerdict {
@@ -66,6 +80,13 @@ std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue&
 // Drops findings silenced in the source (`// subcheck: ignore[ID]`, `// noqa: borrowed-ref OK`).
 std::vector<Finding> apply_suppressions(std::vector<Finding> findings, const RuleCatalogue& rules,
                                         std::size_t* suppressed = nullptr);
+
+// One error diagnostic per module with an unknown verdict, saying why (headers not found,
+// Python's headers failing, a PyInit subcheck cannot follow) and what to do about it.
+std::vector<ToolDiagnostic> unknown_module_diagnostics(const AnalysisModel& model,
+                                                       const std::vector<ModuleVerdict>& verdicts);
+
+bool has_unknown_modules(const AnalysisResult& result);
 
 std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model,
                                             const std::vector<Finding>& findings,

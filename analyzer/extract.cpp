@@ -7,6 +7,8 @@
 #include <clang-c/Index.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/file_markers.h"
@@ -17,10 +19,12 @@
 namespace subcheck {
 
 std::vector<std::string> flags_for_config(const CompileCommand& command, BuildConfig config) {
-  std::vector<std::string> flags = command.args;
-  // Warnings are not our business and cost time; errors are kept.
-  flags.push_back("-w");
-  flags.push_back("-ferror-limit=50");
+  // Warnings are not our business and cost time; errors are kept, all of them: after
+  // clang's error limit the rest of the unit is read without diagnostics, so nothing
+  // could say which declarations parsed cleanly. These come first so that a limit the
+  // command or --extra-arg sets wins (the last -ferror-limit counts).
+  std::vector<std::string> flags = {"-w", "-ferror-limit=0"};
+  flags.insert(flags.end(), command.args.begin(), command.args.end());
   if (!command.directory.empty()) {
     flags.push_back("-working-directory");
     flags.push_back(command.directory.string());
@@ -43,6 +47,19 @@ struct Extractor::Impl {
 };
 
 namespace {
+
+// clang says "'portaudio.h' file not found" for an #include it cannot resolve.
+std::optional<std::string> missing_header_in(std::string_view message) {
+  constexpr std::string_view suffix = "' file not found";
+  if (message.size() <= suffix.size() + 1 || message.front() != '\'' || !message.ends_with(suffix)) return std::nullopt;
+  return std::string(message.substr(1, message.size() - suffix.size() - 1));
+}
+
+bool is_missing_header(const ParseDiagnostic& diagnostic) {
+  std::string_view message = diagnostic.message;
+  if (message.starts_with("fatal: ")) message.remove_prefix(7);
+  return missing_header_in(message).has_value();
+}
 
 // One pass over one translation unit: diagnostics, file markers, then every project
 // declaration at the top level (functions, globals), recursing into namespaces,
@@ -79,7 +96,11 @@ class UnitReader {
         parsed.severity = Severity::error;
         reader::Position at = reader::position(clang_getDiagnosticLocation(diagnostic));
         if (at.file) parsed.location = {map_.file_name(at.file), at.line, at.column};
+        map_.note_error(at);
         parsed.message = reader::take(clang_getDiagnosticSpelling(diagnostic));
+        if (std::optional<std::string> header = missing_header_in(parsed.message)) {
+          facts_.missing_headers.push_back({*header, parsed.location});
+        }
         if (severity == CXDiagnostic_Fatal) parsed.message = "fatal: " + parsed.message;
         facts_.diagnostics.push_back(std::move(parsed));
       }
@@ -153,6 +174,7 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
                                                    static_cast<int>(argv.size()), nullptr, 0, parse_options, &unit);
   if (status != CXError_Success || !unit) {
     facts.complete = false;
+    facts.trustworthy = false;
     ParseDiagnostic failure;
     failure.location = {facts.file, 0, 0};
     failure.message = status == CXError_Crashed ? "libclang crashed while parsing this file"
@@ -167,9 +189,20 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   // A fatal error (a missing header) or an error inside Python's own headers (the limited
   // API on a free-threaded build, a version mismatch) leaves an AST that cannot be trusted
   // to say how the module initialises.
-  facts.complete = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(), [&](const ParseDiagnostic& d) {
-    return d.message.rfind("fatal: ", 0) == 0 ||
-           (!d.location.file.empty() && !reader::is_under(d.location.file, options.project_roots));
+  auto outside_project = [&](const ParseDiagnostic& d) {
+    return !d.location.file.empty() && !reader::is_under(d.location.file, options.project_roots);
+  };
+  auto fatal = [](const ParseDiagnostic& d) { return d.message.rfind("fatal: ", 0) == 0; };
+  facts.complete = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(),
+                                [&](const ParseDiagnostic& d) { return fatal(d) || outside_project(d); });
+  // A missing header leaves the rest of the unit readable (libclang's KeepGoing reports
+  // it as an error and goes on); any fatal error (too many errors, say) may have stopped
+  // the parse.
+  // Without Python.h itself nothing about the module can be read.
+  facts.trustworthy = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(), [&](const ParseDiagnostic& d) {
+    return (fatal(d) && !is_missing_header(d)) || outside_project(d);
+  }) && std::none_of(facts.missing_headers.begin(), facts.missing_headers.end(), [](const MissingHeader& missing) {
+    return std::filesystem::path(missing.header).filename() == "Python.h";
   });
   clang_disposeTranslationUnit(unit);
   return facts;

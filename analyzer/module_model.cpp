@@ -261,16 +261,20 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
   // Init facts come from PyInit's unit and the ones holding the PyModuleDef and slots; a
-  // library unit that failed to parse does not make them untrustworthy.
-  bool complete = init.unit->complete;
+  // library unit that failed to parse does not make them untrustworthy, and neither does
+  // a missing header in them: the creating call, the def and the slots either parsed
+  // cleanly (then they say what they say) or they did not (then it stays unknown).
+  bool trusted = init.unit->trustworthy && (!view.def || !view.def->parse_errors) &&
+                 (!view.slots || !view.slots->parse_errors);
   for (const TranslationUnitFacts* unit : view.units) {
     bool holds_def = view.def && std::any_of(unit->module_defs.begin(), unit->module_defs.end(),
                                              [&](const ModuleDefFact& def) { return &def == view.def; });
     bool holds_slots = view.slots && std::any_of(unit->slot_arrays.begin(), unit->slot_arrays.end(),
                                                  [&](const SlotArrayFact& slots) { return &slots == view.slots; });
-    if ((holds_def || holds_slots) && !unit->complete) complete = false;
+    if ((holds_def || holds_slots) && !unit->trustworthy) trusted = false;
   }
-  if (!complete) {
+  // No creating call in sight and a header missing: the header may well hold it.
+  if (!trusted || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
     view.init = InitStyle::unknown;
     view.multiple_interpreters = MultipleInterpreters::unknown;
     view.gil = GilDeclaration::unknown;

@@ -15,8 +15,10 @@ namespace subcheck {
 
 // What one build configuration says about a module.
 struct ModuleConfigView {
-  // unknown when a unit of the module hit a fatal parse error (a missing Python.h, say):
-  // what was read cannot be trusted to say how the module initialises.
+  // unknown when no creating call is in sight, or when what says how the module
+  // initialises cannot be trusted: PyInit's unit failed in Python's headers or stopped
+  // early, or the def or slots have parse errors. A missing third-party header elsewhere
+  // in the unit does not make it unknown (TranslationUnitFacts::trustworthy).
   InitStyle init = InitStyle::unknown;
   std::optional<SourceLocation> created_at;         // PyModule_Create / PyModuleDef_Init call
   const ModuleDefFact* def = nullptr;

@@ -449,6 +449,12 @@ int run_scan(const ScanOptions& options) {
   bool disagreement = std::any_of(checks.begin(), checks.end(),
                                   [](const CrossCheck& check) { return check.kind == "disagreement"; });
   if (code == kExitClean && settings.fail_on != FailOn::never && (dynamic_failures(runs) || disagreement)) code = 1;
+  // An answer subcheck could not give is not a pass (issue 10 plans exit code 3 for it).
+  if (code == kExitClean && settings.fail_on != FailOn::never && has_unknown_modules(result)) {
+    std::cerr << "subcheck: some modules could not be judged (see the unknown-module diagnostics); "
+                 "exit 1 (--fail-on never accepts that)\n";
+    code = 1;
+  }
   return code;
 }
 

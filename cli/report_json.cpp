@@ -90,7 +90,8 @@ json module_json(const AnalysisResult& result, std::size_t index) {
 json diagnostic_json(const ToolDiagnostic& diagnostic) {
   json entry = diagnostic.location.valid() ? location_json(diagnostic.location)
                                            : json{{"file", nullptr}, {"line", 0}, {"column", 0}};
-  entry["kind"] = "parse";
+  entry["kind"] = to_string(diagnostic.kind);
+  if (!diagnostic.module.empty()) entry["module"] = diagnostic.module;
   entry["severity"] = to_string(diagnostic.severity);
   entry["message"] = diagnostic.message;
   return entry;

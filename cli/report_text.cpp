@@ -125,7 +125,10 @@ void write_diagnostics(std::ostream& out, const std::vector<ToolDiagnostic>& dia
   std::map<std::string, std::size_t> hidden_per_file;  // ordered: the summary lines are stable
   for (const ToolDiagnostic& diagnostic : diagnostics) {
     std::size_t& shown = shown_per_file[diagnostic.location.file];
-    if (style.diagnostics_per_file != 0 && diagnostic.location.valid() && shown >= style.diagnostics_per_file) {
+    // A module that could not be judged is always shown: it decides the exit status.
+    const bool always = diagnostic.kind == DiagnosticKind::unknown_module;
+    if (!always && style.diagnostics_per_file != 0 && diagnostic.location.valid() &&
+        shown >= style.diagnostics_per_file) {
       ++hidden_per_file[diagnostic.location.file];
       continue;
     }
@@ -172,7 +175,7 @@ std::string format_diagnostic(const ToolDiagnostic& diagnostic, const TextStyle&
     text = paint("subcheck:", kBold, style) + " ";
   }
   text += paint(std::string(to_string(diagnostic.severity)) + ":", severity_colour(diagnostic.severity), style);
-  text += " " + diagnostic.message + " [parse]\n";
+  text += " " + diagnostic.message + " [" + std::string(to_string(diagnostic.kind)) + "]\n";
   return text;
 }
 

@@ -155,6 +155,69 @@ TEST(BadInput, MissingHeaderIsNamedInADiagnostic) {
   expect_good_module_findings(*result);
 }
 
+// A third-party header that is not installed, used by many functions ahead of PyInit:
+// far more errors than clang's error limit (issue 8: python-pyaudio without portaudio).
+std::string module_with_many_errors(int helpers) {
+  std::string text = "#include <Python.h>\n#include <not_installed_sdk.h>\n";
+  for (int i = 0; i < helpers; ++i) {
+    text += "static SdkStatus helper_" + std::to_string(i) + "(SdkHandle *h) { return sdk_call(h, SDK_FLAG); }\n";
+  }
+  text += "static PyModuleDef sdk_def = {PyModuleDef_HEAD_INIT, .m_name = \"sdk\", .m_size = -1};\n"
+          "PyMODINIT_FUNC PyInit_sdk(void) { return PyModule_Create(&sdk_def); }\n";
+  return text;
+}
+
+// What clang said about a unit, every error (the report shows only the first few per file).
+bool clang_said(const AnalysisResult& result, std::string_view message_part) {
+  for (const TranslationUnitFacts& unit : result.model.units) {
+    for (const ParseDiagnostic& diagnostic : unit.diagnostics) {
+      if (diagnostic.message.find(message_part) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+const ExtensionModule* module_named(const AnalysisResult& result, std::string_view name) {
+  for (const ExtensionModule& module : result.model.modules) {
+    if (module.name == name) return &module;
+  }
+  return nullptr;
+}
+
+TEST(BadInput, EveryErrorIsKeptAndAMissingHeaderDoesNotHideASinglePhaseInit) {
+  REQUIRE_PYTHON();
+  test::TempDir dir("subcheck-badinput");
+  dir.write("sdk.c", module_with_many_errors(200));
+  auto result = scan_without_throwing(dir.path());
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(clang_said(*result, "too many errors")) << describe_diagnostics(*result);
+  const ExtensionModule* module = module_named(*result, "sdk");
+  ASSERT_NE(module, nullptr);
+  for (const auto& [config, view] : module->configs) {
+    EXPECT_EQ(view.init, InitStyle::single_phase) << to_string(config) << "\n" << describe_diagnostics(*result);
+  }
+  EXPECT_EQ(count_findings(*result, "SI001", "sdk.c"), 1u) << describe_findings(*result);
+}
+
+// An error limit the user asks for (--extra-arg) wins over subcheck's own: the parse then
+// stops early, and a module read from a parse that stopped is unknown, said so.
+TEST(BadInput, AnErrorLimitFromTheCommandIsHonouredAndMakesTheModuleUnknown) {
+  REQUIRE_PYTHON();
+  test::TempDir dir("subcheck-badinput");
+  dir.write("sdk.c", module_with_many_errors(20));
+  AnalyzeOptions options;
+  options.root = dir.path();
+  options.python = bad_input_python();
+  options.jobs = 2;
+  options.extra_args = {"-ferror-limit=5"};
+  AnalysisResult result = analyze(options, RuleCatalogue::builtin());
+  EXPECT_TRUE(clang_said(result, "too many errors")) << describe_diagnostics(result);
+  const ExtensionModule* module = module_named(result, "sdk");
+  ASSERT_NE(module, nullptr);
+  EXPECT_EQ(module->configs.at(BuildConfig::gil).init, InitStyle::unknown);
+  EXPECT_TRUE(has_diagnostic_about(result, "sdk.c", "could not judge module 'sdk'")) << describe_diagnostics(result);
+}
+
 TEST(BadInput, NonUtf8BytesInACommentAndAStringDoNotStopTheScan) {
   REQUIRE_PYTHON();
   test::TempDir dir("subcheck-badinput");

@@ -372,6 +372,47 @@ TEST(CliScan, FailOnNeverExitsZeroAndIgnoreDropsTheRule) {
   EXPECT_TRUE(contains(ignored.out, "not selected")) << ignored.out;
 }
 
+// A module created by a macro from a header that is not installed: no finding at all,
+// and no way to tell how it initialises. That must fail the gate, say why, and say how
+// to supply the header (issue 8).
+const char* const kModuleBehindAMissingHeader = R"(#include <Python.h>
+#include "vendor_sdk.h"
+
+static PyModuleDef sdk_def = {PyModuleDef_HEAD_INIT, "sdk", NULL, -1, NULL};
+
+PyMODINIT_FUNC
+PyInit_sdk(void)
+{
+    return VENDOR_MODULE_CREATE(&sdk_def);
+}
+)";
+
+TEST(CliScan, AModuleThatCannotBeJudgedFailsTheGateAndNamesTheMissingHeader) {
+  TempDir tree;
+  tree.write("sdk.c", kModuleBehindAMissingHeader);
+  RunResult text = run_subcheck({"scan", tree.path().string(), "--no-color"});
+  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_TRUE(contains(text.out, "could not judge module 'sdk'")) << text.out;
+  EXPECT_TRUE(contains(text.out, "'vendor_sdk.h'")) << text.out;
+  EXPECT_TRUE(contains(text.out, "--extra-arg=-I")) << text.out;
+  EXPECT_TRUE(contains(text.out, "[unknown-module]")) << text.out;
+  EXPECT_TRUE(contains(text.err, "could not be judged")) << text.err;
+
+  RunResult as_json = run_subcheck({"scan", tree.path().string(), "--format", "json"});
+  EXPECT_EQ(as_json.exit_code, 1) << as_json.err;
+  json report = json::parse(as_json.out);
+  ASSERT_EQ(report["modules"].size(), 1u);
+  EXPECT_EQ(report["modules"][0]["verdicts"]["subinterpreters"], "unknown");
+  bool named = false;
+  for (const json& diagnostic : report["diagnostics"]) {
+    named |= diagnostic["kind"] == "unknown-module" && diagnostic["module"] == "sdk";
+  }
+  EXPECT_TRUE(named) << report["diagnostics"].dump(2);
+
+  RunResult never = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--quiet"});
+  EXPECT_EQ(never.exit_code, 0) << never.err;
+}
+
 TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
   TempDir tree;
   tree.write("spam.c", kSinglePhaseModule);

@@ -172,10 +172,29 @@ std::string module_differences(const std::vector<ExpectedModule>& expected, cons
   return out.str().empty() ? "" : "module differences:\n" + out.str();
 }
 
+// A module expected with an unknown verdict must get exactly one unknown-module diagnostic
+// (the answer it could not give fails the gate), and no other module may get one.
+std::string unknown_module_differences(const std::vector<ExpectedModule>& expected, const AnalysisResult& result) {
+  std::ostringstream out;
+  std::map<std::string, int> reported;
+  for (const auto& diagnostic : result.diagnostics) {
+    if (diagnostic.kind == DiagnosticKind::unknown_module) ++reported[diagnostic.module];
+  }
+  for (const ExpectedModule& want : expected) {
+    bool unknown = want.subinterpreters == "unknown" || want.free_threading == "unknown";
+    int count = reported[want.name];
+    reported.erase(want.name);
+    if (unknown && count != 1) out << "  module " << want.name << ": " << count << " unknown-module diagnostics, expected 1\n";
+    if (!unknown && count != 0) out << "  module " << want.name << ": unknown-module diagnostic for a judged module\n";
+  }
+  for (const auto& [name, count] : reported) out << "  module " << name << ": unknown-module diagnostic, not expected\n";
+  return out.str().empty() ? "" : "unknown-module diagnostics:\n" + out.str();
+}
+
 std::string error_diagnostics(const AnalysisResult& result) {
   std::ostringstream out;
   for (const auto& diagnostic : result.diagnostics) {
-    if (diagnostic.severity != Severity::error) continue;
+    if (diagnostic.severity != Severity::error || diagnostic.kind == DiagnosticKind::unknown_module) continue;
     out << "  " << corpus_relative(diagnostic.location.file) << ":" << diagnostic.location.line << ": "
         << diagnostic.message << "\n";
   }
@@ -217,6 +236,7 @@ TEST_P(CorpusTarget, MatchesItsExpectations) {
   std::string report = finding_differences(expectations.findings, result.findings);
   report += marker_differences(expectations, result.findings);
   report += module_differences(expectations.modules, result);
+  report += unknown_module_differences(expectations.modules, result);
   if (!expectations.allows_diagnostics) {
     if (std::string errors = error_diagnostics(result); !errors.empty()) {
       report += "error diagnostics (the target should parse cleanly):\n" + errors;

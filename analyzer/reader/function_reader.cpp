@@ -54,6 +54,7 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.usr = take(clang_getCursorUSR(function));
   scan.fact.location = map_.location_of(function);
   scan.fact.external_linkage = clang_getCursorLinkage(function) == CXLinkage_External;
+  scan.fact.parse_errors = map_.has_error_within(function);
   for (CXCursor child : children_of(function)) {
     if (clang_getCursorKind(child) == CXCursor_ParmDecl) {
       std::string name = take(clang_getCursorSpelling(child));

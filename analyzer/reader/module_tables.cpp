@@ -53,6 +53,7 @@ ModuleDefFact read_module_def(SourceMap& map, CXCursor var, const std::string& u
   def.name = take(clang_getCursorSpelling(var));
   def.usr = usr;
   def.location = map.location_of(var);
+  def.parse_errors = map.has_error_within(var);
   std::optional<CXCursor> init = initializer_of(var);
   if (init && clang_getCursorKind(*init) == CXCursor_InitListExpr) {
     static const char* const fields[] = {"m_base", "m_name", "m_doc",   "m_size", "m_methods",
@@ -77,6 +78,7 @@ SlotArrayFact read_slot_array(SourceMap& map, CXCursor var, const std::string& u
   array.name = take(clang_getCursorSpelling(var));
   array.usr = usr;
   array.location = map.location_of(var);
+  array.parse_errors = map.has_error_within(var);
   std::optional<CXCursor> init = initializer_of(var);
   if (!init || clang_getCursorKind(*init) != CXCursor_InitListExpr) return array;
   for (CXCursor entry : children_of(*init)) {

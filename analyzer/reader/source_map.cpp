@@ -121,4 +121,20 @@ bool SourceMap::is_skipped(const Position& at) {
                      [&](const auto& range) { return at.offset >= range.first && at.offset <= range.second; });
 }
 
+void SourceMap::note_error(const Position& at) {
+  if (at.file) errors_[at.file].push_back(at.offset);
+}
+
+bool SourceMap::has_error_within(CXCursor cursor) {
+  if (errors_.empty()) return false;
+  CXSourceRange range = clang_getCursorExtent(cursor);
+  Position begin = position(clang_getRangeStart(range));
+  Position end = position(clang_getRangeEnd(range));
+  if (!begin.file || begin.file != end.file) return false;
+  auto found = errors_.find(begin.file);
+  if (found == errors_.end()) return false;
+  return std::any_of(found->second.begin(), found->second.end(),
+                     [&](unsigned offset) { return offset >= begin.offset && offset <= end.offset; });
+}
+
 }  // namespace subcheck::reader

@@ -58,6 +58,10 @@ class SourceMap {
   // Tokens in `#if` branches the preprocessor skipped are not code in this configuration.
   bool is_skipped(const Position& at);
 
+  // Where clang reported errors, so a declaration can say whether it parsed cleanly.
+  void note_error(const Position& at);
+  bool has_error_within(CXCursor cursor);
+
  private:
   CXTranslationUnit unit_;
   const std::vector<std::filesystem::path>& project_roots_;
@@ -65,6 +69,7 @@ class SourceMap {
   std::unordered_map<CXFile, std::string> file_names_;
   std::unordered_map<CXFile, bool> in_project_;
   std::unordered_map<CXFile, std::vector<std::pair<unsigned, unsigned>>> skipped_;
+  std::unordered_map<CXFile, std::vector<unsigned>> errors_;  // offsets, per file
 };
 
 }  // namespace subcheck::reader
