@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <map>
 
+#include "prober/interpreter_pool.h"
+
 namespace subcheck {
 namespace {
 
@@ -149,6 +151,7 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
                          {"interpreter", report.interpreter},
                          {"subinterpreters", to_string(report.subinterpreters)},
                          {"free_threading", to_string(report.free_threading)},
+                         {"interpreter_pool", to_string(prober::interpreter_pool_verdict(report, interpreter))},
                          {"summary", report.summary},
                          {"notes", report.notes},
                          {"evidence", evidence}});
@@ -171,6 +174,11 @@ nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks) {
 void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
                         const std::vector<std::string>& problems, bool verbose) {
   std::size_t module_width = 6, verdict_width = 15;
+  // The InterpreterPoolExecutor column only when some interpreter has the executor (3.14+).
+  const bool pool_column = std::any_of(runs.begin(), runs.end(), [](const DynamicRun& run) {
+    return prober::has_interpreter_pool(run.interpreter);
+  });
+  constexpr int kPoolWidth = 15;  // "not-available" and two spaces
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       module_width = std::max(module_width, report.module.size());
@@ -180,14 +188,18 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
   }
   out << std::left << std::setw(static_cast<int>(module_width) + 2) << "module" << std::setw(8) << "python"
       << std::setw(static_cast<int>(verdict_width) + 2) << "subinterpreters"
-      << std::setw(static_cast<int>(verdict_width) + 2) << "free-threading"
-      << "evidence\n";
+      << std::setw(static_cast<int>(verdict_width) + 2) << "free-threading";
+  if (pool_column) out << std::setw(kPoolWidth) << "pool-executor";
+  out << "evidence\n";
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       out << std::setw(static_cast<int>(module_width) + 2) << report.module << std::setw(8) << report.interpreter
           << std::setw(static_cast<int>(verdict_width) + 2) << to_string(report.subinterpreters)
-          << std::setw(static_cast<int>(verdict_width) + 2) << to_string(report.free_threading) << report.summary
-          << "\n";
+          << std::setw(static_cast<int>(verdict_width) + 2) << to_string(report.free_threading);
+      if (pool_column) {
+        out << std::setw(kPoolWidth) << to_string(prober::interpreter_pool_verdict(report, run.interpreter));
+      }
+      out << report.summary << "\n";
       for (const std::string& note : report.notes) out << "    note: " << note << "\n";
       if (!verbose) continue;
       for (const prober::ProbeResult& result : report.evidence) {

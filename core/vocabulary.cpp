@@ -92,6 +92,13 @@ constexpr Spellings<ProbeOutcome, 5> kProbeOutcomes{{
     {ProbeOutcome::error, "error"},
 }};
 
+constexpr Spellings<InterpreterPoolVerdict, 4> kInterpreterPoolVerdicts{{
+    {InterpreterPoolVerdict::yes, "yes"},
+    {InterpreterPoolVerdict::no, "no"},
+    {InterpreterPoolVerdict::unknown, "unknown"},
+    {InterpreterPoolVerdict::not_available, "not-available"},
+}};
+
 }  // namespace
 
 std::string_view to_string(InitStyle value) { return spelling_of(kInitStyles, value); }
@@ -101,6 +108,7 @@ std::string_view to_string(SubinterpreterVerdict value) { return spelling_of(kSu
 std::string_view to_string(FreeThreadingVerdict value) { return spelling_of(kFreeThreadingVerdicts, value); }
 std::string_view to_string(ProbeKind value) { return spelling_of(kProbeKinds, value); }
 std::string_view to_string(ProbeOutcome value) { return spelling_of(kProbeOutcomes, value); }
+std::string_view to_string(InterpreterPoolVerdict value) { return spelling_of(kInterpreterPoolVerdicts, value); }
 
 std::optional<InitStyle> parse_init_style(std::string_view text) { return value_of(kInitStyles, text); }
 std::optional<MultipleInterpreters> parse_multiple_interpreters(std::string_view text) {
@@ -121,5 +129,8 @@ std::optional<FreeThreadingVerdict> parse_free_threading_verdict(std::string_vie
 }
 std::optional<ProbeKind> parse_probe_kind(std::string_view text) { return value_of(kProbeKinds, text); }
 std::optional<ProbeOutcome> parse_probe_outcome(std::string_view text) { return value_of(kProbeOutcomes, text); }
+std::optional<InterpreterPoolVerdict> parse_interpreter_pool_verdict(std::string_view text) {
+  return value_of(kInterpreterPoolVerdicts, text);
+}
 
 }  // namespace subcheck

@@ -38,6 +38,12 @@ enum class FreeThreadingVerdict {
   broken, crash, timeout, abi_mismatch, not_tested,
 };
 
+// Would concurrent.futures.InterpreterPoolExecutor (3.14+) run a task that imports the
+// module? Derived from the probed subinterpreter verdict (its workers are isolated
+// subinterpreters, docs/cpython-behaviour.md #23): yes | no | unknown, or not-available
+// on an interpreter without the executor (before 3.14).
+enum class InterpreterPoolVerdict { yes, no, unknown, not_available };
+
 // What one probe child does (docs/prober.md, "Host protocol").
 enum class ProbeKind { main, isolated, isolated_fresh, shared, stress, gil, combined };
 
@@ -51,6 +57,7 @@ std::string_view to_string(SubinterpreterVerdict value);
 std::string_view to_string(FreeThreadingVerdict value);
 std::string_view to_string(ProbeKind value);
 std::string_view to_string(ProbeOutcome value);
+std::string_view to_string(InterpreterPoolVerdict value);
 
 std::optional<InitStyle> parse_init_style(std::string_view text);
 std::optional<MultipleInterpreters> parse_multiple_interpreters(std::string_view text);  // macro names only
@@ -59,5 +66,6 @@ std::optional<SubinterpreterVerdict> parse_subinterpreter_verdict(std::string_vi
 std::optional<FreeThreadingVerdict> parse_free_threading_verdict(std::string_view text);
 std::optional<ProbeKind> parse_probe_kind(std::string_view text);
 std::optional<ProbeOutcome> parse_probe_outcome(std::string_view text);
+std::optional<InterpreterPoolVerdict> parse_interpreter_pool_verdict(std::string_view text);
 
 }  // namespace subcheck

@@ -6,9 +6,12 @@
 // The rules, in one place:
 // - An extension module file ends in ".<tag>.so" with a tag CPython or Debian uses
 //   (cpython-313-<triplet>, cpython-313t-<triplet>, abi3, Debian's abi3-<triplet>, pypy…),
-//   or is a plain "<name>.so" that exports PyInit_<name>. Other shared libraries
+//   or is a plain "<name>.so" that exports PyInit_<name> (or PEP 793's PyModExport_<name>,
+//   which CPython 3.15+ calls first). Other shared libraries
 //   ("libfoo.so", "libpython3.13.so") are not modules and are passed over silently; a
 //   candidate that is not readable ELF is skipped with a warning.
+// - A file that exports several init functions holds several modules: each is probed
+//   under its own name, in the file's package (the host loads it by spec from the file).
 // - Names: a directory's files are named from the nearest ancestor that is not a package
 //   (no __init__.py), even above the directory given, and that ancestor is the sys.path
 //   entry. Hidden directories (.git, .venv, .tox) and __pycache__ are not walked, nor are
@@ -23,8 +26,10 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <set>
@@ -92,13 +97,76 @@ bool is_identifier(std::string_view name) {
   });
 }
 
-// CPython calls PyInit_<name>, or PyInitU_<punycode> for a non-ASCII name.
-bool exports_init_for(const std::vector<std::string>& init_symbols, const std::string& stem) {
-  if (!is_ascii(stem)) {
-    return std::any_of(init_symbols.begin(), init_symbols.end(),
-                       [](const std::string& symbol) { return starts_with(symbol, "PyInitU_"); });
+// PEP 793: CPython 3.15 looks for PyModExport_<name> before PyInit_<name>; older
+// versions know only PyInit_ (docs/cpython-behaviour.md #22).
+bool calls_module_export(const Interpreter& interpreter) {
+  int major = 0, minor = 0;
+  if (std::sscanf(interpreter.version.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major > 3 || (major == 3 && minor >= 15);
+}
+
+// The init-symbol prefixes this interpreter calls, for ASCII and non-ASCII names.
+std::vector<std::pair<std::string_view, std::string_view>> init_prefixes(const Interpreter& interpreter) {
+  std::vector<std::pair<std::string_view, std::string_view>> prefixes{{"PyInit_", "PyInitU_"}};
+  if (calls_module_export(interpreter)) prefixes.insert(prefixes.begin(), {"PyModExport_", "PyModExportU_"});
+  return prefixes;
+}
+
+// CPython calls PyInit_<name> (or, on 3.15+, PyModExport_<name>), or the U form with the
+// punycode of a non-ASCII name (docs/cpython-behaviour.md #15, #22).
+bool exports_init_for(const std::vector<std::string>& init_symbols, const std::string& stem,
+                      const Interpreter& interpreter) {
+  for (const auto& [ascii, non_ascii] : init_prefixes(interpreter)) {
+    if (!is_ascii(stem)) {
+      if (std::any_of(init_symbols.begin(), init_symbols.end(),
+                      [&](const std::string& symbol) { return starts_with(symbol, non_ascii); })) {
+        return true;
+      }
+    } else if (contains(init_symbols, std::string(ascii) + stem)) {
+      return true;
+    }
   }
-  return contains(init_symbols, "PyInit_" + stem);
+  return false;
+}
+
+// Any init symbol at all, whatever CPython version calls it: a plain .so without one
+// never claimed to be a module.
+bool exports_any_init(const std::vector<std::string>& init_symbols, const std::string& stem) {
+  for (std::string_view prefix : {"PyInit_", "PyModExport_"}) {
+    if (contains(init_symbols, std::string(prefix) + stem)) return true;
+  }
+  return !is_ascii(stem) && !init_symbols.empty();
+}
+
+// Why the interpreter will not find the stem's init function.
+std::string missing_init_warning(const fs::path& file, const std::vector<std::string>& init_symbols,
+                                 const std::string& stem, const Interpreter& interpreter) {
+  if (!calls_module_export(interpreter) && contains(init_symbols, "PyModExport_" + stem)) {
+    return file.string() + " exports PyModExport_" + stem + " (PEP 793, called by CPython 3.15 and later) but no PyInit_" +
+           stem + ": importing it into CPython " + interpreter.version + " will fail";
+  }
+  if (calls_module_export(interpreter)) {
+    return file.string() + " exports neither PyModExport_" + stem + " nor PyInit_" + stem + ": importing it will fail";
+  }
+  return file.string() + " exports no PyInit_" + stem + ": importing it will fail";
+}
+
+// The other modules a file holds (docs/cpython-behaviour.md #15): the ASCII names of its
+// init symbols that this interpreter calls, besides the stem's, sorted and distinct. The
+// non-ASCII ones (U forms) cannot be named without decoding punycode: `unnamed` gets them.
+std::vector<std::string> other_modules_in(const std::vector<std::string>& init_symbols, const std::string& stem,
+                                          const Interpreter& interpreter, std::vector<std::string>& unnamed) {
+  std::set<std::string> names;
+  for (const std::string& symbol : init_symbols) {
+    for (const auto& [ascii, non_ascii] : init_prefixes(interpreter)) {
+      if (starts_with(symbol, non_ascii)) {
+        unnamed.push_back(symbol);
+      } else if (starts_with(symbol, ascii) && symbol.substr(ascii.size()) != stem) {
+        names.insert(symbol.substr(ascii.size()));
+      }
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,16 +251,52 @@ class ModuleCollector {
     }
     const ElfSymbols& symbols = std::get<ElfSymbols>(symbols_or_error);
     // A plain .so is an extension module only if CPython would find its init function.
-    if (name->tag.empty() && !exports_init_for(symbols.init_symbols, name->stem)) return;
+    if (name->tag.empty() && !exports_any_init(symbols.init_symbols, name->stem)) return;
     packages.push_back(name->stem);
     if (!all_identifiers(packages, absolute)) return;
-    if (!exports_init_for(symbols.init_symbols, name->stem)) {
-      target_.warnings.push_back(absolute.string() + " exports no PyInit_" + name->stem + ": importing it will fail");
+    if (!exports_init_for(symbols.init_symbols, name->stem, interpreter_)) {
+      target_.warnings.push_back(missing_init_warning(absolute, symbols.init_symbols, name->stem, interpreter_));
     }
-    target_.modules.push_back(make_file(joined(packages), absolute, sys_path_entry, *name, symbols));
+    add_module(make_file(joined(packages), absolute, sys_path_entry, *name, symbols), false);
+    add_other_modules(absolute, packages, sys_path_entry, *name, symbols);
   }
 
  private:
+  // Every other module the file exports, probed under its own name in the same package;
+  // importing it by name fails (the finder looks for a file of that name), so the host
+  // loads it with a spec for that name and this file (docs/cpython-behaviour.md #14, #15).
+  void add_other_modules(const fs::path& file, std::vector<std::string> packages, const fs::path& sys_path_entry,
+                         const ExtensionName& name, const ElfSymbols& symbols) {
+    std::vector<std::string> unnamed;
+    for (const std::string& other : other_modules_in(symbols.init_symbols, name.stem, interpreter_, unnamed)) {
+      packages.back() = other;
+      if (!is_identifier(other)) continue;
+      add_module(make_file(joined(packages), file, sys_path_entry, name, symbols), true);
+    }
+    for (const std::string& symbol : unnamed) {
+      target_.warnings.push_back(file.string() + " also exports " + symbol +
+                                 ", a module with a non-ASCII name (punycode): not probed");
+    }
+  }
+
+  // One module per import name. A file named for the module is what `import` finds, so it
+  // wins over another file that also exports the module's init function (Debian's
+  // psutil: _psutil_linux's file exports PyInit__psutil_posix too), whichever is seen first.
+  // (Two files named for one module, say an abi3 and a versioned build, both stay: the
+  // ABI check tells them apart.)
+  void add_module(ExtensionFile module, bool other_module_of_file) {
+    auto known = index_of_.find(module.module);
+    if (other_module_of_file) {
+      if (known != index_of_.end()) return;
+      from_other_file_.insert(module.module);
+    } else if (known != index_of_.end() && from_other_file_.erase(module.module) > 0) {
+      target_.modules[known->second] = std::move(module);
+      return;
+    }
+    index_of_.emplace(module.module, target_.modules.size());
+    target_.modules.push_back(std::move(module));
+  }
+
   bool all_identifiers(const std::vector<std::string>& parts, const fs::path& file) {
     for (const std::string& part : parts) {
       if (is_identifier(part)) continue;
@@ -224,6 +328,8 @@ class ModuleCollector {
   const Interpreter& interpreter_;
   ProbeTarget& target_;
   std::set<fs::path> seen_;
+  std::map<std::string, std::size_t> index_of_;  // import name -> its place in target_.modules
+  std::set<std::string> from_other_file_;        // names taken from a file named for another module
 };
 
 // The package path of a file given relative to a sys.path entry: "pkg/sub/_x.so" -> {"pkg", "sub"}.

@@ -45,8 +45,13 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+// PyInit_<name> (every CPython), PyModExport_<name> (PEP 793, CPython 3.15+), and their
+// U forms for non-ASCII names (docs/cpython-behaviour.md #15, #22).
 bool is_init_symbol(std::string_view name) {
-  return (starts_with(name, "PyInit_") && name.size() > 7) || (starts_with(name, "PyInitU_") && name.size() > 8);
+  for (std::string_view prefix : {"PyInit_", "PyInitU_", "PyModExport_", "PyModExportU_"}) {
+    if (starts_with(name, prefix) && name.size() > prefix.size()) return true;
+  }
+  return false;
 }
 
 void record_symbol(std::string_view name, const GElf_Sym& symbol, ElfSymbols& out) {

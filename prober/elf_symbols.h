@@ -10,8 +10,9 @@
 namespace subcheck::prober {
 
 struct ElfSymbols {
-  // Defined, exported PyInit_* and PyInitU_* functions, sorted. One file may export
-  // several (CPython's own _testmultiphase does); non-ASCII module names use PyInitU_.
+  // Defined, exported PyInit_*, PyInitU_*, PyModExport_* and PyModExportU_* functions
+  // (PEP 793's export hook, CPython 3.15+), sorted. One file may export several
+  // (CPython's own _testmultiphase does); non-ASCII module names use the U forms.
   std::vector<std::string> init_symbols;
   // Which object-reference helpers the file imports from libpython. A free-threaded build
   // inlines Py_DECREF into calls to _Py_MergeZeroLocalRefcount / _Py_DecRefShared, a GIL

@@ -22,7 +22,7 @@ struct ExtensionFile {
   std::string module;                       // dotted import name: "markupsafe._speedups"
   std::filesystem::path file;               // absolute path of the .so
   std::filesystem::path sys_path_entry;     // the directory to put on sys.path
-  std::vector<std::string> init_symbols;    // PyInit_* / PyInitU_* from the ELF dynamic symbols
+  std::vector<std::string> init_symbols;    // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
   bool matches_interpreter = true;          // its suffix is one of the interpreter's EXTENSION_SUFFIXES
   std::string mismatch_reason;              // why not, e.g. "built for cpython-313 (not 3.13t)"
 };

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rules/catalogue.h"
+#include "tests/test_support.h"
 #include "cli/config.h"
 
 extern char** environ;
@@ -685,7 +686,7 @@ TEST(RuleSelection, UnknownPatternNamesOriginAndCloseMatches) {
 namespace subcheck {
 namespace {
 
-// The prober corpus built for the default 3.13 build (corpus/prober/CMakeLists.txt).
+// The prober corpus built for one interpreter (corpus/prober/CMakeLists.txt).
 std::optional<json> corpus_interpreter(const std::string& tag) {
   std::ifstream in(SUBCHECK_PROBER_CORPUS_INDEX);
   json index = json::parse(in, nullptr, false);
@@ -712,9 +713,16 @@ const json* cross_check_for(const json& report, const std::string& module, const
   return nullptr;
 }
 
-TEST(CliScanProbe, ShowsDynamicVerdictsAndFlagsWhereTheyDisagreeWithTheSources) {
-  std::optional<json> interpreter = corpus_interpreter("3.13");
-  if (!interpreter) GTEST_SKIP() << "no prober corpus built for 3.13 (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+class CliScanProbe : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliScanProbe, ShowsDynamicVerdictsAndFlagsWhereTheyDisagreeWithTheSources) {
+  std::optional<json> interpreter = corpus_interpreter(GetParam());
+  if (!interpreter) {
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
+                 << "): CPython " << GetParam() << " was not found when CMake ran";
+  }
+  if (GetParam() == "3.12") GTEST_SKIP() << "the sources below use Py_mod_gil, which CPython 3.12's headers lack";
+  const bool free_threaded = (*interpreter)["free_threaded"].get<bool>();
   TempDir tree;
   // The real source: a per-interpreter-GIL claim with a static type. The probe sees the
   // type shared by two interpreters, confirming the analyzer's SI004.
@@ -749,8 +757,16 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
   EXPECT_TRUE(contains((*confirmed)["message"], "StaticThing")) << confirmed->dump();
   const json* disagreement = cross_check_for(report, "probe_multiphase_no_slot", "disagreement");
   ASSERT_NE(disagreement, nullptr) << report["cross_checks"].dump(2);
-  EXPECT_TRUE(contains((*disagreement)["message"], "refused")) << disagreement->dump();
+  // A GIL build compares the subinterpreter verdicts: isolated ones refused the binary. A
+  // free-threaded build compares the GIL: the binary without the slot turned it on.
+  EXPECT_TRUE(contains((*disagreement)["message"], free_threaded ? "enabled the GIL" : "refused"))
+      << disagreement->dump();
 }
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanProbe, ::testing::ValuesIn(test::kInterpreterTags),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return test::interpreter_test_name(info.param);
+                         });
 
 }  // namespace
 }  // namespace subcheck

@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTags{"3.12", "3.13", "3.13t"};
+const std::vector<std::string>& kTags = test::kInterpreterTags;
 // Long enough for a free-threaded build to end a subinterpreter and finalise on a loaded
 // 2-core machine (2 s was not: a well-behaved module's teardown timed out in CI).
 constexpr std::chrono::milliseconds kTimeout{6000};
@@ -359,9 +359,7 @@ TEST_P(ProbeRunner, AHostThatCannotStartFailsEveryProbeWithTheReason) {
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, ProbeRunner, ::testing::ValuesIn(kTags),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = "py" + info.param;
-                           std::replace(name.begin(), name.end(), '.', '_');
-                           return name;
+                           return test::interpreter_test_name(info.param);
                          });
 
 }  // namespace

@@ -34,6 +34,7 @@ inline void PrintTo(ProbeKind value, std::ostream* out) { *out << to_string(valu
 inline void PrintTo(ProbeOutcome value, std::ostream* out) { *out << to_string(value); }
 inline void PrintTo(SubinterpreterVerdict value, std::ostream* out) { *out << to_string(value); }
 inline void PrintTo(FreeThreadingVerdict value, std::ostream* out) { *out << to_string(value); }
+inline void PrintTo(InterpreterPoolVerdict value, std::ostream* out) { *out << to_string(value); }
 
 }  // namespace subcheck
 
@@ -202,6 +203,18 @@ inline std::vector<fs::path> files_of_target(const fs::path& target) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// The interpreters every interpreter-parameterised test is instantiated for. Each test
+// runs on whichever of them exists here (pyenv, the toolchain cache, PATH: the sid root
+// has python3.14 and python3.15) and GTEST_SKIPs with the reason otherwise.
+inline const std::vector<std::string> kInterpreterTags{"3.12", "3.13", "3.13t", "3.14", "3.15"};
+
+// "3.13t" -> "py3_13t": ci/test-summary.py groups the run by these suffixes.
+inline std::string interpreter_test_name(const std::string& tag) {
+  std::string name = "py" + tag;
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
 }
 
 // A readable, gtest-safe name: "multi_tu_module", "singlephase_basic_c".

@@ -21,6 +21,12 @@ twice:
                         new_config('legacy', check_multi_interp_extensions=True))
               gil       free-threaded builds: sys._is_gil_enabled() before and after the
                         import, PYTHON_GIL unset (-I ignores it)
+              pool      3.14+: a concurrent.futures.InterpreterPoolExecutor task that
+                        imports it (no import in main first), compared with subcheck's
+                        interpreter_pool field
+            A file that exports several init functions (PyInit_*, on 3.15+ also PEP 793's
+            PyModExport_*; read with `nm -D`) is one module per function; the ones not
+            named after the file are loaded with a spec for that name and file.
             and the answers turned into verdicts with the rules of docs/prober.md;
   subcheck  by `subcheck probe DIR --python PY --no-stress --format json`.
 
@@ -100,7 +106,14 @@ def describe(executable: str) -> Interpreter | None:
 def default_candidates() -> list[str]:
     pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     cache = os.environ.get("SUBCHECK_CACHE") or os.path.expanduser("~/.cache/subcheck")
-    return sorted(glob.glob(f"{pyenv}/versions/3.1*/bin/python3")) + sorted(glob.glob(f"{cache}/cpython/*/bin/python3"))
+    # python3.NN(t) on PATH: Debian's 3.14 and 3.15 in the sid root (ci/sid-root.sh).
+    on_path = []
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory.rstrip("/").endswith("/shims"):
+            continue
+        on_path += sorted(p for p in glob.glob(f"{directory}/python3.*") if re.fullmatch(r"python3\.\d+t?", os.path.basename(p)))
+    return (sorted(glob.glob(f"{pyenv}/versions/3.1*/bin/python3")) + sorted(glob.glob(f"{cache}/cpython/*/bin/python3"))
+            + on_path)
 
 
 def resolve_request(request: str) -> list[str]:
@@ -131,15 +144,39 @@ def find_interpreters(requests: list[str]) -> list[Interpreter]:
     return sorted(chosen.values(), key=lambda i: (i.tag, tuple(map(int, i.version.split(".")))))
 
 
-def extension_modules(directory: str, interpreter: Interpreter) -> dict[str, str]:
-    """Module name -> file, for the files whose suffix the interpreter loads."""
+def init_names(path: str, interpreter: Interpreter) -> list[str]:
+    """The module names of a file's init functions that this interpreter calls (PyInit_*,
+    and on 3.15+ PEP 793's PyModExport_*), from `nm -D`; non-ASCII (U) forms left out."""
+    try:
+        out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    prefixes = ("PyInit_",) + (("PyModExport_",) if interpreter.minor >= 15 else ())
+    names = set()
+    for line in out.splitlines():
+        symbol = line.split()[-1] if line.split() else ""
+        for prefix in prefixes:
+            if symbol.startswith(prefix) and len(symbol) > len(prefix):
+                names.add(symbol[len(prefix):])
+    return sorted(names)
+
+
+def extension_modules(directory: str, interpreter: Interpreter) -> dict[str, tuple[str, bool]]:
+    """Module name -> (file, by_file), for the files whose suffix the interpreter loads.
+    A file exporting several init functions gives one module per function; by_file: the
+    name is not the file's, so CPython is asked through a spec for that name and file
+    (docs/cpython-behaviour.md #14, #15), as the prober does."""
     modules = {}
     for entry in sorted(os.listdir(directory)):
         for suffix in interpreter.suffixes:
             if entry.endswith(suffix) and "." not in entry[: -len(suffix)]:
-                modules.setdefault(entry[: -len(suffix)], os.path.join(directory, entry))
+                stem, path = entry[: -len(suffix)], os.path.join(directory, entry)
+                modules.setdefault(stem, (path, False))
+                for other in init_names(path, interpreter):
+                    if other != stem and other.isidentifier():
+                        modules.setdefault(other, (path, True))
                 break
-    return modules
+    return dict(sorted(modules.items()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -150,7 +187,7 @@ def extension_modules(directory: str, interpreter: Interpreter) -> dict[str, str
 # still a crash, reported "during teardown").
 CHECK_SNIPPET = r"""
 import json, sys
-MODULE, DIRECTORY, CHECK = %(module)r, %(directory)r, %(check)r
+MODULE, DIRECTORY, CHECK, FILE = %(module)r, %(directory)r, %(check)r, %(file)r
 WHERE = "isolated" if CHECK.startswith("isolated") else CHECK
 sys.path.insert(0, DIRECTORY)
 result = {"check": CHECK, "steps": []}
@@ -196,12 +233,29 @@ def in_subinterpreter(code):
         step(WHERE, None if status == 0 else "STDERR")
         report()
 gil_before = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
-SUB_CODE = "import sys; sys.path.insert(0, %%r); import %%s" %% (DIRECTORY, MODULE)
+LOAD_BY_FILE = ("import importlib.machinery as _m, importlib.util as _u, sys\n"
+                "_l = _m.ExtensionFileLoader(%%r, %%r)\n"
+                "_s = _u.spec_from_file_location(%%r, %%r, loader=_l)\n"
+                "_mod = _u.module_from_spec(_s); sys.modules[%%r] = _mod; _l.exec_module(_mod)\n"
+                %% (MODULE, FILE, MODULE, FILE, MODULE))
+SUB_CODE = ("import sys; sys.path.insert(0, %%r); import %%s" %% (DIRECTORY, MODULE)) if not FILE else LOAD_BY_FILE
+if CHECK == "pool":
+    # What InterpreterPoolExecutor (3.14+) does with a task that imports the module: its
+    # workers are interpreters.create() subinterpreters (isolated, own GIL).
+    import concurrent.futures
+    with concurrent.futures.InterpreterPoolExecutor(max_workers=1) as pool:
+        try:
+            pool.submit(exec, SUB_CODE).result()
+            step("pool")
+        except BaseException as e:
+            step("pool", "%%s: %%s" %% (type(e).__name__, e))
+    report()
+    raise SystemExit(0)
 if CHECK == "isolated-fresh":
     in_subinterpreter(SUB_CODE)
     raise SystemExit(0)
 try:
-    __import__(MODULE)
+    exec(SUB_CODE, {}) if FILE else __import__(MODULE)
     step("main")
 except BaseException as e:
     step("main", "%%s: %%s" %% (type(e).__name__, e))
@@ -240,8 +294,10 @@ def last_error_line(stderr: str) -> str:
     return (errors or lines or ["(no message)"])[-1]
 
 
-def run_check(interpreter: Interpreter, module: str, directory: str, check: str, timeout: float) -> CheckOutcome:
-    code = CHECK_SNIPPET % {"module": module, "directory": directory, "check": check, "prefix": RESULT_PREFIX}
+def run_check(interpreter: Interpreter, module: str, directory: str, check: str, timeout: float,
+              file: str = "") -> CheckOutcome:
+    code = CHECK_SNIPPET % {"module": module, "directory": directory, "check": check, "prefix": RESULT_PREFIX,
+                            "file": file}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="subcheck-crosscheck-") as scratch:
         try:
@@ -274,7 +330,18 @@ def run_check(interpreter: Interpreter, module: str, directory: str, check: str,
 
 
 def checks_for(interpreter: Interpreter) -> list[str]:
-    return ["main", "isolated", "isolated-fresh", "shared"] + (["gil"] if interpreter.free_threaded else [])
+    return (["main", "isolated", "isolated-fresh", "shared"] + (["gil"] if interpreter.free_threaded else [])
+            + (["pool"] if interpreter.minor >= 14 else []))
+
+
+def cpython_pool_verdict(outcome: CheckOutcome | None) -> str:
+    """yes | no | unknown from the pool check; not-available before 3.14."""
+    if outcome is None:
+        return "not-available"
+    if outcome.outcome == "timeout":
+        return "unknown"
+    step = outcome.step("pool")
+    return "yes" if outcome.outcome == "ok" and step is not None and step["ok"] else "no"
 
 
 def cpython_verdicts(outcomes: dict[str, CheckOutcome], free_threaded: bool) -> tuple[str, str, str]:
@@ -374,10 +441,13 @@ class Row:
     subcheck_sub: str = "-"
     subcheck_ft: str = "-"
     subcheck_summary: str = ""
+    cpython_pool: str = "not-available"  # would InterpreterPoolExecutor run a task importing it (3.14+)
+    subcheck_pool: str = "-"
 
     @property
     def agrees(self) -> bool:
-        return self.cpython_sub == self.subcheck_sub and self.cpython_ft == self.subcheck_ft
+        pool = self.cpython_pool == "not-available" or self.cpython_pool == self.subcheck_pool
+        return self.cpython_sub == self.subcheck_sub and self.cpython_ft == self.subcheck_ft and pool
 
 
 def check_interpreter(interpreter: Interpreter, directory: str, args) -> tuple[list[Row], dict]:
@@ -386,7 +456,8 @@ def check_interpreter(interpreter: Interpreter, directory: str, args) -> tuple[l
     outcomes: dict[str, dict[str, CheckOutcome]] = {module: {} for module in modules}
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_check, interpreter, module, directory, check, args.timeout): (module, check)
+        futures = {pool.submit(run_check, interpreter, module, directory, check, args.timeout,
+                               modules[module][0] if modules[module][1] else ""): (module, check)
                    for module, check in jobs}
         for future in concurrent.futures.as_completed(futures):
             module, check = futures[future]
@@ -395,7 +466,7 @@ def check_interpreter(interpreter: Interpreter, directory: str, args) -> tuple[l
     rows = []
     for module in modules:
         sub, ft, why = cpython_verdicts(outcomes[module], interpreter.free_threaded)
-        rows.append(Row(module, sub, ft, why))
+        rows.append(Row(module, sub, ft, why, cpython_pool=cpython_pool_verdict(outcomes[module].get("pool"))))
     stats = {"modules": len(modules), "cpython_processes": len(jobs), "cpython_wall": cpython_wall,
              "subcheck_wall": None, "subcheck_error": ""}
     if not args.cpython_only:
@@ -406,6 +477,7 @@ def check_interpreter(interpreter: Interpreter, directory: str, args) -> tuple[l
             if report is not None:
                 row.subcheck_sub, row.subcheck_ft = report["subinterpreters"], report["free_threading"]
                 row.subcheck_summary = report.get("summary", "")
+                row.subcheck_pool = report.get("interpreter_pool", "-")
     return rows, stats
 
 
@@ -431,12 +503,15 @@ def interpreter_section(interpreter: Interpreter, rows: list[Row], stats: dict, 
     for row in rows:
         counts[row.cpython_sub] = counts.get(row.cpython_sub, 0) + 1
     lines += ["CPython's subinterpreter verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + ".", ""]
-    lines.append("| module | CPython: subinterpreters | subcheck | CPython: free-threading | subcheck | | CPython's evidence |")
-    lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+    pool = interpreter.minor >= 14
+    lines.append("| module | CPython: subinterpreters | subcheck | CPython: free-threading | subcheck |"
+                 + (" CPython: pool task | subcheck |" if pool else "") + " | CPython's evidence |")
+    lines.append("| --- | --- | --- | --- | --- |" + (" --- | --- |" if pool else "") + " --- | --- |")
     for row in rows:
         mark = "" if cpython_only else ("✓" if row.agrees else "**✗**")
         lines.append(f"| `{row.module}` | {row.cpython_sub} | {row.subcheck_sub} | {row.cpython_ft} | "
-                     f"{row.subcheck_ft} | {mark} | {markdown_cell(row.why)} |")
+                     f"{row.subcheck_ft} |" + (f" {row.cpython_pool} | {row.subcheck_pool} |" if pool else "")
+                     + f" {mark} | {markdown_cell(row.why)} |")
     lines.append("")
     return "\n".join(lines)
 
@@ -446,8 +521,9 @@ def print_table(interpreter: Interpreter, rows: list[Row], stats: dict, cpython_
     print(f"{'module':32} {'cpython:sub':16} {'subcheck:sub':16} {'cpython:ft':13} {'subcheck:ft':13} agree / evidence")
     for row in rows:
         mark = "" if cpython_only else ("yes  " if row.agrees else "NO   ")
+        pool = f"pool {row.cpython_pool}/{row.subcheck_pool} " if row.cpython_pool != "not-available" else ""
         print(f"{row.module:32} {row.cpython_sub:16} {row.subcheck_sub:16} {row.cpython_ft:13} {row.subcheck_ft:13} "
-              f"{mark}{row.why}")
+              f"{pool}{mark}{row.why}")
     if stats["subcheck_error"]:
         print(f"subcheck: {stats['subcheck_error']}")
     agreement = "" if cpython_only else f"{sum(r.agrees for r in rows)}/{len(rows)} agree; "
