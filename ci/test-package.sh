@@ -126,14 +126,22 @@ check "example installed" test -f /usr/share/doc/subcheck/examples/example_proje
 check "man page installed" bash -c "zcat /usr/share/man/man1/subcheck.1.gz | grep -q \"^\\.TH SUBCHECK\""
 check "explain SI001" bash -c "subcheck explain SI001 | grep -q single-phase"
 cp -r /mnt/example /root/example_project
-subcheck scan /root/example_project --python "$PY" --format json -o /mnt/out/scan.json 2>/mnt/out/scan.stderr
+cd /root/example_project   # as a user runs it: from the project, `scan .`
+subcheck scan . --python "$PY" --format json -o /mnt/out/scan.json 2>/mnt/out/scan.stderr
 echo $? >/mnt/out/scan.rc
-subcheck scan /root/example_project --python "$PY" --no-color >/mnt/out/scan.txt 2>&1
+subcheck scan . --python "$PY" --no-color >/mnt/out/scan.txt 2>&1
 echo $? >/mnt/out/text.rc
 check "scan --format json exits 1 (findings)" test "$(cat /mnt/out/scan.rc)" = 1
 check "scan (text) exits 1 (findings)" test "$(cat /mnt/out/text.rc)" = 1
 check "text report names SI001 on _speedups.c" grep -q "_speedups.c:.*SI001" /mnt/out/scan.txt
 check "report = the example'"'"'s expectations" "$PY" /mnt/check-expectations.py /mnt/out/scan.json /root/example_project
+# The same scan from another working directory must give the same answer: libclang
+# resolves a relative resource directory against it (docs/install.md).
+cd /
+subcheck scan /root/example_project --python "$PY" --format json -o /mnt/out/scan-from-root.json 2>/dev/null
+echo $? >/mnt/out/scan-from-root.rc
+check "from cwd /: exit 1 and the example'"'"'s expectations" bash -c \
+  "test \"\$(cat /mnt/out/scan-from-root.rc)\" = 1 && \"\$PY\" /mnt/check-expectations.py /mnt/out/scan-from-root.json /root/example_project"
 '
 log "checking the installed package and scanning corpus/example_project in the root"
 in_overlay --ro-bind "$REPO_ROOT/corpus/example_project" /mnt/example \

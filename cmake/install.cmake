@@ -63,9 +63,9 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_clang_headers}libc6-dev")
 # the target interpreter's headers and libpython, with $CC or cc/gcc/clang. CPython 3.12+
 # with headers is needed for any scan; bookworm has none packaged (docs/install.md).
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gcc | c-compiler, python3-dev (>= 3.12) | python3.13-dev | python3.12-dev")
+# CPack puts the summary above this as the description's first line.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
-subcheck reads the C and C++ sources of Python extension modules with libclang and
+    "subcheck reads the C and C++ sources of Python extension modules with libclang and
 tells, per module, whether it can be imported in an isolated subinterpreter
 (PEP 684/734) and on free-threaded CPython (PEP 703), and which lines stand in the
 way. With --probe it also imports built modules in real interpreters, each probe in
