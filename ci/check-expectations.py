@@ -17,7 +17,9 @@ import sys
 
 SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp"}
 MODULE_MARK = re.compile(r"subcheck-expect-module:(.*?)(?:\*/|$)")
-FINDING_MARK = re.compile(r"//\s*expect:(.*)$")
+# A marker's value runs to the next '//' or the end of the line (corpus/README.md).
+FINDING_MARK = re.compile(r"//\s*expect(-not)?:((?:(?!//).)*)")
+TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 RULE_ID = re.compile(r"^[A-Z]{2}[0-9]{3}$")
 MODULE_KEYS = ("name", "init", "multiple_interpreters", "gil", "subinterpreters", "free_threading")
 
@@ -25,6 +27,7 @@ MODULE_KEYS = ("name", "init", "multiple_interpreters", "gil", "subinterpreters"
 def read_expectations(source_dir):
     """Every expected module (a dict of MODULE_KEYS) and finding ((relative file, line, rule))."""
     modules, findings, problems = [], collections.Counter(), []
+    forbidden, wanted_fragments = set(), []
     for path in sorted(source_dir.rglob("*")):
         if path.suffix not in SOURCE_SUFFIXES or not path.is_file():
             continue
@@ -37,23 +40,43 @@ def read_expectations(source_dir):
                 if missing:
                     problems.append(f"{relative}:{number}: subcheck-expect-module lacks {', '.join(missing)}")
                 modules.append({key: fields.get(key) for key in MODULE_KEYS})
-            finding = FINDING_MARK.search(text)
-            if finding:
-                rules = finding.group(1).split()
-                if not rules or not all(RULE_ID.match(rule) for rule in rules):
-                    problems.append(f"{relative}:{number}: 'expect:' must name rule ids, got {finding.group(1)!r}")
+            for negative, value in FINDING_MARK.findall(text):
+                rules, fragments = parse_marker(value, f"{relative}:{number}", problems)
                 for rule in rules:
-                    findings[(relative, number, rule)] += 1
-    return modules, findings, problems
+                    if negative:
+                        forbidden.add((relative, number, rule))
+                    else:
+                        findings[(relative, number, rule)] += 1
+                for rule, fragment in fragments:
+                    wanted_fragments.append((relative, number, rule, fragment))
+    return modules, findings, forbidden, wanted_fragments, problems
+
+
+def parse_marker(value, where, problems):
+    """Rule ids, and quoted message fragments each belonging to the id before it."""
+    rules, fragments = [], []
+    for quoted, word in TOKEN.findall(value):
+        if word:
+            if not RULE_ID.match(word):
+                problems.append(f"{where}: marker must name rule ids, got {word!r}")
+            rules.append(word)
+        elif not rules:
+            problems.append(f"{where}: message fragment {quoted!r} follows no rule id")
+        else:
+            fragments.append((rules[-1], quoted))
+    if not rules:
+        problems.append(f"{where}: marker names no rule")
+    return rules, fragments
 
 
 def read_report(report, source_dir):
     """The same shapes from the report; files relative to the scanned directory."""
     root = pathlib.Path(report["root"])
-    findings = collections.Counter()
+    findings, messages = collections.Counter(), collections.defaultdict(list)
     for finding in report["findings"]:
         relative = pathlib.Path(finding["file"]).relative_to(root).as_posix()
         findings[(relative, finding["line"], finding["rule"])] += 1
+        messages[(relative, finding["line"], finding["rule"])].append(finding["message"])
     modules = [{
         "name": module["name"],
         "init": module["init"],
@@ -62,16 +85,16 @@ def read_report(report, source_dir):
         "subinterpreters": module["verdicts"]["subinterpreters"],
         "free_threading": module["verdicts"]["free_threading"],
     } for module in report["modules"]]
-    return modules, findings
+    return modules, findings, messages
 
 
 def compare(report, source_dir):
-    want_modules, want_findings, problems = read_expectations(source_dir)
+    want_modules, want_findings, forbidden, fragments, problems = read_expectations(source_dir)
     if report["python"] is None:
         problems.append("the scan found no CPython headers (python is null)")
     if not want_modules:
         problems.append(f"{source_dir} declares no subcheck-expect-module: nothing to compare")
-    have_modules, have_findings = read_report(report, source_dir)
+    have_modules, have_findings, messages = read_report(report, source_dir)
     key = lambda module: module["name"] or ""
     for want in sorted(want_modules, key=key):
         if want not in have_modules:
@@ -84,6 +107,11 @@ def compare(report, source_dir):
         problems.append(f"{file}:{line}: expected {rule} x{count}, not reported")
     for (file, line, rule), count in sorted((have_findings - want_findings).items()):
         problems.append(f"{file}:{line}: reported {rule} x{count}, not expected")
+    for key in sorted(forbidden & set(have_findings)):
+        problems.append(f"{key[0]}:{key[1]}: {key[2]} reported on a line marked expect-not")
+    for file, line, rule, fragment in fragments:
+        if not any(fragment in message for message in messages.get((file, line, rule), [])):
+            problems.append(f"{file}:{line}: no {rule} message contains {fragment!r}")
     errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
     for diagnostic in errors:
         problems.append(f"tool diagnostic: {diagnostic['file']}:{diagnostic['line']}: {diagnostic['message']}")
