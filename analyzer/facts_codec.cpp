@@ -38,14 +38,17 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
+                                   parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, calls, referenced_functions,
-                                   referenced_globals)
+                                   referenced_globals, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, diagnostics, generator,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MissingHeader, header, included_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, trustworthy,
+                                   missing_headers, diagnostics, generator,
                                    limited_api, functions, globals, global_writes, module_defs, slot_arrays, patterns,
                                    binding_modules)
 
@@ -60,13 +63,14 @@ SUBCHECK_FACTS_SIZE(CallFact, 152);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 112);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 184);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
-SUBCHECK_FACTS_SIZE(SlotArrayFact, 128);
-SUBCHECK_FACTS_SIZE(ModuleDefFact, 216);
-SUBCHECK_FACTS_SIZE(FunctionFact, 184);
+SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
+SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);
+SUBCHECK_FACTS_SIZE(FunctionFact, 192);
 SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);
-SUBCHECK_FACTS_SIZE(TranslationUnitFacts, 272);
+SUBCHECK_FACTS_SIZE(MissingHeader, 72);
+SUBCHECK_FACTS_SIZE(TranslationUnitFacts, 296);
 #undef SUBCHECK_FACTS_SIZE
 }  // namespace
 

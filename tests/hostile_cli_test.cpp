@@ -117,7 +117,7 @@ TEST(HostileCli, AFifoAsPyprojectTomlIsAnErrorNotAHang) {
   tree.write("mod.c", "int x;\n");
   ASSERT_EQ(::mkfifo((tree.path() / "pyproject.toml").c_str(), 0600), 0);
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never"}, {.limit = 60s});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never"}, {.limit = 60s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out) << "subcheck blocked on the FIFO";
   EXPECT_EQ(run.exit_code, 2) << run.err;
@@ -129,7 +129,7 @@ TEST(HostileCli, AFifoAsCompileCommandsJsonDoesNotBlockTheScan) {
   tree.write("mod.c", "int x;\n");
   ASSERT_EQ(::mkfifo((tree.path() / "compile_commands.json").c_str(), 0600), 0);
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--format", "json"}, {.limit = 120s});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--format", "json"}, {.limit = 120s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out) << "subcheck blocked on the FIFO";
   EXPECT_LT(run.exit_code, 2) << run.err;
@@ -144,7 +144,7 @@ TEST(HostileCli, ARequirementsLineThatIsAPathIsAnErrorAndNothingIsProbed) {
   test::TempDir dir("subcheck-hostile-cli");
   for (std::string line : {".", ".."}) {
     fs::path file = dir.write("requirements.txt", "# deps\n" + line + "\n");
-    CliRun run = run_subcheck({"scan", file.string(), "--format", "json"}, {.limit = 60s});
+    CliRun run = run_subcheck({"scan", file.string(), "--format", "json"}, {.limit = 60s, .env = {}, .while_running = {}});
     ASSERT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_TRUE(contains(run.err, file.string() + ":2: '" + line + "' is a path")) << run.err;
@@ -157,7 +157,7 @@ TEST(HostileCli, MaxFileSizeIsHonouredAndNamed) {
   tree.write("small.c", "int s;\n");
   tree.write("medium.c", std::string(2u << 20, ' ') + "int m;\n");
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--max-file-size", "1"}, {.limit = 120s});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--max-file-size", "1"}, {.limit = 120s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out);
   EXPECT_LT(run.exit_code, 2) << run.err;
@@ -306,7 +306,7 @@ TEST(HostileCli, ARunKilledBySigkillLeavesOneDirectoryThatTheNextRunRemoves) {
   test::TempDir other("subcheck-hostile-next");
   other.write("ok.c", "int ok;\n");
   CliRun next = run_subcheck({"scan", other.path().string(), "--fail-on", "never"},
-                             {.limit = 120s, .env = {"TMPDIR=" + tmpdir.path().string()}});
+                             {.limit = 120s, .env = {"TMPDIR=" + tmpdir.path().string()}, .while_running = {}});
   EXPECT_LT(next.exit_code, 2) << next.err;
   EXPECT_TRUE(run_directories(tmpdir.path()).empty()) << "the next run did not remove the dead run's directory";
 }
@@ -314,7 +314,7 @@ TEST(HostileCli, ARunKilledBySigkillLeavesOneDirectoryThatTheNextRunRemoves) {
 TEST(HostileCli, OutputToADeviceIsWrittenThroughNotReplaced) {
   test::TempDir tree("subcheck-hostile-cli");
   tree.write("ok.c", "int ok;\n");
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "-o", "/dev/null"}, {.limit = 120s});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "-o", "/dev/null"}, {.limit = 120s, .env = {}, .while_running = {}});
   EXPECT_LT(run.exit_code, 2) << run.err;
   struct stat info {};
   ASSERT_EQ(::stat("/dev/null", &info), 0);
