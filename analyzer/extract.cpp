@@ -7,6 +7,7 @@
 #include <clang-c/Index.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -24,6 +25,14 @@ std::vector<std::string> flags_for_config(const CompileCommand& command, BuildCo
   // could say which declarations parsed cleanly. These come first so that a limit the
   // command or --extra-arg sets wins (the last -ferror-limit counts).
   std::vector<std::string> flags = {"-w", "-ferror-limit=0"};
+  // An absolute resource directory: libclang's own choice can be relative to the working
+  // directory (see SUBCHECK_CLANG_RESOURCE_DIR in CMakeLists.txt). A command's own
+  // -resource-dir never gets here (analyzer/compile_flags.cpp drops it).
+  static const std::string resource_dir = [] {
+    const std::filesystem::path dir = SUBCHECK_CLANG_RESOURCE_DIR;
+    return !dir.empty() && std::filesystem::is_directory(dir / "include") ? dir.string() : std::string();
+  }();
+  if (!resource_dir.empty()) flags.push_back("-resource-dir=" + resource_dir);
   flags.insert(flags.end(), command.args.begin(), command.args.end());
   if (!command.directory.empty()) {
     flags.push_back("-working-directory");

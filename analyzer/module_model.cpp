@@ -11,10 +11,19 @@
 namespace subcheck {
 namespace {
 
-constexpr std::int64_t kSlotCreate = 1;
-constexpr std::int64_t kSlotExec = 2;
-constexpr std::int64_t kSlotMultipleInterpreters = 3;
-constexpr std::int64_t kSlotGil = 4;
+enum class ModuleSlot { create, exec, multiple_interpreters, gil, other };
+
+// Slot ids as the headers number them: 1-4 up to 3.14 (and in 3.15's limited API below
+// 3.15), 84-87 in 3.15's common slot numbering (docs/cpython-behaviour.md #22).
+ModuleSlot module_slot(std::int64_t id) {
+  switch (id) {
+    case 1: case 84: return ModuleSlot::create;
+    case 2: case 85: return ModuleSlot::exec;
+    case 3: case 86: return ModuleSlot::multiple_interpreters;
+    case 4: case 87: return ModuleSlot::gil;
+    default: return ModuleSlot::other;
+  }
+}
 
 // Slot values as CPython spells them. The number wins over the spelling: projects wrap
 // these macros in their own.
@@ -166,22 +175,22 @@ std::vector<FunctionRef> reachable_from(const ConfigIndex& index, FunctionRef st
 void read_slots(ModuleConfigView& view) {
   if (!view.slots) return;
   for (const SlotFact& slot : view.slots->slots) {
-    switch (slot.id) {
-      case kSlotCreate:
+    switch (module_slot(slot.id)) {
+      case ModuleSlot::create:
         view.has_create_slot = true;
         break;
-      case kSlotExec:
+      case ModuleSlot::exec:
         view.has_exec_slot = true;
         break;
-      case kSlotMultipleInterpreters:
+      case ModuleSlot::multiple_interpreters:
         set_multiple_interpreters(view, slot.value, slot.number);
         view.multiple_interpreters_at = slot.location;
         break;
-      case kSlotGil:
+      case ModuleSlot::gil:
         set_gil(view, slot.value, slot.number);
         view.gil_at = slot.location;
         break;
-      default:
+      case ModuleSlot::other:
         break;
     }
   }
@@ -193,7 +202,8 @@ void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleCo
   std::vector<FunctionRef> roots{init};
   if (view.slots) {
     for (const SlotFact& slot : view.slots->slots) {
-      if (slot.id != kSlotCreate && slot.id != kSlotExec) continue;
+      const ModuleSlot kind = module_slot(slot.id);
+      if (kind != ModuleSlot::create && kind != ModuleSlot::exec) continue;
       if (auto function = index.function(function_in(slot.value), init.unit)) roots.push_back(*function);
     }
   }

@@ -73,7 +73,7 @@ class TempDir {
 
 // Runs the subcheck binary with `args`, stdout and stderr captured through files so that
 // neither pipe can fill up and block the child.
-RunResult run_subcheck(const std::vector<std::string>& args) {
+RunResult run_subcheck(const std::vector<std::string>& args, const fs::path& working_directory = {}) {
   TempDir capture;
   const fs::path out_file = capture.path() / "stdout";
   const fs::path err_file = capture.path() / "stderr";
@@ -82,6 +82,7 @@ RunResult run_subcheck(const std::vector<std::string>& args) {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!working_directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
 
   std::vector<std::string> argv_storage{SUBCHECK_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -762,6 +763,55 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
   EXPECT_TRUE(contains((*disagreement)["message"], free_threaded ? "enabled the GIL" : "refused"))
       << disagreement->dump();
 }
+
+// Started from `/` or `/usr`, libclang once took the relative resource directory
+// lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
+// became `unknown`. subcheck passes an absolute -resource-dir.
+TEST(CliScan, ReadsTheSameFromAnyWorkingDirectory) {
+  TempDir tree;
+  tree.write("multiphase_isolated.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "multiphase_isolated.c"));
+  for (const fs::path cwd : {"/", "/usr", "/usr/lib"}) {
+    RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json", "--quiet"}, cwd);
+    ASSERT_EQ(run.exit_code, 0) << "from " << cwd << ": " << run.err;
+    json report = json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(report.is_discarded()) << run.out;
+    ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+    EXPECT_EQ(report["modules"][0]["verdicts"]["subinterpreters"], "supported") << "from " << cwd;
+    EXPECT_EQ(report["modules"][0]["verdicts"]["free_threading"], "gil-free") << "from " << cwd;
+  }
+}
+
+// The headers of each interpreter number the module slots their own way (3.15: 84-87
+// instead of 1-4, docs/cpython-behaviour.md #22); the declared slots must be read the same.
+class CliScanHeaders : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliScanHeaders, ReadsTheDeclaredSlotsWithThisInterpretersHeaders) {
+  std::optional<json> interpreter = corpus_interpreter(GetParam());
+  if (!interpreter) {
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
+                 << "): CPython " << GetParam() << " was not found when CMake ran";
+  }
+  if (GetParam() == "3.12") GTEST_SKIP() << "the module uses Py_mod_gil, which CPython 3.12's headers lack";
+  TempDir tree;
+  tree.write("multiphase_isolated.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "multiphase_isolated.c"));
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--python", (*interpreter)["python"].get<std::string>(),
+                                "--format", "json", "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  const json& module = report["modules"][0];
+  EXPECT_EQ(module["multiple_interpreters"], "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") << module.dump(2);
+  EXPECT_EQ(module["gil"], "Py_MOD_GIL_NOT_USED") << module.dump(2);
+  EXPECT_EQ(module["verdicts"]["subinterpreters"], "supported") << module.dump(2);
+  EXPECT_EQ(module["verdicts"]["free_threading"], "gil-free") << module.dump(2);
+  EXPECT_TRUE(module["configs"]["gil"]["has_exec_slot"].get<bool>()) << module.dump(2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanHeaders, ::testing::ValuesIn(test::kInterpreterTags),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return test::interpreter_test_name(info.param);
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanProbe, ::testing::ValuesIn(test::kInterpreterTags),
                          [](const ::testing::TestParamInfo<std::string>& info) {
