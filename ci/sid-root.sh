@@ -30,6 +30,9 @@ PIN_FILE=${SUBCHECK_SID_PINS:-$SCRIPT_DIR/sid-packages.txt}
 SID_DEBS=(
   pkg-config libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev
+  libseccomp-dev libssl-dev
+  # the hook and Action tests (ci.pre_commit_hook, ci.action)
+  git pre-commit python3-yaml
 )
 # Where things are inside the root.
 IN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
