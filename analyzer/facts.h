@@ -25,6 +25,9 @@ struct CallFact {
   bool is_macro = false;               // seen as a macro use, not a real call
   int critical_section_depth = 0;      // Py_BEGIN_CRITICAL_SECTION nesting at this point
   bool under_lock = false;             // between a mutex lock and its unlock in the same function
+  // The call is an operand of == or != itself: its result is compared by address and
+  // never dereferenced (`PyWeakref_GetObject(ref) == self`).
+  bool result_only_compared = false;
 };
 
 // A write to a variable with static storage duration.

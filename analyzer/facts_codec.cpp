@@ -33,7 +33,7 @@ namespace subcheck {
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin,
-                                   is_macro, critical_section_depth, under_lock)
+                                   is_macro, critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage)

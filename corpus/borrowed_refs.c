@@ -6,8 +6,10 @@
  *
  * TP: FT003 for each of PyDict_GetItem, PyDict_GetItemWithError, PyDict_GetItemString,
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
- * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET.
- * TN: FT003 on kwargs, on fresh containers, and for every *Ref replacement.
+ * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup.
+ * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
+ * PyDict_Values return), on a result only compared by address, and for every *Ref
+ * replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -108,6 +110,43 @@ borrowed_fresh(PyObject *module, PyObject *value)
     return result;
 }
 
+/* Shapes from real code (a database adapter's cursor, a regex engine): the lists that
+ * PyMapping_Keys, PyDict_Values and their kin return are new copies, so their items are
+ * private; a weak reference's target compared by address is never dereferenced. */
+static PyObject *
+borrowed_private_copies(PyObject *module, PyObject *args)
+{
+    PyObject *mapping, *dict, *ref, *owner;
+    if (!PyArg_ParseTuple(args, "OO!OO", &mapping, &PyDict_Type, &dict, &ref, &owner)) {
+        return NULL;
+    }
+    PyObject *names;
+    if (!(names = PyMapping_Keys(mapping))) {
+        return NULL;
+    }
+    PyObject *first = PyList_GetItem(names, 0);  // expect-not: FT003
+    PyObject *values = PyDict_Values(dict);
+    if (values == NULL || PyList_GET_SIZE(values) == 0) {
+        Py_DECREF(names);
+        Py_XDECREF(values);
+        return NULL;
+    }
+    PyObject *value = PyList_GET_ITEM(values, 0);  // expect-not: FT003
+    int mine = PyWeakref_GetObject(ref) == owner;  // expect-not: FT003
+    PyObject *result = Py_BuildValue("OOi", first ? first : Py_None, value, mine);
+    Py_DECREF(names);
+    Py_DECREF(values);
+    return result;
+}
+
+/* The type's MRO dicts can change under another thread too. */
+static PyObject *
+borrowed_type_lookup(PyObject *module, PyObject *name)
+{
+    PyObject *attribute = _PyType_Lookup(Py_TYPE(module), name);  // expect: FT003 "_PyType_LookupRef"
+    return Py_NewRef(attribute ? attribute : Py_None);
+}
+
 static PyObject *
 strong_lookups(PyObject *module, PyObject *args)
 {
@@ -146,6 +185,8 @@ static PyMethodDef borrowed_methods[] = {
     {"other_lookups", borrowed_other_lookups, METH_VARARGS, NULL},
     {"options", (PyCFunction)(void (*)(void))borrowed_options, METH_VARARGS | METH_KEYWORDS, NULL},
     {"fresh", borrowed_fresh, METH_O, NULL},
+    {"private_copies", borrowed_private_copies, METH_VARARGS, NULL},
+    {"type_lookup", borrowed_type_lookup, METH_O, NULL},
     {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -3,8 +3,8 @@
 // another thread can remove the item and free it between the lookup and its use; the
 // strong-reference replacement (PyDict_GetItemRef, ...) closes that window. The
 // API -> replacement table is the rule's [data]. Not reported when the container is the
-// function's own kwargs dict or a container it has just created: no other thread can
-// reach those.
+// function's own kwargs dict or a container it has just created (no other thread can
+// reach those), nor when the result is only compared by address.
 #include "rules/catalogue.h"
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
@@ -22,7 +22,10 @@ class BorrowedReferenceApi final : public Check {
     for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     auto replacement = replacements.find(call.callee);
-                    if (replacement == replacements.end() || container_is_private(call)) return;
+                    if (replacement == replacements.end() || container_is_private(call) ||
+                        call.result_only_compared) {
+                      return;
+                    }
                     findings.add(call.location, message(call.callee, replacement->second, function.name),
                                  modules_of(context, unit));
                   });

@@ -18,9 +18,13 @@ bool is_module_api(const std::string& callee) {
 }
 
 bool creates_fresh_container(const std::string& callee) {
-  static const std::set<std::string> names = {"PyDict_New",     "PyList_New",       "PyDict_Copy",
-                                              "PyTuple_New",    "PySequence_List",  "PyList_GetSlice",
-                                              "PyDict_FromKeys", "_PyDict_NewPresized", "PyObject_CallNoArgs"};
+  // Each returns a new container that nothing else holds yet: the keys, values and items
+  // lists of a dict or mapping are copies, not views.
+  static const std::set<std::string> names = {
+      "PyDict_New",      "PyList_New",       "PyDict_Copy",      "PyTuple_New",      "PySequence_List",
+      "PyList_GetSlice", "PyDict_FromKeys",  "_PyDict_NewPresized", "PyObject_CallNoArgs", "PyDict_Keys",
+      "PyDict_Values",   "PyDict_Items",     "PyMapping_Keys",   "PyMapping_Values", "PyMapping_Items",
+      "PyObject_Dir"};
   return names.count(callee) > 0;
 }
 
@@ -86,6 +90,9 @@ void FunctionReader::walk(CXCursor cursor) {
       read_var_decl(cursor);
       break;
     case CXCursor_BinaryOperator:
+      note_compared_calls(cursor);
+      read_assignment(cursor, kind);
+      break;
     case CXCursor_CompoundAssignOperator:
       read_assignment(cursor, kind);
       break;
@@ -143,6 +150,18 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   }
 }
 
+void FunctionReader::note_compared_calls(CXCursor comparison) {
+  CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(comparison);
+  if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE) return;
+  for (CXCursor side : children_of(comparison)) {
+    CXCursor operand = strip_wrappers(side);
+    if (clang_getCursorKind(operand) != CXCursor_CallExpr) continue;
+    unsigned offset = 0;
+    map_.location_of(operand, &offset);
+    current_->compared_calls.insert(offset);
+  }
+}
+
 void FunctionReader::read_if(CXCursor cursor) {
   std::vector<CXCursor> parts = children_of(cursor);
   if (parts.empty()) return;
@@ -182,6 +201,7 @@ void FunctionReader::read_call(CXCursor call) {
       }
     }
   }
+  fact.result_only_compared = current_->compared_calls.count(fact.offset) > 0;
   Region region = region_at(current_->tokens.regions, fact.offset);
   fact.critical_section_depth = region.critical_sections;
   fact.under_lock = region.locks > 0 || region.critical_sections > 0;

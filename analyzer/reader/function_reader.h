@@ -34,6 +34,7 @@ class FunctionReader {
     std::set<std::string> referenced_globals;
     std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
     std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
+    std::set<unsigned> compared_calls;                         // offsets of calls that are == / != operands
     FunctionTokens tokens;                                     // regions and macro uses
   };
 
@@ -42,6 +43,7 @@ class FunctionReader {
   void read_var_decl(CXCursor cursor);
   void read_assignment(CXCursor cursor, CXCursorKind kind);
   void read_if(CXCursor cursor);
+  void note_compared_calls(CXCursor comparison);
   void read_call(CXCursor call);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);
   void note_local_origin(CXCursor var, CXCursor value);
