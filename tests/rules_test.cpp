@@ -157,6 +157,7 @@ TEST(RuleCatalogue, BorrowedReferenceRuleMapsEveryApiToItsStrongReferenceReplace
       {"PyWeakref_GET_OBJECT", "PyWeakref_GetRef"},
       {"PyImport_AddModule", "PyImport_AddModuleRef"},
       {"PyCell_GET", "PyCell_Get"},
+      {"_PyType_Lookup", "_PyType_LookupRef"},
   };
   EXPECT_EQ(RuleCatalogue::builtin().at("FT003").data, expected);
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/targets.h"
@@ -40,6 +41,9 @@ class Scratch {
 };
 
 struct Member {
+  // A constructor, not an aggregate: g++ 12's -Wextra warns on braces that skip members.
+  Member(std::string name_, std::string data_, mode_t type_ = AE_IFREG, std::string link_target_ = {})
+      : name(std::move(name_)), data(std::move(data_)), type(type_), link_target(std::move(link_target_)) {}
   std::string name;
   std::string data;
   mode_t type = AE_IFREG;
