@@ -71,7 +71,7 @@ void compare_shared_objects(const ExtensionModule* module, const prober::ModuleP
                             std::vector<CrossCheck>& out) {
   std::vector<std::string> shared;
   for (const prober::ProbeResult& result : seen.evidence) {
-    for (const std::string& name : result.shared_objects) {  // a fallback repeats a combined child's
+    for (const std::string& name : result.shared_objects) {  // an isolated child repeats a combined child's
       if (std::find(shared.begin(), shared.end(), name) == shared.end()) shared.push_back(name);
     }
   }
@@ -87,7 +87,12 @@ void compare_shared_objects(const ExtensionModule* module, const prober::ModuleP
   }
 }
 
-nlohmann::json probe_result_json(const prober::ProbeResult& result) {
+// One reading of a module's evidence. Schema v1 lists readings, one per probe answered
+// (docs/prober.md), and marks one taken from another child's result with `split_from`, the
+// kind of that child: kept so that v1 readers (tests/bench/prober-vs-naive.sh counts
+// children by it) read the same document.
+nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
+  const prober::ProbeResult& result = reading.result;
   nlohmann::json steps = nlohmann::json::array();
   for (const prober::ProbeStep& step : result.steps) {
     steps.push_back({{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
@@ -103,7 +108,7 @@ nlohmann::json probe_result_json(const prober::ProbeResult& result) {
                          {"output", result.output},
                          {"output_truncated", result.output_truncated}};
   if (!result.during.empty()) json["during"] = result.during;
-  if (result.split_from) json["split_from"] = to_string(*result.split_from);
+  if (reading.part_of) json["split_from"] = to_string(*reading.part_of);
   json["gil_before"] = result.gil_before ? nlohmann::json(*result.gil_before) : nlohmann::json(nullptr);
   json["gil_after"] = result.gil_after ? nlohmann::json(*result.gil_after) : nlohmann::json(nullptr);
   return json;
@@ -145,7 +150,9 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
                             {"problems", run.run.problems}});
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       nlohmann::json evidence = nlohmann::json::array();
-      for (const prober::ProbeResult& result : report.evidence) evidence.push_back(probe_result_json(result));
+      for (const prober::ProbeReading& reading : prober::probe_readings(report)) {
+        evidence.push_back(probe_result_json(reading));
+      }
       modules.push_back({{"module", report.module},
                          {"file", report.file.string()},
                          {"interpreter", report.interpreter},
@@ -202,7 +209,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
       out << report.summary << "\n";
       for (const std::string& note : report.notes) out << "    note: " << note << "\n";
       if (!verbose) continue;
-      for (const prober::ProbeResult& result : report.evidence) {
+      for (const prober::ProbeReading& reading : prober::probe_readings(report)) {
+        const prober::ProbeResult& result = reading.result;
         out << "    " << to_string(result.probe) << ": " << to_string(result.outcome);
         if (result.signal) out << " (signal " << result.signal << ")";
         for (const prober::ProbeStep& step : result.steps) {
