@@ -1,4 +1,5 @@
-#include "cli/dynamic_report.h"
+// Writing the probes' evidence and the cross-checks (dynamic_report.h).
+#include "report/dynamic_report.h"
 
 #include <algorithm>
 #include <iomanip>
@@ -8,84 +9,6 @@
 
 namespace subcheck {
 namespace {
-
-std::string last_component(const std::string& dotted) {
-  std::size_t dot = dotted.rfind('.');
-  return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
-}
-
-const ModuleVerdict* static_verdict(const AnalysisResult& analysis, const std::string& module) {
-  for (const ModuleVerdict& verdict : analysis.verdicts) {
-    if (verdict.module == module) return &verdict;
-  }
-  return nullptr;
-}
-
-const ExtensionModule* static_module(const AnalysisResult& analysis, const std::string& module) {
-  for (const ExtensionModule& candidate : analysis.model.modules) {
-    if (candidate.name == module) return &candidate;
-  }
-  return nullptr;
-}
-
-// Static verdicts that a successful or refused import would contradict.
-void compare_subinterpreters(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
-                             std::vector<CrossCheck>& out) {
-  const SubinterpreterVerdict said = expected.subinterpreters;
-  const SubinterpreterVerdict did = seen.subinterpreters;
-  bool loads = did == SubinterpreterVerdict::supported;
-  bool refused = did == SubinterpreterVerdict::unsupported || did == SubinterpreterVerdict::shared_gil_only;
-  if ((said == SubinterpreterVerdict::supported || said == SubinterpreterVerdict::unsafe) && refused) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "the sources declare per-interpreter GIL support, but the isolated import was refused: " +
-                       seen.summary});
-  } else if ((said == SubinterpreterVerdict::unsupported || said == SubinterpreterVerdict::shared_gil_only) &&
-             loads) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "static analysis says isolated subinterpreters refuse it (" + std::string(to_string(said)) +
-                       "), but the isolated import succeeded: the built module may not come from these sources"});
-  } else if (said == SubinterpreterVerdict::shared_gil_only && did == SubinterpreterVerdict::unsupported) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "static analysis expects legacy (shared-GIL) subinterpreters to accept it, but they refused it"});
-  }
-}
-
-void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
-                            std::vector<CrossCheck>& out) {
-  const FreeThreadingVerdict said = expected.free_threading;
-  const FreeThreadingVerdict did = seen.free_threading;
-  if (said == FreeThreadingVerdict::requires_gil && did == FreeThreadingVerdict::gil_free) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after "
-                   "the import"});
-  } else if ((said == FreeThreadingVerdict::gil_free || said == FreeThreadingVerdict::unsafe) &&
-             did == FreeThreadingVerdict::requires_gil) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL"});
-  }
-}
-
-// Types with the same address in two interpreters are static types; a module that
-// claims per-interpreter GIL support with them is the SI004 contradiction, seen live.
-void compare_shared_objects(const ExtensionModule* module, const prober::ModuleProbeReport& seen,
-                            std::vector<CrossCheck>& out) {
-  std::vector<std::string> shared;
-  for (const prober::ProbeResult& result : seen.evidence) {
-    for (const std::string& name : result.shared_objects) {  // an isolated child repeats a combined child's
-      if (std::find(shared.begin(), shared.end(), name) == shared.end()) shared.push_back(name);
-    }
-  }
-  if (shared.empty() || module == nullptr) return;
-  const ModuleConfigView* view = module->view(BuildConfig::gil);
-  if (view == nullptr) return;
-  std::string names;
-  for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
-  if (view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
-    out.push_back({module->name, seen.interpreter, "confirmed",
-                   "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with "
-                   "the main interpreter (static types): " + names});
-  }
-}
 
 // One reading of a module's evidence. Schema v1 lists readings, one per probe answered
 // (docs/prober.md), and marks one taken from another child's result with `split_from`, the
@@ -115,21 +38,6 @@ nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
 }
 
 }  // namespace
-
-std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::vector<DynamicRun>& runs) {
-  std::vector<CrossCheck> checks;
-  for (const DynamicRun& run : runs) {
-    for (const prober::ModuleProbeReport& report : run.run.modules) {
-      std::string name = last_component(report.module);
-      const ModuleVerdict* verdict = static_verdict(analysis, name);
-      if (verdict == nullptr || report.subinterpreters == SubinterpreterVerdict::abi_mismatch) continue;
-      if (!run.interpreter.free_threaded) compare_subinterpreters(*verdict, report, checks);
-      if (run.interpreter.free_threaded) compare_free_threading(*verdict, report, checks);
-      compare_shared_objects(static_module(analysis, name), report, checks);
-    }
-  }
-  return checks;
-}
 
 nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems) {
   nlohmann::json interpreters = nlohmann::json::array();
@@ -172,7 +80,9 @@ nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks) {
   for (const CrossCheck& check : checks) {
     json.push_back({{"module", check.module},
                     {"interpreter", check.interpreter},
-                    {"kind", check.kind},
+                    {"import_name", check.import_name},
+                    {"file", check.file.string()},
+                    {"kind", to_string(check.kind)},
                     {"message", check.message}});
   }
   return json;
@@ -235,7 +145,9 @@ void write_cross_checks_text(std::ostream& out, const std::vector<CrossCheck>& c
   if (checks.empty()) return;
   out << "\nstatic vs dynamic:\n";
   for (const CrossCheck& check : checks) {
-    out << "  " << check.module << " [" << check.interpreter << "] " << check.kind << ": " << check.message << "\n";
+    // The full import name: two modules of one last name in different packages stay apart.
+    out << "  " << check.import_name << " [" << check.interpreter << "] " << to_string(check.kind) << ": "
+        << check.message << "\n";
   }
 }
 
