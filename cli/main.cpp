@@ -193,6 +193,7 @@ std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector
                                     bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
+    if (interrupt_signal()) break;  // SIGINT/SIGTERM: no interpreter is started after it
     try {
       // A name from a requirements file is looked up as a distribution, never as a path.
       prober::ProbeTarget found = distribution_name ? prober::discover_distribution(target, interpreter)
@@ -394,7 +395,7 @@ int run_scan(const ScanOptions& options) {
   const std::string incomplete = incomplete_reason(
       signal, result.interrupted_by ? std::to_string(parsed_units) + " of " + std::to_string(result.model.units.size()) +
                                           " translation units parsed" + (options.probe ? ", nothing probed" : "")
-              : options.probe ? "the probes under way when it came finished; later ones did not run"
+              : options.probe ? "the probes under way when it came were stopped; later ones did not run"
                               : "after the analysis had finished");
   std::vector<CrossCheck> checks = cross_check(result, runs);
 

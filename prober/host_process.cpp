@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/interrupt.h"
 #include "prober/probe_verdicts.h"
 
 extern char** environ;
@@ -262,10 +263,11 @@ bool HostProcess::take_line(std::string& line) {
 bool HostProcess::wait_readable(Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    pollfd pfd{from_host_, POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left)));
+    // SIGINT/SIGTERM wakes the wait too (core/interrupt.h); the caller checks for it.
+    pollfd fds[2] = {{from_host_, POLLIN, 0}, {interrupt_fd(), POLLIN, 0}};
+    int ready = ::poll(fds, 2, static_cast<int>(std::max<long long>(0, left)));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return true;  // nothing yet
+    if (ready <= 0 || fds[0].revents == 0) return true;  // nothing yet
     return read_available();
   }
 }
@@ -302,7 +304,10 @@ void HostProcess::forget_pipes() {
 
 std::string HostProcess::reap(bool kill_first) {
   if (pid_ <= 0) return "not running";
-  if (kill_first) ::kill(pid_, SIGKILL);
+  if (kill_first) {
+    ::kill(-pid_, SIGKILL);  // its process group (exec_host_child), should a child share it
+    ::kill(pid_, SIGKILL);   // in case setpgid had not happened yet
+  }
   int status = 0;
   pid_t got = 0;
   const auto deadline = Clock::now() + kStopGrace;

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "core/interrupt.h"
 #include "prober/host_build.h"
 #include "prober/host_process.h"
 #include "prober/seccomp_policy.h"
@@ -141,6 +142,10 @@ struct HostSession::Impl {
   bool await_hello() {
     const auto deadline = Clock::now() + kHelloTimeout;
     while (Clock::now() < deadline) {
+      if (interrupt_signal() != 0) {
+        process.reap(true);
+        return start_failed(std::string("interrupted by ") + signal_name(interrupt_signal()));
+      }
       std::string line;
       if (process.take_line(line)) {
         if (std::string wrong = check_hello_line(line, sandbox); !wrong.empty()) {
@@ -177,6 +182,10 @@ class Exchange {
 
   std::vector<ProbeResult> run() {
     while (!pending_.empty() || !suspects_.empty() || !in_flight_.empty()) {
+      if (interrupt_signal() != 0) {
+        stop_for_interrupt();
+        break;
+      }
       if (!session_.process.alive() && !restart()) break;
       dispatch();
       if (!session_.process.flush()) {
@@ -206,18 +215,37 @@ class Exchange {
     in_flight_[id] = {index, Clock::now() + requests_[index].timeout + kAnswerGrace};
   }
 
-  // A new host, or every request still open fails with the reason there is none.
-  bool restart() {
-    if (session_.starts < kMaxHostStarts && session_.start()) return true;
-    const std::string why = session_.starts >= kMaxHostStarts && session_.last_start_failure.empty()
-                                ? "the probe host died " + std::to_string(session_.starts) + " times; giving up"
-                                : session_.last_start_failure;
+  // SIGINT or SIGTERM (core/interrupt.h): the host and every probe child it runs are
+  // killed at once (the children die with the host: docs/security.md), and every request
+  // still open is an error that says so. Nothing is started after it.
+  void stop_for_interrupt() {
+    const std::string signal = subcheck::signal_name(interrupt_signal());
+    if (session_.process.alive()) {
+      session_.process.reap(true);
+      session_.problems.push_back("the probe host for CPython " + session_.interpreter.version +
+                                  " was killed: interrupted by " + signal + " with " +
+                                  std::to_string(in_flight_.size()) + " probes in flight");
+    }
+    const std::string why = std::string(kInterruptedProbe) + signal;
+    fail_open_requests(why);
+  }
+
+  void fail_open_requests(const std::string& why) {
     for (auto& [id, flight] : in_flight_) finish(flight.index, error_result(requests_[flight.index], why));
     for (std::size_t index : suspects_) finish(index, error_result(requests_[index], why));
     for (std::size_t index : pending_) finish(index, error_result(requests_[index], why));
     in_flight_.clear();
     suspects_.clear();
     pending_.clear();
+  }
+
+  // A new host, or every request still open fails with the reason there is none.
+  bool restart() {
+    if (session_.starts < kMaxHostStarts && session_.start()) return true;
+    const std::string why = session_.starts >= kMaxHostStarts && session_.last_start_failure.empty()
+                                ? "the probe host died " + std::to_string(session_.starts) + " times; giving up"
+                                : session_.last_start_failure;
+    fail_open_requests(why);
     return false;
   }
 
@@ -260,10 +288,12 @@ class Exchange {
     HostProcess& process = session_.process;
     Clock::time_point deadline = Clock::now() + std::chrono::seconds(1);
     for (const auto& [id, flight] : in_flight_) deadline = std::min(deadline, flight.deadline);
-    pollfd fds[2] = {{process.from_host(), POLLIN, 0},
-                     {process.to_host(), static_cast<short>(process.has_pending_output() ? POLLOUT : 0), 0}};
+    // The interrupt descriptor wakes the wait when SIGINT/SIGTERM comes (-1 is ignored).
+    pollfd fds[3] = {{process.from_host(), POLLIN, 0},
+                     {process.to_host(), static_cast<short>(process.has_pending_output() ? POLLOUT : 0), 0},
+                     {interrupt_fd(), POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    int ready = ::poll(fds, 2, static_cast<int>(std::max<long long>(0, left)));
+    int ready = ::poll(fds, 3, static_cast<int>(std::max<long long>(0, left)));
     if (ready < 0 && errno != EINTR) {
       const std::string why = std::strerror(errno);
       process.reap(true);

@@ -7,12 +7,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prober/host_protocol.h"
 #include "prober/prober.h"
 
 namespace subcheck::prober {
+
+// The start of the error of a probe that SIGINT/SIGTERM stopped or kept from starting
+// (core/interrupt.h): "not probed: interrupted by SIGINT".
+inline constexpr std::string_view kInterruptedProbe = "not probed: interrupted by ";
 
 // A probe host process for one interpreter (host_process.h), started on demand in its
 // sandbox and restarted when it dies. Not thread-safe: one caller at a time.

@@ -347,4 +347,12 @@ ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter
   return report;
 }
 
+ModuleProbeReport interrupted_report(const ExtensionFile& module, std::vector<ProbeResult> children,
+                                     const Interpreter& interpreter, const std::string& reason) {
+  ModuleProbeReport report = untested_report(module, interpreter, reason);
+  report.summary = "not probed to the end: " + reason;
+  report.evidence = std::move(children);
+  return report;
+}
+
 }  // namespace subcheck::prober

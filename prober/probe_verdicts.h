@@ -42,6 +42,11 @@ ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpr
 ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter& interpreter,
                                   const std::string& reason);
 
+// A module whose probes SIGINT/SIGTERM cut short: `not-tested` whatever its children
+// showed so far (they stay its evidence), with `reason` as the summary.
+ModuleProbeReport interrupted_report(const ExtensionFile& module, std::vector<ProbeResult> children,
+                                     const Interpreter& interpreter, const std::string& reason);
+
 // "SIGSEGV" for 11; "signal 70" for numbers without a name.
 std::string signal_name(int signal);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/interrupt.h"
 #include "prober/host_build.h"
 #include "prober/host_session.h"
 #include "prober/probe_plan.h"
@@ -68,11 +69,14 @@ struct Probing {
 
 // The first wave (one combined child per module), the fallback probes for modules whose
 // combined child was not clean, then the second wave with, when anything is stressed, the
-// yardstick stress whose growth goes to the verdicts' context.
+// yardstick stress whose growth goes to the verdicts' context. After SIGINT/SIGTERM
+// (core/interrupt.h) no further wave starts: the session has already stopped the host.
 void run_waves(Probing& probing, HostSession& session, VerdictContext& context) {
   probing.total = probing.runnable.size() * (first_wave_probes().size() + 1);
   probing.run_wave(session, [](const std::vector<ProbeReading>&) { return first_wave_probes(); });
+  if (interrupt_signal() != 0) return;
   probing.run_wave(session, fallback_probes);
+  if (interrupt_signal() != 0) return;
 
   const bool stressing = probing.options.stress &&
                          std::any_of(probing.runnable.begin(), probing.runnable.end(),
@@ -87,6 +91,35 @@ void run_waves(Probing& probing, HostSession& session, VerdictContext& context) 
     context.baseline_rss_kib_per_cycle = growth_per_cycle(yardstick.front().rss_kb, false);
     context.baseline_heap_kib_per_cycle = growth_per_cycle(yardstick.front().heap_kb, false);
   }
+}
+
+// After SIGINT/SIGTERM: whether a module got every probe its verdicts need, none of them
+// stopped by the signal. A module that did keeps its verdicts; any other is `not-tested`.
+bool probed_to_the_end(const std::vector<ProbeResult>& children, const std::vector<ProbeReading>& readings,
+                       bool stress) {
+  for (const ProbeResult& child : children) {
+    if (child.outcome == ProbeOutcome::error && child.error.starts_with(kInterruptedProbe)) return false;
+  }
+  if (!fallback_probes(readings).empty()) return false;
+  for (ProbeKind wanted : second_wave_probes(readings, stress)) {
+    if (std::none_of(children.begin(), children.end(), [&](const ProbeResult& child) { return child.probe == wanted; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+ModuleProbeReport report_for(Probing& probing, std::size_t i, const VerdictContext& context, const std::string& untested) {
+  const ExtensionFile& module = probing.target.modules[i];
+  const Interpreter& interpreter = probing.interpreter;
+  if (!module.matches_interpreter) return abi_mismatch_report(module, interpreter);
+  if (!untested.empty()) return untested_report(module, interpreter, untested);
+  if (const int signal = interrupt_signal();
+      signal != 0 && !probed_to_the_end(probing.children[i], probing.readings(i), probing.options.stress)) {
+    return interrupted_report(module, std::move(probing.children[i]), interpreter,
+                              std::string("interrupted by ") + subcheck::signal_name(signal));
+  }
+  return judge_module(module, std::move(probing.children[i]), context);
 }
 
 }  // namespace
@@ -118,12 +151,7 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
     }
   }
 
-  for (std::size_t i = 0; i < target.modules.size(); ++i) {
-    const ExtensionFile& module = target.modules[i];
-    if (!module.matches_interpreter) run.modules.push_back(abi_mismatch_report(module, interpreter));
-    else if (!untested.empty()) run.modules.push_back(untested_report(module, interpreter, untested));
-    else run.modules.push_back(judge_module(module, std::move(probing.children[i]), context));
-  }
+  for (std::size_t i = 0; i < target.modules.size(); ++i) run.modules.push_back(report_for(probing, i, context, untested));
   if (run.sandbox.network.empty()) run.sandbox.network = "not started (nothing to probe)";
   return run;
 }
