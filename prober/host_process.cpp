@@ -74,6 +74,7 @@ std::vector<std::string> host_environment(const fs::path& home, const fs::path& 
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (std::string& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
@@ -127,8 +128,8 @@ void enter_sandbox(int status_fd, const char* uid_map, const char* gid_map) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
-  ::setpgid(0, 0);                        // terminal signals go to subcheck, not the host
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);     // ... and the host never outlives subcheck
+  ::setpgid(0, 0);                     // terminal signals go to subcheck, not the host
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // ... and the host never outlives subcheck
   enter_sandbox(status_fd, uid_map, gid_map);
   ::dup2(stdin_fd, STDIN_FILENO);
   ::dup2(stdout_fd, STDOUT_FILENO);
@@ -150,8 +151,9 @@ std::string network_text(const SandboxStatus& status) {
   switch (status.kind) {
     case 'N': return "isolated (new network namespace)";
     case 'U': return "isolated (new user and network namespaces)";
-    default: return "not isolated: unshare(CLONE_NEWNET) and unshare(CLONE_NEWUSER|CLONE_NEWNET) failed: " +
-                    errno_text(status.error);
+    default:
+      return "not isolated: unshare(CLONE_NEWNET) and unshare(CLONE_NEWUSER|CLONE_NEWNET) failed: " +
+             errno_text(status.error);
   }
 }
 
@@ -192,7 +194,7 @@ ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
 std::string make_pipes(std::array<std::array<int, 2>, 3>& pipes) {
   for (std::size_t i = 0; i < pipes.size(); ++i) {
     if (::pipe2(pipes[i].data(), O_CLOEXEC) != 0) {
-      const std::string why = "pipe: " + errno_text(errno);
+      std::string why = "pipe: " + errno_text(errno);
       for (std::size_t j = 0; j < i; ++j) ::close(pipes[j][0]), ::close(pipes[j][1]);
       return why;
     }
@@ -214,9 +216,14 @@ std::string HostProcess::spawn(const HostCommand& command, std::string& network)
   auto& [in_pipe, out_pipe, status_pipe] = pipes;
   int log = ::open(command.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
-  std::vector<std::string> args{command.host.string(),   "--zygote", "--jobs", std::to_string(command.jobs),
-                                "--python",               command.python.string(),
-                                "--scratch",              command.probes_dir.string()};
+  std::vector<std::string> args{command.host.string(),
+                                "--zygote",
+                                "--jobs",
+                                std::to_string(command.jobs),
+                                "--python",
+                                command.python.string(),
+                                "--scratch",
+                                command.probes_dir.string()};
   args.insert(args.end(), command.extra_args.begin(), command.extra_args.end());
   std::vector<std::string> env = host_environment(command.home, command.tmp);
   std::vector<char*> argv = c_strings(args), envp = c_strings(env);

@@ -17,13 +17,13 @@ namespace subcheck::prober {
 
 // How to start one host.
 struct HostCommand {
-  std::filesystem::path host;        // the probe_host binary (host_build.h)
-  std::filesystem::path python;      // the interpreter it embeds (--python)
-  unsigned jobs = 1;                 // probe children it may run at once
-  std::filesystem::path probes_dir;  // --scratch: where the host makes each probe's directory
-  std::filesystem::path home;        // HOME of the host and its children
-  std::filesystem::path tmp;         // TMPDIR
-  std::filesystem::path stderr_log;  // the host's stderr, appended
+  std::filesystem::path host;           // the probe_host binary (host_build.h)
+  std::filesystem::path python;         // the interpreter it embeds (--python)
+  unsigned jobs = 1;                    // probe children it may run at once
+  std::filesystem::path probes_dir;     // --scratch: where the host makes each probe's directory
+  std::filesystem::path home;           // HOME of the host and its children
+  std::filesystem::path tmp;            // TMPDIR
+  std::filesystem::path stderr_log;     // the host's stderr, appended
   std::vector<std::string> extra_args;  // --seccomp FILE, --sandbox none (host_session.cpp)
 };
 

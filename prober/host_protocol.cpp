@@ -45,13 +45,13 @@ void read_outcome(const json& answer, ProbeResult& result) {
 void read_sandbox(const json& hello, SandboxReport& sandbox) {
   const json described = hello.value("sandbox", json::object());
   sandbox.level = described.is_object() ? described.value("level", "") : "";
-  sandbox.isolation = described.is_object() ? described.value("isolation", std::vector<std::string>{})
-                                            : std::vector<std::string>{};
-  sandbox.problems = described.is_object() ? described.value("problems", std::vector<std::string>{})
-                                           : std::vector<std::string>{};
+  sandbox.isolation =
+      described.is_object() ? described.value("isolation", std::vector<std::string>{}) : std::vector<std::string>{};
+  sandbox.problems =
+      described.is_object() ? described.value("problems", std::vector<std::string>{}) : std::vector<std::string>{};
   if (sandbox.level.empty()) {
     sandbox.level = "none";
-    sandbox.problems.push_back("the probe host did not describe its sandbox");
+    sandbox.problems.emplace_back("the probe host did not describe its sandbox");
   }
   if (sandbox.level != "none") sandbox.network = "isolated (a network namespace per probe)";
 }
@@ -92,7 +92,8 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     result.gil_after = optional_bool(answer, "gil_after");
     result.rss_kb = answer.value("rss_kb", std::vector<long>{});
     result.heap_kb = answer.value("heap_kb", std::vector<long>{});
-    if (std::any_of(result.heap_kb.begin(), result.heap_kb.end(), [](long kb) { return kb < 0; })) result.heap_kb.clear();
+    if (std::any_of(result.heap_kb.begin(), result.heap_kb.end(), [](long kb) { return kb < 0; }))
+      result.heap_kb.clear();
     result.output = answer.value("output", "");
     result.output_truncated = answer.value("output_truncated", false);
     return result;
@@ -101,7 +102,8 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     // host validates what its children write, so this is a host bug, not a module's).
     ProbeResult result;
     const json& kind = answer["probe"];
-    result.probe = kind.is_string() ? parse_probe_kind(kind.get<std::string>()).value_or(ProbeKind::main) : ProbeKind::main;
+    result.probe =
+        kind.is_string() ? parse_probe_kind(kind.get<std::string>()).value_or(ProbeKind::main) : ProbeKind::main;
     result.outcome = ProbeOutcome::error;
     result.error = std::string("the probe host's answer does not read: ") + error.what();
     return result;

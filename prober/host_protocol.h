@@ -20,9 +20,9 @@ inline constexpr int kHostProtocolVersion = 1;
 // One request to the probe host.
 struct ProbeRequest {
   ProbeKind probe = ProbeKind::main;
-  std::string module;                          // dotted import name
-  std::filesystem::path file;                  // the .so, for the load-by-file fallback; may be empty
-  std::vector<std::filesystem::path> sys_path; // put first on sys.path
+  std::string module;                           // dotted import name
+  std::filesystem::path file;                   // the .so, for the load-by-file fallback; may be empty
+  std::vector<std::filesystem::path> sys_path;  // put first on sys.path
   std::chrono::milliseconds timeout{20000};
   unsigned stress_threads = 4;
   unsigned stress_cycles = 3;

@@ -28,8 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::chrono::seconds kHelloTimeout{60};      // Python start-up on a loaded machine
-constexpr std::chrono::seconds kAnswerGrace{15};       // beyond a probe's own time limit
+constexpr std::chrono::seconds kHelloTimeout{60};  // Python start-up on a loaded machine
+constexpr std::chrono::seconds kAnswerGrace{15};   // beyond a probe's own time limit
 constexpr int kMaxHostStarts = 40;
 constexpr std::size_t kStderrTail = 2000;
 
@@ -104,7 +104,8 @@ struct HostSession::Impl {
   bool start() {
     ++starts;
     if (std::string why; !host_matches_record(command.host, &why)) {
-      return start_failed("the probe host " + command.host.string() + " is not the one that was built and verified: " + why);
+      return start_failed("the probe host " + command.host.string() +
+                          " is not the one that was built and verified: " + why);
     }
     command.extra_args.clear();
     if (const fs::path filter = seccomp_filter(); !filter.empty()) {
@@ -121,14 +122,15 @@ struct HostSession::Impl {
   // The probe children's seccomp filter, written once per session; empty (and a problem
   // recorded) when libseccomp cannot make it.
   fs::path seccomp_filter() {
-    const fs::path file = scratch / "seccomp.bpf";
+    fs::path file = scratch / "seccomp.bpf";
     std::error_code ec;
     if (fs::exists(file, ec)) return file;
     try {
       write_probe_seccomp_filter(file);
       return file;
     } catch (const std::exception& error) {
-      if (std::find(problems.begin(), problems.end(), error.what()) == problems.end()) problems.push_back(error.what());
+      if (std::find(problems.begin(), problems.end(), error.what()) == problems.end())
+        problems.emplace_back(error.what());
       return {};
     }
   }

@@ -67,9 +67,8 @@ void split_combined(const ProbeResult& combined, bool free_threaded, std::vector
 // the step, ended the subinterpreter, Py_FinalizeEx; a crash after that is "teardown"), so
 // its result is that probe's.
 std::optional<ProbeReading> combined_as_fresh(const ProbeResult& combined) {
-  if (combined.probe != ProbeKind::combined || combined.outcome == ProbeOutcome::error ||
-      combined.steps.size() != 1 || combined.steps[0].where != "isolated-fresh" ||
-      (combined.steps[0].ok && combined.steps[0].via.empty())) {
+  if (combined.probe != ProbeKind::combined || combined.outcome == ProbeOutcome::error || combined.steps.size() != 1 ||
+      combined.steps[0].where != "isolated-fresh" || (combined.steps[0].ok && combined.steps[0].via.empty())) {
     return std::nullopt;
   }
   if (combined.outcome != ProbeOutcome::ok && combined.during != "teardown") return std::nullopt;

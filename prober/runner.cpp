@@ -102,14 +102,16 @@ bool probed_to_the_end(const std::vector<ProbeResult>& children, const std::vect
   }
   if (!fallback_probes(readings).empty()) return false;
   for (ProbeKind wanted : second_wave_probes(readings, stress)) {
-    if (std::none_of(children.begin(), children.end(), [&](const ProbeResult& child) { return child.probe == wanted; })) {
+    if (std::none_of(children.begin(), children.end(),
+                     [&](const ProbeResult& child) { return child.probe == wanted; })) {
       return false;
     }
   }
   return true;
 }
 
-ModuleProbeReport report_for(Probing& probing, std::size_t i, const VerdictContext& context, const std::string& untested) {
+ModuleProbeReport report_for(Probing& probing, std::size_t i, const VerdictContext& context,
+                             const std::string& untested) {
   const ExtensionFile& module = probing.target.modules[i];
   const Interpreter& interpreter = probing.interpreter;
   if (!module.matches_interpreter) return abi_mismatch_report(module, interpreter);
@@ -151,7 +153,8 @@ ProbeRun probe(const Interpreter& interpreter, const ProbeTarget& target, const 
     }
   }
 
-  for (std::size_t i = 0; i < target.modules.size(); ++i) run.modules.push_back(report_for(probing, i, context, untested));
+  for (std::size_t i = 0; i < target.modules.size(); ++i)
+    run.modules.push_back(report_for(probing, i, context, untested));
   if (run.sandbox.network.empty()) run.sandbox.network = "not started (nothing to probe)";
   return run;
 }

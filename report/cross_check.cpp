@@ -61,7 +61,8 @@ void compare_subinterpreters(const ModuleVerdict& expected, const prober::Module
   const bool loads = did == V::supported;
   const bool refused = did == V::unsupported || did == V::shared_gil_only;
   if ((said == V::supported || said == V::unsafe) && refused) {
-    base.message = "the sources declare per-interpreter GIL support, but the isolated import was refused: " + seen.summary;
+    base.message =
+        "the sources declare per-interpreter GIL support, but the isolated import was refused: " + seen.summary;
   } else if ((said == V::unsupported || said == V::shared_gil_only) && loads) {
     base.message = "static analysis says isolated subinterpreters refuse it (" + std::string(to_string(said)) +
                    "), but the isolated import succeeded: the built module may not come from these sources";
@@ -79,7 +80,8 @@ void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleP
   const V said = expected.free_threading;
   const V did = seen.free_threading;
   if (said == V::requires_gil && did == V::gil_free) {
-    base.message = "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after the import";
+    base.message =
+        "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after the import";
   } else if ((said == V::gil_free || said == V::unsafe) && did == V::requires_gil) {
     base.message = "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL";
   } else {
@@ -104,8 +106,10 @@ void compare_shared_objects(const ExtensionModule& module, const prober::ModuleP
   std::string names;
   for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
   base.kind = CrossCheckKind::confirmed;
-  base.message = "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with the "
-                 "main interpreter (static types): " + names;
+  base.message =
+      "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with the "
+      "main interpreter (static types): " +
+      names;
   out.push_back(std::move(base));
 }
 
@@ -131,7 +135,8 @@ std::set<std::string> files_defining(const AnalysisModel& model, const std::stri
 std::map<std::string, std::set<std::string>> probed_names(const std::vector<DynamicRun>& runs) {
   std::map<std::string, std::set<std::string>> names;
   for (const DynamicRun& run : runs) {
-    for (const prober::ModuleProbeReport& report : run.run.modules) names[last_component(report.module)].insert(report.module);
+    for (const prober::ModuleProbeReport& report : run.run.modules)
+      names[last_component(report.module)].insert(report.module);
   }
   return names;
 }
@@ -180,7 +185,8 @@ std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::v
       if (!index) continue;
       const ExtensionModule& module = analysis.model.modules[*index];
       const ModuleVerdict& verdict = analysis.verdicts[*index];
-      const CrossCheck base{module.name, report.module, report.file, report.interpreter, CrossCheckKind::disagreement, ""};
+      const CrossCheck base{module.name, report.module, report.file, report.interpreter, CrossCheckKind::disagreement,
+                            ""};
       if (!run.interpreter.free_threaded) compare_subinterpreters(verdict, report, base, checks);
       if (run.interpreter.free_threaded) compare_free_threading(verdict, report, base, checks);
       compare_shared_objects(module, report, base, checks);

@@ -30,10 +30,10 @@ std::string_view to_string(CrossCheckKind kind);
 // Where static and dynamic evidence about one module meet (docs/json-schema.md,
 // "cross_checks").
 struct CrossCheck {
-  std::string module;                 // the static module's name (PyInit_<name>)
-  std::string import_name;            // the probed module's full import name ("pkg._speedups")
-  std::filesystem::path file;         // the probed file (the built .so)
-  std::string interpreter;            // implementation tag of the probing interpreter
+  std::string module;          // the static module's name (PyInit_<name>)
+  std::string import_name;     // the probed module's full import name ("pkg._speedups")
+  std::filesystem::path file;  // the probed file (the built .so)
+  std::string interpreter;     // implementation tag of the probing interpreter
   CrossCheckKind kind = CrossCheckKind::disagreement;
   std::string message;
 };

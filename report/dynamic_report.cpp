@@ -18,7 +18,8 @@ nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
   const prober::ProbeResult& result = reading.result;
   nlohmann::json steps = nlohmann::json::array();
   for (const prober::ProbeStep& step : result.steps) {
-    steps.push_back({{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
+    steps.push_back(
+        {{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
   }
   nlohmann::json json = {{"probe", to_string(result.probe)},
                          {"outcome", to_string(result.outcome)},
@@ -92,9 +93,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
                         const std::vector<std::string>& problems, bool verbose) {
   std::size_t module_width = 6, verdict_width = 15;
   // The InterpreterPoolExecutor column only when some interpreter has the executor (3.14+).
-  const bool pool_column = std::any_of(runs.begin(), runs.end(), [](const DynamicRun& run) {
-    return prober::has_interpreter_pool(run.interpreter);
-  });
+  const bool pool_column = std::any_of(
+      runs.begin(), runs.end(), [](const DynamicRun& run) { return prober::has_interpreter_pool(run.interpreter); });
   constexpr int kPoolWidth = 15;  // "not-available" and two spaces
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
@@ -132,8 +132,9 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
     }
   }
   for (const DynamicRun& run : runs) {
-    out << "\n" << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string()
-        << "): network " << run.run.sandbox.network << "; sandbox "
+    out << "\n"
+        << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string() << "): network "
+        << run.run.sandbox.network << "; sandbox "
         << (run.run.sandbox.level.empty() ? "not started" : run.run.sandbox.level) << "\n";
     for (const std::string& missing : run.run.sandbox.problems) out << "  sandbox: " << missing << "\n";
     for (const std::string& problem : run.run.problems) out << "  problem: " << problem << "\n";

@@ -76,9 +76,9 @@ class TwoSpeedups : public ::testing::Test {
     if (!interpreter_) return;
     tree_ = std::make_unique<test::TempDir>("subcheck-report-join");
     const std::string suffix = interpreter_->extension_suffixes.front();
-    for (const auto& [package, name, source] : {std::tuple{"a", "_speedups", kRefusing},
-                                                std::tuple{"b", "_speedups", kSupporting},
-                                                std::tuple{"a", "_only", kOnly}}) {
+    for (const auto& [package, name, source] :
+         {std::tuple{"a", "_speedups", kRefusing}, std::tuple{"b", "_speedups", kSupporting},
+          std::tuple{"a", "_only", kOnly}}) {
       const fs::path source_file = tree_->write(fs::path("src") / package / (std::string(name) + ".c"), source);
       tree_->write(fs::path("src") / package / "__init__.py", "");
       tree_->write(fs::path("build/lib") / package / "__init__.py", "");
