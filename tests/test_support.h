@@ -69,7 +69,15 @@ inline bool ends_with_path(const std::string& file, std::string_view suffix) {
          file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A directory under the system temp dir, removed with everything in it on destruction.
+// One rules/<ID>-<name>.toml file. rule_files() lists them all, subinterpreter rules
+// first, then free-threading, in id order; it is generated from rules/*.toml at build time
+// (tests/rule_files.cmake), so adding a rule edits no test list.
+struct RuleFile {
+  std::string id;
+  std::string name;
+};
+const std::vector<RuleFile>& rule_files();
+
 // Sets an environment variable for one scope and restores the old value.
 class ScopedEnv {
  public:
@@ -92,6 +100,7 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+// A directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix = "subcheck-test") {
