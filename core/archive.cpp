@@ -24,6 +24,7 @@
 #include <system_error>
 
 #include "core/safe_file.h"
+#include "core/text.h"
 
 namespace subcheck {
 namespace fs = std::filesystem;
@@ -189,20 +190,6 @@ ZipMember read_entry(ByteReader& reader, const fs::path& zip) {
 
 // ---------------------------------------------------------------------------------------
 // Member names
-
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 // Splits on '/' and '\\' (a zip made on Windows may use either), dropping "" and ".".
 std::vector<std::string> name_components(std::string_view name) {
