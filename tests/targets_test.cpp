@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/targets.h"
@@ -40,9 +41,11 @@ class Scratch {
 };
 
 struct Member {
+  Member(std::string name, std::string data, mode_t type = AE_IFREG, std::string link_target = {})
+      : name(std::move(name)), data(std::move(data)), type(type), link_target(std::move(link_target)) {}
   std::string name;
   std::string data;
-  mode_t type = AE_IFREG;
+  mode_t type;
   std::string link_target;
 };
 
