@@ -380,6 +380,11 @@ class Extractor {
     return static_cast<std::uint64_t>(archive_entry_size(entry));
   }
 
+  // "./", the entry `tar -czf x.tar.gz .` makes for the directory it was run in.
+  static bool is_root_itself(const std::string& name, struct archive_entry* entry) {
+    return archive_entry_filetype(entry) == AE_IFDIR && !is_absolute_name(name) && name_components(name).empty();
+  }
+
   // A zip member must be in the central directory, once; a tar member is checked here.
   const ZipMember* check_name(const std::string& name) {
     if (!seen_.insert(name).second) fail(archive_, "member " + printable(name) + " appears twice");
@@ -400,6 +405,7 @@ class Extractor {
   void extract_entry(struct archive* reader, struct archive_entry* entry) {
     const std::string name = entry_name(entry);
     if (name.empty()) fail(archive_, "a member name could not be decoded");
+    if (is_root_itself(name, entry)) return;
     const ZipMember* member = check_name(name);
     if (std::string kind = special_kind(entry); !kind.empty()) {
       if (options_.special_members == SpecialMembers::refuse) {

@@ -4,11 +4,8 @@
 // names the archive and says what was wrong.
 #include "core/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,57 +13,17 @@
 #include <utility>
 #include <vector>
 
+#include "tests/archive_support.h"
 #include "tests/test_support.h"
 
 namespace subcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using test::Format;
+using test::Member;
 using test::TempDir;
-
-enum class Format { zip, tar_gz };
-
-struct Member {
-  Member(std::string name, std::string data, mode_t type = AE_IFREG, std::string link = {})
-      : name(std::move(name)), data(std::move(data)), type(type), link(std::move(link)) {}
-  std::string name;
-  std::string data;
-  mode_t type;
-  std::string link;  // symlink target, or hard link target (type AE_IFREG)
-};
-
-Member symlink(std::string name, std::string target) { return {std::move(name), "", AE_IFLNK, std::move(target)}; }
-Member hardlink(std::string name, std::string target) { return {std::move(name), "", AE_IFREG, std::move(target)}; }
-Member special(std::string name, mode_t type) { return {std::move(name), "", type, ""}; }
-
-// Writes `members` exactly as given, hostile names and types included.
-fs::path write_archive(const fs::path& path, Format format, const std::vector<Member>& members) {
-  struct archive* writer = archive_write_new();
-  if (format == Format::zip) {
-    archive_write_set_format_zip(writer);
-  } else {
-    archive_write_add_filter_gzip(writer);
-    archive_write_set_format_pax_restricted(writer);
-  }
-  EXPECT_EQ(archive_write_open_filename(writer, path.c_str()), ARCHIVE_OK) << archive_error_string(writer);
-  for (const Member& member : members) {
-    struct archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, member.name.c_str());
-    archive_entry_set_filetype(entry, member.type);
-    archive_entry_set_perm(entry, 0644);
-    if (member.type == AE_IFLNK) archive_entry_set_symlink(entry, member.link.c_str());
-    if (member.type == AE_IFREG && !member.link.empty()) archive_entry_set_hardlink(entry, member.link.c_str());
-    if (member.type == AE_IFCHR) archive_entry_set_rdev(entry, makedev(1, 5));  // /dev/zero
-    const bool has_data = member.type == AE_IFREG && member.link.empty();
-    archive_entry_set_size(entry, has_data ? static_cast<la_int64_t>(member.data.size()) : 0);
-    EXPECT_GE(archive_write_header(writer, entry), ARCHIVE_WARN) << member.name << ": " << archive_error_string(writer);
-    if (has_data) archive_write_data(writer, member.data.data(), member.data.size());
-    archive_entry_free(entry);
-  }
-  EXPECT_EQ(archive_write_close(writer), ARCHIVE_OK) << archive_error_string(writer);
-  archive_write_free(writer);
-  return path;
-}
+using test::write_archive;
 
 // Bytes that deflate does not shrink, so a large member is not mistaken for a zip bomb.
 std::string incompressible(std::size_t size) {
@@ -149,7 +106,7 @@ TEST_P(HostileArchive, TraversalAndAbsolutePathsAreRefused) {
 }
 
 TEST_P(HostileArchive, ASymlinkOutIsNeverCreatedNorWrittenThrough) {
-  const std::vector<Member> members{symlink("pkg/out", outside_.string()), {"pkg/out/victim.txt", "pwned"}};
+  const std::vector<Member> members{test::symlink("pkg/out", outside_.string()), {"pkg/out/victim.txt", "pwned"}};
   expect_refused(archive("link", members), "symbolic link");
   expect_caller_untouched();
   EXPECT_TRUE(fs::is_empty(root_));
@@ -206,10 +163,10 @@ TEST(HostileTarArchive, FifosDevicesAndHardLinksAreRefusedOrLeftOut) {
   const fs::path victim = dir.write("outside/victim.txt", "the caller's data\n");
   const fs::path root = dir.path() / "root";
   const std::vector<std::pair<Member, std::string>> cases{
-      {special("pkg/pipe", AE_IFIFO), "a FIFO"},
-      {special("pkg/zero", AE_IFCHR), "a character device"},
-      {special("pkg/disk", AE_IFBLK), "a block device"},
-      {hardlink("pkg/victim.txt", victim.string()), "a hard link"},
+      {test::special("pkg/pipe", AE_IFIFO), "a FIFO"},
+      {test::special("pkg/zero", AE_IFCHR), "a character device"},
+      {test::special("pkg/disk", AE_IFBLK), "a block device"},
+      {test::hardlink("pkg/victim.txt", victim.string()), "a hard link"},
   };
   for (const auto& [member, kind] : cases) {
     SCOPED_TRACE(member.name);
@@ -231,6 +188,16 @@ TEST(HostileTarArchive, FifosDevicesAndHardLinksAreRefusedOrLeftOut) {
     EXPECT_EQ(listing(root), (std::vector<std::string>{"pkg dir", "pkg/after.py file"}));
     EXPECT_EQ(test::read_text(victim), "the caller's data\n");
   }
+}
+
+// `tar -czf x.tar.gz .` names the directory it ran in "./" and every member "./...".
+TEST(HostileTarArchive, TheDotEntryOfATarOfTheCurrentDirectoryIsTheRoot) {
+  TempDir dir("subcheck-archive-test");
+  const fs::path tar = write_archive(dir.path() / "dot.tar.gz", Format::tar_gz,
+                                     {{"./", "", AE_IFDIR}, {"./pkg/", "", AE_IFDIR}, {"./pkg/a.py", "a"}});
+  fs::create_directories(dir.path() / "root");
+  EXPECT_EQ(extract_archive(tar, dir.path() / "root").files, std::vector<fs::path>{"pkg/a.py"});
+  EXPECT_EQ(listing(dir.path() / "root"), (std::vector<std::string>{"pkg dir", "pkg/a.py file"}));
 }
 
 TEST(HostileTarArchive, ATarIsNotTakenForAZipWhereOnlyAZipWillDo) {
