@@ -385,15 +385,16 @@ class Extractor {
     return archive_entry_filetype(entry) == AE_IFDIR && !is_absolute_name(name) && name_components(name).empty();
   }
 
-  // A zip member must be in the central directory, once; a tar member is checked here.
+  // A zip member must be in the central directory, once; a tar member is checked here (a
+  // tar may list a directory twice; two files on one path are refused when placed).
   const ZipMember* check_name(const std::string& name) {
-    if (!seen_.insert(name).second) fail(archive_, "member " + printable(name) + " appears twice");
     if (zip_) {
+      if (!seen_.insert(name).second) fail(archive_, "member " + printable(name) + " appears twice");
       auto found = declared_.find(name);
       if (found == declared_.end()) fail(archive_, "member " + printable(name) + " is not in the central directory");
       return found->second;
     }
-    if (seen_.size() > limits_.max_members) {
+    if (++tar_members_ > limits_.max_members) {
       fail(archive_, "the archive has more than " + std::to_string(limits_.max_members) + " members");
     }
     if (std::string problem = name_problem(name); !problem.empty()) {
@@ -411,7 +412,8 @@ class Extractor {
       if (options_.special_members == SpecialMembers::refuse) {
         fail(archive_, "member " + printable(name) + " is " + kind + " (links and special files are never unpacked)");
       }
-      contents_.warnings.push_back(name + ": left out (" + kind + "; links and special files are never unpacked)");
+      contents_.warnings.push_back(printable(name) + ": left out (" + kind +
+                                   "; links and special files are never unpacked)");
       return;
     }
     const std::string path = joined(name_components(name));
@@ -487,6 +489,7 @@ class Extractor {
   const bool zip_;
   std::map<std::string, const ZipMember*> declared_;
   std::set<std::string> seen_;
+  std::size_t tar_members_ = 0;
   std::set<std::string> destinations_;
   std::uint64_t total_written_ = 0;
   ExtractedFiles contents_;
