@@ -279,6 +279,15 @@ std::vector<std::string> notes_for(const std::vector<ProbeReading>& readings, co
   return notes;
 }
 
+// A report about `module` on `interpreter`, verdicts still to be given.
+ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& interpreter) {
+  ModuleProbeReport report;
+  report.module = module.module;
+  report.file = module.file;
+  report.interpreter = interpreter.implementation_tag;
+  return report;
+}
+
 }  // namespace
 
 std::string signal_name(int signal) {
@@ -302,11 +311,7 @@ std::optional<double> growth_per_cycle(const std::vector<long>& samples, bool ev
 
 ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> children,
                                const VerdictContext& context) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = context.interpreter->implementation_tag;
-  report.free_threaded = context.interpreter->free_threaded;
+  ModuleProbeReport report = report_about(module, *context.interpreter);
   const std::vector<ProbeReading> readings = read_children(children, report.free_threaded);
   const Verdict sub = subinterpreter_verdict(readings, context);
   const GilVerdict ft = free_threading_verdict(readings, *context.interpreter);
@@ -320,11 +325,7 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
 }
 
 ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpreter& interpreter) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = interpreter.implementation_tag;
-  report.free_threaded = interpreter.free_threaded;
+  ModuleProbeReport report = report_about(module, interpreter);
   report.subinterpreters = SubinterpreterVerdict::abi_mismatch;
   report.free_threading = FreeThreadingVerdict::abi_mismatch;
   report.summary = "not loaded: " + (module.mismatch_reason.empty()
@@ -336,11 +337,7 @@ ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpr
 
 ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter& interpreter,
                                   const std::string& reason) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = interpreter.implementation_tag;
-  report.free_threaded = interpreter.free_threaded;
+  ModuleProbeReport report = report_about(module, interpreter);
   report.subinterpreters = SubinterpreterVerdict::not_tested;
   report.free_threading = FreeThreadingVerdict::not_tested;
   report.summary = "not probed: " + reason;
