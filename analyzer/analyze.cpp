@@ -73,10 +73,10 @@ std::vector<ToolDiagnostic> collect_diagnostics(const std::vector<TranslationUni
   return diagnostics;
 }
 
+// Every finding a check reports, each (rule, location) once (core/finding.h).
 class CollectingSink : public FindingSink {
  public:
-  CollectingSink(const Rule& rule, BuildConfig config, std::vector<Finding>& out)
-      : rule_(rule), config_(config), out_(out) {}
+  CollectingSink(const Rule& rule, BuildConfig config, FindingSet& out) : rule_(rule), config_(config), out_(out) {}
   void report(const SourceLocation& location, std::string message, std::vector<std::string> modules) override {
     Finding finding;
     finding.rule = rule_.id;
@@ -85,60 +85,29 @@ class CollectingSink : public FindingSink {
     finding.message = message.empty() ? rule_.summary : std::move(message);
     finding.modules = std::move(modules);
     finding.configs = {config_};
-    out_.push_back(std::move(finding));
+    out_.add(std::move(finding));
   }
 
  private:
   const Rule& rule_;
   BuildConfig config_;
-  std::vector<Finding>& out_;
+  FindingSet& out_;
 };
-
-// The same rule at the same place in both builds (or from a header read by several
-// units) is one finding, seen in each of its configurations.
-std::vector<Finding> merge_duplicates(std::vector<Finding> raw) {
-  std::map<std::pair<std::string, SourceLocation>, std::size_t> index;
-  std::vector<Finding> merged;
-  for (Finding& finding : raw) {
-    auto key = std::make_pair(finding.rule, finding.location);
-    auto found = index.find(key);
-    if (found == index.end()) {
-      index.emplace(key, merged.size());
-      merged.push_back(std::move(finding));
-      continue;
-    }
-    Finding& kept = merged[found->second];
-    for (BuildConfig config : finding.configs) {
-      if (std::find(kept.configs.begin(), kept.configs.end(), config) == kept.configs.end()) kept.configs.push_back(config);
-    }
-    for (std::string& module : finding.modules) {
-      if (std::find(kept.modules.begin(), kept.modules.end(), module) == kept.modules.end()) kept.modules.push_back(module);
-    }
-  }
-  for (Finding& finding : merged) {
-    std::sort(finding.configs.begin(), finding.configs.end());
-    std::sort(finding.modules.begin(), finding.modules.end());
-  }
-  std::sort(merged.begin(), merged.end(), [](const Finding& a, const Finding& b) {
-    return std::tie(a.location, a.rule) < std::tie(b.location, b.rule);
-  });
-  return merged;
-}
 
 }  // namespace
 
 std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue& rules) {
-  std::vector<Finding> raw;
+  FindingSet findings;
   for (const std::unique_ptr<Check>& check : make_all_checks()) {
     const Rule& rule = rules.at(check->rule_id());
     for (BuildConfig config : kAllConfigs) {
       if (!check->applies_to(config)) continue;
-      CollectingSink sink(rule, config, raw);
+      CollectingSink sink(rule, config, findings);
       CheckContext context{model, config, rule, sink, rules};
       check->run(context);
     }
   }
-  return merge_duplicates(std::move(raw));
+  return findings.take();
 }
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules) {

@@ -25,7 +25,6 @@
 #include "rules/catalogue.h"
 #include "cli/atomic_output.h"
 #include "cli/config.h"
-#include "cli/dynamic_report.h"
 #include "cli/explain.h"
 #include "cli/report.h"
 #include "cli/report_json.h"
@@ -34,6 +33,10 @@
 #include "cli/run_scope.h"
 #include "cli/targets.h"
 #include "core/interrupt.h"
+#include "report/completeness.h"
+#include "report/cross_check.h"
+#include "report/dynamic_report.h"
+#include "report/probe_document.h"
 
 namespace fs = std::filesystem;
 
@@ -190,6 +193,7 @@ std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector
                                     bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
+    if (interrupt_signal()) break;  // SIGINT/SIGTERM: no interpreter is started after it
     try {
       // A name from a requirements file is looked up as a distribution, never as a path.
       prober::ProbeTarget found = distribution_name ? prober::discover_distribution(target, interpreter)
@@ -262,19 +266,6 @@ void commit_output(AtomicOutput& output) {
   }
 }
 
-// Why the report lacks something because SIGINT/SIGTERM stopped the run; "" when none came.
-std::string incomplete_reason(int signal, const std::string& what_is_missing) {
-  if (signal == 0) return {};
-  return std::string("interrupted by ") + signal_name(signal) + ": " + what_is_missing;
-}
-
-// The report says it is incomplete, and why: in JSON `complete` and `incomplete_reason`
-// (docs/json-schema.md), in text a last line.
-void mark_completeness(nlohmann::json& report, const std::string& reason) {
-  report["complete"] = reason.empty();
-  if (!reason.empty()) report["incomplete_reason"] = reason;
-}
-
 int interrupted_exit(int signal, const std::string& reason) {
   std::cerr << "subcheck: error: " << reason << "; the report written is incomplete\n";
   return exit_status_for_interrupt(signal);
@@ -317,12 +308,7 @@ int run_probe(const ScanOptions& options) {
                                     " targets probed (the last one possibly in part)");
 
   if (options.format == "json") {
-    nlohmann::json report = {{"schema", "subcheck-probe"},
-                             {"version", 1},
-                             {"tool", {{"name", "subcheck"}, {"version", tool_version()}}},
-                             {"target", options.path}};
-    report.update(dynamic_json(runs, problems));
-    mark_completeness(report, incomplete);
+    const nlohmann::json report = probe_document(options.path, runs, problems, incomplete);
     out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     write_dynamic_text(out, runs, problems, options.verbose);
@@ -409,7 +395,7 @@ int run_scan(const ScanOptions& options) {
   const std::string incomplete = incomplete_reason(
       signal, result.interrupted_by ? std::to_string(parsed_units) + " of " + std::to_string(result.model.units.size()) +
                                           " translation units parsed" + (options.probe ? ", nothing probed" : "")
-              : options.probe ? "the probes under way when it came finished; later ones did not run"
+              : options.probe ? "the probes under way when it came were stopped; later ones did not run"
                               : "after the analysis had finished");
   std::vector<CrossCheck> checks = cross_check(result, runs);
 
@@ -446,8 +432,7 @@ int run_scan(const ScanOptions& options) {
     return report_error(options.path + ": no translation unit could be parsed (see the diagnostics)");
   }
   int code = exit_code_for(result.findings, settings.fail_on);
-  bool disagreement = std::any_of(checks.begin(), checks.end(),
-                                  [](const CrossCheck& check) { return check.kind == "disagreement"; });
+  const bool disagreement = has_disagreement(checks);
   if (code == kExitClean && settings.fail_on != FailOn::never && (dynamic_failures(runs) || disagreement)) code = 1;
   // An answer subcheck could not give is not a pass (issue 10 plans exit code 3 for it).
   if (code == kExitClean && settings.fail_on != FailOn::never && has_unknown_modules(result)) {

@@ -5,13 +5,7 @@
 
 #include "rules/catalogue.h"
 
-#ifndef SUBCHECK_VERSION
-#define SUBCHECK_VERSION "0.0.0"
-#endif
-
 namespace subcheck {
-
-std::string_view tool_version() { return SUBCHECK_VERSION; }
 
 ScanSummary summarize(const AnalysisResult& result, std::size_t ignored) {
   ScanSummary summary;

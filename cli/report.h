@@ -10,14 +10,12 @@
 
 #include "analyzer/analyze.h"
 #include "cli/config.h"
+#include "report/tool_version.h"
 
 namespace subcheck {
 
 class RuleCatalogue;
 struct Rule;
-
-// The tool's own version, from the CMake project version.
-std::string_view tool_version();
 
 // Everything a report needs besides the analysis itself.
 struct ReportContext {

@@ -1,7 +1,5 @@
 #include "cli/targets.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/archive.h"
 #include "core/safe_file.h"
 #if __has_include(<toml++/toml.hpp>)
 #include <toml++/toml.hpp>
@@ -28,40 +27,6 @@ namespace {
 
 bool ends_with(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-struct ArchiveReader {
-  archive* handle = archive_read_new();
-  ~ArchiveReader() { archive_read_free(handle); }
-};
-
-// A member name that would land outside the extraction root.
-std::string path_problem(const std::string& name) {
-  if (name.empty()) return "an empty name";
-  if (name.front() == '/') return "an absolute path";
-  if (name.find('\0') != std::string::npos) return "a NUL in its name";
-  for (const auto& part : fs::path(name)) {
-    if (part == "..") return "a '..' component";
-  }
-  return {};
-}
-
-void write_member(archive* reader, const fs::path& target, std::uint64_t max_bytes, std::uint64_t& total,
-                  std::uint64_t max_total) {
-  fs::create_directories(target.parent_path());
-  std::ofstream out(target, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write " + target.string());
-  std::uint64_t written = 0;
-  char buffer[64 * 1024];
-  for (la_ssize_t got; (got = archive_read_data(reader, buffer, sizeof buffer)) != 0;) {
-    if (got < 0) throw std::runtime_error(std::string("corrupt archive: ") + archive_error_string(reader));
-    written += static_cast<std::uint64_t>(got);
-    total += static_cast<std::uint64_t>(got);
-    // Checked while writing, not from the header: a header can lie (a bomb).
-    if (written > max_bytes) throw std::runtime_error(target.filename().string() + " unpacks to more than the member limit");
-    if (total > max_total) throw std::runtime_error("the archive unpacks to more than the total limit");
-    out.write(buffer, got);
-  }
 }
 
 // The directory that holds the project: the single top-level folder of an sdist.
@@ -242,39 +207,12 @@ UnpackedSdist unpack_sdist(const fs::path& archive_path, const UnpackLimits& lim
     delete dir;
   });
   const fs::path& root = *result.scratch;
-
-  ArchiveReader reader;
-  archive_read_support_filter_all(reader.handle);
-  archive_read_support_format_tar(reader.handle);
-  archive_read_support_format_zip(reader.handle);
-  if (archive_read_open_filename(reader.handle, archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    throw std::runtime_error(archive_path.string() + ": " + archive_error_string(reader.handle));
-  }
-  std::size_t members = 0;
-  std::uint64_t total = 0;
-  archive_entry* entry = nullptr;
-  for (int status; (status = archive_read_next_header(reader.handle, &entry)) != ARCHIVE_EOF;) {
-    if (status < ARCHIVE_WARN) {
-      throw std::runtime_error(archive_path.string() + ": corrupt archive: " + archive_error_string(reader.handle));
-    }
-    if (++members > limits.max_members) throw std::runtime_error(archive_path.string() + ": too many members");
-    // The UTF-8 name first: in the "C" locale libarchive has no native name for a member
-    // whose UTF-8 name has non-ASCII characters.
-    const char* raw = archive_entry_pathname_utf8(entry);
-    if (!raw) raw = archive_entry_pathname(entry);
-    std::string name = raw ? raw : "";
-    if (std::string problem = path_problem(name); !problem.empty()) {
-      throw std::runtime_error(archive_path.string() + ": member '" + name + "' has " + problem + "; refusing to unpack");
-    }
-    mode_t type = archive_entry_filetype(entry);
-    if (type == AE_IFDIR) {
-      fs::create_directories(root / name);
-    } else if (type == AE_IFREG && archive_entry_hardlink(entry) == nullptr) {
-      write_member(reader.handle, root / name, limits.max_member_bytes, total, limits.max_total_bytes);
-    } else {
-      result.warnings.push_back(name + ": left out (links and special files are never unpacked)");
-    }
-  }
+  ArchiveOptions options;
+  options.limits.max_members = limits.max_members;
+  options.limits.max_total_uncompressed = limits.max_total_bytes;
+  options.limits.max_member_bytes = limits.max_member_bytes;
+  options.special_members = SpecialMembers::leave_out;
+  result.warnings = extract_archive(archive_path, root, options).warnings;
   result.root = project_dir(root);
   return result;
 }

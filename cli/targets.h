@@ -29,9 +29,10 @@ struct UnpackedSdist {
   std::shared_ptr<const std::filesystem::path> scratch;
 };
 
-// Unpacks with libarchive, refusing (std::runtime_error, nothing kept) absolute paths,
-// ".." components, and archives over the limits; links and special files are left out
-// with a warning. Only regular files and directories are written, never outside scratch.
+// Unpacks with core/archive.h's extractor into a private temp directory, refusing
+// (ArchiveError, nothing kept) hostile names and archives over the limits; links and
+// special files are left out with a warning. Only regular files and directories are
+// written, never outside scratch.
 UnpackedSdist unpack_sdist(const std::filesystem::path& archive, const UnpackLimits& limits = {});
 
 // Distribution names listed by a requirements or lock file, in order, each once.

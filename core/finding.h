@@ -4,9 +4,11 @@
 
 #include <array>
 #include <compare>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace subcheck {
@@ -50,6 +52,22 @@ struct Finding {
   std::string message;
   std::vector<std::string> modules;   // extension modules the location belongs to
   std::vector<BuildConfig> configs;   // build configurations in which it was seen
+};
+
+// Findings, each (rule, location) once: the one place findings are de-duplicated. A
+// header read by several units (of one module or of several) yields the same finding once
+// per unit, and a line seen in both builds once per configuration; the finding kept has
+// the first message and the union of the modules and configurations.
+class FindingSet {
+ public:
+  void add(Finding finding);
+  // Everything added, by location then rule, modules and configurations sorted; the set is
+  // left empty.
+  std::vector<Finding> take();
+
+ private:
+  std::vector<Finding> findings_;
+  std::map<std::pair<std::string, SourceLocation>, std::size_t> index_;
 };
 
 }  // namespace subcheck

@@ -9,7 +9,9 @@
 #include <set>
 #include <string_view>
 
-#include "prober/runner.h"
+#include "prober/probe_verdicts.h"
+
+#include "prober/probe_plan.h"
 
 namespace subcheck::prober {
 
@@ -23,12 +25,14 @@ struct Judged {
 using Verdict = Judged<SubinterpreterVerdict>;
 using GilVerdict = Judged<FreeThreadingVerdict>;
 
-const ProbeResult* find_result(const std::vector<ProbeResult>& evidence, ProbeKind probe) {
-  for (const ProbeResult& result : evidence) {
-    if (result.probe == probe) return &result;
+const ProbeReading* find_reading(const std::vector<ProbeReading>& readings, ProbeKind probe) {
+  for (const ProbeReading& reading : readings) {
+    if (reading.result.probe == probe) return &reading;
   }
   return nullptr;
 }
+
+const ProbeResult* result_of(const ProbeReading* reading) { return reading ? &reading->result : nullptr; }
 
 const ProbeStep* find_step(const ProbeResult* result, std::string_view where) {
   if (result == nullptr) return nullptr;
@@ -82,14 +86,16 @@ std::string where_text(const ProbeResult& result) {
   return "during " + result.during;
 }
 
-// "crashed with SIGSEGV while importing in the main interpreter (last output: ...)"
-std::string abnormal_text(const ProbeResult& result) {
+// "crashed with SIGSEGV while importing in the main interpreter in the isolated probe (last
+// output: ...)": the probe named is the child's, also for a reading that is part of it.
+std::string abnormal_text(const ProbeReading& reading) {
+  const ProbeResult& result = reading.result;
   std::string text;
   if (result.outcome == ProbeOutcome::crash) text = "crashed with " + signal_name(result.signal);
   else if (result.outcome == ProbeOutcome::timeout) text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
   else text = "exited with code " + std::to_string(result.exit_code);
   if (std::string where = where_text(result); !where.empty()) text += " " + where;
-  text += " in the " + std::string(to_string(result.split_from.value_or(result.probe))) + " probe";
+  text += " in the " + std::string(to_string(reading.part_of.value_or(result.probe))) + " probe";
   if (std::string line = telling_output_line(result); !line.empty() && result.outcome != ProbeOutcome::timeout) {
     text += " (last output: " + line + ")";
   }
@@ -98,21 +104,22 @@ std::string abnormal_text(const ProbeResult& result) {
 
 // The first crash, hang or exit among the results, either while importing in the main
 // interpreter (`in_main_import`) or in any later step.
-std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeResult*>& results, bool in_main_import) {
-  for (const ProbeResult* result : results) {
+std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeReading*>& readings, bool in_main_import) {
+  for (const ProbeReading* reading : readings) {
+    const ProbeResult* result = result_of(reading);
     if (result == nullptr || !abnormal(*result) || during_main_import(*result) != in_main_import) continue;
     if (result->outcome == ProbeOutcome::exit && in_main_import) {
-      return Verdict{SubinterpreterVerdict::broken, "the module ends the process on import: it " + abnormal_text(*result)};
+      return Verdict{SubinterpreterVerdict::broken, "the module ends the process on import: it " + abnormal_text(*reading)};
     }
     return Verdict{result->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
-                   "it " + abnormal_text(*result)};
+                   "it " + abnormal_text(*reading)};
   }
   return std::nullopt;
 }
 
-std::optional<Verdict> broken_verdict(const std::vector<const ProbeResult*>& results) {
-  for (const ProbeResult* result : results) {
-    const ProbeStep* main = find_step(result, "main");
+std::optional<Verdict> broken_verdict(const std::vector<const ProbeReading*>& readings) {
+  for (const ProbeReading* reading : readings) {
+    const ProbeStep* main = find_step(result_of(reading), "main");
     if (main != nullptr && !main->ok) {
       return Verdict{SubinterpreterVerdict::broken, "the import fails in the main interpreter (not a subinterpreter problem): " +
                                    error_text(*main)};
@@ -127,13 +134,14 @@ std::string stress_shape(const ProbeResult& stress, const VerdictContext& contex
 }
 
 // A module that loads in one isolated subinterpreter, under concurrency and churn.
-Verdict stressed_verdict(const ProbeResult* stress, const VerdictContext& context) {
+Verdict stressed_verdict(const ProbeReading* reading, const VerdictContext& context) {
+  const ProbeResult* stress = result_of(reading);
   Verdict supported{SubinterpreterVerdict::supported, "loads in an isolated subinterpreter (own GIL, own obmalloc)"};
   if (stress == nullptr) return supported;
   if (abnormal(*stress)) {
     return Verdict{stress->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
                    "loads in one isolated subinterpreter, but under stress (" + stress_shape(*stress, context) +
-                       " of isolated subinterpreters importing it) it " + abnormal_text(*stress)};
+                       " of isolated subinterpreters importing it) it " + abnormal_text(*reading)};
   }
   const ProbeStep* step = find_step(stress, "stress");
   if (stress->outcome == ProbeOutcome::ok && step != nullptr && !step->ok) {
@@ -144,12 +152,13 @@ Verdict stressed_verdict(const ProbeResult* stress, const VerdictContext& contex
   return supported;
 }
 
-Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
-  const ProbeResult* main = find_result(evidence, ProbeKind::main);
-  const ProbeResult* isolated = find_result(evidence, ProbeKind::isolated);
-  const ProbeResult* fresh = find_result(evidence, ProbeKind::isolated_fresh);
-  const ProbeResult* shared = find_result(evidence, ProbeKind::shared);
-  const std::vector<const ProbeResult*> first_wave{main, isolated, fresh, shared};
+Verdict subinterpreter_verdict(const std::vector<ProbeReading>& readings, const VerdictContext& context) {
+  const std::vector<const ProbeReading*> first_wave{
+      find_reading(readings, ProbeKind::main), find_reading(readings, ProbeKind::isolated),
+      find_reading(readings, ProbeKind::isolated_fresh), find_reading(readings, ProbeKind::shared)};
+  const ProbeResult* isolated = result_of(first_wave[1]);
+  const ProbeResult* fresh = result_of(first_wave[2]);
+  const ProbeResult* shared = result_of(first_wave[3]);
 
   // What happens to a plain import comes first: a module that cannot be imported at all is
   // broken, whatever a subinterpreter then makes of its failing init (which may well crash
@@ -173,7 +182,7 @@ Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const V
       return Verdict{SubinterpreterVerdict::unsupported, "loads in an isolated subinterpreter only after the main interpreter imported it; "
                                     "as the first import of a process it fails: " + error_text(*alone)};
     }
-    return stressed_verdict(find_result(evidence, ProbeKind::stress), context);
+    return stressed_verdict(find_reading(readings, ProbeKind::stress), context);
   }
   const std::string refusal = error_text(*in_isolated);
   if (alone != nullptr && alone->ok) {
@@ -190,17 +199,18 @@ Verdict subinterpreter_verdict(const std::vector<ProbeResult>& evidence, const V
   return Verdict{SubinterpreterVerdict::unsupported, why};
 }
 
-GilVerdict free_threading_verdict(const std::vector<ProbeResult>& evidence, const Interpreter& interpreter) {
+GilVerdict free_threading_verdict(const std::vector<ProbeReading>& readings, const Interpreter& interpreter) {
   using V = FreeThreadingVerdict;
   if (!interpreter.free_threaded) return GilVerdict{V::not_tested, ""};
-  const ProbeResult* gil = find_result(evidence, ProbeKind::gil);
+  const ProbeReading* reading = find_reading(readings, ProbeKind::gil);
+  const ProbeResult* gil = result_of(reading);
   if (gil == nullptr) return GilVerdict{V::not_tested, "no GIL probe was run"};
   if (gil->outcome == ProbeOutcome::error) return GilVerdict{V::not_tested, "the GIL probe could not run: " + gil->error};
   if (abnormal(*gil)) {
     if (gil->outcome == ProbeOutcome::exit) {
-      return GilVerdict{V::broken, "the import ends the process: it " + abnormal_text(*gil)};
+      return GilVerdict{V::broken, "the import ends the process: it " + abnormal_text(*reading)};
     }
-    return GilVerdict{gil->outcome == ProbeOutcome::timeout ? V::timeout : V::crash, "the import " + abnormal_text(*gil)};
+    return GilVerdict{gil->outcome == ProbeOutcome::timeout ? V::timeout : V::crash, "the import " + abnormal_text(*reading)};
   }
   const ProbeStep* main = find_step(gil, "main");
   if (main != nullptr && !main->ok) return GilVerdict{V::broken, "the import fails: " + error_text(*main)};
@@ -224,7 +234,7 @@ std::string format_kib(double kib) {
 
 // A leak note when the module's stress cycles kept more memory than cycles of
 // subinterpreters that import nothing: malloc'd memory where known (it does not grow with
-// what a subinterpreter imports), RSS otherwise (runner.h, kLeakNoteKiBPerInterpreter).
+// what a subinterpreter imports), RSS otherwise (probe_verdicts.h, kLeakNoteKiBPerInterpreter).
 std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictContext& context) {
   if (stress == nullptr || stress->outcome != ProbeOutcome::ok) return std::nullopt;
   const bool by_heap = !stress->heap_kb.empty() && context.baseline_heap_kib_per_cycle.has_value();
@@ -245,27 +255,37 @@ std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictCon
   return note;
 }
 
-std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, const VerdictContext& context) {
+std::vector<std::string> notes_for(const std::vector<ProbeReading>& readings, const VerdictContext& context) {
   std::vector<std::string> notes;
-  if (const ProbeResult* isolated = find_result(evidence, ProbeKind::isolated); isolated && !isolated->shared_objects.empty()) {
+  const ProbeResult* isolated = result_of(find_reading(readings, ProbeKind::isolated));
+  if (isolated != nullptr && !isolated->shared_objects.empty()) {
     std::string names;
     for (const std::string& name : isolated->shared_objects) names += (names.empty() ? "" : ", ") + name;
     notes.push_back("the same object in the main interpreter and an isolated subinterpreter: " + names +
                     " (static types or other process-wide objects, touched under two GILs)");
   }
   std::set<std::string> noted;  // one note per interpreter kind
-  for (const ProbeResult& result : evidence) {
-    for (const ProbeStep& step : result.steps) {
+  for (const ProbeReading& reading : readings) {
+    for (const ProbeStep& step : reading.result.steps) {
       if (step.via == "file" && noted.insert(step.where).second) {
         notes.push_back("loaded from its file alone in the " + step.where +
                         " interpreter: the import by name failed before reaching it (" + step.package_error + ")");
       }
     }
   }
-  const ProbeResult* stress = find_result(evidence, ProbeKind::stress);
+  const ProbeResult* stress = result_of(find_reading(readings, ProbeKind::stress));
   if (auto note = leak_note(stress, context)) notes.push_back(*note);
   if (stress != nullptr && stress->outcome == ProbeOutcome::error) notes.push_back("the stress probe could not run: " + stress->error);
   return notes;
+}
+
+// A report about `module` on `interpreter`, verdicts still to be given.
+ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& interpreter) {
+  ModuleProbeReport report;
+  report.module = module.module;
+  report.file = module.file;
+  report.interpreter = interpreter.implementation_tag;
+  return report;
 }
 
 }  // namespace
@@ -289,28 +309,23 @@ std::optional<double> growth_per_cycle(const std::vector<long>& samples, bool ev
   return static_cast<double>(samples.back() - samples.front()) / static_cast<double>(samples.size() - 1);
 }
 
-ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> evidence,
+ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> children,
                                const VerdictContext& context) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = context.interpreter->implementation_tag;
-  const Verdict sub = subinterpreter_verdict(evidence, context);
-  const GilVerdict ft = free_threading_verdict(evidence, *context.interpreter);
+  ModuleProbeReport report = report_about(module, *context.interpreter);
+  const std::vector<ProbeReading> readings = read_children(children, report.free_threaded);
+  const Verdict sub = subinterpreter_verdict(readings, context);
+  const GilVerdict ft = free_threading_verdict(readings, *context.interpreter);
   report.subinterpreters = sub.value;
   report.free_threading = ft.value;
   report.summary = sub.why;
   if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
-  report.notes = notes_for(evidence, context);
-  report.evidence = std::move(evidence);
+  report.notes = notes_for(readings, context);
+  report.evidence = std::move(children);
   return report;
 }
 
 ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpreter& interpreter) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = interpreter.implementation_tag;
+  ModuleProbeReport report = report_about(module, interpreter);
   report.subinterpreters = SubinterpreterVerdict::abi_mismatch;
   report.free_threading = FreeThreadingVerdict::abi_mismatch;
   report.summary = "not loaded: " + (module.mismatch_reason.empty()
@@ -322,13 +337,18 @@ ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpr
 
 ModuleProbeReport untested_report(const ExtensionFile& module, const Interpreter& interpreter,
                                   const std::string& reason) {
-  ModuleProbeReport report;
-  report.module = module.module;
-  report.file = module.file;
-  report.interpreter = interpreter.implementation_tag;
+  ModuleProbeReport report = report_about(module, interpreter);
   report.subinterpreters = SubinterpreterVerdict::not_tested;
   report.free_threading = FreeThreadingVerdict::not_tested;
   report.summary = "not probed: " + reason;
+  return report;
+}
+
+ModuleProbeReport interrupted_report(const ExtensionFile& module, std::vector<ProbeResult> children,
+                                     const Interpreter& interpreter, const std::string& reason) {
+  ModuleProbeReport report = untested_report(module, interpreter, reason);
+  report.summary = "not probed to the end: " + reason;
+  report.evidence = std::move(children);
   return report;
 }
 

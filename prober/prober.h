@@ -62,11 +62,6 @@ struct ProbeStep {
 // What one probe child did (docs/prober.md, "Host protocol").
 struct ProbeResult {
   ProbeKind probe = ProbeKind::main;
-  // Empty for the result of a child of its own; else the probe whose child this result was
-  // split out of: "combined" (a clean first-wave child's isolated-fresh, isolated and gil
-  // parts) or "isolated" (the gil measurement an isolated child makes around its main
-  // import). docs/prober.md, "Which probes the runner sends".
-  std::optional<ProbeKind> split_from;
   ProbeOutcome outcome = ProbeOutcome::error;
   int signal = 0;
   int exit_code = 0;
@@ -84,19 +79,34 @@ struct ProbeResult {
   std::string error;                        // outcome "error": why the probe could not run
 };
 
+// What the verdicts read for one probe. Usually one child's own result; when one child
+// stood for several probes (a clean combined first-wave child; the GIL measurement an
+// isolated child makes around its main import on free-threaded builds), the part of that
+// child's result that answers this probe, and `part_of` is the kind of that child.
+// docs/prober.md, "Which probes the runner sends".
+struct ProbeReading {
+  ProbeResult result;                       // result.probe: the probe this reading answers
+  std::optional<ProbeKind> part_of;
+};
+
 struct ModuleProbeReport {
   std::string module;
   std::filesystem::path file;
   std::string interpreter;                  // implementation_tag, e.g. "3.13t"
+  bool free_threaded = false;               // the interpreter is a free-threaded build
   // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch, or
   // not-tested when no probe could run (the host could not be built or started)
   SubinterpreterVerdict subinterpreters = SubinterpreterVerdict::not_tested;
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
   FreeThreadingVerdict free_threading = FreeThreadingVerdict::not_tested;
   std::string summary;                      // one line: why this verdict
-  std::vector<ProbeResult> evidence;
+  std::vector<ProbeResult> evidence;        // what each probe child did, in the order they ran
   std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"
 };
+
+// The readings the verdicts of `report` were decided from, one per probe answered
+// (probe_plan.cpp): what the JSON report lists as a module's evidence (docs/json-schema.md).
+std::vector<ProbeReading> probe_readings(const ModuleProbeReport& report);
 
 struct ProbeOptions {
   unsigned jobs = 0;                        // children at once; 0: one per core

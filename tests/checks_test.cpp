@@ -28,13 +28,27 @@ struct Reported {
   std::vector<std::string> modules;
 };
 
+// What a check reports, de-duplicated as subcheck does (core/finding.h's FindingSet).
 class CollectingSink final : public FindingSink {
  public:
   void report(const SourceLocation& location, std::string message,
               std::vector<std::string> modules) override {
-    reported.push_back({location, std::move(message), std::move(modules)});
+    Finding finding;
+    finding.location = location;
+    finding.message = std::move(message);
+    finding.modules = std::move(modules);
+    findings_.add(std::move(finding));
   }
-  std::vector<Reported> reported;
+  std::vector<Reported> take() {
+    std::vector<Reported> reported;
+    for (Finding& finding : findings_.take()) {
+      reported.push_back({finding.location, std::move(finding.message), std::move(finding.modules)});
+    }
+    return reported;
+  }
+
+ private:
+  FindingSet findings_;
 };
 
 // The data tables the data-driven checks match, as rules/*.toml provides them.
@@ -67,14 +81,14 @@ std::vector<Reported> run_rule(std::string_view id, const AnalysisModel& model, 
                                std::map<std::string, std::string> data) {
   const Check& check = check_for(id);
   CollectingSink sink;
-  if (!check.applies_to(config)) return sink.reported;
+  if (!check.applies_to(config)) return {};
   Rule rule;
   rule.id = std::string(id);
   rule.name = "test-rule";
   rule.data = std::move(data);
   CheckContext context{model, config, rule, sink, RuleCatalogue::builtin()};
   check.run(context);
-  return sink.reported;
+  return sink.take();
 }
 
 std::vector<Reported> run_rule(std::string_view id, const AnalysisModel& model, BuildConfig config) {
@@ -698,6 +712,36 @@ TEST(LimitedApiFreeThreading, StaysQuietWithoutTheLimitedApiOrWithoutTheClaim) {
 // ---------------------------------------------------------------------------------------
 // Reporting
 
+// The one de-duplication: (rule, location) once, first message, union of modules and
+// configurations, sorted by location then rule.
+TEST(FindingSet, MergesEachRuleAtEachPlaceOnce) {
+  auto finding = [](std::string rule, unsigned line, std::string message, std::string module, BuildConfig config) {
+    Finding made;
+    made.rule = std::move(rule);
+    made.location = at("/corpus/a.h", line);
+    made.message = std::move(message);
+    made.modules = {std::move(module)};
+    made.configs = {config};
+    return made;
+  };
+  FindingSet set;
+  set.add(finding("SI006", 9, "first", "two", BuildConfig::free_threaded));
+  set.add(finding("SI010", 9, "other rule", "two", BuildConfig::gil));
+  set.add(finding("SI006", 9, "second", "one", BuildConfig::gil));
+  set.add(finding("SI006", 3, "earlier line", "one", BuildConfig::gil));
+  set.add(finding("SI006", 9, "third", "two", BuildConfig::gil));
+  std::vector<Finding> merged = set.take();
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0].location.line, 3u);
+  EXPECT_EQ(merged[1].rule, "SI006");
+  EXPECT_EQ(merged[1].message, "first");
+  EXPECT_EQ(merged[1].modules, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(merged[1].configs, (std::vector<BuildConfig>{BuildConfig::gil, BuildConfig::free_threaded}));
+  EXPECT_EQ(merged[2].rule, "SI010");
+  EXPECT_EQ(merged[2].configs, std::vector<BuildConfig>{BuildConfig::gil});
+  EXPECT_TRUE(set.take().empty());
+}
+
 // A header included by two modules' units yields one finding owned by both.
 TEST(FindingLocations, AHeaderSharedByTwoModulesIsReportedOnceForBoth) {
   const std::string header = "/corpus/shared_header.h";
@@ -738,7 +782,7 @@ TEST(CheckRegistry, EveryBuiltinRuleHasOneCheckThatRunsOnItsOwnData) {
       CollectingSink sink;
       CheckContext context{empty, config, *rule, sink, catalogue};
       EXPECT_NO_THROW(check->run(context)) << id;
-      EXPECT_TRUE(sink.reported.empty()) << id;
+      EXPECT_TRUE(sink.take().empty()) << id;
     }
   }
   for (const char* id : {"SI007", "SI008", "FT003"}) {

@@ -257,6 +257,74 @@ INSTANTIATE_TEST_SUITE_P(Signals, Interrupted, ::testing::Values(SIGINT, SIGTERM
                            return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM");
                          });
 
+// The prober corpus's modules built for a GIL build of CPython (corpus/prober/CMakeLists.txt
+// writes the index): {python, module_dir, ext_suffix}, or nullopt when none was built.
+std::optional<nlohmann::json> gil_prober_corpus() {
+  const auto index = nlohmann::json::parse(test::read_text(SUBCHECK_PROBER_CORPUS_INDEX), nullptr, false);
+  if (!index.is_object()) return std::nullopt;
+  for (const std::string tag : {"3.13", "3.12"}) {
+    for (const nlohmann::json& entry : index.value("interpreters", nlohmann::json::array())) {
+      if (entry.value("tag", "") == tag) return entry;
+    }
+  }
+  return std::nullopt;
+}
+
+// SIGINT while `subcheck probe` runs a module whose import never ends (probe_hang): the
+// probe host and its children are killed at once, not left to their time limit; the report
+// of what is known is written and marked incomplete; nothing of the run survives it. The
+// host and its probe children are found by the run's temp dir, which their command line
+// names (--scratch) and subcheck's own does not.
+TEST(InterruptedProbe, KillsTheProbeHostAndItsChildrenAndWritesTheReportMarkedIncomplete) {
+  const std::optional<nlohmann::json> corpus = gil_prober_corpus();
+  if (!corpus) GTEST_SKIP() << "no prober corpus built for a GIL build of CPython 3.12/3.13";
+  test::TempDir target("subcheck-interrupted-target"), tmpdir("subcheck-interrupted-tmpdir"),
+      out("subcheck-interrupted-out");
+  const fs::path modules = (*corpus)["module_dir"].get<std::string>();
+  for (const std::string module : {"probe_hang", "probe_isolated"}) {
+    const std::string file = module + (*corpus)["ext_suffix"].get<std::string>();
+    fs::copy_file(modules / file, target.path() / file);
+  }
+  const fs::path report = out.path() / "report.json";
+  const std::string marker = tmpdir.path().string();
+
+  // Mid-way: once the host and at least one probe child run (and a moment more, so that the
+  // quick module may finish), SIGINT to subcheck alone; the host is in a process group of
+  // its own, so nothing else sends it anything.
+  auto probes_seen = std::make_shared<std::optional<std::chrono::steady_clock::time_point>>();
+  auto interrupt_mid_way = [=](pid_t pid) {
+    if (!*probes_seen && processes_mentioning(marker).size() >= 2) *probes_seen = std::chrono::steady_clock::now();
+    if (!*probes_seen || std::chrono::steady_clock::now() - **probes_seen < 1500ms) return false;
+    ::kill(pid, SIGINT);
+    return true;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  CliRun run = run_subcheck({"probe", target.path().string(), "--python", (*corpus)["python"].get<std::string>(),
+                             "--timeout", "600", "--no-stress", "-j", "2", "--format", "json", "-o", report.string()},
+                            {.limit = 300s, .env = {"TMPDIR=" + marker}, .while_running = interrupt_mid_way});
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  ASSERT_FALSE(run.timed_out) << "the interrupted probe did not end\n" << run.err;
+  ASSERT_TRUE(probes_seen->has_value()) << "no probe host or child was seen running\n" << run.err;
+  EXPECT_EQ(run.exit_code, 130) << run.err;
+  EXPECT_LT(took, 240s) << "subcheck waited for the hanging probe's time limit";
+  nlohmann::json written = nlohmann::json::parse(test::read_text(report), nullptr, false);
+  ASSERT_FALSE(written.is_discarded()) << "the report is not complete JSON:\n" << test::read_text(report);
+  EXPECT_EQ(written["schema"], "subcheck-probe");
+  EXPECT_EQ(written["complete"], false);
+  EXPECT_TRUE(contains(written.value("incomplete_reason", ""), "SIGINT")) << written.dump(2);
+  bool hang_reported = false;
+  for (const nlohmann::json& module : written["modules"]) {
+    if (module["module"] != "probe_hang") continue;
+    hang_reported = true;
+    EXPECT_EQ(module["subinterpreters"], "not-tested") << module.dump(2);
+    EXPECT_TRUE(contains(module.dump(), "interrupted by SIGINT")) << module.dump(2);
+  }
+  EXPECT_TRUE(hang_reported) << written.dump(2);
+  expect_no_process_left(marker);
+  EXPECT_TRUE(run_directories(tmpdir.path()).empty()) << "temp dirs left in " << tmpdir.path();
+}
+
 // A preprocessor expression of 2^31 tokens: minutes of CPU in constant memory.
 std::string time_bomb() {
   std::string text = "#define A0 1\n";

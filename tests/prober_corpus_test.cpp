@@ -260,8 +260,11 @@ std::vector<std::string> tags_to_probe() {
 // ---------------------------------------------------------------------------------------
 // Comparing a report with its expectations
 
+// Over the readings the verdicts were decided from (a clean combined child's parts, the gil
+// reading of an isolated child): the evidence a verdict rests on.
 bool any_evidence(const ModuleProbeReport& report, const std::function<bool(const ProbeResult&)>& test) {
-  return std::any_of(report.evidence.begin(), report.evidence.end(), test);
+  const std::vector<ProbeReading> readings = probe_readings(report);
+  return std::any_of(readings.begin(), readings.end(), [&](const ProbeReading& r) { return test(r.result); });
 }
 
 bool any_step(const ModuleProbeReport& report, const std::function<bool(const ProbeStep&)>& test) {

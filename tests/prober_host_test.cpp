@@ -25,7 +25,7 @@
 #include "prober/host_build.h"
 #include "prober/interpreter_pool.h"
 #include "prober/prober.h"
-#include "prober/runner.h"
+#include "prober/host_session.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {

@@ -28,7 +28,7 @@
 
 #include "prober/host_build.h"
 #include "prober/prober.h"
-#include "prober/runner.h"
+#include "prober/host_session.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {

@@ -21,7 +21,7 @@
 
 #include "prober/host_build.h"
 #include "prober/prober.h"
-#include "prober/runner.h"
+#include "prober/host_session.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {
@@ -318,6 +318,46 @@ TEST_P(ProbeRunner, StressNotesTheModuleThatLeaksAndOnlyThatOne) {
   EXPECT_FALSE(rss_note(calm)) << explain(calm);
   EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) { return r.probe == ProbeKind::stress && r.rss_kb.size() == 3; }))
       << explain(calm);
+}
+
+std::vector<ProbeKind> kinds(const std::vector<ProbeResult>& results) {
+  std::vector<ProbeKind> out;
+  for (const ProbeResult& result : results) out.push_back(result.probe);
+  return out;
+}
+
+// The report's evidence is what the children did; the planning's optimisation (one combined
+// child standing for three probes) shows only in the readings derived from it.
+TEST_P(ProbeRunner, EvidenceListsTheChildrenThatRanAndReadingsSplitACleanCombinedChild) {
+  const ProbeRun run = probe_modules({"calm", "aborts"}, false);
+  const bool ft = interpreter_->free_threaded;
+
+  const ModuleProbeReport& calm = report_of(run, "calm");
+  EXPECT_EQ(kinds(calm.evidence), std::vector<ProbeKind>{ProbeKind::combined}) << explain(calm);
+  std::vector<ProbeKind> parts;
+  for (const ProbeReading& reading : probe_readings(calm)) {
+    parts.push_back(reading.result.probe);
+    EXPECT_EQ(reading.part_of, std::optional<ProbeKind>(ProbeKind::combined));
+    EXPECT_EQ(reading.result.output, calm.evidence.front().output);
+  }
+  std::vector<ProbeKind> expected{ProbeKind::isolated_fresh, ProbeKind::isolated};
+  if (ft) expected.push_back(ProbeKind::gil);
+  EXPECT_EQ(parts, expected);
+
+  // A combined child that crashed: kept as itself, and the separate probes ran.
+  const ModuleProbeReport& aborts = report_of(run, "aborts");
+  EXPECT_EQ(kinds(aborts.evidence),
+            (std::vector<ProbeKind>{ProbeKind::combined, ProbeKind::isolated, ProbeKind::isolated_fresh}))
+      << explain(aborts);
+  const std::vector<ProbeReading> readings = probe_readings(aborts);
+  ASSERT_EQ(readings.size(), ft ? 4u : 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_FALSE(readings[i].part_of) << i;
+  if (ft) {  // the GIL measured around the isolated child's main import
+    EXPECT_EQ(readings[3].result.probe, ProbeKind::gil);
+    EXPECT_EQ(readings[3].part_of, std::optional<ProbeKind>(ProbeKind::isolated));
+    EXPECT_EQ(readings[3].result.outcome, ProbeOutcome::crash);
+    EXPECT_EQ(aborts.free_threading, FreeThreadingVerdict::crash);
+  }
 }
 
 TEST_P(ProbeRunner, AModuleBuiltForAnotherAbiIsNeverLoaded) {

@@ -1,6 +1,4 @@
 // sdists and requirements / lock files: what `subcheck scan` accepts besides a tree.
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "cli/targets.h"
+#include "tests/archive_support.h"
 
 namespace fs = std::filesystem;
 
@@ -40,38 +39,6 @@ class Scratch {
   fs::path root_;
 };
 
-struct Member {
-  // A constructor, not an aggregate: g++ 12's -Wextra warns on braces that skip members.
-  Member(std::string name_, std::string data_, mode_t type_ = AE_IFREG, std::string link_target_ = {})
-      : name(std::move(name_)), data(std::move(data_)), type(type_), link_target(std::move(link_target_)) {}
-  std::string name;
-  std::string data;
-  mode_t type = AE_IFREG;
-  std::string link_target;
-};
-
-// A .tar.gz written with libarchive, members exactly as given (hostile names included).
-fs::path write_tar_gz(const fs::path& path, const std::vector<Member>& members) {
-  archive* writer = archive_write_new();
-  archive_write_add_filter_gzip(writer);
-  archive_write_set_format_pax_restricted(writer);
-  archive_write_open_filename(writer, path.c_str());
-  for (const Member& member : members) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, member.name.c_str());
-    archive_entry_set_filetype(entry, member.type);
-    archive_entry_set_perm(entry, 0644);
-    if (member.type == AE_IFLNK) archive_entry_set_symlink(entry, member.link_target.c_str());
-    archive_entry_set_size(entry, member.type == AE_IFREG ? static_cast<la_int64_t>(member.data.size()) : 0);
-    archive_write_header(writer, entry);
-    if (member.type == AE_IFREG) archive_write_data(writer, member.data.data(), member.data.size());
-    archive_entry_free(entry);
-  }
-  archive_write_close(writer);
-  archive_write_free(writer);
-  return path;
-}
-
 TEST(Sdist, RecognisesArchivesButNotWheels) {
   EXPECT_TRUE(is_sdist("dist/fastcache-1.0.tar.gz"));
   EXPECT_TRUE(is_sdist("fastcache-1.0.zip"));
@@ -81,10 +48,10 @@ TEST(Sdist, RecognisesArchivesButNotWheels) {
 
 TEST(Sdist, UnpacksTheProjectDirectoryAndLeavesLinksOut) {
   Scratch scratch;
-  fs::path archive = write_tar_gz(scratch.root() / "fastcache-1.0.tar.gz",
-                                  {{"fastcache-1.0/PKG-INFO", "Name: fastcache\n"},
-                                   {"fastcache-1.0/src/_speedups.c", "int x;\n"},
-                                   {"fastcache-1.0/link", "", AE_IFLNK, "/etc/passwd"}});
+  fs::path archive = test::write_archive(scratch.root() / "fastcache-1.0.tar.gz", test::Format::tar_gz,
+                                         {{"fastcache-1.0/PKG-INFO", "Name: fastcache\n"},
+                                          {"fastcache-1.0/src/_speedups.c", "int x;\n"},
+                                          {"fastcache-1.0/link", "", AE_IFLNK, "/etc/passwd"}});
   UnpackedSdist unpacked = unpack_sdist(archive);
   EXPECT_EQ(unpacked.root.filename(), "fastcache-1.0");
   EXPECT_TRUE(fs::exists(unpacked.root / "src/_speedups.c"));
@@ -100,7 +67,8 @@ TEST(Sdist, UnpacksTheProjectDirectoryAndLeavesLinksOut) {
 TEST(Sdist, RefusesPathsThatEscapeTheTree) {
   Scratch scratch;
   for (const std::string& hostile : {std::string("../evil.c"), std::string("/tmp/evil.c"), std::string("a/../../evil.c")}) {
-    fs::path archive = write_tar_gz(scratch.root() / "hostile.tar.gz", {{hostile, "int evil;\n"}});
+    fs::path archive =
+        test::write_archive(scratch.root() / "hostile.tar.gz", test::Format::tar_gz, {{hostile, "int evil;\n"}});
     try {
       unpack_sdist(archive);
       ADD_FAILURE() << hostile << " was unpacked";
@@ -113,7 +81,8 @@ TEST(Sdist, RefusesPathsThatEscapeTheTree) {
 
 TEST(Sdist, StopsABombWhileWritingIt) {
   Scratch scratch;
-  fs::path archive = write_tar_gz(scratch.root() / "bomb.tar.gz", {{"bomb-1.0/zeros", std::string(4 << 20, '\0')}});
+  fs::path archive = test::write_archive(scratch.root() / "bomb.tar.gz", test::Format::tar_gz,
+                                         {{"bomb-1.0/zeros", std::string(4 << 20, '\0')}});
   UnpackLimits limits;
   limits.max_member_bytes = 1 << 20;
   EXPECT_THROW(unpack_sdist(archive, limits), std::runtime_error);

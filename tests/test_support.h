@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/text.h"
 #include "core/vocabulary.h"
 
 namespace subcheck {
@@ -69,7 +70,15 @@ inline bool ends_with_path(const std::string& file, std::string_view suffix) {
          file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A directory under the system temp dir, removed with everything in it on destruction.
+// One rules/<ID>-<name>.toml file. rule_files() lists them all, subinterpreter rules
+// first, then free-threading, in id order; it is generated from rules/*.toml at build time
+// (tests/rule_files.cmake), so adding a rule edits no test list.
+struct RuleFile {
+  std::string id;
+  std::string name;
+};
+const std::vector<RuleFile>& rule_files();
+
 // Sets an environment variable for one scope and restores the old value.
 class ScopedEnv {
  public:
@@ -92,6 +101,7 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+// A directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix = "subcheck-test") {
@@ -117,19 +127,7 @@ class TempDir {
   fs::path path_;
 };
 
-inline bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    }
-    i += length;
-  }
-  return true;
-}
+using ::subcheck::is_valid_utf8;  // core/text.h
 
 // ---------------------------------------------------------------------------------------
 // Corpus expectations (format: corpus/README.md)

@@ -18,7 +18,6 @@ class BorrowedReferenceApi final : public Check {
 
   void run(CheckContext& context) const override {
     const auto& replacements = required_data(context.rule);
-    FindingCollector findings(context);
     for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     auto replacement = replacements.find(call.callee);
@@ -26,10 +25,9 @@ class BorrowedReferenceApi final : public Check {
                         call.result_only_compared) {
                       return;
                     }
-                    findings.add(call.location, message(call.callee, replacement->second, function.name),
+                    context.sink.report(call.location, message(call.callee, replacement->second, function.name),
                                  modules_of(context, unit));
                   });
-    findings.flush();
   }
 
  private:

@@ -7,29 +7,6 @@
 
 namespace subcheck::checks {
 
-void FindingCollector::add(const SourceLocation& location, std::string message,
-                           std::vector<std::string> modules) {
-  auto [it, inserted] = index_.try_emplace(location, pending_.size());
-  if (inserted) {
-    pending_.push_back({location, std::move(message), {}});
-  }
-  auto& owners = pending_[it->second].modules;
-  for (auto& module : modules) {
-    if (std::find(owners.begin(), owners.end(), module) == owners.end()) {
-      owners.push_back(std::move(module));
-    }
-  }
-}
-
-void FindingCollector::flush() {
-  for (auto& finding : pending_) {
-    std::sort(finding.modules.begin(), finding.modules.end());
-    context_.sink.report(finding.location, std::move(finding.message), std::move(finding.modules));
-  }
-  pending_.clear();
-  index_.clear();
-}
-
 bool generated_by_cython(const TranslationUnitFacts& unit) { return unit.generator == "cython"; }
 
 std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit) {
@@ -113,15 +90,13 @@ std::vector<WrittenGlobal> written_python_globals(const std::vector<const Transl
 }
 
 void ListedApiCallCheck::run(CheckContext& context) const {
-  FindingCollector findings(context);
   for_each_listed_call(context.model.units_for(context.config), required_data(context.rule),
                        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
                            const std::string& advice) {
                          std::string text = call.callee + in_function(function.name) + " " + problem();
                          if (!advice.empty()) text += "; use " + advice + " instead";
-                         findings.add(call.location, std::move(text), modules_of(context, unit));
+                         context.sink.report(call.location, std::move(text), modules_of(context, unit));
                        });
-  findings.flush();
 }
 
 }  // namespace subcheck::checks

@@ -1,5 +1,6 @@
 // Helpers shared by several checks: walking the units of a configuration, indexing
-// globals and their writes, reading rule data, and reporting each location once.
+// globals and their writes, reading rule data. Checks report to context.sink as they find;
+// core/finding.h's FindingSet reports each (rule, location) once.
 #pragma once
 
 #include <map>
@@ -18,27 +19,6 @@ struct Rule;
 }
 
 namespace subcheck::checks {
-
-// Collects the findings of one check run and reports each location once. A header
-// included by several units (of one module or of several) yields the same location
-// once per unit; the finding keeps the first message and owns the union of the modules.
-class FindingCollector {
- public:
-  explicit FindingCollector(CheckContext& context) : context_(context) {}
-  void add(const SourceLocation& location, std::string message, std::vector<std::string> modules);
-  // Hands everything collected to the context's sink, in the order first seen.
-  void flush();
-
- private:
-  struct Pending {
-    SourceLocation location;
-    std::string message;
-    std::vector<std::string> modules;
-  };
-  CheckContext& context_;
-  std::vector<Pending> pending_;
-  std::map<SourceLocation, std::size_t> index_;
-};
 
 // Units produced by a code generator whose own check covers them (SI009 for Cython):
 // per-declaration findings in generated code only bury the one that matters.

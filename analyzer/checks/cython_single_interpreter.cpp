@@ -17,14 +17,12 @@ class CythonSingleInterpreter final : public Check {
   std::string_view rule_id() const override { return "SI009"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || module.generator != "cython") continue;
       if (!calls_interpreter_check(*view)) continue;
-      findings.add(module.location, message(module), {module.name});
+      context.sink.report(module.location, message(module), {module.name});
     }
-    findings.flush();
   }
 
  private:

@@ -16,15 +16,13 @@ class DictNextWithoutCriticalSection final : public Check {
   std::string_view rule_id() const override { return "FT004"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for_each_handwritten_call(context.model.units_for(context.config),
                   [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
                     if (call.callee != kDictNext || call.critical_section_depth > 0) return;
                     // The function's own **kwargs dict, or a dict it just made: no other thread has it.
                     if (call.first_arg_origin != CallFact::ArgOrigin::unknown) return;
-                    findings.add(call.location, message(call, function.name), modules_of(context, unit));
+                    context.sink.report(call.location, message(call, function.name), modules_of(context, unit));
                   });
-    findings.flush();
   }
 
  private:

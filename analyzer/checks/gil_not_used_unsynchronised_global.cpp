@@ -18,21 +18,19 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
   bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     const auto all_globals = globals_by_usr(context.model.units_for(context.config));
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       // Cython's generated runtime is Cython's to make thread-safe (freethreading_compatible).
       if (view == nullptr || view->gil != GilDeclaration::not_used || module.generator == "cython") continue;
-      report_module(module, *view, all_globals, findings);
+      report_module(module, *view, all_globals, context.sink);
     }
-    findings.flush();
   }
 
  private:
   static void report_module(const ExtensionModule& module, const ModuleConfigView& view,
                             const std::map<std::string, const GlobalVarFact*>& all_globals,
-                            FindingCollector& findings) {
+                            FindingSink& sink) {
     // The module's own definitions first: a static in a header is one variable per unit.
     auto module_globals = globals_by_usr(view.units);
     std::set<std::string> locked_callees = always_called_under_lock(view.units);
@@ -44,7 +42,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
             locked_callees.contains(write->function)) {
           continue;
         }
-        findings.add(write->location, message(module, *var, *write), {module.name});
+        sink.report(write->location, message(module, *var, *write), {module.name});
       }
     }
   }

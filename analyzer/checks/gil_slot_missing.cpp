@@ -15,17 +15,15 @@ class GilSlotMissing final : public Check {
   bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || view->gil != GilDeclaration::absent) continue;
       if (view->init == InitStyle::multi_phase) {
-        findings.add(slots_location(module, *view), multi_phase_message(module), {module.name});
+        context.sink.report(slots_location(module, *view), multi_phase_message(module), {module.name});
       } else if (view->init == InitStyle::single_phase) {
-        findings.add(module.location, single_phase_message(module), {module.name});
+        context.sink.report(module.location, single_phase_message(module), {module.name});
       }
     }
-    findings.flush();
   }
 
  private:

@@ -14,11 +14,9 @@ class GlobalPythonObject final : public Check {
   std::string_view rule_id() const override { return "SI006"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& global : written_python_globals(context.model.units_for(context.config))) {
-      findings.add(global.var->location, message(global), modules_of(context, *global.unit));
+      context.sink.report(global.var->location, message(global), modules_of(context, *global.unit));
     }
-    findings.flush();
   }
 
  private:

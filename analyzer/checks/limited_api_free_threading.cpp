@@ -16,13 +16,11 @@ class LimitedApiFreeThreading final : public Check {
   bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || !uses_limited_api(*view) || !claims_gil_not_used(module, *view)) continue;
-      findings.add(module.location, message(module), {module.name});
+      context.sink.report(module.location, message(module), {module.name});
     }
-    findings.flush();
   }
 
  private:

@@ -14,14 +14,12 @@ class MultiInterpSlotMissing final : public Check {
   std::string_view rule_id() const override { return "SI002"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || view->init != InitStyle::multi_phase) continue;
       if (view->multiple_interpreters != MultipleInterpreters::absent) continue;
-      findings.add(definition_location(module, *view), message(module), {module.name});
+      context.sink.report(definition_location(module, *view), message(module), {module.name});
     }
-    findings.flush();
   }
 
  private:

@@ -14,15 +14,13 @@ class NestedCriticalSection final : public Check {
   std::string_view rule_id() const override { return "FT005"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto* unit : context.model.units_for(context.config)) {
       if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::nested_critical_section) continue;
-        findings.add(pattern.location, message(pattern), modules_of(context, *unit));
+        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit));
       }
     }
-    findings.flush();
   }
 
  private:

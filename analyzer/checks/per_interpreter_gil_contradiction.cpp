@@ -18,17 +18,15 @@ class PerInterpreterGilContradiction final : public Check {
 
   void run(CheckContext& context) const override {
     const auto& registry_apis = required_data(context.catalogue.at("SI007"));
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || view->multiple_interpreters != MultipleInterpreters::per_interpreter_gil_supported) {
         continue;
       }
-      report_static_objects(module, *view, findings);
-      report_written_python_globals(module, *view, findings);
-      report_registry_calls(module, *view, registry_apis, findings);
+      report_static_objects(module, *view, context.sink);
+      report_written_python_globals(module, *view, context.sink);
+      report_registry_calls(module, *view, registry_apis, context.sink);
     }
-    findings.flush();
   }
 
  private:
@@ -37,7 +35,7 @@ class PerInterpreterGilContradiction final : public Check {
   }
 
   static void report_static_objects(const ExtensionModule& module, const ModuleConfigView& view,
-                                    FindingCollector& findings) {
+                                    FindingSink& sink) {
     for_each_static_python_object(view.units, [&](const TranslationUnitFacts&, const GlobalVarFact& global) {
       const std::string what = global.kind == GlobalVarFact::Kind::static_type
                                    ? "' is a static PyTypeObject shared by every interpreter; create it with "
@@ -45,14 +43,14 @@ class PerInterpreterGilContradiction final : public Check {
                                    : "' is a statically allocated Python object (" + global.type +
                                          ") shared by every interpreter; create it at run time and keep it in "
                                          "module state";
-      findings.add(global.location, claim(module) + "'" + global.name + what, {module.name});
+      sink.report(global.location, claim(module) + "'" + global.name + what, {module.name});
     });
   }
 
   static void report_written_python_globals(const ExtensionModule& module, const ModuleConfigView& view,
-                                            FindingCollector& findings) {
+                                            FindingSink& sink) {
     for (const auto& global : written_python_globals(view.units)) {
-      findings.add(global.var->location,
+      sink.report(global.var->location,
                    claim(module) + "process-global Python object '" + global.var->name +
                        "' is assigned at run time" + in_function(global.writes.front()->function) +
                        "; interpreters with their own GIL would share it. Keep it in module state",
@@ -61,10 +59,10 @@ class PerInterpreterGilContradiction final : public Check {
   }
 
   static void report_registry_calls(const ExtensionModule& module, const ModuleConfigView& view,
-                                    const std::map<std::string, std::string>& apis, FindingCollector& findings) {
+                                    const std::map<std::string, std::string>& apis, FindingSink& sink) {
     for_each_listed_call(view.units, apis, [&](const TranslationUnitFacts&, const FunctionFact& function,
                                                const CallFact& call, const std::string& advice) {
-      findings.add(call.location,
+      sink.report(call.location,
                    claim(module) + "calls " + call.callee + in_function(function.name) +
                        ", which only works for single-phase modules; use " + advice + " instead",
                    {module.name});

@@ -13,15 +13,13 @@ class RefcntUniquenessTest final : public Check {
   std::string_view rule_id() const override { return "FT006"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto* unit : context.model.units_for(context.config)) {
       if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::refcnt_uniqueness) continue;
-        findings.add(pattern.location, message(pattern), modules_of(context, *unit));
+        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit));
       }
     }
-    findings.flush();
   }
 
  private:

@@ -14,16 +14,14 @@ class SharedGilOnlyDeclared final : public Check {
   std::string_view rule_id() const override { return "SI003"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr) continue;
       const MultipleInterpreters declared = view->multiple_interpreters;
       if (declared != MultipleInterpreters::supported && declared != MultipleInterpreters::not_supported) continue;
       auto where = view->multiple_interpreters_at.value_or(definition_location(module, *view));
-      findings.add(where, message(module, declared), {module.name});
+      context.sink.report(where, message(module, declared), {module.name});
     }
-    findings.flush();
   }
 
  private:

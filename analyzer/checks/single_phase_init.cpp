@@ -14,13 +14,11 @@ class SinglePhaseInit final : public Check {
   std::string_view rule_id() const override { return "SI001"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || view->init != InitStyle::single_phase) continue;
-      findings.add(view->created_at.value_or(module.location), message(module), {module.name});
+      context.sink.report(view->created_at.value_or(module.location), message(module), {module.name});
     }
-    findings.flush();
   }
 
  private:

@@ -15,12 +15,10 @@ class StaticTypeObject final : public Check {
   std::string_view rule_id() const override { return "SI005"; }
 
   void run(CheckContext& context) const override {
-    FindingCollector findings(context);
     for_each_static_python_object(context.model.units_for(context.config),
                                   [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
-                                    findings.add(global.location, message(global), modules_of(context, unit));
+                                    context.sink.report(global.location, message(global), modules_of(context, unit));
                                   });
-    findings.flush();
   }
 
  private:

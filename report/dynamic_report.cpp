@@ -1,4 +1,5 @@
-#include "cli/dynamic_report.h"
+// Writing the probes' evidence and the cross-checks (dynamic_report.h).
+#include "report/dynamic_report.h"
 
 #include <algorithm>
 #include <iomanip>
@@ -9,88 +10,16 @@
 namespace subcheck {
 namespace {
 
-std::string last_component(const std::string& dotted) {
-  std::size_t dot = dotted.rfind('.');
-  return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
-}
-
-const ModuleVerdict* static_verdict(const AnalysisResult& analysis, const std::string& module) {
-  for (const ModuleVerdict& verdict : analysis.verdicts) {
-    if (verdict.module == module) return &verdict;
-  }
-  return nullptr;
-}
-
-const ExtensionModule* static_module(const AnalysisResult& analysis, const std::string& module) {
-  for (const ExtensionModule& candidate : analysis.model.modules) {
-    if (candidate.name == module) return &candidate;
-  }
-  return nullptr;
-}
-
-// Static verdicts that a successful or refused import would contradict.
-void compare_subinterpreters(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
-                             std::vector<CrossCheck>& out) {
-  const SubinterpreterVerdict said = expected.subinterpreters;
-  const SubinterpreterVerdict did = seen.subinterpreters;
-  bool loads = did == SubinterpreterVerdict::supported;
-  bool refused = did == SubinterpreterVerdict::unsupported || did == SubinterpreterVerdict::shared_gil_only;
-  if ((said == SubinterpreterVerdict::supported || said == SubinterpreterVerdict::unsafe) && refused) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "the sources declare per-interpreter GIL support, but the isolated import was refused: " +
-                       seen.summary});
-  } else if ((said == SubinterpreterVerdict::unsupported || said == SubinterpreterVerdict::shared_gil_only) &&
-             loads) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "static analysis says isolated subinterpreters refuse it (" + std::string(to_string(said)) +
-                       "), but the isolated import succeeded: the built module may not come from these sources"});
-  } else if (said == SubinterpreterVerdict::shared_gil_only && did == SubinterpreterVerdict::unsupported) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "static analysis expects legacy (shared-GIL) subinterpreters to accept it, but they refused it"});
-  }
-}
-
-void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleProbeReport& seen,
-                            std::vector<CrossCheck>& out) {
-  const FreeThreadingVerdict said = expected.free_threading;
-  const FreeThreadingVerdict did = seen.free_threading;
-  if (said == FreeThreadingVerdict::requires_gil && did == FreeThreadingVerdict::gil_free) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "no Py_mod_gil slot or PyUnstable_Module_SetGIL call was found, yet the GIL stayed off after "
-                   "the import"});
-  } else if ((said == FreeThreadingVerdict::gil_free || said == FreeThreadingVerdict::unsafe) &&
-             did == FreeThreadingVerdict::requires_gil) {
-    out.push_back({expected.module, seen.interpreter, "disagreement",
-                   "the sources declare Py_MOD_GIL_NOT_USED, yet importing the module enabled the GIL"});
-  }
-}
-
-// Types with the same address in two interpreters are static types; a module that
-// claims per-interpreter GIL support with them is the SI004 contradiction, seen live.
-void compare_shared_objects(const ExtensionModule* module, const prober::ModuleProbeReport& seen,
-                            std::vector<CrossCheck>& out) {
-  std::vector<std::string> shared;
-  for (const prober::ProbeResult& result : seen.evidence) {
-    for (const std::string& name : result.shared_objects) {  // a fallback repeats a combined child's
-      if (std::find(shared.begin(), shared.end(), name) == shared.end()) shared.push_back(name);
-    }
-  }
-  if (shared.empty() || module == nullptr) return;
-  const ModuleConfigView* view = module->view(BuildConfig::gil);
-  if (view == nullptr) return;
-  std::string names;
-  for (const std::string& name : shared) names += (names.empty() ? "" : ", ") + name;
-  if (view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
-    out.push_back({module->name, seen.interpreter, "confirmed",
-                   "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, and the isolated import shares objects with "
-                   "the main interpreter (static types): " + names});
-  }
-}
-
-nlohmann::json probe_result_json(const prober::ProbeResult& result) {
+// One reading of a module's evidence. Schema v1 lists readings, one per probe answered
+// (docs/prober.md), and marks one taken from another child's result with `split_from`, the
+// kind of that child: kept so that v1 readers (tests/bench/prober-vs-naive.sh counts
+// children by it) read the same document.
+nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
+  const prober::ProbeResult& result = reading.result;
   nlohmann::json steps = nlohmann::json::array();
   for (const prober::ProbeStep& step : result.steps) {
-    steps.push_back({{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
+    steps.push_back(
+        {{"where", step.where}, {"ok", step.ok}, {"error_type", step.error_type}, {"message", step.message}});
   }
   nlohmann::json json = {{"probe", to_string(result.probe)},
                          {"outcome", to_string(result.outcome)},
@@ -103,28 +32,13 @@ nlohmann::json probe_result_json(const prober::ProbeResult& result) {
                          {"output", result.output},
                          {"output_truncated", result.output_truncated}};
   if (!result.during.empty()) json["during"] = result.during;
-  if (result.split_from) json["split_from"] = to_string(*result.split_from);
+  if (reading.part_of) json["split_from"] = to_string(*reading.part_of);
   json["gil_before"] = result.gil_before ? nlohmann::json(*result.gil_before) : nlohmann::json(nullptr);
   json["gil_after"] = result.gil_after ? nlohmann::json(*result.gil_after) : nlohmann::json(nullptr);
   return json;
 }
 
 }  // namespace
-
-std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::vector<DynamicRun>& runs) {
-  std::vector<CrossCheck> checks;
-  for (const DynamicRun& run : runs) {
-    for (const prober::ModuleProbeReport& report : run.run.modules) {
-      std::string name = last_component(report.module);
-      const ModuleVerdict* verdict = static_verdict(analysis, name);
-      if (verdict == nullptr || report.subinterpreters == SubinterpreterVerdict::abi_mismatch) continue;
-      if (!run.interpreter.free_threaded) compare_subinterpreters(*verdict, report, checks);
-      if (run.interpreter.free_threaded) compare_free_threading(*verdict, report, checks);
-      compare_shared_objects(static_module(analysis, name), report, checks);
-    }
-  }
-  return checks;
-}
 
 nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems) {
   nlohmann::json interpreters = nlohmann::json::array();
@@ -145,7 +59,9 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
                             {"problems", run.run.problems}});
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       nlohmann::json evidence = nlohmann::json::array();
-      for (const prober::ProbeResult& result : report.evidence) evidence.push_back(probe_result_json(result));
+      for (const prober::ProbeReading& reading : prober::probe_readings(report)) {
+        evidence.push_back(probe_result_json(reading));
+      }
       modules.push_back({{"module", report.module},
                          {"file", report.file.string()},
                          {"interpreter", report.interpreter},
@@ -165,7 +81,9 @@ nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks) {
   for (const CrossCheck& check : checks) {
     json.push_back({{"module", check.module},
                     {"interpreter", check.interpreter},
-                    {"kind", check.kind},
+                    {"import_name", check.import_name},
+                    {"file", check.file.string()},
+                    {"kind", to_string(check.kind)},
                     {"message", check.message}});
   }
   return json;
@@ -175,9 +93,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
                         const std::vector<std::string>& problems, bool verbose) {
   std::size_t module_width = 6, verdict_width = 15;
   // The InterpreterPoolExecutor column only when some interpreter has the executor (3.14+).
-  const bool pool_column = std::any_of(runs.begin(), runs.end(), [](const DynamicRun& run) {
-    return prober::has_interpreter_pool(run.interpreter);
-  });
+  const bool pool_column = std::any_of(
+      runs.begin(), runs.end(), [](const DynamicRun& run) { return prober::has_interpreter_pool(run.interpreter); });
   constexpr int kPoolWidth = 15;  // "not-available" and two spaces
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
@@ -202,7 +119,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
       out << report.summary << "\n";
       for (const std::string& note : report.notes) out << "    note: " << note << "\n";
       if (!verbose) continue;
-      for (const prober::ProbeResult& result : report.evidence) {
+      for (const prober::ProbeReading& reading : prober::probe_readings(report)) {
+        const prober::ProbeResult& result = reading.result;
         out << "    " << to_string(result.probe) << ": " << to_string(result.outcome);
         if (result.signal) out << " (signal " << result.signal << ")";
         for (const prober::ProbeStep& step : result.steps) {
@@ -214,8 +132,9 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
     }
   }
   for (const DynamicRun& run : runs) {
-    out << "\n" << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string()
-        << "): network " << run.run.sandbox.network << "; sandbox "
+    out << "\n"
+        << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string() << "): network "
+        << run.run.sandbox.network << "; sandbox "
         << (run.run.sandbox.level.empty() ? "not started" : run.run.sandbox.level) << "\n";
     for (const std::string& missing : run.run.sandbox.problems) out << "  sandbox: " << missing << "\n";
     for (const std::string& problem : run.run.problems) out << "  problem: " << problem << "\n";
@@ -227,7 +146,9 @@ void write_cross_checks_text(std::ostream& out, const std::vector<CrossCheck>& c
   if (checks.empty()) return;
   out << "\nstatic vs dynamic:\n";
   for (const CrossCheck& check : checks) {
-    out << "  " << check.module << " [" << check.interpreter << "] " << check.kind << ": " << check.message << "\n";
+    // The full import name: two modules of one last name in different packages stay apart.
+    out << "  " << check.import_name << " [" << check.interpreter << "] " << to_string(check.kind) << ": "
+        << check.message << "\n";
   }
 }
 

@@ -1,5 +1,6 @@
-// Reports of the prober's evidence, alone (`subcheck probe`) or beside the static
-// analysis (`subcheck scan --probe`), with the places where the two disagree.
+// The prober's evidence as JSON and text, alone (`subcheck probe`) or beside the static
+// analysis (`subcheck scan --probe`), with the cross-checks between the two
+// (report/cross_check.h).
 #pragma once
 
 #include <ostream>
@@ -8,27 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyzer/analyze.h"
 #include "prober/prober.h"
+#include "report/cross_check.h"
 
 namespace subcheck {
 
-// One interpreter's probe run and the interpreter it ran on.
-struct DynamicRun {
-  Interpreter interpreter;
-  prober::ProbeRun run;
-};
-
-// Where static and dynamic evidence about one module do not say the same thing.
-struct CrossCheck {
-  std::string module;
-  std::string interpreter;
-  std::string kind;      // "disagreement" or "confirmed"
-  std::string message;
-};
-
-std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::vector<DynamicRun>& runs);
-
+// The body of a `subcheck-probe` document, and the `dynamic` object of a `subcheck-scan`
+// one (docs/json-schema.md): interpreters, modules, problems.
 nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems);
 nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks);
 
