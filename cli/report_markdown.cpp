@@ -33,6 +33,19 @@ std::string cell(std::string_view text) {
   return out;
 }
 
+// `text` as a code span in a table: only backticks (none inside a span), pipes (still
+// table syntax in GFM) and line breaks matter there.
+std::string code(std::string_view text) {
+  std::string out = "`";
+  for (char c : text) {
+    if (c == '`') out += '\'';
+    else if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out + "`";
+}
+
 // Link targets: spaces and parentheses would end or break them.
 std::string link_target(std::string_view target) {
   std::string out;
@@ -84,18 +97,30 @@ int severity_rank(const json& finding) {
   return 2;
 }
 
+// A rule id, linked to its documentation when the docs are published on the web
+// (SUBCHECK_DOCS_URI); a file:// link to the installed docs would not open from a summary.
+std::string rule_reference(const std::string& id) {
+  const std::string docs = SUBCHECK_DOCS_URI;
+  if (docs.starts_with("file:")) return code(id);
+  return "[" + cell(id) + "](" + link_target(docs + "rules.md#" + lower(id)) + ")";
+}
+
 std::string file_link(const json& located, const FormatContext& context) {
   std::optional<ReportLocation> where = report_location(located, context.source_root);
   if (!where) return "";
   std::string shown = where->path + (where->line ? ":" + std::to_string(where->line) : "");
-  if (!where->relative) return "`" + cell(shown) + "`";
+  if (!where->relative) return code(shown);
   std::string target = context.link_base + where->path + (where->line ? "#L" + std::to_string(where->line) : "");
   return "[" + cell(shown) + "](" + link_target(target) + ")";
 }
 
-void write_header(Budget& budget, const json& report) {
+void write_header(Budget& budget, const json& report, const FormatContext& context) {
   const bool scan = report.contains("findings");
-  const std::string what = scan ? report.value("root", "") : report.value("target", "");
+  std::string what = scan ? report.value("root", "") : report.value("target", "");
+  // Shown as given relative to the source root, so the summary does not depend on the machine.
+  if (std::optional<ReportLocation> where = report_location({{"file", what}}, context.source_root)) {
+    what = where->path.empty() || where->path == "." ? "." : where->path;
+  }
   budget.add("## subcheck " + std::string(scan ? "scan" : "probe") + ": " + cell(what));
   budget.add("");
   if (scan) {
@@ -139,7 +164,7 @@ void write_module_table(Budget& budget, const json& report) {
   budget.add("| --- | --- | --- | --- |");
   for (const json& module : report["modules"]) {
     const json verdicts = module.value("verdicts", json::object());
-    budget.add_or_cut("| `" + cell(module.value("name", "")) + "` | " +
+    budget.add_or_cut("| " + code(module.value("name", "")) + " | " +
                           verdict_badge(verdicts.value("subinterpreters", "unknown")) + " | " +
                           verdict_badge(verdicts.value("free_threading", "unknown")) + " | " +
                           std::to_string(module.value("findings", json::array()).size()) + " |",
@@ -157,7 +182,7 @@ void write_probe_table(Budget& budget, const json& report) {
   budget.add("| module | python | subinterpreters | free-threading | InterpreterPoolExecutor | evidence |");
   budget.add("| --- | --- | --- | --- | --- | --- |");
   for (const json& module : modules) {
-    budget.add_or_cut("| `" + cell(module.value("module", "")) + "` | " + cell(module.value("interpreter", "")) + " | " +
+    budget.add_or_cut("| " + code(module.value("module", "")) + " | " + cell(module.value("interpreter", "")) + " | " +
                           verdict_badge(module.value("subinterpreters", "")) + " | " +
                           verdict_badge(module.value("free_threading", "")) + " | " +
                           verdict_badge(module.value("interpreter_pool", "")) + " | " +
@@ -180,7 +205,7 @@ void write_rule_counts(Budget& budget, const json& report, const FormatContext& 
     const Rule* rule = context.rules.find(id);
     std::string name = rule ? rule->name : "";
     std::string severity = rule ? std::string(to_string(rule->severity)) : "";
-    budget.add_or_cut("| [" + cell(id) + "](" + SUBCHECK_DOCS_URI + "rules.md#" + lower(id) + ") | " + cell(name) +
+    budget.add_or_cut("| " + rule_reference(id) + " | " + cell(name) +
                           " | " + severity + " | " + std::to_string(count) + " |",
                       "rule rows");
   }
@@ -198,15 +223,15 @@ void write_findings(Budget& budget, const json& report, const FormatContext& con
   budget.add("");
   for (const ProbeFailure& failure : failures) {
     const json& module = *failure.module;
-    budget.add_or_cut("- **error** probe " + cell(module.value("interpreter", "")) + " " + failure.aspect + " `" +
-                          cell(failure.verdict) + "` " + file_link(probed_module_location(report, module), context) +
-                          " `" + cell(module.value("module", "")) + "`: " + cell(module.value("summary", "")),
+    budget.add_or_cut("- **error** probe " + cell(module.value("interpreter", "")) + " " + failure.aspect + " " +
+                          code(failure.verdict) + " " + file_link(probed_module_location(report, module), context) +
+                          " " + code(module.value("module", "")) + ": " + cell(module.value("summary", "")),
                       "findings");
   }
   for (const json* finding : findings) {
     const std::string id = finding->value("rule", "");
-    budget.add_or_cut("- **" + cell(finding->value("severity", "")) + "** [" + cell(id) + "](" + SUBCHECK_DOCS_URI +
-                          "rules.md#" + lower(id) + ") " + file_link(*finding, context) + ": " +
+    budget.add_or_cut("- **" + cell(finding->value("severity", "")) + "** " + rule_reference(id) + " " +
+                          file_link(*finding, context) + ": " +
                           cell(finding->value("message", "")),
                       "findings");
   }
@@ -230,7 +255,7 @@ void write_markdown_summary(std::ostream& out, const json& report, const FormatC
   // The note about cuts needs room of its own: the sections get the limit less that.
   constexpr std::size_t kNoteRoom = 400;
   Budget budget(limit > kNoteRoom ? limit - kNoteRoom : 0);
-  write_header(budget, report);
+  write_header(budget, report, context);
   write_coverage(budget, report);
   write_module_table(budget, report);
   write_probe_table(budget, report);
