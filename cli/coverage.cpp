@@ -111,7 +111,7 @@ std::string format_coverage(const Coverage& coverage) {
     if (coverage.probes.empty()) line += " none ran";
     for (std::size_t i = 0; i < coverage.probes.size(); ++i) {
       const ProbeCoverage& entry = coverage.probes[i];
-      line += (i ? ", " : " ") + entry.python + " " + std::to_string(entry.probes) + " on " +
+      line += (i ? ", " : " ") + entry.python + ": " + std::to_string(entry.probes) + " probes on " +
               std::to_string(entry.modules) + " modules";
       if (entry.not_tested > 0) line += " (" + std::to_string(entry.not_tested) + " not tested)";
     }

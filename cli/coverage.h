@@ -52,7 +52,8 @@ std::vector<std::string> skipped_problems(const std::vector<std::string>& proble
 
 nlohmann::json coverage_json(const Coverage& coverage);
 
-// "covered: 4 of 4 translation units parsed, 3 modules found (1 unknown); probes: 3.13 12 ..."
+// "covered: 4 of 4 translation units parsed, 3 modules found (1 unknown); probes: 3.13: 12
+// probes on 3 modules, 3.13t: ..."
 // then one "incomplete: ..." line per reason.
 std::string format_coverage(const Coverage& coverage);
 

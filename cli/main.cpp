@@ -568,6 +568,7 @@ Examples:
   subcheck scan .
   subcheck scan . -p build --python python3.13 -j 2
   subcheck scan . --select FT --format json --output ft.json
+  subcheck scan . --format sarif -o scan.sarif --output-markdown summary.md
   subcheck scan src/_speedups.c --fail-on never --no-color)";
 
 // --format and -o for the main report, --output-FORMAT FILE for more (docs/cli.md, "Formats").

@@ -785,6 +785,39 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
 // Started from `/` or `/usr`, libclang once took the relative resource directory
 // lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
 // became `unknown`. subcheck passes an absolute -resource-dir.
+// A --python that names no interpreter: the others are probed, and the answer is incomplete (3).
+TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
+  std::optional<json> interpreter;
+  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
+    if ((interpreter = corpus_interpreter(tag))) break;
+  }
+  if (!interpreter) GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
+                         ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
+  fs::copy_file(built, tree.path() / built.filename());
+  const std::string python = (*interpreter)["python"].get<std::string>();
+  const std::string tag = (*interpreter)["tag"].get<std::string>();
+  RunResult all_found = run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--quiet"});
+  EXPECT_EQ(all_found.exit_code, 0) << all_found.out << all_found.err;
+  EXPECT_TRUE(contains(all_found.out, "covered: probes: " + tag + ": ")) << all_found.out;
+  EXPECT_FALSE(contains(all_found.out, "incomplete:")) << all_found.out;
+
+  const fs::path missing = tree.path() / "no-such-python3.99";
+  RunResult one_missing = run_subcheck(
+      {"probe", tree.path().string(), "--python", python, "--python", missing.string(), "--no-stress", "--quiet"});
+  EXPECT_EQ(one_missing.exit_code, 3) << one_missing.out << one_missing.err;
+  EXPECT_TRUE(contains(one_missing.out, "incomplete: interpreter not found: ")) << one_missing.out;
+  EXPECT_TRUE(contains(one_missing.out, "no-such-python3.99")) << one_missing.out;
+
+  RunResult accepted = run_subcheck({"probe", tree.path().string(), "--python", python, "--python", missing.string(),
+                                     "--no-stress", "--quiet", "--fail-on", "never", "--format", "json"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  const json report = json::parse(accepted.out);
+  ASSERT_EQ(report["coverage"]["incomplete"].size(), 1u) << report["coverage"].dump(2);
+  EXPECT_EQ(report["coverage"]["probes"][0]["python"], tag);
+}
+
 TEST(CliScan, ReadsTheSameFromAnyWorkingDirectory) {
   TempDir tree;
   tree.write("multiphase_isolated.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "multiphase_isolated.c"));
