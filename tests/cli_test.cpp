@@ -816,6 +816,13 @@ TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
   const json report = json::parse(accepted.out);
   ASSERT_EQ(report["coverage"]["incomplete"].size(), 1u) << report["coverage"].dump(2);
   EXPECT_EQ(report["coverage"]["probes"][0]["python"], tag);
+
+  // The same run as a job summary: the probe table, and the reason the answer is incomplete.
+  RunResult summary = run_subcheck({"probe", tree.path().string(), "--python", python, "--python", missing.string(),
+                                    "--no-stress", "--quiet", "--format", "markdown"});
+  EXPECT_EQ(summary.exit_code, 3) << summary.err;
+  EXPECT_TRUE(contains(summary.out, "| `probe_isolated` | " + tag + " | ✅ supported | ")) << summary.out;
+  EXPECT_TRUE(contains(summary.out, "- ❔ **incomplete:** interpreter not found: ")) << summary.out;
 }
 
 TEST(CliScan, ReadsTheSameFromAnyWorkingDirectory) {
