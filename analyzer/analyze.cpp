@@ -132,7 +132,8 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   for (ToolDiagnostic& diagnostic : collect_diagnostics(parsed.units)) result.diagnostics.push_back(std::move(diagnostic));
 
   result.model = build_module_model(std::move(parsed.units));
-  result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed);
+  result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed,
+                                       &result.suppressed_findings);
   result.verdicts = compute_verdicts(result.model, result.findings, rules);
   for (ToolDiagnostic& diagnostic : unknown_module_diagnostics(result.model, result.verdicts)) {
     result.diagnostics.push_back(std::move(diagnostic));

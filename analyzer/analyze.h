@@ -64,6 +64,7 @@ struct AnalysisResult {
   AnalysisModel model;
   std::vector<Finding> findings;                 // suppressed ones removed, sorted by location
   std::size_t suppressed = 0;
+  std::vector<Finding> suppressed_findings;      // the ones silenced in the source (SARIF reports them as suppressed)
   std::vector<ModuleVerdict> verdicts;
   std::vector<ToolDiagnostic> diagnostics;
   std::string compile_db_origin;
@@ -78,8 +79,9 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
 std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue& rules);
 
 // Drops findings silenced in the source (`// subcheck: ignore[ID]`, `// noqa: borrowed-ref OK`).
+// `silenced`, when given, receives the dropped findings.
 std::vector<Finding> apply_suppressions(std::vector<Finding> findings, const RuleCatalogue& rules,
-                                        std::size_t* suppressed = nullptr);
+                                        std::size_t* suppressed = nullptr, std::vector<Finding>* silenced = nullptr);
 
 // One error diagnostic per module with an unknown verdict, saying why (headers not found,
 // Python's headers failing, a PyInit subcheck cannot follow) and what to do about it.

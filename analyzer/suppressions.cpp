@@ -70,7 +70,7 @@ bool is_suppressed(const Finding& finding, const Rule& rule, SourceLines& lines)
 }  // namespace
 
 std::vector<Finding> apply_suppressions(std::vector<Finding> findings, const RuleCatalogue& rules,
-                                        std::size_t* suppressed) {
+                                        std::size_t* suppressed, std::vector<Finding>* silenced) {
   SourceLines lines;
   std::vector<Finding> kept;
   std::size_t dropped = 0;
@@ -78,6 +78,7 @@ std::vector<Finding> apply_suppressions(std::vector<Finding> findings, const Rul
     const Rule* rule = rules.find(finding.rule);
     if (rule && is_suppressed(finding, *rule, lines)) {
       ++dropped;
+      if (silenced) silenced->push_back(std::move(finding));
     } else {
       kept.push_back(std::move(finding));
     }

@@ -81,6 +81,42 @@ SUBCHECK_TEST_BINARY_DEBS=(python3-markupsafe python3-psutil python3-simplejson)
 ensure_test_packages() {
   log "trixie packages for the tests: ${SUBCHECK_TEST_BINARY_DEBS[*]} (cached in $SUBCHECK_CACHE/debian-bin)"
   bash "$REPO_ROOT/ci/fetch-debian-source.sh" --binary "${SUBCHECK_TEST_BINARY_DEBS[@]}" >/dev/null
+  ensure_sarif_validator
+}
+
+# Microsoft's SARIF validator (`Sarif.Multitool validate`, from the npm registry), which
+# tests/ci/sarif_validate_test.py runs on subcheck's SARIF. Installed once into
+# $SUBCHECK_CACHE/npm, never into the repository; without the registry a cached copy
+# serves, and with neither this fails.
+SUBCHECK_SARIF_MULTITOOL="@microsoft/sarif-multitool-linux@5.7.0"
+
+sarif_validator_path() {
+  echo "$SUBCHECK_CACHE/npm/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+}
+
+ensure_sarif_validator() {
+  local prefix="$SUBCHECK_CACHE/npm" tool version="${SUBCHECK_SARIF_MULTITOOL##*@}"
+  tool="$(sarif_validator_path)"
+  if [ -x "$tool" ] && grep -q "\"version\": \"$version\"" "$(dirname "$tool")/package.json" 2>/dev/null; then
+    log "SARIF validator $version: cached in $prefix"
+    return
+  fi
+  if ! command -v npm >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+  fi
+  log "installing the SARIF validator ($SUBCHECK_SARIF_MULTITOOL) into $prefix"
+  mkdir -p "$prefix"
+  # Its install script only marks the binary executable: done here instead.
+  if npm install --prefix "$prefix" --no-audit --no-fund --ignore-scripts "$SUBCHECK_SARIF_MULTITOOL" >/dev/null; then
+    chmod u+x "$tool"
+  elif [ -x "$tool" ]; then
+    log "npm failed; using the cached SARIF validator"
+  else
+    log "error: cannot install the SARIF validator and none is cached"
+    return 1
+  fi
 }
 
 # ---- Debian roots made with debootstrap (ci/test-package.sh's bookworm root). Every mount

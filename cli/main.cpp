@@ -1,7 +1,8 @@
 // The `subcheck` command: scan, rules, explain.
 //
 // Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 a usage or I/O error
-// (bad option, missing path, unreadable config or compile database, nothing parsable).
+// (bad option, missing path, unreadable config or compile database, nothing parsable);
+// 3 an incomplete answer (cli/coverage.h) and no finding that already makes it 1.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,8 +27,10 @@
 #include "rules/catalogue.h"
 #include "cli/atomic_output.h"
 #include "cli/config.h"
+#include "cli/coverage.h"
 #include "cli/explain.h"
 #include "cli/report.h"
+#include "cli/report_formats.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "prober/prober.h"
@@ -67,6 +71,7 @@ struct ScanOptions {
   int jobs = 0;
   std::string format = "text";
   std::string output;
+  std::map<std::string, std::string> format_outputs;  // --output-FORMAT FILE: more reports at once
   std::string fail_on;                 // empty: pyproject.toml, else "error"
   std::vector<std::string> select;     // empty: pyproject.toml, else every rule
   std::vector<std::string> ignore;
@@ -167,10 +172,14 @@ std::optional<Interpreter> checked_python(const std::vector<std::string>& python
 
 // Interpreters to probe with: every --python (paths, names or tags like 3.13t), or every
 // CPython >= 3.12 on the machine. None at all is a usage error: there is nothing to run.
-std::vector<Interpreter> checked_interpreters(const std::vector<std::string>& pythons) {
+// `missing` gets the --python values that named no usable interpreter (the answer is then
+// incomplete: exit 3).
+std::vector<Interpreter> checked_interpreters(const std::vector<std::string>& pythons,
+                                              std::vector<std::string>* missing = nullptr) {
   std::vector<std::string> problems;
   std::vector<Interpreter> interpreters = find_interpreters(pythons, &problems);
   for (const std::string& problem : problems) spdlog::warn("{}", problem);
+  if (missing != nullptr && !pythons.empty()) *missing = problems;
   if (interpreters.empty()) throw UsageError("no CPython 3.12 or newer to probe with; pass --python");
   return interpreters;
 }
@@ -190,7 +199,7 @@ prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& pro
 // (a hostile wheel, a distribution not installed there) is a problem for that one only.
 std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<Interpreter>& interpreters,
                                     const prober::ProbeOptions& options, std::vector<std::string>& problems,
-                                    bool distribution_name = false) {
+                                    std::vector<std::string>& unprobed, bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
     if (interrupt_signal()) break;  // SIGINT/SIGTERM: no interpreter is started after it
@@ -202,6 +211,7 @@ std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector
       runs.push_back({interpreter, prober::probe(interpreter, found, options)});
     } catch (const std::exception& error) {
       problems.push_back(interpreter.implementation_tag + ": " + target + ": " + error.what());
+      unprobed.push_back(problems.back());
     }
   }
   return runs;
@@ -266,6 +276,44 @@ void commit_output(AtomicOutput& output) {
   }
 }
 
+// One report to write: its format and where. --format and -o give the first; each
+// --output-FORMAT FILE one more, all written atomically (cli/atomic_output.h) after the run.
+struct ReportOutput {
+  std::string format;
+  std::unique_ptr<AtomicOutput> file;
+};
+
+std::vector<ReportOutput> open_outputs(const ScanOptions& options) {
+  std::vector<ReportOutput> outputs;
+  outputs.push_back({options.format, open_output(options.output)});
+  std::vector<std::string> targets{options.output.empty() || options.output == "-" ? "-" : options.output};
+  for (const auto& [format, file] : options.format_outputs) {
+    if (file.empty()) continue;
+    const std::string target = file == "-" ? "-" : fs::absolute(file).lexically_normal().string();
+    const std::string main_target = targets.front() == "-" ? "-" : fs::absolute(targets.front()).lexically_normal().string();
+    if (target == main_target || std::find(targets.begin() + 1, targets.end(), target) != targets.end()) {
+      throw UsageError("--output-" + format + " " + file + ": another report is written there already");
+    }
+    targets.push_back(target);
+    outputs.push_back({format, open_output(file)});
+  }
+  return outputs;
+}
+
+void commit_outputs(std::vector<ReportOutput>& outputs) {
+  for (ReportOutput& output : outputs) commit_output(*output.file);
+}
+
+// JSON, or a format written from the JSON document (cli/report_formats.h).
+void write_document(std::ostream& out, const std::string& format, const nlohmann::json& report,
+                    const FormatContext& context) {
+  if (format == "json") {
+    out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    write_document_format(out, format, report, context);
+  }
+}
+
 int interrupted_exit(int signal, const std::string& reason) {
   std::cerr << "subcheck: error: " << reason << "; the report written is incomplete\n";
   return exit_status_for_interrupt(signal);
@@ -287,18 +335,18 @@ int run_probe(const ScanOptions& options) {
     }
     if (targets.empty()) throw UsageError(options.path + ": names no distribution");
   }
-  std::vector<Interpreter> interpreters = checked_interpreters(options.pythons);
-  std::unique_ptr<AtomicOutput> output = open_output(options.output);
-  std::ostream& out = output->stream();
+  std::vector<std::string> missing_interpreters;
+  std::vector<Interpreter> interpreters = checked_interpreters(options.pythons, &missing_interpreters);
+  std::vector<ReportOutput> outputs = open_outputs(options);
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, fs::current_path());
-  std::vector<std::string> problems;
+  std::vector<std::string> problems, unprobed;
   std::vector<DynamicRun> runs;
   std::size_t probed_targets = 0;
   for (const std::string& target : targets) {
     if (interrupt_signal()) break;
     ++probed_targets;
     std::vector<DynamicRun> more =
-        run_dynamic(target, interpreters, probe_options(options, progress), problems, from_requirements);
+        run_dynamic(target, interpreters, probe_options(options, progress), problems, unprobed, from_requirements);
     runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   progress.finish();
@@ -306,19 +354,31 @@ int run_probe(const ScanOptions& options) {
   const std::string incomplete =
       incomplete_reason(signal, std::to_string(probed_targets) + " of " + std::to_string(targets.size()) +
                                     " targets probed (the last one possibly in part)");
+  Coverage coverage;
+  add_dynamic_coverage(coverage, runs, unprobed, missing_interpreters, skipped_problems(problems, unprobed));
 
-  if (options.format == "json") {
-    const nlohmann::json report = probe_document(options.path, runs, problems, incomplete);
-    out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else {
-    write_dynamic_text(out, runs, problems, options.verbose);
-    if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
+  std::error_code exists_error;
+  const FormatContext format_context{
+      RuleCatalogue::builtin(),
+      fs::exists(options.path, exists_error) ? source_root(options.path, fs::current_path()) : fs::current_path(),
+      github_link_base()};
+  for (ReportOutput& output : outputs) {
+    std::ostream& out = output.file->stream();
+    if (output.format != "text") {
+      nlohmann::json report = probe_document(options.path, runs, problems, incomplete);
+      report["coverage"] = coverage_json(coverage);
+      write_document(out, output.format, report, format_context);
+    } else {
+      write_dynamic_text(out, runs, problems, options.verbose);
+      out << "\n" << format_coverage(coverage);
+      if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
+    }
   }
-  commit_output(*output);
+  commit_outputs(outputs);
   if (signal) return interrupted_exit(signal, incomplete);
   if (runs.empty()) return report_error(options.path + ": nothing could be probed (see the problems above)");
-  bool failing = dynamic_failures(runs) && options.fail_on != "never";
-  return failing ? 1 : kExitClean;
+  const bool never = options.fail_on == "never";
+  return exit_code_with_coverage(dynamic_failures(runs) && !never ? 1 : kExitClean, coverage, never);
 }
 
 int run_scan(const ScanOptions& options) {
@@ -355,10 +415,10 @@ int run_scan(const ScanOptions& options) {
   analyze_options.parse_limits.time = std::chrono::seconds(options.parse_timeout_seconds);
   analyze_options.parse_limits.memory_bytes = options.parse_memory_mib << 20;
   std::vector<Interpreter> interpreters;
-  if (options.probe) interpreters = checked_interpreters(options.pythons);
+  std::vector<std::string> missing_interpreters;
+  if (options.probe) interpreters = checked_interpreters(options.pythons, &missing_interpreters);
 
-  std::unique_ptr<AtomicOutput> output = open_output(options.output);
-  std::ostream& out = output->stream();
+  std::vector<ReportOutput> outputs = open_outputs(options);
 
   const fs::path cwd = fs::current_path();
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, cwd);
@@ -382,11 +442,11 @@ int run_scan(const ScanOptions& options) {
   spdlog::debug("parse workers: {}", result.parse_isolation);
 
   // Built modules in the tree, imported for real: evidence beside the static findings.
-  std::vector<std::string> problems;
+  std::vector<std::string> problems, unprobed;
   std::vector<DynamicRun> runs;
   // Interrupted while parsing: what was parsed is reported, nothing more is started.
   if (options.probe && !interrupt_signal()) {
-    runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems);
+    runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems, unprobed);
   }
   progress.finish();
   const int signal = interrupt_signal();
@@ -398,31 +458,42 @@ int run_scan(const ScanOptions& options) {
               : options.probe ? "the probes under way when it came were stopped; later ones did not run"
                               : "after the analysis had finished");
   std::vector<CrossCheck> checks = cross_check(result, runs);
+  Coverage coverage = static_coverage(result);
+  if (options.probe) {
+    add_dynamic_coverage(coverage, runs, unprobed, missing_interpreters, skipped_problems(problems, unprobed));
+  }
 
   ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
   context.ignored = drop_disabled_findings(result.findings, settings.filter);
+  drop_disabled_findings(result.suppressed_findings, settings.filter);
 
-  if (options.format == "json") {
-    nlohmann::json report = scan_report_json(result, context);
-    if (options.probe) {
-      report["dynamic"] = dynamic_json(runs, problems);
-      report["cross_checks"] = cross_checks_json(checks);
+  const FormatContext format_context{rules, source_root(root, cwd), github_link_base()};
+  for (ReportOutput& output : outputs) {
+    std::ostream& out = output.file->stream();
+    if (output.format != "text") {
+      nlohmann::json report = scan_report_json(result, context);
+      if (options.probe) {
+        report["dynamic"] = dynamic_json(runs, problems);
+        report["cross_checks"] = cross_checks_json(checks);
+      }
+      report["coverage"] = coverage_json(coverage);
+      mark_completeness(report, incomplete);
+      write_document(out, output.format, report, format_context);
+    } else {
+      const bool to_terminal = output.file->to_terminal_stdout();
+      TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
+      if (options.verbose) style.diagnostics_per_file = 0;
+      write_text_report(out, result, context, style);
+      if (options.probe) {
+        out << "\n";
+        write_dynamic_text(out, runs, problems, options.verbose);
+        write_cross_checks_text(out, checks);
+      }
+      out << format_coverage(coverage);
+      if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
     }
-    mark_completeness(report, incomplete);
-    out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else {
-    const bool to_terminal = options.output.empty() || options.output == "-";
-    TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
-    if (options.verbose) style.diagnostics_per_file = 0;
-    write_text_report(out, result, context, style);
-    if (options.probe) {
-      out << "\n";
-      write_dynamic_text(out, runs, problems, options.verbose);
-      write_cross_checks_text(out, checks);
-    }
-    if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
   }
-  commit_output(*output);
+  commit_outputs(outputs);
   if (signal) return interrupted_exit(signal, incomplete);
 
   if (result.model.units.empty()) {
@@ -434,11 +505,11 @@ int run_scan(const ScanOptions& options) {
   int code = exit_code_for(result.findings, settings.fail_on);
   const bool disagreement = has_disagreement(checks);
   if (code == kExitClean && settings.fail_on != FailOn::never && (dynamic_failures(runs) || disagreement)) code = 1;
-  // An answer subcheck could not give is not a pass (issue 10 plans exit code 3 for it).
-  if (code == kExitClean && settings.fail_on != FailOn::never && has_unknown_modules(result)) {
-    std::cerr << "subcheck: some modules could not be judged (see the unknown-module diagnostics); "
-                 "exit 1 (--fail-on never accepts that)\n";
-    code = 1;
+  // An answer subcheck could not give is not a pass: exit 3 (cli/coverage.h).
+  code = exit_code_with_coverage(code, coverage, settings.fail_on == FailOn::never);
+  if (code == kExitIncomplete) {
+    std::cerr << "subcheck: the answer is incomplete (see the `incomplete:` lines); exit 3 "
+                 "(--fail-on never accepts that)\n";
   }
   return code;
 }
@@ -470,7 +541,8 @@ constexpr const char* kMainFooter = R"(Examples:
   subcheck rules                           list every rule
   subcheck explain SI001                   what a rule finds and how to fix it
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error,
+3 incomplete answer (a module not judged, a unit not parsed, a probe that could not run).
 Documentation: docs/cli.md)";
 
 constexpr const char* kScanFooter = R"(Options given here win over [tool.subcheck] in PATH/pyproject.toml
@@ -481,7 +553,22 @@ Examples:
   subcheck scan .
   subcheck scan . -p build --python python3.13 -j 2
   subcheck scan . --select FT --format json --output ft.json
+  subcheck scan . --format sarif -o scan.sarif --output-markdown summary.md
   subcheck scan src/_speedups.c --fail-on never --no-color)";
+
+// --format and -o for the main report, --output-FORMAT FILE for more (docs/cli.md, "Formats").
+void add_format_options(CLI::App& command, ScanOptions& options) {
+  command.add_option("--format", options.format, "Report format: text, json, sarif, github or markdown")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown"}))
+      ->type_name("FORMAT")
+      ->default_str("text");
+  command.add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  for (std::string_view format : kReportFormats) {
+    const std::string name(format);
+    command.add_option("--output-" + name, options.format_outputs[name], "Also write the " + name + " report to FILE")
+        ->type_name("FILE");
+  }
+}
 
 void add_scan_command(CLI::App& app, ScanOptions& options) {
   CLI::App* scan = app.add_subcommand("scan", "Analyse extension module sources and report what would break");
@@ -503,11 +590,7 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
   scan->add_option("-j,--jobs", options.jobs, "Parallel parser jobs (0: one per core)")
       ->check(CLI::Range(0, 1024))
       ->type_name("N");
-  scan->add_option("--format", options.format, "Report format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->type_name("FORMAT")
-      ->default_str("text");
-  scan->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  add_format_options(*scan, options);
   scan->add_option("--fail-on", options.fail_on,
                    "Lowest severity that makes the exit code 1: error (default), warning, note or never")
       ->type_name("LEVEL");
@@ -569,10 +652,7 @@ void add_probe_command(CLI::App& app, ScanOptions& options) {
       ->check(CLI::Range(1, 3600))
       ->type_name("SECONDS");
   probe->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
-  probe->add_option("--format", options.format, "Report format")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->type_name("FORMAT");
-  probe->add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  add_format_options(*probe, options);
   probe->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
   probe->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
   probe->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");

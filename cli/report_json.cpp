@@ -155,6 +155,8 @@ json scan_report_json(const AnalysisResult& result, const ReportContext& context
   for (std::size_t i = 0; i < result.model.modules.size(); ++i) modules.push_back(module_json(result, i));
   json findings = json::array();
   for (const Finding& finding : result.findings) findings.push_back(finding_json(finding, context.rules));
+  json suppressed = json::array();
+  for (const Finding& finding : result.suppressed_findings) suppressed.push_back(finding_json(finding, context.rules));
   json diagnostics = json::array();
   for (const ToolDiagnostic& diagnostic : result.diagnostics) diagnostics.push_back(diagnostic_json(diagnostic));
 
@@ -168,6 +170,7 @@ json scan_report_json(const AnalysisResult& result, const ReportContext& context
       {"settings", settings_json(context)},
       {"modules", std::move(modules)},
       {"findings", std::move(findings)},
+      {"suppressed_findings", std::move(suppressed)},
       {"diagnostics", std::move(diagnostics)},
       {"summary", summary_json(summarize(result, context.ignored))},
   };

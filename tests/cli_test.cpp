@@ -389,19 +389,22 @@ PyInit_sdk(void)
 }
 )";
 
-TEST(CliScan, AModuleThatCannotBeJudgedFailsTheGateAndNamesTheMissingHeader) {
+// An answer subcheck could not give is exit 3 (incomplete), not a pass and not a finding.
+TEST(CliScan, AModuleThatCannotBeJudgedExitsIncompleteAndNamesTheMissingHeader) {
   TempDir tree;
   tree.write("sdk.c", kModuleBehindAMissingHeader);
   RunResult text = run_subcheck({"scan", tree.path().string(), "--no-color"});
-  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_EQ(text.exit_code, 3) << text.err;
   EXPECT_TRUE(contains(text.out, "could not judge module 'sdk'")) << text.out;
   EXPECT_TRUE(contains(text.out, "'vendor_sdk.h'")) << text.out;
   EXPECT_TRUE(contains(text.out, "--extra-arg=-I")) << text.out;
   EXPECT_TRUE(contains(text.out, "[unknown-module]")) << text.out;
-  EXPECT_TRUE(contains(text.err, "could not be judged")) << text.err;
+  EXPECT_TRUE(contains(text.err, "the answer is incomplete")) << text.err;
+  EXPECT_TRUE(contains(text.out, "covered: 2 of 2 translation units parsed, 1 modules found (1 unknown)")) << text.out;
+  EXPECT_TRUE(contains(text.out, "incomplete: 1 module could not be judged")) << text.out;
 
   RunResult as_json = run_subcheck({"scan", tree.path().string(), "--format", "json"});
-  EXPECT_EQ(as_json.exit_code, 1) << as_json.err;
+  EXPECT_EQ(as_json.exit_code, 3) << as_json.err;
   json report = json::parse(as_json.out);
   ASSERT_EQ(report["modules"].size(), 1u);
   EXPECT_EQ(report["modules"][0]["verdicts"]["subinterpreters"], "unknown");
@@ -410,9 +413,24 @@ TEST(CliScan, AModuleThatCannotBeJudgedFailsTheGateAndNamesTheMissingHeader) {
     named |= diagnostic["kind"] == "unknown-module" && diagnostic["module"] == "sdk";
   }
   EXPECT_TRUE(named) << report["diagnostics"].dump(2);
+  EXPECT_EQ(report["coverage"]["modules_unknown"], 1);
+  ASSERT_EQ(report["coverage"]["incomplete"].size(), 1u) << report["coverage"].dump(2);
 
   RunResult never = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--quiet"});
   EXPECT_EQ(never.exit_code, 0) << never.err;
+}
+
+// Findings at or above --fail-on win over an incomplete answer: 1, a definite "change this".
+TEST(CliScan, FindingsWinOverAnIncompleteAnswer) {
+  TempDir tree;
+  tree.write("sdk.c", kModuleBehindAMissingHeader);
+  tree.write("spam.c", kSinglePhaseModule);
+  RunResult both = run_subcheck({"scan", tree.path().string(), "--format", "json"});
+  EXPECT_EQ(both.exit_code, 1) << both.err;
+  json report = json::parse(both.out);
+  EXPECT_FALSE(report["coverage"]["incomplete"].empty()) << report["coverage"].dump(2);
+  RunResult below = run_subcheck({"scan", tree.path().string(), "--select", "SI010", "--quiet"});
+  EXPECT_EQ(below.exit_code, 3) << below.out << below.err;
 }
 
 TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
@@ -767,6 +785,46 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
 // Started from `/` or `/usr`, libclang once took the relative resource directory
 // lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
 // became `unknown`. subcheck passes an absolute -resource-dir.
+// A --python that names no interpreter: the others are probed, and the answer is incomplete (3).
+TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
+  std::optional<json> interpreter;
+  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
+    if ((interpreter = corpus_interpreter(tag))) break;
+  }
+  if (!interpreter) GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
+                         ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
+  fs::copy_file(built, tree.path() / built.filename());
+  const std::string python = (*interpreter)["python"].get<std::string>();
+  const std::string tag = (*interpreter)["tag"].get<std::string>();
+  RunResult all_found = run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--quiet"});
+  EXPECT_EQ(all_found.exit_code, 0) << all_found.out << all_found.err;
+  EXPECT_TRUE(contains(all_found.out, "covered: probes: " + tag + ": ")) << all_found.out;
+  EXPECT_FALSE(contains(all_found.out, "incomplete:")) << all_found.out;
+
+  const fs::path missing = tree.path() / "no-such-python3.99";
+  RunResult one_missing = run_subcheck(
+      {"probe", tree.path().string(), "--python", python, "--python", missing.string(), "--no-stress", "--quiet"});
+  EXPECT_EQ(one_missing.exit_code, 3) << one_missing.out << one_missing.err;
+  EXPECT_TRUE(contains(one_missing.out, "incomplete: interpreter not found: ")) << one_missing.out;
+  EXPECT_TRUE(contains(one_missing.out, "no-such-python3.99")) << one_missing.out;
+
+  RunResult accepted = run_subcheck({"probe", tree.path().string(), "--python", python, "--python", missing.string(),
+                                     "--no-stress", "--quiet", "--fail-on", "never", "--format", "json"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  const json report = json::parse(accepted.out);
+  ASSERT_EQ(report["coverage"]["incomplete"].size(), 1u) << report["coverage"].dump(2);
+  EXPECT_EQ(report["coverage"]["probes"][0]["python"], tag);
+
+  // The same run as a job summary: the probe table, and the reason the answer is incomplete.
+  RunResult summary = run_subcheck({"probe", tree.path().string(), "--python", python, "--python", missing.string(),
+                                    "--no-stress", "--quiet", "--format", "markdown"});
+  EXPECT_EQ(summary.exit_code, 3) << summary.err;
+  EXPECT_TRUE(contains(summary.out, "| `probe_isolated` | " + tag + " | ✅ supported | ")) << summary.out;
+  EXPECT_TRUE(contains(summary.out, "- ❔ **incomplete:** interpreter not found: ")) << summary.out;
+}
+
 TEST(CliScan, ReadsTheSameFromAnyWorkingDirectory) {
   TempDir tree;
   tree.write("multiphase_isolated.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "multiphase_isolated.c"));
@@ -806,6 +864,170 @@ TEST_P(CliScanHeaders, ReadsTheDeclaredSlotsWithThisInterpretersHeaders) {
   EXPECT_EQ(module["verdicts"]["subinterpreters"], "supported") << module.dump(2);
   EXPECT_EQ(module["verdicts"]["free_threading"], "gil-free") << module.dump(2);
   EXPECT_TRUE(module["configs"]["gil"]["has_exec_slot"].get<bool>()) << module.dump(2);
+}
+
+// ---- Report formats (cli/report_formats.h): SARIF, GitHub annotations, Markdown, and several at once.
+
+const json* sarif_result(const json& sarif, const std::string& rule, bool suppressed) {
+  for (const json& result : sarif["runs"][0]["results"]) {
+    if (result["ruleId"] == rule && result.contains("suppressions") == suppressed) return &result;
+  }
+  return nullptr;
+}
+
+TEST(CliFormats, SarifFingerprintsSurviveAnUnrelatedEditAndSuppressedFindingsAreMarked) {
+  TempDir tree;
+  std::string source = kSinglePhaseModule;
+  source.insert(source.find("static PyObject *\nspam_name"), "static PyObject *quiet_one; // subcheck: ignore[SI006]\n\n");
+  source.insert(source.find("    return Py_NewRef(cached_name);"), "    quiet_one = Py_None;\n");
+  tree.write("spam.c", source);
+  RunResult before = run_subcheck({"scan", tree.path().string(), "--format", "sarif", "--quiet"}, tree.path());
+  ASSERT_EQ(before.exit_code, 1) << before.err;
+  const json first = json::parse(before.out);
+  EXPECT_EQ(first["version"], "2.1.0");
+  const json* kept = sarif_result(first, "SI006", false);
+  const json* silenced = sarif_result(first, "SI006", true);
+  ASSERT_NE(kept, nullptr) << before.out;
+  ASSERT_NE(silenced, nullptr) << before.out;
+  EXPECT_EQ((*silenced)["suppressions"][0]["kind"], "inSource");
+  const json& location = (*kept)["locations"][0]["physicalLocation"];
+  EXPECT_EQ(location["artifactLocation"]["uri"], "spam.c");
+  EXPECT_EQ(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+  EXPECT_EQ(location["region"]["startLine"], 3);
+  std::set<std::string> fingerprints;
+  for (const json& result : first["runs"][0]["results"]) {
+    EXPECT_TRUE(fingerprints.insert(result["partialFingerprints"]["subcheckFinding/v1"].get<std::string>()).second)
+        << "two results share a fingerprint: " << result.dump();
+  }
+
+  // Lines added above and the finding's own line re-indented: the line number moves, the fingerprint does not.
+  std::string edited = "/* a licence header\n * of four\n * lines\n */\n" + source;
+  edited.replace(edited.find("static PyObject *cached_name;"), 29, "static  PyObject   *cached_name;");
+  tree.write("spam.c", edited);
+  RunResult after = run_subcheck({"scan", tree.path().string(), "--format", "sarif", "--quiet"}, tree.path());
+  const json second = json::parse(after.out);
+  const json* moved = sarif_result(second, "SI006", false);
+  ASSERT_NE(moved, nullptr) << after.out;
+  EXPECT_EQ((*moved)["locations"][0]["physicalLocation"]["region"]["startLine"], 7);
+  EXPECT_EQ((*moved)["partialFingerprints"], (*kept)["partialFingerprints"]);
+  EXPECT_EQ((*sarif_result(second, "SI006", true))["partialFingerprints"], (*silenced)["partialFingerprints"]);
+}
+
+// GitHub's runner reads %25 %0D %0A in messages, and also %3A %2C in properties.
+std::string unescape_github(std::string text) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"%0D", "\r"}, {"%0A", "\n"}, {"%3A", ":"}, {"%2C", ","}, {"%25", "%"}}) {
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  }
+  return text;
+}
+
+TEST(CliFormats, GithubAnnotationsEscapeMessagesAndProperties) {
+  TempDir tree;
+  std::string hidden = kModuleBehindAMissingHeader;
+  hidden.replace(hidden.find("vendor_sdk.h"), 12, "vendor%sdk.h");
+  tree.write("odd,na:me%.c", hidden);
+  tree.write("spam.c", kSinglePhaseModule);
+  const fs::path report_file = tree.path() / "report.json";
+  RunResult run = run_subcheck({"scan", ".", "--format", "github", "--output-json", report_file.string(), "--quiet"},
+                               tree.path());
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const json report = json::parse(read_file(report_file));
+  std::istringstream lines(run.out);
+  std::size_t annotations = 0, with_odd_file = 0, hints = 0;
+  bool diagnostic_message = false;
+  for (std::string line; std::getline(lines, line);) {
+    ++annotations;
+    EXPECT_TRUE(line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with("::notice "))
+        << line;
+    EXPECT_EQ(line.find('\r'), std::string::npos) << line;
+    const std::size_t end = line.find("::", 2);
+    ASSERT_NE(end, std::string::npos) << line;
+    const std::string properties = line.substr(line.find(' ') + 1, end - line.find(' ') - 1);
+    const std::string message = line.substr(end + 2);
+    // Properties are split at raw commas and ':' never appears raw in them.
+    EXPECT_EQ(properties.find(':'), std::string::npos) << line;
+    if (properties.starts_with("file=odd%2Cna%3Ame%25.c,")) ++with_odd_file;
+    if (unescape_github(message).find("'vendor%sdk.h' file not found") != std::string::npos) {
+      diagnostic_message = true;
+      EXPECT_NE(message.find("vendor%25sdk.h"), std::string::npos) << line;
+    }
+    if (message.find("%0A") != std::string::npos) ++hints;
+  }
+  EXPECT_GE(with_odd_file, 2u) << run.out;  // the missing header and the unknown module
+  EXPECT_TRUE(diagnostic_message) << run.out;
+  EXPECT_GE(hints, report["findings"].size()) << run.out;  // every finding carries its hint on a second line
+  // One line per finding and diagnostic, the coverage notice and one per incomplete reason.
+  EXPECT_EQ(annotations, report["findings"].size() + report["diagnostics"].size() + 1 +
+                             report["coverage"]["incomplete"].size())
+      << run.out;
+}
+
+TEST(CliFormats, MarkdownSummaryStaysUnderOneMebibyteAndSaysWhatItCut) {
+  TempDir tree;
+  std::string source = kSinglePhaseModule;
+  const std::string padding(150, 'x');
+  std::string assignments = "\nvoid\nset_globals(void)\n{\n";
+  for (int i = 0; i < 7000; ++i) {
+    const std::string name = "global_" + std::to_string(i) + "_" + padding;
+    source += "static PyObject *" + name + ";\n";
+    assignments += "    " + name + " = Py_None;\n";
+  }
+  source += assignments + "}\n";
+  tree.write("big.c", source);
+  const fs::path report_file = tree.path() / "report.json";
+  RunResult run = run_subcheck({"scan", "big.c", "--format", "markdown", "--output-json", report_file.string(),
+                                "--quiet", "--max-file-size", "16"},
+                               tree.path());
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const json report = json::parse(read_file(report_file));
+  const std::size_t findings = report["findings"].size();
+  ASSERT_GT(findings, 7000u);
+  EXPECT_LE(run.out.size(), 1000u * 1000u);
+  EXPECT_GT(run.out.size(), 900u * 1000u) << "the cap should cut late, not early";
+  EXPECT_TRUE(contains(run.out, "| module | subinterpreters | free-threading | findings |")) << run.out.substr(0, 2000);
+  EXPECT_TRUE(contains(run.out, "| `spam` | ❌ unsupported |")) << run.out.substr(0, 2000);
+  const auto si006 = std::count_if(report["findings"].begin(), report["findings"].end(),
+                                   [](const json& finding) { return finding["rule"] == "SI006"; });
+  EXPECT_TRUE(contains(run.out, " | global-python-object | warning | " + std::to_string(si006) + " |"))
+      << run.out.substr(0, 2000);
+  std::size_t listed = 0;
+  for (std::size_t at = run.out.find("\n- **"); at != std::string::npos; at = run.out.find("\n- **", at + 1)) ++listed;
+  const std::string note = run.out.substr(run.out.rfind("> **Cut"));
+  EXPECT_TRUE(contains(note, std::to_string(findings - listed) + " findings;")) << note << " listed " << listed;
+  // Errors come first.
+  EXPECT_LT(run.out.find("- **error**"), run.out.find("- **warning**"));
+
+  RunResult small = run_subcheck({"scan", ".", "--format", "markdown", "--quiet", "--select", "SI001"}, tree.path());
+  EXPECT_FALSE(contains(small.out, "> **Cut")) << small.out.substr(0, 3000);
+  EXPECT_TRUE(contains(small.out, "[big.c:")) << small.out;
+}
+
+TEST(CliFormats, SeveralFormatsFromOneRunAndTwoReportsToOneFileAreRefused) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  const fs::path sarif = tree.path() / "out" / "scan.sarif", markdown = tree.path() / "summary.md",
+                 as_json = tree.path() / "scan.json";
+  fs::create_directories(sarif.parent_path());
+  RunResult run = run_subcheck({"scan", ".", "--format", "github", "--output-sarif", sarif.string(),
+                                "--output-markdown", markdown.string(), "--output-json", as_json.string()},
+                               tree.path());
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_TRUE(contains(run.out, "::error file=spam.c,line=")) << run.out;
+  EXPECT_EQ(json::parse(read_file(sarif))["version"], "2.1.0");
+  EXPECT_TRUE(contains(read_file(markdown), "## subcheck scan: ")) << read_file(markdown);
+  EXPECT_EQ(json::parse(read_file(as_json))["schema"], "subcheck-scan");
+  for (const auto& entry : fs::directory_iterator(sarif.parent_path())) {
+    EXPECT_EQ(entry.path(), sarif) << "a temporary file was left behind";
+  }
+
+  RunResult clash = run_subcheck({"scan", ".", "--format", "json", "-o", "same.txt", "--output-sarif", "./same.txt"},
+                                 tree.path());
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_TRUE(contains(clash.err, "another report is written there already")) << clash.err;
+  EXPECT_FALSE(fs::exists(tree.path() / "same.txt"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanHeaders, ::testing::ValuesIn(test::kInterpreterTags),

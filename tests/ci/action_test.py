@@ -147,6 +147,14 @@ def test_findings_fail_the_step(cases, binary, parent):
                 f"{report_path}: {sorted(rules)}\n{log}")
     cases.check("job summary names SI001 and _speedups.c", "SI001" in summary and "_speedups.c" in summary,
                 summary[:2000])
+    cases.check("job summary is subcheck's Markdown: module table with verdict badges",
+                "| module | subinterpreters | free-threading | findings |" in summary
+                and "| `_speedups` | ❌ unsupported | ❌ requires-gil |" in summary, summary[:2000])
+    annotations = [line for line in log.splitlines() if line.startswith("::error file=")]
+    cases.check("annotations in the log: ::error on src/fastcache/_speedups.c for SI001",
+                any("file=src/fastcache/_speedups.c," in line and "title=SI001 " in line for line in annotations),
+                log[-3000:])
+    cases.check("the text report is in the log too", "covered: 4 of 4 translation units parsed" in log, log[-3000:])
     if sarif_listed(binary):
         sarif_path = pathlib.Path(outputs["sarif"]) if outputs["sarif"] else None
         sarif = json.loads(sarif_path.read_text()) if sarif_path and sarif_path.is_file() else {}

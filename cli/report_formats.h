@@ -1,0 +1,77 @@
+// The report formats besides text and JSON (SARIF, GitHub annotations, Markdown): each is
+// one writer over the JSON report document (`subcheck-scan` or `subcheck-probe`, described
+// in docs/json-schema.md), so that every format says the same thing and there is one
+// report model. What the writers share lives here.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/finding.h"
+
+namespace subcheck {
+
+class RuleCatalogue;
+
+// The formats `--format` accepts, and those written by the writers below.
+inline constexpr std::string_view kReportFormats[] = {"text", "json", "sarif", "github", "markdown"};
+bool is_document_format(std::string_view format);  // sarif, github, markdown
+
+struct FormatContext {
+  const RuleCatalogue& rules;
+  // %SRCROOT% of SARIF and the base of relative paths everywhere: the working directory
+  // when the scanned path lies under it (CI runs in the checkout), else the scanned
+  // directory (see source_root()).
+  std::filesystem::path source_root;
+  // Markdown links to files: "https://github.com/o/r/blob/SHA/" from GitHub's environment,
+  // else empty (links relative to the summary).
+  std::string link_base;
+};
+
+std::filesystem::path source_root(const std::filesystem::path& scanned, const std::filesystem::path& cwd);
+// From GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA; empty when one is missing.
+std::string github_link_base();
+
+// Writes `report` as `format` (one of is_document_format()).
+void write_document_format(std::ostream& out, std::string_view format, const nlohmann::json& report,
+                           const FormatContext& context);
+
+// ---- shared by the writers
+
+// A location in a report: the file relative to the source root when under it
+// (`relative` true), else absolute.
+struct ReportLocation {
+  std::string path;
+  bool relative = false;
+  unsigned line = 0;
+  unsigned column = 0;
+};
+std::optional<ReportLocation> report_location(const nlohmann::json& located, const std::filesystem::path& root);
+
+// One probed module x interpreter that cannot be used as asked (dynamic_failures()'s set).
+struct ProbeFailure {
+  const nlohmann::json* module = nullptr;  // an entry of dynamic.modules
+  std::string aspect;                      // "subinterpreters" or "free-threading"
+  std::string verdict;
+  Severity severity = Severity::error;
+};
+std::vector<ProbeFailure> probe_failures(const nlohmann::json& report);
+
+// Where a probed module is reported: its static module's location (the PyInit function)
+// when the scan found it, else the built module's file.
+nlohmann::json probed_module_location(const nlohmann::json& report, const nlohmann::json& probed);
+
+// `dynamic` of a scan with --probe, the probe report itself, else an empty object.
+const nlohmann::json& dynamic_part(const nlohmann::json& report);
+
+// report[key] when it is an array, else an empty array: a reference into the report, so
+// pointers to its elements stay valid (json::value() returns a copy).
+const nlohmann::json& array_member(const nlohmann::json& object, const char* key);
+
+}  // namespace subcheck
