@@ -268,6 +268,17 @@ std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, con
   return notes;
 }
 
+// The package an isolated subinterpreter imported without the module, which its own import
+// had tried to load (the isolated or isolated-fresh step: each subinterpreter imports the
+// package afresh), or "" (docs/cpython-behaviour.md #24).
+std::string fallback_package(const std::vector<ProbeResult>& evidence) {
+  for (ProbeKind kind : {ProbeKind::isolated_fresh, ProbeKind::isolated}) {
+    const ProbeStep* step = find_step(find_result(evidence, kind), "isolated");
+    if (step != nullptr && !step->ok && !step->fallback.empty()) return step->fallback;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string signal_name(int signal) {
@@ -300,8 +311,18 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
   report.subinterpreters = sub.value;
   report.free_threading = ft.value;
   report.summary = sub.why;
-  if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.notes = notes_for(evidence, context);
+  if (sub.value != SubinterpreterVerdict::supported) report.fallback_package = fallback_package(evidence);
+  if (!report.fallback_package.empty()) {
+    report.summary += "; package " + report.fallback_package +
+                      " still imports in an isolated subinterpreter, but only without " + module.module +
+                      " (it falls back)";
+    report.notes.push_back("package " + report.fallback_package + " imports in an isolated subinterpreter only without its accelerator " +
+                           module.module + ": its import tried " + module.module +
+                           ", which failed there, and went on; code there runs the package's fallback (pure Python, or "
+                           "whatever it uses instead)");
+  }
+  if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.evidence = std::move(evidence);
   return report;
 }

@@ -57,6 +57,10 @@ struct ProbeStep {
   // does not know its file name (docs/cpython-behaviour.md #14, #16). package_error says what failed.
   std::string via;
   std::string package_error;
+  // The import failed, yet its top-level package imported although the package's own
+  // import had tried to import the module: the package fell back (PyYAML without
+  // yaml._yaml). The package's name, else empty (docs/cpython-behaviour.md #24).
+  std::string fallback;
 };
 
 // What one probe child did (docs/prober.md, "Host protocol").
@@ -94,6 +98,9 @@ struct ModuleProbeReport {
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
   FreeThreadingVerdict free_threading = FreeThreadingVerdict::not_tested;
   std::string summary;                      // one line: why this verdict
+  // The top-level package that an isolated subinterpreter imports only without this
+  // module (its accelerator, refused there): "yaml" for yaml._yaml; else empty.
+  std::string fallback_package;
   std::vector<ProbeResult> evidence;
   std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"
 };

@@ -236,6 +236,7 @@ ProbeStep step_from_json(const json& step) {
   out.message = step.value("message", "");
   out.via = step.value("via", "");
   out.package_error = step.value("package_error", "");
+  out.fallback = step.value("fallback", "");
   return out;
 }
 
