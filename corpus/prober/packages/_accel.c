@@ -17,6 +17,6 @@ static PyMethodDef accel_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef accel_def = {PyModuleDef_HEAD_INIT, "_accel", NULL, -1, accel_methods};
+static struct PyModuleDef accel_def = {PyModuleDef_HEAD_INIT, "_accel", NULL, -1, accel_methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__accel(void) { return PyModule_Create(&accel_def); }
