@@ -190,10 +190,19 @@ def run_subcheck(subcheck: str, directory: str, interpreter, jobs: int, out_json
 
 
 def audit_interpreter(interpreter, args, owners: dict[str, str], workdir: Path) -> tuple[list[Row], dict]:
-    log(f"{interpreter.tag}: subcheck probe {args.dir}")
-    document, subcheck_wall, subcheck_rc, command = run_subcheck(
-        args.subcheck, args.dir, interpreter, args.jobs, workdir / f"subcheck-{interpreter.tag}.json")
-    reports = {r["module"]: r for r in crosscheck.module_reports(document.get("modules", []))}
+    previous = (args.reuse or {}).get(interpreter.tag)
+    if previous is None:
+        log(f"{interpreter.tag}: subcheck probe {args.dir}")
+        document, subcheck_wall, subcheck_rc, command = run_subcheck(
+            args.subcheck, args.dir, interpreter, args.jobs, workdir / f"subcheck-{interpreter.tag}.json")
+    else:  # --reuse: the same run's subcheck report and figures
+        document = json.loads((workdir / f"subcheck-{interpreter.tag}.json").read_text())
+        subcheck_wall, subcheck_rc, command = (previous["stats"]["subcheck_wall"], previous["stats"]["subcheck_exit"],
+                                               previous["stats"]["subcheck_command"])
+    # Files built for the other interpreter (cpython-315 beside cpython-314) have the same
+    # module names and are reported abi-mismatch, never loaded: not this interpreter's modules.
+    reports = {r["module"]: r for r in crosscheck.module_reports(document.get("modules", []))
+               if r["subinterpreters"] != "abi-mismatch"}
     found = walk_modules(args.dir, interpreter)
     names = sorted(set(found) | set(reports))
     rows = {}
@@ -211,9 +220,12 @@ def audit_interpreter(interpreter, args, owners: dict[str, str], workdir: Path) 
     checks = crosscheck.checks_for(interpreter)
     started = time.monotonic()
     outcomes: dict[str, dict] = {name: {} for name in names}
+    futures = {}
+    if previous is not None:
+        outcomes.update(previous["outcomes"])
+        names = [name for name in names if name in previous["outcomes"]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {}
-        for name in names:
+        for name in names if previous is None else []:
             file, by_file = found.get(name, (rows[name].file, False))
             for check in checks:
                 futures[pool.submit(crosscheck.run_check, interpreter, name, args.dir, check, args.timeout,
@@ -225,7 +237,7 @@ def audit_interpreter(interpreter, args, owners: dict[str, str], workdir: Path) 
             outcomes[name][check] = future.result()
             if done % 100 == 0:
                 log(f"{interpreter.tag}: {done}/{len(futures)} CPython checks")
-    cpython_wall = time.monotonic() - started
+    cpython_wall = time.monotonic() - started if previous is None else previous["stats"]["cpython_wall"]
     for name in names:
         row, got = rows[name], outcomes[name]
         row.cpython_sub, _, row.why = crosscheck.cpython_verdicts(got, False)
@@ -236,9 +248,25 @@ def audit_interpreter(interpreter, args, owners: dict[str, str], workdir: Path) 
     stats = {"interpreter": interpreter.tag, "version": interpreter.version, "executable": interpreter.executable,
              "modules": len(names), "subcheck_modules": len(reports), "subcheck_wall": subcheck_wall,
              "subcheck_exit": subcheck_rc, "subcheck_command": command, "cpython_wall": cpython_wall,
-             "cpython_processes": len(futures), "subcheck_problems": document.get("problems", []),
+             "cpython_processes": len(futures) if previous is None else previous["stats"]["cpython_processes"],
+             "subcheck_problems": document.get("problems", []),
              "sandbox": [i.get("sandbox", {}).get("level", "") for i in document.get("interpreters", [])]}
     return [rows[name] for name in names], stats
+
+
+def load_previous(path: str) -> dict:
+    """--reuse FILE: a previous run's --json, per interpreter tag: its figures and every
+    CPython check outcome (as CheckOutcome again), to rebuild the comparison without
+    asking CPython again."""
+    saved = json.loads(Path(path).read_text())
+    previous = {}
+    for stats in saved["stats"]:
+        outcomes = {}
+        for row in saved["rows"][stats["interpreter"]]:
+            outcomes[row["module"]] = {check: (outcome if check == "fallback" else crosscheck.CheckOutcome(**outcome))
+                                       for check, outcome in row["checks"].items()}
+        previous[stats["interpreter"]] = {"stats": stats, "outcomes": outcomes}
+    return previous
 
 
 def log(text: str) -> None:
@@ -373,7 +401,10 @@ def main() -> int:
     parser.add_argument("--workdir", default="/tmp/sid-audit", help="where subcheck's JSON reports go")
     parser.add_argument("--json", help="write every row and check here")
     parser.add_argument("--markdown", default="-", help="write the report here ('-': stdout)")
+    parser.add_argument("--reuse", metavar="JSON", help="rebuild the report from this earlier --json and the "
+                        "subcheck reports in --workdir, without running anything")
     args = parser.parse_args()
+    args.reuse = load_previous(args.reuse) if args.reuse else None
 
     started = time.monotonic()
     workdir = Path(args.workdir)
