@@ -268,15 +268,16 @@ std::vector<std::string> notes_for(const std::vector<ProbeResult>& evidence, con
   return notes;
 }
 
-// The package an isolated subinterpreter imported without the module, which its own import
-// had tried to load (the isolated or isolated-fresh step: each subinterpreter imports the
-// package afresh), or "" (docs/cpython-behaviour.md #24).
+// The package an isolated subinterpreter imported without the module although importing
+// it in the main interpreter loads the module (the isolated probe's main and isolated
+// steps: a package that picks its accelerator at import time, rapidfuzz's fuzz_cpp_avx2 or
+// fuzz_cpp, is judged by the one it uses), or "" (docs/cpython-behaviour.md #24).
 std::string fallback_package(const std::vector<ProbeResult>& evidence) {
-  for (ProbeKind kind : {ProbeKind::isolated_fresh, ProbeKind::isolated}) {
-    const ProbeStep* step = find_step(find_result(evidence, kind), "isolated");
-    if (step != nullptr && !step->ok && !step->fallback.empty()) return step->fallback;
-  }
-  return "";
+  const ProbeResult* isolated = find_result(evidence, ProbeKind::isolated);
+  const ProbeStep* main = find_step(isolated, "main");
+  const ProbeStep* sub = find_step(isolated, "isolated");
+  if (main == nullptr || sub == nullptr || !main->ok || !main->package_imports_it || sub->ok) return "";
+  return sub->fallback;
 }
 
 }  // namespace
@@ -318,9 +319,9 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
                       " still imports in an isolated subinterpreter, but only without " + module.module +
                       " (it falls back)";
     report.notes.push_back("package " + report.fallback_package + " imports in an isolated subinterpreter only without its accelerator " +
-                           module.module + ": its import tried " + module.module +
-                           ", which failed there, and went on; code there runs the package's fallback (pure Python, or "
-                           "whatever it uses instead)");
+                           module.module + ": in the main interpreter its import loads " + module.module +
+                           "; in an isolated subinterpreter it imports without it, so code there runs the package's "
+                           "fallback (pure Python, or whatever it uses instead)");
   }
   if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.evidence = std::move(evidence);

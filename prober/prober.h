@@ -57,10 +57,12 @@ struct ProbeStep {
   // does not know its file name (docs/cpython-behaviour.md #14, #16). package_error says what failed.
   std::string via;
   std::string package_error;
-  // The import failed, yet its top-level package imported although the package's own
-  // import had tried to import the module: the package fell back (PyYAML without
-  // yaml._yaml). The package's name, else empty (docs/cpython-behaviour.md #24).
+  // The import failed, yet the module's top-level package was imported (it went on
+  // without the module): the package's name, else empty. A fallback when the package's
+  // import loads the module in the main interpreter (PyYAML without yaml._yaml,
+  // docs/cpython-behaviour.md #24).
   std::string fallback;
+  bool package_imports_it = false;          // importing the top-level package loaded the module
 };
 
 // What one probe child did (docs/prober.md, "Host protocol").

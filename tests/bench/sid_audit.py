@@ -149,8 +149,10 @@ def walk_modules(directory: str, interpreter) -> dict[str, tuple[str, bool]]:
                 if entry.endswith(suffix) and "." not in entry[: -len(suffix)]:
                     stem, path = entry[: -len(suffix)], os.path.join(root, entry)
                     modules.setdefault(".".join(package + [stem]), (path, False))
+                    # mypyc's shims also export PyInit___init__ (charset_normalizer's cd and
+                    # md): no import name reaches it, and subcheck does not probe it.
                     for other in crosscheck.init_names(path, interpreter):
-                        if other != stem and other.isidentifier():
+                        if other != stem and other.isidentifier() and other != "__init__":
                             modules.setdefault(".".join(package + [other]), (path, True))
                     break
     return modules
