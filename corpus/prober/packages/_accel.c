@@ -3,7 +3,10 @@
  * as PyYAML does with yaml._yaml) and as probe_lazy._accel (whose package does not import
  * it at all). Single-phase init: every isolated subinterpreter refuses it
  * (docs/cpython-behaviour.md #3), so the package's own import decides what a user sees.
- * tests/prober_fallback_test.cpp probes both packages. */
+ * tests/prober_fallback_test.cpp probes both packages.
+ *
+ * subcheck-expect-module: name=_accel init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
+ */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -19,4 +22,8 @@ static PyMethodDef accel_methods[] = {
 
 static struct PyModuleDef accel_def = {PyModuleDef_HEAD_INIT, "_accel", NULL, -1, accel_methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__accel(void) { return PyModule_Create(&accel_def); }
+PyMODINIT_FUNC
+PyInit__accel(void)  // expect: FT001
+{
+    return PyModule_Create(&accel_def);  // expect: SI001
+}
