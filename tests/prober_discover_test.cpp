@@ -653,7 +653,9 @@ TEST(ProberDiscover, NamespacePackagesInASiteDirectoryKeepTheirFullName) {
       EXPECT_TRUE(entries.count("zope.interface._speedups")) << site_name << " " << given;
       EXPECT_EQ(entries.count("interface._speedups"), 0u) << given;
       for (const auto& [module, entry] : entries) EXPECT_EQ(entry, root) << module;
-      if (given == root) EXPECT_TRUE(entries.count("plain._speedups")) << given;
+      if (given == root) {
+        EXPECT_TRUE(entries.count("plain._speedups")) << given;
+      }
     }
   }
   // Outside a site directory nothing changes: a build tree's namespace directory is the entry.
