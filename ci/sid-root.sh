@@ -4,7 +4,7 @@
 # inside it. sid's binaries need a newer glibc than bookworm's, hence the chroot.
 #
 #   ci/sid-root.sh ensure                 # build the root once (cached, pinned), else verify it
-#   ci/sid-root.sh run [--src DIR] -- CMD...   # run CMD inside, with the mounts
+#   ci/sid-root.sh run [--src DIR] [--net] -- CMD...   # run CMD inside, with the mounts
 #   ci/sid-root.sh test [--jobs N] [--junit FILE] [SRC] [-- CTEST-ARGS...]   # build subcheck (Debug), run ctest
 #   ci/sid-root.sh pins [--write]         # current sid versions of the pinned packages
 #   ci/sid-root.sh clean                  # delete the roots and build trees
@@ -50,10 +50,13 @@ the recipe). Needs root (debootstrap, chroot, mounts). Progress goes to stderr.
 Commands:
   ensure                      build the root if it is not there (about 2 min cold), else
                               check its stamp (well under a second); prints its path
-  run [--src DIR] -- CMD...   run CMD in the root as root, with /proc, /dev, /tmp, the
+  run [--src DIR] [--net] -- CMD...
+                              run CMD in the root as root, with /proc, /dev, /tmp, the
                               source tree DIR (default: this repository) read-only at
                               /src, its build tree (the one 'test' uses) at /build,
-                              \$CACHE/sid-root/cache at $IN_CACHE (SUBCHECK_CACHE)
+                              \$CACHE/sid-root/cache at $IN_CACHE (SUBCHECK_CACHE);
+                              --net: with the host's /etc/resolv.conf, for apt-get in a
+                              root of your own (tests/bench/sid-audit.sh; never CI's)
   test [--jobs N] [--junit FILE] [SRC] [-- CTEST-ARGS...]
                               build subcheck (Debug) from SRC (default: this repository)
                               inside the root into \$CACHE/sid-root/build/, run ctest there
@@ -353,11 +356,12 @@ sid_build_dir() {
 }
 
 cmd_run() {
-    local src=$REPO_ROOT
+    local src=$REPO_ROOT net=no
     while (($#)); do
         case $1 in
             --src) (($# >= 2)) || die "--src needs a directory"; src=$2; shift 2 ;;
             --src=*) src=${1#--src=}; shift ;;
+            --net) net=net; shift ;;
             --) shift; break ;;
             *) break ;;
         esac
@@ -369,7 +373,7 @@ cmd_run() {
     local build
     build=$(sid_build_dir "$src")
     mkdir -p "$SID_CACHE/cache" "$build"
-    in_root "$ROOT" "$src" "$build" "$SID_CACHE/cache" no "$@"
+    in_root "$ROOT" "$src" "$build" "$SID_CACHE/cache" "$net" "$@"
 }
 
 cmd_test() {

@@ -14,7 +14,8 @@
 //   under its own name, in the file's package (the host loads it by spec from the file).
 // - Names: a directory's files are named from the nearest ancestor that is not a package
 //   (no __init__.py), even above the directory given, and that ancestor is the sys.path
-//   entry. Hidden directories (.git, .venv, .tox) and __pycache__ are not walked, nor are
+//   entry; but inside a site-packages or dist-packages directory, from that directory
+//   (namespace packages have no __init__.py). Hidden directories (.git, .venv, .tox) and __pycache__ are not walked, nor are
 //   symlinked directories (no loops). An installed distribution's and a wheel's files are
 //   named from the site directory / unpacked root, which is the sys.path entry.
 // - Installed: RECORD; else egg-info's installed-files.txt; else top_level.txt (Debian
@@ -349,13 +350,32 @@ bool is_python_package(const fs::path& dir) {
   return fs::is_regular_file(dir / "__init__.py", ec);
 }
 
-// Walks up while the directory is a package: the first that is not is the sys.path entry.
+// A site directory (site-packages, Debian's dist-packages) is a sys.path entry whatever
+// lies between it and a module: namespace packages (PEP 420) have no __init__.py.
+bool is_site_directory(const fs::path& dir) {
+  const std::string name = dir.filename().string();
+  return name == "site-packages" || name == "dist-packages";
+}
+
+// Walks up while the directory is a package: the first that is not is the sys.path entry,
+// unless it lies inside a site directory, which is then the entry (Debian's
+// zope/interface/_zope_interface_coptimizations is zope.interface.…, zope/ having no
+// __init__.py; found by the sid audit, docs/sid-audit.md).
 void add_by_package_layout(const fs::path& file, ModuleCollector& collector) {
   std::vector<std::string> packages;
   fs::path dir = file.parent_path();
   while (is_python_package(dir) && dir.has_relative_path()) {
     packages.insert(packages.begin(), dir.filename().string());
     dir = dir.parent_path();
+  }
+  std::vector<std::string> namespaces;
+  for (fs::path above = dir; above.has_relative_path(); above = above.parent_path()) {
+    if (is_site_directory(above)) {
+      packages.insert(packages.begin(), namespaces.begin(), namespaces.end());
+      dir = above;
+      break;
+    }
+    namespaces.insert(namespaces.begin(), above.filename().string());
   }
   collector.add(file, packages, dir);
 }

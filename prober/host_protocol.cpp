@@ -19,6 +19,8 @@ ProbeStep step_from_json(const json& step) {
   out.message = step.value("message", "");
   out.via = step.value("via", "");
   out.package_error = step.value("package_error", "");
+  out.fallback = step.value("fallback", "");
+  out.package_imports_it = step.value("package_imports_it", false);
   return out;
 }
 

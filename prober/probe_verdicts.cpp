@@ -288,6 +288,18 @@ ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& i
   return report;
 }
 
+// The package an isolated subinterpreter imported without the module although importing
+// it in the main interpreter loads the module (the isolated probe's main and isolated
+// steps: a package that picks its accelerator at import time, rapidfuzz's fuzz_cpp_avx2 or
+// fuzz_cpp, is judged by the one it uses), or "" (docs/cpython-behaviour.md #24).
+std::string fallback_package(const std::vector<ProbeReading>& readings) {
+  const ProbeResult* isolated = result_of(find_reading(readings, ProbeKind::isolated));
+  const ProbeStep* main = find_step(isolated, "main");
+  const ProbeStep* sub = find_step(isolated, "isolated");
+  if (main == nullptr || sub == nullptr || !main->ok || !main->package_imports_it || sub->ok) return "";
+  return sub->fallback;
+}
+
 }  // namespace
 
 std::string signal_name(int signal) {
@@ -318,8 +330,18 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
   report.subinterpreters = sub.value;
   report.free_threading = ft.value;
   report.summary = sub.why;
-  if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.notes = notes_for(readings, context);
+  if (sub.value != SubinterpreterVerdict::supported) report.fallback_package = fallback_package(readings);
+  if (!report.fallback_package.empty()) {
+    report.summary += "; package " + report.fallback_package +
+                      " still imports in an isolated subinterpreter, but only without " + module.module +
+                      " (it falls back)";
+    report.notes.push_back("package " + report.fallback_package + " imports in an isolated subinterpreter only without its accelerator " +
+                           module.module + ": in the main interpreter its import loads " + module.module +
+                           "; in an isolated subinterpreter it imports without it, so code there runs the package's "
+                           "fallback (pure Python, or whatever it uses instead)");
+  }
+  if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.evidence = std::move(children);
   return report;
 }

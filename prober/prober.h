@@ -57,6 +57,12 @@ struct ProbeStep {
   // does not know its file name (docs/cpython-behaviour.md #14, #16). package_error says what failed.
   std::string via;
   std::string package_error;
+  // The import failed, yet the module's top-level package was imported (it went on
+  // without the module): the package's name, else empty. A fallback when the package's
+  // import loads the module in the main interpreter (PyYAML without yaml._yaml,
+  // docs/cpython-behaviour.md #24).
+  std::string fallback;
+  bool package_imports_it = false;          // importing the top-level package loaded the module
 };
 
 // What one probe child did (docs/prober.md, "Host protocol").
@@ -100,6 +106,9 @@ struct ModuleProbeReport {
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
   FreeThreadingVerdict free_threading = FreeThreadingVerdict::not_tested;
   std::string summary;                      // one line: why this verdict
+  // The top-level package that an isolated subinterpreter imports only without this
+  // module (its accelerator, refused there): "yaml" for yaml._yaml; else empty.
+  std::string fallback_package;
   std::vector<ProbeResult> evidence;        // what each probe child did, in the order they ran
   std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"
 };

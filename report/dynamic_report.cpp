@@ -38,6 +38,25 @@ nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
   return json;
 }
 
+// One line per package that imports in isolated subinterpreters only by falling back:
+// what a user of the distribution sees first ("import yaml" works there, without libyaml).
+void write_fallbacks_text(std::ostream& out, const std::vector<DynamicRun>& runs) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> tags;  // (package, module) -> interpreters
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      if (!report.fallback_package.empty()) tags[{report.fallback_package, report.module}].push_back(report.interpreter);
+    }
+  }
+  if (tags.empty()) return;
+  out << "\nfalls back in isolated subinterpreters:\n";
+  for (const auto& [key, interpreters] : tags) {
+    std::string list;
+    for (const std::string& tag : interpreters) list += (list.empty() ? "" : ", ") + tag;
+    out << "  package " << key.first << " imports in an isolated subinterpreter only without its accelerator "
+        << key.second << " (" << list << ")\n";
+  }
+}
+
 }  // namespace
 
 nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems) {
@@ -69,6 +88,9 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
                          {"free_threading", to_string(report.free_threading)},
                          {"interpreter_pool", to_string(prober::interpreter_pool_verdict(report, interpreter))},
                          {"summary", report.summary},
+                         {"fallback_package", report.fallback_package.empty()
+                                                  ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(report.fallback_package)},
                          {"notes", report.notes},
                          {"evidence", evidence}});
     }
@@ -131,6 +153,7 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
       }
     }
   }
+  write_fallbacks_text(out, runs);
   for (const DynamicRun& run : runs) {
     out << "\n"
         << run.interpreter.implementation_tag << " (" << run.interpreter.executable.string() << "): network "

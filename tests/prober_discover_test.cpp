@@ -632,6 +632,42 @@ TEST(ProberDiscover, BuildTreeNamesPlainSoFilesAndJunk) {
   EXPECT_EQ(inner.modules[0].sys_path_entry, tree.path() / "src");
 }
 
+// Debian's zope.interface: zope/ is a namespace package (no __init__.py), so the nearest
+// non-package ancestor is zope/, not the site directory; the name must still be zope.….
+TEST(ProberDiscover, NamespacePackagesInASiteDirectoryKeepTheirFullName) {
+  REQUIRE_INTERPRETER(python313, "3.13");
+  REQUIRE_DEBIAN(site, "python3-markupsafe");
+  const fs::path real_so = site / "markupsafe" / "_speedups.cpython-313-x86_64-linux-gnu.so";
+  for (const char* site_name : {"dist-packages", "site-packages"}) {
+    TempDir tree("subcheck-discover-namespace");
+    const fs::path root = tree.path() / "lib/python3/" / site_name;
+    tree.write(fs::path("lib/python3") / site_name / "zope/interface/__init__.py", "");
+    fs::copy_file(real_so, root / "zope/interface" / real_so.filename());
+    tree.write(fs::path("lib/python3") / site_name / "plain/__init__.py", "");
+    fs::copy_file(real_so, root / "plain" / real_so.filename());
+
+    for (const fs::path& given : {root, root / "zope"}) {
+      ProbeTarget target = discover(given.string(), python313);
+      std::map<std::string, fs::path> entries;
+      for (const ExtensionFile& file : target.modules) entries[file.module] = file.sys_path_entry;
+      EXPECT_TRUE(entries.count("zope.interface._speedups")) << site_name << " " << given;
+      EXPECT_EQ(entries.count("interface._speedups"), 0u) << given;
+      for (const auto& [module, entry] : entries) EXPECT_EQ(entry, root) << module;
+      if (given == root) {
+        EXPECT_TRUE(entries.count("plain._speedups")) << given;
+      }
+    }
+  }
+  // Outside a site directory nothing changes: a build tree's namespace directory is the entry.
+  TempDir tree("subcheck-discover-namespace-tree");
+  tree.write("src/ns/pkg/__init__.py", "");
+  fs::copy_file(real_so, tree.path() / "src/ns/pkg" / real_so.filename());
+  ProbeTarget target = discover(tree.path().string(), python313);
+  ASSERT_EQ(target.modules.size(), 1u);
+  EXPECT_EQ(target.modules[0].module, "pkg._speedups");
+  EXPECT_EQ(target.modules[0].sys_path_entry, tree.path() / "src/ns");
+}
+
 TEST(ProberDiscover, AbiMismatchOnFreeThreaded) {
   REQUIRE_INTERPRETER(python313, "3.13");
   REQUIRE_DEBIAN(markupsafe, "python3-markupsafe");

@@ -547,28 +547,39 @@ static const char SUPPORT_SOURCE[] =
     "        raise\n"
     "\n"
     "def load(name, file):\n"
-    "    # -> (ok, error_type, message, via, package_error)\n"
+    "    # -> (ok, error_type, message, via, package_error, fallback, package_imports_it)\n"
     "    watch = Watch(name)\n"
     "    sys.meta_path.insert(0, watch)\n"
+    "    top = name.partition('.')[0]\n"
+    "    imports_it = False\n"
     "    try:\n"
+    "        # The top-level package first, as __import__(name) would: does its own import\n"
+    "        # load the module (an accelerator it imports at import time)?\n"
+    "        if top != name:\n"
+    "            __import__(top)\n"
+    "            imports_it = name in sys.modules\n"
     "        __import__(name)  # importlib.import_module without importing importlib\n"
-    "        return (True, '', '', '', '')\n"
+    "        return (True, '', '', '', '', '', imports_it)\n"
     "    except BaseException as e:\n"
     "        error = describe(e)\n"
     "        not_found = isinstance(e, ModuleNotFoundError) and e.name == name\n"
     "    finally:\n"
     "        if watch in sys.meta_path:\n"
     "            sys.meta_path.remove(watch)\n"
+    "    # The package imported although the module failed: where the package's import loads\n"
+    "    # the module in the main interpreter, it fell back here (PyYAML without yaml._yaml,\n"
+    "    # docs/cpython-behaviour.md #24; the runner compares the two steps).\n"
+    "    fallback = top if top != name and top in sys.modules else ''\n"
     "    # The module's own code never ran: its package failed first (docs/cpython-behaviour.md #14), or\n"
     "    # the finder does not know its file name (Debian's X.abi3-<triplet>.so, #16).\n"
     "    if not file or (watch.reached and not not_found):\n"
-    "        return (False,) + error + ('', '')\n"
+    "        return (False,) + error + ('', '', fallback, False)\n"
     "    package_error = '%s: %s' % error\n"
     "    try:\n"
     "        load_file(name, file)\n"
-    "        return (True, '', '', 'file', package_error)\n"
+    "        return (True, '', '', 'file', package_error, '', False)\n"
     "    except BaseException as e:\n"
-    "        return (False,) + describe(e) + ('file', package_error)\n"
+    "        return (False,) + describe(e) + ('file', package_error, '', False)\n"
     "\n"
     "def gil_enabled():\n"
     "    probe = getattr(sys, '_is_gil_enabled', None)\n"
@@ -615,6 +626,8 @@ static PyObject *zygote_types;     /* ids of every type the zygote has: none is 
 typedef struct {
     bool ok;
     char *error_type, *message, *via, *package_error;
+    char *fallback;          /* the top-level package, imported although the module failed, or "" */
+    bool package_imports_it; /* importing the top-level package loaded the module */
 } StepResult;
 
 static void step_clear(StepResult *s) {
@@ -622,6 +635,7 @@ static void step_clear(StepResult *s) {
     free(s->message);
     free(s->via);
     free(s->package_error);
+    free(s->fallback);
     memset(s, 0, sizeof *s);
 }
 
@@ -666,6 +680,11 @@ static void emit_step(const char *where, const StepResult *s) {
         buf_str(&b, ",\"package_error\":");
         buf_json_string(&b, s->package_error);
     }
+    if (s->fallback && s->fallback[0]) {
+        buf_str(&b, ",\"fallback\":");
+        buf_json_string(&b, s->fallback);
+    }
+    if (s->package_imports_it) buf_str(&b, ",\"package_imports_it\":true");
     buf_str(&b, "}");
     emit("S", b.data);
     buf_free(&b);
@@ -780,7 +799,7 @@ static bool prepare_interpreter(PyObject *support, const Request *r, const char 
 static void import_module_here(PyObject *support, const Request *r, StepResult *s) {
     step_clear(s);
     PyObject *result = support_call(support, "load", Py_BuildValue("(ss)", r->module, r->file));
-    if (!result || !PyTuple_Check(result) || PyTuple_GET_SIZE(result) != 5) {
+    if (!result || !PyTuple_Check(result) || PyTuple_GET_SIZE(result) != 7) {
         if (result) PyErr_SetString(PyExc_SystemError, "probe support returned a malformed result");
         Py_XDECREF(result);
         step_from_exception(s);
@@ -791,6 +810,8 @@ static void import_module_here(PyObject *support, const Request *r, StepResult *
     s->message = py_text(PyTuple_GET_ITEM(result, 2));
     s->via = py_text(PyTuple_GET_ITEM(result, 3));
     s->package_error = py_text(PyTuple_GET_ITEM(result, 4));
+    s->fallback = py_text(PyTuple_GET_ITEM(result, 5));
+    s->package_imports_it = PyObject_IsTrue(PyTuple_GET_ITEM(result, 6)) == 1;
     Py_DECREF(result);
 }
 
@@ -2018,8 +2039,11 @@ static const char *check_step(Child *c, const char *payload) {
     else if (!ok || ok->type != J_BOOL) problem = "a step without a boolean \"ok\"";
     else if (c->steps_seen & (1u << index)) problem = "the same step twice";
     else if (!optional_string_field(&step, "error_type") || !optional_string_field(&step, "message") ||
-             !optional_string_field(&step, "via") || !optional_string_field(&step, "package_error"))
+             !optional_string_field(&step, "via") || !optional_string_field(&step, "package_error") ||
+             !optional_string_field(&step, "fallback"))
         problem = "a step field that is not a string";
+    else if (json_get(&step, "package_imports_it") && json_get(&step, "package_imports_it")->type != J_BOOL)
+        problem = "a step field that is not a boolean";
     if (!problem) c->steps_seen |= 1u << index;
     json_free(&step);
     return problem;

@@ -550,15 +550,26 @@ def summary_table(results: list[tuple[Interpreter, list[Row], dict]], cpython_on
     return "\n".join(lines) + "\n"
 
 
-def write_doc(path: Path, sections: list[str], jobs: int) -> None:
-    generated = "\n".join([BEGIN_MARK, "", f"Generated {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores by "
+def doc_marks(section: str) -> tuple[str, str]:
+    """The markers of the generated section: the unnamed one, or a named one (--doc-section
+    sid: the tables made inside ci/sid-root.sh's root, which has other interpreters than the
+    host, so that neither run overwrites the other's tables)."""
+    if not section:
+        return BEGIN_MARK, END_MARK
+    return (BEGIN_MARK.replace("crosscheck:begin", f"crosscheck:begin {section}"),
+            END_MARK.replace("crosscheck:end", f"crosscheck:end {section}"))
+
+
+def write_doc(path: Path, sections: list[str], jobs: int, section: str = "") -> None:
+    begin, end = doc_marks(section)
+    generated = "\n".join([begin, "", f"Generated {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores by "
                            f"`{command_line()}`, both sides {jobs} processes at a time.", ""]
-                          + sections + [END_MARK])
-    text = path.read_text() if path.exists() else f"# Prober results\n\n{BEGIN_MARK}\n{END_MARK}\n"
-    if BEGIN_MARK not in text or END_MARK not in text:
-        text = text.rstrip("\n") + f"\n\n{BEGIN_MARK}\n{END_MARK}\n"
-    head, rest = text.split(BEGIN_MARK, 1)
-    _, tail = rest.split(END_MARK, 1)
+                          + sections + [end])
+    text = path.read_text() if path.exists() else f"# Prober results\n\n{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     path.write_text(head + generated + tail)
 
 
@@ -582,6 +593,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per CPython check process (default 20)")
     parser.add_argument("--write-doc", nargs="?", const=str(DOC), metavar="FILE",
                         help=f"rewrite the generated section of FILE (default {DOC.relative_to(REPO)})")
+    parser.add_argument("--doc-section", default="", metavar="NAME",
+                        help="with --write-doc: write the section marked 'crosscheck:begin NAME' instead of the "
+                             "unnamed one (e.g. 'sid' for the tables made in the sid root)")
     args = parser.parse_args()
 
     interpreters = find_interpreters(args.python)
@@ -603,7 +617,7 @@ def main() -> int:
         sections.append(interpreter_section(interpreter, rows, stats, args.cpython_only))
     sections.insert(0, summary_table(results, args.cpython_only))
     if args.write_doc:
-        write_doc(Path(args.write_doc), sections, args.jobs)
+        write_doc(Path(args.write_doc), sections, args.jobs, args.doc_section)
         print(f"\nwrote {args.write_doc}")
     return 1 if disagreements else 0
 
