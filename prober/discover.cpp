@@ -283,12 +283,20 @@ class ModuleCollector {
   // One module per import name. A file named for the module is what `import` finds, so it
   // wins over another file that also exports the module's init function (Debian's
   // psutil: _psutil_linux's file exports PyInit__psutil_posix too), whichever is seen first.
+  // Between two such other files, one this interpreter can load wins over one built for
+  // another (mypyc's shim PyInit___init__ in both cd.cpython-314… and cd.cpython-315…).
   // (Two files named for one module, say an abi3 and a versioned build, both stay: the
   // ABI check tells them apart.)
   void add_module(ExtensionFile module, bool other_module_of_file) {
     auto known = index_of_.find(module.module);
     if (other_module_of_file) {
-      if (known != index_of_.end()) return;
+      if (known != index_of_.end()) {
+        ExtensionFile& kept = target_.modules[known->second];
+        const bool loadable_replaces_unloadable = from_other_file_.contains(module.module) &&
+                                                  !kept.matches_interpreter && module.matches_interpreter;
+        if (loadable_replaces_unloadable) kept = std::move(module);
+        return;
+      }
       from_other_file_.insert(module.module);
     } else if (known != index_of_.end() && from_other_file_.erase(module.module) > 0) {
       target_.modules[known->second] = std::move(module);

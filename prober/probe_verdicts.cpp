@@ -285,6 +285,7 @@ ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& i
   report.module = module.module;
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
+  report.free_threaded = interpreter.free_threaded;
   return report;
 }
 

@@ -705,6 +705,29 @@ TEST(ProberDiscover, AbiMismatchOnFreeThreaded) {
   }
 }
 
+// Two files, neither named for the module, both export its init function: one built for
+// this interpreter, one for another (mypyc's PyInit___init__ shim in charset_normalizer's
+// cd.cpython-314… and cd.cpython-315…). The module is probed from the one this interpreter
+// loads, whichever the walk sees first.
+TEST(ProberDiscover, AModuleExportedByTwoOtherFilesIsTakenFromTheLoadableOne) {
+  REQUIRE_INTERPRETER(python313, "3.13");
+  REQUIRE_DEBIAN(psutil, "python3-psutil");
+  const std::string gil = ".cpython-313-" + platform_of(python313) + ".so";
+  const std::string free_threaded = ".cpython-313t-" + platform_of(python313) + ".so";
+  for (const auto& [first, second] : {std::pair{free_threaded, gil}, std::pair{gil, free_threaded}}) {
+    TempDir tree("subcheck-discover-two-exporters");
+    fs::copy_file(psutil / "psutil" / "_psutil_posix.abi3.so", tree.path() / ("a_shim" + first));
+    fs::copy_file(psutil / "psutil" / "_psutil_posix.abi3.so", tree.path() / ("b_shim" + second));
+
+    ProbeTarget target = discover(tree.path().string(), python313);
+
+    const ExtensionFile* posix = find_module(target, "_psutil_posix");
+    ASSERT_TRUE(posix) << "first " << first;
+    EXPECT_TRUE(posix->matches_interpreter) << posix->file << ": " << posix->mismatch_reason;
+    EXPECT_EQ(posix->file.filename().string(), (first == gil ? "a_shim" : "b_shim") + gil);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Installed distributions
 
