@@ -94,6 +94,36 @@ class CollectingSink : public FindingSink {
   FindingSet& out_;
 };
 
+// Takes out of `superseded` the modules `by` speaks for; true when none is left.
+bool covered_by(Finding& superseded, const Finding& by) {
+  if (superseded.modules.empty()) return false;  // unattributed: SI004 cannot speak for it
+  std::erase_if(superseded.modules, [&](const std::string& module) {
+    return std::find(by.modules.begin(), by.modules.end(), module) != by.modules.end();
+  });
+  return superseded.modules.empty();
+}
+
+// A finding of a rule another rule `supersedes` (its TOML) at the same place is dropped
+// for the modules the other's finding names: SI004 at a static type says what SI005 says,
+// once (docs/rules.md).
+std::vector<Finding> drop_superseded(std::vector<Finding> findings, const RuleCatalogue& rules) {
+  std::map<SourceLocation, std::vector<const Finding*>> at;
+  for (const Finding& finding : findings) at[finding.location].push_back(&finding);
+  std::vector<bool> dropped(findings.size(), false);
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    for (const Finding* other : at[findings[i].location]) {
+      const std::vector<std::string>& supersedes = rules.at(other->rule).supersedes;
+      if (std::find(supersedes.begin(), supersedes.end(), findings[i].rule) == supersedes.end()) continue;
+      if (covered_by(findings[i], *other)) dropped[i] = true;
+    }
+  }
+  std::vector<Finding> kept;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    if (!dropped[i]) kept.push_back(std::move(findings[i]));
+  }
+  return kept;
+}
+
 }  // namespace
 
 std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue& rules) {
@@ -107,7 +137,7 @@ std::vector<Finding> run_checks(const AnalysisModel& model, const RuleCatalogue&
       check->run(context);
     }
   }
-  return findings.take();
+  return drop_superseded(findings.take(), rules);
 }
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules) {

@@ -37,6 +37,7 @@ struct GlobalWriteFact {
   SourceLocation location;
   bool lazy_init = false;              // guarded by a test of the same variable (`if (!x) x = ...`)
   bool under_lock = false;             // inside a critical section or between lock/unlock
+  bool read_modify_write = false;      // `x++`, `--x`, `x += n`: a counter, lost updates when racing
 };
 
 // A definition of a variable with static storage duration (file scope or function static).

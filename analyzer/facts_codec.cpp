@@ -34,7 +34,8 @@ namespace subcheck {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin,
                                    is_macro, critical_section_depth, under_lock, result_only_compared)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
+                                   read_modify_write)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)

@@ -4,9 +4,9 @@
  * isolated subinterpreter and then shares objects across interpreters with different
  * GILs: it misbehaves instead of refusing.
  *
- * TP: SI004 at each offending variable or call (next to the line-level finding that
- * names the same problem), SI005, SI006, SI007, FT001.
- * TN: SI004 for the C-only counter (SI010: a note, not a Python object), SI003.
+ * TP: SI004 at each offending variable or call, FT001.
+ * TN: SI004 for the C-only counter (SI010: a note, not a Python object), SI003; SI005,
+ * SI006 and SI007 where SI004 reports the same place (SI004 supersedes them, its TOML).
  *
  * subcheck-expect-module: name=claims_isolation init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=absent subinterpreters=unsafe free_threading=requires-gil
  */
@@ -19,7 +19,7 @@ typedef struct {
     double weight;
 } LegacyObject;
 
-static PyTypeObject LegacyType = {  // expect: SI005 SI004
+static PyTypeObject LegacyType = {  // expect: SI004 "'LegacyType' is a static PyTypeObject"  // expect-not: SI005
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "claims_isolation.Legacy",
     .tp_basicsize = sizeof(LegacyObject),
@@ -32,9 +32,9 @@ typedef struct {
     int unused;
 } MarkerObject;
 
-static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005 SI004 "statically allocated Python object (MarkerObject)"
+static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI004 "statically allocated Python object (MarkerObject)"  // expect-not: SI005
 
-static PyObject *last_result = NULL;  // expect: SI006 "in claims_isolation_remember" SI004
+static PyObject *last_result = NULL;  // expect: SI004 "in claims_isolation_remember"  // expect-not: SI006
 static unsigned long lookups = 0;  // expect: SI010
 
 static PyObject *
@@ -48,7 +48,7 @@ claims_isolation_remember(PyObject *module, PyObject *value)
 static PyObject *
 claims_isolation_module(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *module = PyState_FindModule(&claims_isolation_def);  // expect: SI007 "PyState_FindModule (in claims_isolation_module)" SI004 "PyType_GetModuleByDef()"
+    PyObject *module = PyState_FindModule(&claims_isolation_def);  // expect: SI004 "calls PyState_FindModule (in claims_isolation_module)" "PyType_GetModuleByDef()"  // expect-not: SI007
     return Py_XNewRef(module);
 }
 

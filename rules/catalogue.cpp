@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::array<std::string_view, 10> kRequiredTextFields{
     "id", "name", "severity", "category", "summary", "hint", "what", "why", "example", "fix"};
-constexpr std::array<std::string_view, 3> kOtherFields{"references", "data", "verdict"};
+constexpr std::array<std::string_view, 4> kOtherFields{"references", "data", "verdict", "supersedes"};
 
 [[noreturn]] void fail(const std::string& source, const std::string& message) {
   throw RuleCatalogueError(source + ": " + message);
@@ -123,6 +123,20 @@ std::vector<std::string> parse_references(const std::string& source, const toml:
     references.push_back(*url);
   }
   return references;
+}
+
+std::vector<std::string> parse_supersedes(const std::string& source, const toml::table& table) {
+  std::vector<std::string> ids;
+  const toml::node* node = table.get("supersedes");
+  if (node == nullptr) return ids;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) fail(source, "field 'supersedes' must be an array of rule ids");
+  for (const toml::node& element : *array) {
+    std::optional<std::string> id = element.value<std::string>();
+    if (!id || !is_well_formed_id(*id)) fail(source, "field 'supersedes' must be an array of rule ids");
+    ids.push_back(*id);
+  }
+  return ids;
 }
 
 std::map<std::string, std::string> parse_data(const std::string& source, const toml::table& table) {
@@ -243,6 +257,7 @@ Rule parse_rule(const std::string& source, const std::string& text) {
   rule.references = parse_references(source, table);
   rule.data = parse_data(source, table);
   rule.verdict = parse_verdict(source, table);
+  rule.supersedes = parse_supersedes(source, table);
   return rule;
 }
 
@@ -281,6 +296,13 @@ RuleCatalogue RuleCatalogue::from_sources(const std::map<std::string, std::strin
       fail(source, "duplicate name " + rule.name + " (also in " + it->second + ")");
     }
     catalogue.rules_.push_back(std::move(rule));
+  }
+  for (const Rule& rule : catalogue.rules_) {
+    for (const std::string& id : rule.supersedes) {
+      if (!source_of_id.contains(id) || id == rule.id) {
+        fail(source_of_id.at(rule.id), "supersedes " + quoted(id) + ", which is not another rule of the catalogue");
+      }
+    }
   }
   std::sort(catalogue.rules_.begin(), catalogue.rules_.end(), catalogue_order);
   return catalogue;

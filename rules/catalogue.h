@@ -46,6 +46,9 @@ struct Rule {
   // Rule-specific data, e.g. the replacement for each borrowed-reference API.
   std::map<std::string, std::string> data;
   std::optional<VerdictEffect> verdict;  // the [verdict] table
+  // Rules whose finding this one's replaces where both point at the same place for the
+  // same modules: SI004 says what SI005-SI007 say there, and why it is worse.
+  std::vector<std::string> supersedes;
 };
 
 class RuleCatalogueError : public std::runtime_error {

@@ -332,6 +332,28 @@ TEST(RuleCatalogueFromSources, RejectsReferencesThatAreNotHttpsUrls) {
   EXPECT_NE(rejection_of(render(scalar)).find("field 'references' must be an array"), std::string::npos);
 }
 
+TEST(RuleCatalogueFromSources, ReadsSupersedesAndRejectsIdsNotInTheCatalogue) {
+  auto first = valid_fields("SI101", "first");
+  first["supersedes"] = "[\"SI102\"]";
+  const RuleCatalogue catalogue = RuleCatalogue::from_sources({
+      {"rules/SI101-first.toml", render(first)},
+      {"rules/SI102-second.toml", render(valid_fields("SI102", "second"))},
+  });
+  EXPECT_EQ(catalogue.at("SI101").supersedes, std::vector<std::string>{"SI102"});
+  EXPECT_TRUE(catalogue.at("SI102").supersedes.empty());
+  EXPECT_EQ(RuleCatalogue::builtin().at("SI004").supersedes, (std::vector<std::string>{"SI005", "SI006", "SI007"}));
+
+  EXPECT_EQ(rejection({{"rules/SI101-first.toml", render(first)}}),
+            "rules/SI101-first.toml: supersedes 'SI102', which is not another rule of the catalogue");
+  auto itself = valid_fields();
+  itself["supersedes"] = "[\"SI101\"]";
+  EXPECT_EQ(rejection_of(render(itself)),
+            "rules/SI101-test-rule.toml: supersedes 'SI101', which is not another rule of the catalogue");
+  auto scalar = valid_fields();
+  scalar["supersedes"] = "\"SI102\"";
+  EXPECT_EQ(rejection_of(render(scalar)), "rules/SI101-test-rule.toml: field 'supersedes' must be an array of rule ids");
+}
+
 TEST(RuleCatalogueFromSources, RejectsDataThatIsNotATableOfStrings) {
   EXPECT_EQ(rejection_of(render(valid_fields(), "[data]\nPyFoo = 1\n")),
             "rules/SI101-test-rule.toml: data entry 'PyFoo' must be a string");

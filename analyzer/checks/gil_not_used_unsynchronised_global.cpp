@@ -5,7 +5,11 @@
 // and one copy leaks or is freed under the other thread's feet. Writes made while the
 // module is initialised (PyInit, slot functions and what they call) happen before other
 // threads can see the module and are not reported; neither are synchronisation
-// primitives and thread-local data.
+// primitives and thread-local data. One finding per variable, at its first racing write,
+// naming the others; a counter (every racing write `x++` / `x += n`) gets the advice that
+// fits it: an atomic.
+#include <algorithm>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -37,13 +41,20 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
     for (const auto& [usr, writes] : writes_by_usr(view.units)) {
       const GlobalVarFact* var = lookup(usr, module_globals, all_globals);
       if (var == nullptr || !is_shared_mutable(*var)) continue;
+      std::vector<const GlobalWriteFact*> racing;
       for (const auto* write : writes) {
         if (write->under_lock || view.init_functions.contains(write->function) ||
             locked_callees.contains(write->function)) {
           continue;
         }
-        sink.report(write->location, message(module, *var, *write), {module.name});
+        racing.push_back(write);
       }
+      if (racing.empty()) continue;
+      // One finding per variable, at its first racing write: one fix (an atomic, a lock,
+      // eager initialisation) covers every site, which the message lists.
+      std::sort(racing.begin(), racing.end(),
+                [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location < b->location; });
+      sink.report(racing.front()->location, message(module, *var, racing), {module.name});
     }
   }
 
@@ -78,14 +89,41 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
   }
 
   static std::string message(const ExtensionModule& module, const GlobalVarFact& var,
-                             const GlobalWriteFact& write) {
+                             const std::vector<const GlobalWriteFact*>& racing) {
+    const GlobalWriteFact& first = *racing.front();
+    const bool counter = std::all_of(racing.begin(), racing.end(),
+                                     [](const GlobalWriteFact* write) { return write->read_modify_write; });
     const std::string what =
         var.kind == GlobalVarFact::Kind::python_object ? "process-global Python object" : "process-global";
-    const std::string how = write.lazy_init ? "is lazily initialised" : "is written";
-    return what + " '" + var.name + "' " + how + in_function(write.function) +
-           " without a lock or critical section, but module '" + module.name +
-           "' declares Py_MOD_GIL_NOT_USED: threads race on it. Initialise it in the module's "
-           "exec function, or guard it with a PyMutex / Py_BEGIN_CRITICAL_SECTION";
+    const std::string how = counter ? "is read and updated in place"
+                            : first.lazy_init ? "is lazily initialised"
+                                              : "is written";
+    const std::string advice =
+        counter ? "concurrent updates are lost. Make it an atomic (C11 atomic_fetch_add, or CPython's "
+                  "_Py_atomic_add_* in 3.13+) or keep it per interpreter in module state"
+                : "threads race on it. Initialise it in the module's exec function, or guard it with a PyMutex / "
+                  "Py_BEGIN_CRITICAL_SECTION";
+    return what + " '" + var.name + "' " + how + in_function(first.function) + other_sites(racing) +
+           " without a lock or critical section, but module '" + module.name + "' declares Py_MOD_GIL_NOT_USED: " +
+           advice;
+  }
+
+  // ", and at 6 more sites (in f, g, h)": the racing writes after the first, by function.
+  static std::string other_sites(const std::vector<const GlobalWriteFact*>& racing) {
+    if (racing.size() < 2) return "";
+    std::vector<std::string> functions;
+    for (std::size_t i = 1; i < racing.size(); ++i) {
+      const std::string& name = racing[i]->function;
+      if (!name.empty() && std::find(functions.begin(), functions.end(), name) == functions.end()) {
+        functions.push_back(name);
+      }
+    }
+    std::string text = ", and at " + std::to_string(racing.size() - 1) + " more site" +
+                       (racing.size() == 2 ? "" : "s");
+    if (functions.empty()) return text + ",";
+    text += " (in ";
+    for (std::size_t i = 0; i < functions.size(); ++i) text += (i ? ", " : "") + functions[i];
+    return text + "),";
   }
 };
 

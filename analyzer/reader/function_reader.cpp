@@ -221,6 +221,8 @@ void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool throug
                     current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
+  const CXCursorKind kind = clang_getCursorKind(at);
+  write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
   facts_.global_writes.push_back(std::move(write));
 }
 
