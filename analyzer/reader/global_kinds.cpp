@@ -16,7 +16,8 @@ const std::set<std::string>& api_table_types() {
       "PyType_Slot",      "PyMemberDef",       "PyGetSetDef",          "PyStructSequence_Desc",
       "PyStructSequence_Field", "PyBufferProcs", "PyNumberMethods",    "PySequenceMethods",
       "PyMappingMethods", "PyAsyncMethods",    "_PyArg_Parser",        "PyModuleDef_Base",
-      "_Py_Identifier",   "PyCapsule_Destructor", "PyCFunction",       "PyMethodDef[]"};
+      "_Py_Identifier",   "PyCapsule_Destructor", "PyCFunction",       "PyMethodDef[]",
+      "PySlot",           "PyABIInfo"};  // 3.15: PEP 793's export-hook slots and Py_mod_abi
   return types;
 }
 
