@@ -937,6 +937,44 @@ TEST_P(CliScanExportHook, ReadsTheHookSlotsTheSameWithThisInterpretersHeaders) {
   EXPECT_EQ(rules, (std::multiset<std::string>{"FT001", "SI002", "SI006"})) << run.out;
 }
 
+// Shapes the corpus does not spell: positional PySlot entries (PySlot_PTR, for C++ before
+// designated initialisers), `&slots[0]` returned by a helper the hook calls, and a
+// PyInit_ beside the hook in the same file (docs/cpython-behaviour.md #22).
+TEST(CliScanExportHookShapes, PositionalSlotsThroughAHelperAndAPyInitBesideTheHook) {
+  TempDir tree;
+  tree.write("pep793_compat.h", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "export_hook" / "pep793_compat.h"));
+  tree.write("both.c", R"(#include "pep793_compat.h"
+#ifndef PySlot_PTR
+#define PySlot_PTR(NAME, VALUE) {(NAME), PySlot_INTPTR, {0}, {(void*)(VALUE)}}
+#endif
+static PySlot both_slots[] = {
+    PySlot_PTR(Py_mod_name, "both"),
+    PySlot_PTR(Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED),
+    PySlot_PTR(Py_mod_gil, Py_MOD_GIL_NOT_USED),
+    PySlot_END,
+};
+static PySlot *slots_of_both(void) { return &both_slots[0]; }
+PyMODEXPORT_FUNC PyModExport_both(void) { return slots_of_both(); }
+
+static struct PyModuleDef both_def = {PyModuleDef_HEAD_INIT, "both", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_both(void) { return PyModule_Create(&both_def); }
+)");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  const json& module = report["modules"][0];
+  EXPECT_EQ(module["init"], "export") << module.dump(2);
+  EXPECT_EQ(module["line"], 12) << "at the hook: " << module.dump(2);
+  EXPECT_EQ(module["multiple_interpreters"], "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") << module.dump(2);
+  EXPECT_EQ(module["gil"], "Py_MOD_GIL_NOT_USED") << module.dump(2);
+  EXPECT_EQ(module["configs"]["gil"]["slots"]["name"], "both_slots") << module.dump(2);
+  EXPECT_EQ(module["pyinit_fallback"]["gil"]["init"], "single-phase") << module.dump(2);
+  EXPECT_EQ(module["pyinit_fallback"]["free-threaded"]["init"], "single-phase") << module.dump(2);
+  EXPECT_TRUE(report["findings"].empty()) << "what 3.15 imports is isolated: " << run.out;
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanExportHook, ::testing::ValuesIn(test::kInterpreterTags),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return test::interpreter_test_name(info.param);
