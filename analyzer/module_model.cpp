@@ -342,14 +342,9 @@ ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook)
   read_slots(view);
   collect_init_functions(index, hook, view);
   collect_units(index, hook, view);
-  if (!init_facts_trusted(view, hook)) {
-    forget_declarations(view);
-  } else if (!view.slots) {
-    // Slots built at run time, or behind a call into code not seen: the hook is there,
-    // what it declares is not known.
-    view.multiple_interpreters = MultipleInterpreters::unknown;
-    view.gil = GilDeclaration::unknown;
-  }
+  // No slot array in sight (built at run time, behind a function pointer or code not
+  // seen): what the module declares is not known, so neither is how it initialises.
+  if (!init_facts_trusted(view, hook) || !view.slots) forget_declarations(view);
   return view;
 }
 
@@ -407,6 +402,17 @@ void add_entry_point(ExtensionModule& module, BuildConfig config, const ConfigIn
   auto existing = module.configs.find(config);
   if (existing != module.configs.end()) module.pyinit_configs[config] = std::move(existing->second);
   module.configs[config] = view_of_export_hook(index, entry);
+}
+
+// PyInit_ beside a hook still initialises the module on older Pythons: what it writes is
+// module initialisation (FT002), not a write at run time.
+void join_pyinit_functions(ExtensionModule& module) {
+  for (const auto& [config, pyinit] : module.pyinit_configs) {
+    auto hook = module.configs.find(config);
+    if (hook != module.configs.end()) {
+      hook->second.init_functions.insert(pyinit.init_functions.begin(), pyinit.init_functions.end());
+    }
+  }
 }
 
 void add_config(std::vector<ExtensionModule>& modules, BuildConfig config, const ConfigIndex& index) {
@@ -480,6 +486,7 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
     ConfigIndex index(model.units_for(config));
     add_config(model.modules, config, index);
   }
+  for (ExtensionModule& module : model.modules) join_pyinit_functions(module);
   std::sort(model.modules.begin(), model.modules.end(),
             [](const ExtensionModule& a, const ExtensionModule& b) { return a.location < b.location; });
   for (const ExtensionModule& module : model.modules) {

@@ -975,6 +975,28 @@ PyMODINIT_FUNC PyInit_both(void) { return PyModule_Create(&both_def); }
   EXPECT_EQ(run.exit_code, 0) << run.err;
 }
 
+// A hook whose slots are built at run time declares nothing subcheck can read: the module
+// is unknown, with a diagnostic that names the hook, never judged by the defaults.
+TEST(CliScanExportHookShapes, SlotsBuiltAtRunTimeLeaveTheModuleUnknown) {
+  TempDir tree;
+  tree.write("pep793_compat.h", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "export_hook" / "pep793_compat.h"));
+  tree.write("dyn.c", R"(#include "pep793_compat.h"
+#include <stdlib.h>
+PyMODEXPORT_FUNC PyModExport_dyn(void) { return calloc(4, sizeof(PySlot)); }
+)");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  EXPECT_EQ(report["modules"][0]["init"], "unknown") << run.out;
+  EXPECT_EQ(report["modules"][0]["verdicts"]["subinterpreters"], "unknown") << run.out;
+  EXPECT_TRUE(report["findings"].empty()) << run.out;
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  ASSERT_EQ(report["diagnostics"].size(), 1u) << run.out;
+  EXPECT_TRUE(contains(report["diagnostics"][0]["message"], "PyModExport_dyn returns no slot array"))
+      << report["diagnostics"].dump(2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanExportHook, ::testing::ValuesIn(test::kInterpreterTags),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return test::interpreter_test_name(info.param);
