@@ -266,8 +266,8 @@ void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView&
 // neither does a missing header in them: the creating call, the def and the slots either
 // parsed cleanly (then they say what they say) or they did not (then they are unknown).
 bool init_facts_trusted(const ModuleConfigView& view, FunctionRef init) {
-  bool trusted = init.unit->trustworthy && (!view.def || !view.def->parse_errors) &&
-                 (!view.slots || !view.slots->parse_errors);
+  bool trusted =
+      init.unit->trustworthy && (!view.def || !view.def->parse_errors) && (!view.slots || !view.slots->parse_errors);
   for (const TranslationUnitFacts* unit : view.units) {
     bool holds_def = view.def && std::any_of(unit->module_defs.begin(), unit->module_defs.end(),
                                              [&](const ModuleDefFact& def) { return &def == view.def; });
@@ -394,7 +394,8 @@ void add_entry_point(ExtensionModule& module, BuildConfig config, const ConfigIn
   const bool hook_seen = module.hook_configs.count(config) > 0;
   if (!hook) {
     auto& views = hook_seen ? module.pyinit_configs : module.configs;
-    if (!views.count(config)) views[config] = view_of_pyinit(index, entry);  // else: the same PyInit from a shared header
+    if (!views.count(config))
+      views[config] = view_of_pyinit(index, entry);  // else: the same PyInit from a shared header
     return;
   }
   if (hook_seen) return;  // the same hook from a shared header

@@ -47,15 +47,15 @@ std::string other_reason(const ExtensionModule& module, const ModuleConfigView& 
   const std::string entry = (hook ? "PyModExport_" : "PyInit_") + module.name;
   if (!unit || !unit->parsed) return "the file defining " + entry + " could not be parsed";
   if (!unit->trustworthy) {
-    return "the " + std::string(to_string(unit->config)) +
-           " build's parse of the file defining " + entry +
+    return "the " + std::string(to_string(unit->config)) + " build's parse of the file defining " + entry +
            " failed inside Python's or the system's headers (see the parse diagnostics)";
   }
   if (view.def && view.def->parse_errors) return "its PyModuleDef '" + view.def->name + "' has parse errors";
   if (view.slots && view.slots->parse_errors) return "its slots array '" + view.slots->name + "' has parse errors";
   if (hook) {
-    return entry + " returns no slot array subcheck can follow (one built at run time, a function pointer, "
-                   "another library, or code hidden by #if)";
+    return entry +
+           " returns no slot array subcheck can follow (one built at run time, a function pointer, "
+           "another library, or code hidden by #if)";
   }
   return "PyInit_" + module.name +
          " reaches neither PyModule_Create nor PyModuleDef_Init in code subcheck can follow "

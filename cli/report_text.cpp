@@ -199,8 +199,8 @@ std::string format_module_table(const AnalysisResult& result, const TextStyle& s
     const ModuleVerdict verdict = verdict_for(result, i);
     std::string where = display_path(module.location.file, style.cwd);
     if (module.location.line > 0) where += ":" + std::to_string(module.location.line);
-    rows.push_back({module.name, init_column(module, view),
-                    std::string(to_string(verdict.subinterpreters)), std::string(to_string(verdict.free_threading)),
+    rows.push_back({module.name, init_column(module, view), std::string(to_string(verdict.subinterpreters)),
+                    std::string(to_string(verdict.free_threading)),
                     std::to_string(findings_of_module(result, module.name).size()), where});
   }
   std::vector<std::size_t> widths;

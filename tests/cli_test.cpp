@@ -875,8 +875,8 @@ class CliScanExportHook : public ::testing::TestWithParam<std::string> {};
 TEST_P(CliScanExportHook, ThreePointFifteenSeesTheHookAndKeepsPyInitAsTheFallback) {
   std::optional<json> interpreter = corpus_interpreter(GetParam());
   if (!interpreter) {
-    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
-                 << "): CPython " << GetParam() << " was not found when CMake ran";
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
   }
   TempDir tree;
   tree.write("probe_modexport.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "prober" / "probe_modexport.c"));
@@ -912,8 +912,8 @@ TEST_P(CliScanExportHook, ThreePointFifteenSeesTheHookAndKeepsPyInitAsTheFallbac
 TEST_P(CliScanExportHook, ReadsTheHookSlotsTheSameWithThisInterpretersHeaders) {
   std::optional<json> interpreter = corpus_interpreter(GetParam());
   if (!interpreter) {
-    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
-                 << "): CPython " << GetParam() << " was not found when CMake ran";
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
   }
   if (GetParam() == "3.12") GTEST_SKIP() << "the modules use Py_mod_gil, which CPython 3.12's headers lack";
   RunResult run = run_subcheck({"scan", (fs::path(SUBCHECK_CORPUS_DIR) / "export_hook").string(), "--python",

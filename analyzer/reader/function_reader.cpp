@@ -108,9 +108,7 @@ void FunctionReader::walk(CXCursor cursor) {
     case CXCursor_IfStmt:
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
-    case CXCursor_ReturnStmt:
-      read_return(cursor);
-      break;
+    case CXCursor_ReturnStmt: read_return(cursor); break;
     default:
       break;
   }

@@ -66,8 +66,8 @@ SlotPart slot_part(const Member& member, SlotLayout layout) {
     return member.position == 3 ? SlotPart::value : SlotPart::ignored;  // 1: flags, 2: reserved
   }
   if (name == "sl_id") return SlotPart::id;
-  bool is_value = name == "sl_ptr" || name == "sl_func" || name == "sl_size" || name == "sl_int64" ||
-                  name == "sl_uint64";
+  bool is_value =
+      name == "sl_ptr" || name == "sl_func" || name == "sl_size" || name == "sl_int64" || name == "sl_uint64";
   return is_value ? SlotPart::value : SlotPart::ignored;
 }
 
@@ -97,8 +97,7 @@ std::optional<SlotFact> read_slot(SourceMap& map, CXCursor entry, SlotLayout lay
         slot.number = constant_value(value);
         break;
       }
-      case SlotPart::ignored:
-        break;
+      case SlotPart::ignored: break;
     }
   }
   if (!have_id || slot.id == 0) return std::nullopt;
