@@ -62,6 +62,8 @@ struct GlobalVarFact {
   bool thread_local_storage = false;
 };
 
+// One entry of a PyModuleDef_Slot array ({slot, value}) or of a 3.15 PySlot array
+// ({.sl_id, .sl_flags, .sl_ptr/.sl_func/...}, PySlot_DATA and friends): the same facts.
 struct SlotFact {
   std::int64_t id = 0;                 // Py_mod_create = 1, Py_mod_exec = 2, ...
   std::string value;                   // macro or symbol as spelled (e.g. Py_MOD_GIL_NOT_USED)
@@ -96,6 +98,9 @@ struct FunctionFact {
   std::vector<CallFact> calls;         // in source order, API macros included
   std::vector<std::string> referenced_functions;  // called or taken by address: slots, method tables
   std::vector<std::string> referenced_globals;    // USRs of external-linkage variables it uses
+  // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
+  // slot array a PyModExport_ hook hands to CPython, whatever its linkage.
+  std::vector<std::string> returned_globals;
   // An error inside its body (a name from a missing header, say): calls clang could not
   // make sense of may be missing from `calls`, though API macros still come from tokens.
   bool parse_errors = false;

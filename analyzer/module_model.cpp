@@ -1,4 +1,5 @@
-// Joins per-unit facts into extension modules. Real projects put PyInit, the
+// Joins per-unit facts into extension modules: PyInit_ functions and 3.15's PyModExport_
+// hooks (docs/cpython-behaviour.md #22). Real projects put PyInit, the
 // PyModuleDef and its slots in different files, behind macros and helper functions, so
 // everything here is resolved by name across all units of one build configuration.
 #include "analyzer/module_model.h"
@@ -212,10 +213,28 @@ void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleCo
   }
 }
 
+// The prefixes CPython looks for, export hooks first as 3.15 does (#15, #22).
+constexpr std::string_view kExportPrefixes[] = {"PyModExportU_", "PyModExport_"};
+constexpr std::string_view kInitPrefixes[] = {"PyInitU_", "PyInit_"};
+
+bool is_export_hook(const std::string& function) {
+  return std::any_of(std::begin(kExportPrefixes), std::end(kExportPrefixes),
+                     [&](std::string_view prefix) { return function.starts_with(prefix); });
+}
+
+// The module name of an entry point (PyInit_, PyInitU_, PyModExport_, PyModExportU_), or "".
+std::string module_name_of(const std::string& function) {
+  for (const auto* prefixes : {&kExportPrefixes, &kInitPrefixes}) {
+    for (std::string_view prefix : *prefixes) {
+      if (function.starts_with(prefix) && function.size() > prefix.size()) return function.substr(prefix.size());
+    }
+  }
+  return {};
+}
+
 bool defines_a_module(const TranslationUnitFacts& unit) {
   return std::any_of(unit.functions.begin(), unit.functions.end(), [](const FunctionFact& function) {
-    return function.external_linkage &&
-           (function.name.rfind("PyInit_", 0) == 0 || function.name.rfind("PyInitU_", 0) == 0);
+    return function.external_linkage && !module_name_of(function.name).empty();
   });
 }
 
@@ -240,6 +259,31 @@ void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView&
     }
   }
   view.units = std::move(units);
+}
+
+// Init facts come from the entry point's unit and the ones holding the PyModuleDef and
+// slots; a library unit that failed to parse does not make them untrustworthy, and
+// neither does a missing header in them: the creating call, the def and the slots either
+// parsed cleanly (then they say what they say) or they did not (then they are unknown).
+bool init_facts_trusted(const ModuleConfigView& view, FunctionRef init) {
+  bool trusted =
+      init.unit->trustworthy && (!view.def || !view.def->parse_errors) && (!view.slots || !view.slots->parse_errors);
+  for (const TranslationUnitFacts* unit : view.units) {
+    bool holds_def = view.def && std::any_of(unit->module_defs.begin(), unit->module_defs.end(),
+                                             [&](const ModuleDefFact& def) { return &def == view.def; });
+    bool holds_slots = view.slots && std::any_of(unit->slot_arrays.begin(), unit->slot_arrays.end(),
+                                                 [&](const SlotArrayFact& slots) { return &slots == view.slots; });
+    if ((holds_def || holds_slots) && !unit->trustworthy) trusted = false;
+  }
+  return trusted;
+}
+
+void forget_declarations(ModuleConfigView& view) {
+  view.init = InitStyle::unknown;
+  view.multiple_interpreters = MultipleInterpreters::unknown;
+  view.gil = GilDeclaration::unknown;
+  view.multiple_interpreters_other.clear();
+  view.gil_other.clear();
 }
 
 ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
@@ -270,27 +314,37 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
-  // Init facts come from PyInit's unit and the ones holding the PyModuleDef and slots; a
-  // library unit that failed to parse does not make them untrustworthy, and neither does
-  // a missing header in them: the creating call, the def and the slots either parsed
-  // cleanly (then they say what they say) or they did not (then it stays unknown).
-  bool trusted = init.unit->trustworthy && (!view.def || !view.def->parse_errors) &&
-                 (!view.slots || !view.slots->parse_errors);
-  for (const TranslationUnitFacts* unit : view.units) {
-    bool holds_def = view.def && std::any_of(unit->module_defs.begin(), unit->module_defs.end(),
-                                             [&](const ModuleDefFact& def) { return &def == view.def; });
-    bool holds_slots = view.slots && std::any_of(unit->slot_arrays.begin(), unit->slot_arrays.end(),
-                                                 [&](const SlotArrayFact& slots) { return &slots == view.slots; });
-    if ((holds_def || holds_slots) && !unit->trustworthy) trusted = false;
-  }
   // No creating call in sight and a header missing: the header may well hold it.
-  if (!trusted || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
-    view.init = InitStyle::unknown;
-    view.multiple_interpreters = MultipleInterpreters::unknown;
-    view.gil = GilDeclaration::unknown;
-    view.multiple_interpreters_other.clear();
-    view.gil_other.clear();
+  if (!init_facts_trusted(view, init) || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
+    forget_declarations(view);
   }
+  return view;
+}
+
+// The slot array a PyModExport_ hook returns: named by a `return` in the hook or in a
+// helper it calls, defined in any unit (by USR, so an `extern` array from another file).
+const SlotArrayFact* returned_slots(const ConfigIndex& index, FunctionRef hook) {
+  for (const FunctionRef& reached : reachable_from(index, hook)) {
+    for (const std::string& usr : reached.function->returned_globals) {
+      if (const SlotArrayFact* slots = index.slots(usr)) return slots;
+    }
+  }
+  return nullptr;
+}
+
+// 3.15's export hook (PEP 793, #22): CPython builds the module from the returned slots
+// as it does a multi-phase module from m_slots, so the same slots say the same things.
+ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook) {
+  ModuleConfigView view;
+  view.init = InitStyle::export_hook;
+  view.created_at = hook.function->location;
+  view.slots = returned_slots(index, hook);
+  read_slots(view);
+  collect_init_functions(index, hook, view);
+  collect_units(index, hook, view);
+  // No slot array in sight (built at run time, behind a function pointer or code not
+  // seen): what the module declares is not known, so neither is how it initialises.
+  if (!init_facts_trusted(view, hook) || !view.slots) forget_declarations(view);
   return view;
 }
 
@@ -322,19 +376,44 @@ ModuleConfigView view_of_binding(const BindingModuleFact& binding, const Transla
   return view;
 }
 
-std::string module_name_of(const std::string& function) {
-  for (const char* prefix : {"PyInitU_", "PyInit_"}) {
-    std::string_view p(prefix);
-    if (function.rfind(p, 0) == 0 && function.size() > p.size()) return function.substr(p.size());
-  }
-  return {};
-}
-
 ExtensionModule& module_named(std::vector<ExtensionModule>& modules, const std::string& name) {
   auto found = std::find_if(modules.begin(), modules.end(), [&](const ExtensionModule& m) { return m.name == name; });
   if (found != modules.end()) return *found;
-  modules.push_back(ExtensionModule{name, {}, {}, {}});
+  ExtensionModule module;
+  module.name = name;
+  modules.push_back(std::move(module));
   return modules.back();
+}
+
+// One PyInit_ or PyModExport_ function of `module`. With both, 3.15 calls only the
+// export hook and 3.14 only PyInit (#22): the hook's view is the module's, PyInit's is
+// kept beside it as what older Pythons import.
+void add_entry_point(ExtensionModule& module, BuildConfig config, const ConfigIndex& index, FunctionRef entry) {
+  const bool hook = is_export_hook(entry.function->name);
+  if (!module.location.valid() || (hook && module.hook_configs.empty())) module.location = entry.function->location;
+  const bool hook_seen = module.hook_configs.count(config) > 0;
+  if (!hook) {
+    auto& views = hook_seen ? module.pyinit_configs : module.configs;
+    if (!views.count(config))
+      views[config] = view_of_pyinit(index, entry);  // else: the same PyInit from a shared header
+    return;
+  }
+  if (hook_seen) return;  // the same hook from a shared header
+  module.hook_configs.insert(config);
+  auto existing = module.configs.find(config);
+  if (existing != module.configs.end()) module.pyinit_configs[config] = std::move(existing->second);
+  module.configs[config] = view_of_export_hook(index, entry);
+}
+
+// PyInit_ beside a hook still initialises the module on older Pythons: what it writes is
+// module initialisation (FT002), not a write at run time.
+void join_pyinit_functions(ExtensionModule& module) {
+  for (const auto& [config, pyinit] : module.pyinit_configs) {
+    auto hook = module.configs.find(config);
+    if (hook != module.configs.end()) {
+      hook->second.init_functions.insert(pyinit.init_functions.begin(), pyinit.init_functions.end());
+    }
+  }
 }
 
 void add_config(std::vector<ExtensionModule>& modules, BuildConfig config, const ConfigIndex& index) {
@@ -343,10 +422,8 @@ void add_config(std::vector<ExtensionModule>& modules, BuildConfig config, const
       std::string name = module_name_of(function.name);
       if (name.empty() || !function.external_linkage) continue;
       ExtensionModule& module = module_named(modules, name);
-      if (!module.location.valid()) module.location = function.location;
       if (unit->generator == "cython") module.generator = "cython";
-      if (module.configs.count(config)) continue;  // the same PyInit from a shared header
-      module.configs[config] = view_of_pyinit(index, FunctionRef{unit, &function});
+      add_entry_point(module, config, index, FunctionRef{unit, &function});
     }
     for (const BindingModuleFact& binding : unit->binding_modules) {
       ExtensionModule& module = module_named(modules, binding.module_name);
@@ -373,6 +450,11 @@ std::set<std::string> files_of(const TranslationUnitFacts& unit) {
 const ModuleConfigView* ExtensionModule::view(BuildConfig config) const {
   auto found = configs.find(config);
   return found == configs.end() ? nullptr : &found->second;
+}
+
+const ModuleConfigView* ExtensionModule::pyinit_view(BuildConfig config) const {
+  auto found = pyinit_configs.find(config);
+  return found == pyinit_configs.end() ? nullptr : &found->second;
 }
 
 std::string ModuleConfigView::multiple_interpreters_spelling() const {
@@ -405,14 +487,17 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
     ConfigIndex index(model.units_for(config));
     add_config(model.modules, config, index);
   }
+  for (ExtensionModule& module : model.modules) join_pyinit_functions(module);
   std::sort(model.modules.begin(), model.modules.end(),
             [](const ExtensionModule& a, const ExtensionModule& b) { return a.location < b.location; });
   for (const ExtensionModule& module : model.modules) {
-    for (const auto& [config, view] : module.configs) {
-      for (const TranslationUnitFacts* unit : view.units) {
-        for (const std::string& file : files_of(*unit)) {
-          std::vector<std::string>& names = model.owners[file];
-          if (std::find(names.begin(), names.end(), module.name) == names.end()) names.push_back(module.name);
+    for (const auto* views : {&module.configs, &module.pyinit_configs}) {
+      for (const auto& [config, view] : *views) {
+        for (const TranslationUnitFacts* unit : view.units) {
+          for (const std::string& file : files_of(*unit)) {
+            std::vector<std::string>& names = model.owners[file];
+            if (std::find(names.begin(), names.end(), module.name) == names.end()) names.push_back(module.name);
+          }
         }
       }
     }

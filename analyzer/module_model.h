@@ -15,6 +15,7 @@ namespace subcheck {
 
 // What one build configuration says about a module.
 struct ModuleConfigView {
+  // export_hook for a PyModExport_ hook (its slots are read as multi-phase slots are).
   // unknown when no creating call is in sight, or when what says how the module
   // initialises cannot be trusted: PyInit's unit failed in Python's headers or stopped
   // early, or the def or slots have parse errors. A missing third-party header elsewhere
@@ -42,13 +43,21 @@ struct ModuleConfigView {
 };
 
 struct ExtensionModule {
-  std::string name;                 // import name's last component, from PyInit_<name>
-  SourceLocation location;          // the PyInit function
+  std::string name;                 // import name's last component, from PyInit_<name> or PyModExport_<name>
+  SourceLocation location;          // the export hook when there is one, else the PyInit function
   std::string generator;            // "", "cython", "pybind11", "nanobind"
+  // What the module declares: for a module with a PyModExport_ hook, the hook's view
+  // (init `export_hook`), since 3.15 calls the hook and never PyInit_ (#22).
   std::map<BuildConfig, ModuleConfigView> configs;
+  // A module with both: PyInit_'s view, which only 3.14 and older use. Reported beside
+  // the module's own declarations; checks and verdicts judge `configs`.
+  std::map<BuildConfig, ModuleConfigView> pyinit_configs;
+  std::set<BuildConfig> hook_configs;  // configurations in which an export hook was seen
 
   // The view of one build configuration, or nullptr when that configuration did not see it.
   const ModuleConfigView* view(BuildConfig config) const;
+  // PyInit_'s view beside an export hook, or nullptr.
+  const ModuleConfigView* pyinit_view(BuildConfig config) const;
 };
 
 struct AnalysisModel {

@@ -43,14 +43,20 @@ std::string missing_headers_text(const std::vector<MissingHeader>& missing) {
 // Why the view of one configuration is unknown, when no header is missing.
 std::string other_reason(const ExtensionModule& module, const ModuleConfigView& view) {
   const TranslationUnitFacts* unit = view.units.empty() ? nullptr : view.units.front();
-  if (!unit || !unit->parsed) return "the file defining PyInit_" + module.name + " could not be parsed";
+  const bool hook = unit && module.hook_configs.count(unit->config);
+  const std::string entry = (hook ? "PyModExport_" : "PyInit_") + module.name;
+  if (!unit || !unit->parsed) return "the file defining " + entry + " could not be parsed";
   if (!unit->trustworthy) {
-    return "the " + std::string(to_string(unit->config)) +
-           " build's parse of the file defining PyInit_" + module.name +
+    return "the " + std::string(to_string(unit->config)) + " build's parse of the file defining " + entry +
            " failed inside Python's or the system's headers (see the parse diagnostics)";
   }
   if (view.def && view.def->parse_errors) return "its PyModuleDef '" + view.def->name + "' has parse errors";
   if (view.slots && view.slots->parse_errors) return "its slots array '" + view.slots->name + "' has parse errors";
+  if (hook) {
+    return entry +
+           " returns no slot array subcheck can follow (one built at run time, a function pointer, "
+           "another library, or code hidden by #if)";
+  }
   return "PyInit_" + module.name +
          " reaches neither PyModule_Create nor PyModuleDef_Init in code subcheck can follow "
          "(a function pointer, another library, or code hidden by #if)";

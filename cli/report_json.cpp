@@ -73,6 +73,12 @@ json module_json(const AnalysisResult& result, std::size_t index) {
 
   json configs = json::object();
   for (const auto& [config, view] : module.configs) configs[std::string(to_string(config))] = config_view_json(view);
+  // A module with a PyModExport_ hook and a PyInit_: what 3.14 and older import instead
+  // (docs/cpython-behaviour.md #22); null for every other module.
+  json pyinit_fallback = nullptr;
+  for (const auto& [config, view] : module.pyinit_configs) {
+    pyinit_fallback[std::string(to_string(config))] = config_view_json(view);
+  }
 
   json entry = location_json(module.location);
   entry["name"] = module.name;
@@ -84,6 +90,7 @@ json module_json(const AnalysisResult& result, std::size_t index) {
                        {"free_threading", to_string(verdict.free_threading)}};
   entry["findings"] = findings_of_module(result, module.name);
   entry["configs"] = std::move(configs);
+  entry["pyinit_fallback"] = std::move(pyinit_fallback);
   return entry;
 }
 

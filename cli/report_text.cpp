@@ -179,6 +179,16 @@ std::string format_diagnostic(const ToolDiagnostic& diagnostic, const TextStyle&
   return text;
 }
 
+// "export (PyInit: single-phase)" for a module with both a 3.15 export hook and a PyInit_,
+// which 3.14 and older call instead (docs/cpython-behaviour.md #22).
+static std::string init_column(const ExtensionModule& module, const ModuleConfigView* view) {
+  std::string text(to_string(view ? view->init : InitStyle::unknown));
+  if (const ModuleConfigView* fallback = module.pyinit_view(BuildConfig::gil)) {
+    text += " (PyInit: " + std::string(to_string(fallback->init)) + ")";
+  }
+  return text;
+}
+
 std::string format_module_table(const AnalysisResult& result, const TextStyle& style) {
   const std::vector<std::string> header{"module", "init", "subinterpreters", "free-threading", "findings",
                                         "defined at"};
@@ -189,8 +199,8 @@ std::string format_module_table(const AnalysisResult& result, const TextStyle& s
     const ModuleVerdict verdict = verdict_for(result, i);
     std::string where = display_path(module.location.file, style.cwd);
     if (module.location.line > 0) where += ":" + std::to_string(module.location.line);
-    rows.push_back({module.name, std::string(to_string(view ? view->init : InitStyle::unknown)),
-                    std::string(to_string(verdict.subinterpreters)), std::string(to_string(verdict.free_threading)),
+    rows.push_back({module.name, init_column(module, view), std::string(to_string(verdict.subinterpreters)),
+                    std::string(to_string(verdict.free_threading)),
                     std::to_string(findings_of_module(result, module.name).size()), where});
   }
   std::vector<std::size_t> widths;

@@ -26,10 +26,11 @@ std::optional<Enum> value_of(const Spellings<Enum, N>& table, std::string_view t
   return std::nullopt;
 }
 
-constexpr Spellings<InitStyle, 3> kInitStyles{{
+constexpr Spellings<InitStyle, 4> kInitStyles{{
     {InitStyle::unknown, "unknown"},
     {InitStyle::single_phase, "single-phase"},
     {InitStyle::multi_phase, "multi-phase"},
+    {InitStyle::export_hook, "export"},
 }};
 
 constexpr Spellings<MultipleInterpreters, 6> kMultipleInterpreters{{

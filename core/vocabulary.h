@@ -10,8 +10,10 @@
 namespace subcheck {
 
 // How a module initialises (docs/cpython-behaviour.md: single-phase modules are refused by
-// every isolated subinterpreter).
-enum class InitStyle { unknown, single_phase, multi_phase };
+// every isolated subinterpreter). `export_hook`: 3.15's PyModExport_<name> returning a slot
+// array (PEP 793, #22); CPython builds the module from those slots as it does a
+// multi-phase module's, so everything said of multi-phase modules holds for it.
+enum class InitStyle { unknown, single_phase, multi_phase, export_hook };
 
 // The value of a module's Py_mod_multiple_interpreters slot. `absent`: no slot (CPython
 // then assumes `supported`, shared GIL only); `unknown`: the facts could not tell;

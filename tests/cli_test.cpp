@@ -866,6 +866,145 @@ TEST_P(CliScanHeaders, ReadsTheDeclaredSlotsWithThisInterpretersHeaders) {
   EXPECT_TRUE(module["configs"]["gil"]["has_exec_slot"].get<bool>()) << module.dump(2);
 }
 
+// 3.15's export hooks (PEP 793, docs/cpython-behaviour.md #22). probe_modexport.c has a
+// PyModExport_ hook behind `#if PY_VERSION_HEX >= 0x030F0000` and a single-phase PyInit_:
+// with 3.15's headers the module is the hook's (isolated, no GIL) and PyInit_ is what
+// older Pythons would import; with older headers only PyInit_ is there.
+class CliScanExportHook : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliScanExportHook, ThreePointFifteenSeesTheHookAndKeepsPyInitAsTheFallback) {
+  std::optional<json> interpreter = corpus_interpreter(GetParam());
+  if (!interpreter) {
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
+  }
+  TempDir tree;
+  tree.write("probe_modexport.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "prober" / "probe_modexport.c"));
+  const std::string python = (*interpreter)["python"].get<std::string>();
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--python", python, "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  const json& module = report["modules"][0];
+  if (GetParam() != "3.15") {
+    EXPECT_EQ(run.exit_code, 1) << run.err;  // SI001: single-phase
+    EXPECT_EQ(module["init"], "single-phase") << module.dump(2);
+    EXPECT_TRUE(module["pyinit_fallback"].is_null()) << module.dump(2);
+    return;
+  }
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;  // the single-phase PyInit_ is not what 3.15 imports
+  EXPECT_EQ(module["init"], "export") << module.dump(2);
+  const std::string source = read_file(tree.path() / "probe_modexport.c");
+  const auto hook_line =
+      1 + std::count(source.begin(), source.begin() + source.find("PyModExport_probe_modexport(void)"), '\n');
+  EXPECT_EQ(module["line"], hook_line) << "reported at PyModExport_probe_modexport: " << module.dump(2);
+  EXPECT_EQ(module["multiple_interpreters"], "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") << module.dump(2);
+  EXPECT_EQ(module["gil"], "Py_MOD_GIL_NOT_USED") << module.dump(2);
+  EXPECT_EQ(module["verdicts"]["subinterpreters"], "supported") << module.dump(2);
+  EXPECT_EQ(module["verdicts"]["free_threading"], "gil-free") << module.dump(2);
+  EXPECT_EQ(module["configs"]["gil"]["slots"]["name"], "modexport_slots") << module.dump(2);
+  EXPECT_EQ(module["pyinit_fallback"]["gil"]["init"], "single-phase") << module.dump(2);
+
+  RunResult text = run_subcheck({"scan", tree.path().string(), "--python", python, "--quiet"});
+  EXPECT_TRUE(contains(text.out, "export (PyInit: single-phase)")) << text.out;
+}
+
+// corpus/export_hook declares 3.15's PySlot and PyMODEXPORT_FUNC itself below 3.15 and
+// takes them from the headers on 3.15 (where the module slot ids are 84-87, not 1-4):
+// every interpreter's headers must give the same answer.
+TEST_P(CliScanExportHook, ReadsTheHookSlotsTheSameWithThisInterpretersHeaders) {
+  std::optional<json> interpreter = corpus_interpreter(GetParam());
+  if (!interpreter) {
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
+  }
+  if (GetParam() == "3.12") GTEST_SKIP() << "the modules use Py_mod_gil, which CPython 3.12's headers lack";
+  RunResult run = run_subcheck({"scan", (fs::path(SUBCHECK_CORPUS_DIR) / "export_hook").string(), "--python",
+                                (*interpreter)["python"].get<std::string>(), "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  std::map<std::string, std::string> seen;
+  for (const json& module : report["modules"]) {
+    seen[module["name"].get<std::string>()] =
+        module["init"].get<std::string>() + " " + module["multiple_interpreters"].get<std::string>() + " " +
+        module["gil"].get<std::string>() + " " + module["verdicts"]["subinterpreters"].get<std::string>() + " " +
+        module["verdicts"]["free_threading"].get<std::string>();
+  }
+  const std::map<std::string, std::string> expected{
+      {"export_isolated", "export Py_MOD_PER_INTERPRETER_GIL_SUPPORTED Py_MOD_GIL_NOT_USED supported gil-free"},
+      {"export_hazards", "export absent absent shared-gil-only requires-gil"},
+  };
+  EXPECT_EQ(seen, expected) << run.out;
+  std::multiset<std::string> rules;
+  for (const json& finding : report["findings"]) rules.insert(finding["rule"].get<std::string>());
+  EXPECT_EQ(rules, (std::multiset<std::string>{"FT001", "SI002", "SI006"})) << run.out;
+}
+
+// Shapes the corpus does not spell: positional PySlot entries (PySlot_PTR, for C++ before
+// designated initialisers), `&slots[0]` returned by a helper the hook calls, and a
+// PyInit_ beside the hook in the same file (docs/cpython-behaviour.md #22).
+TEST(CliScanExportHookShapes, PositionalSlotsThroughAHelperAndAPyInitBesideTheHook) {
+  TempDir tree;
+  tree.write("pep793_compat.h", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "export_hook" / "pep793_compat.h"));
+  tree.write("both.c", R"(#include "pep793_compat.h"
+#ifndef PySlot_PTR
+#define PySlot_PTR(NAME, VALUE) {(NAME), PySlot_INTPTR, {0}, {(void*)(VALUE)}}
+#endif
+static PySlot both_slots[] = {
+    PySlot_PTR(Py_mod_name, "both"),
+    PySlot_PTR(Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED),
+    PySlot_PTR(Py_mod_gil, Py_MOD_GIL_NOT_USED),
+    PySlot_END,
+};
+static PySlot *slots_of_both(void) { return &both_slots[0]; }
+PyMODEXPORT_FUNC PyModExport_both(void) { return slots_of_both(); }
+
+static struct PyModuleDef both_def = {PyModuleDef_HEAD_INIT, "both", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_both(void) { return PyModule_Create(&both_def); }
+)");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  const json& module = report["modules"][0];
+  EXPECT_EQ(module["init"], "export") << module.dump(2);
+  EXPECT_EQ(module["line"], 12) << "at the hook: " << module.dump(2);
+  EXPECT_EQ(module["multiple_interpreters"], "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") << module.dump(2);
+  EXPECT_EQ(module["gil"], "Py_MOD_GIL_NOT_USED") << module.dump(2);
+  EXPECT_EQ(module["configs"]["gil"]["slots"]["name"], "both_slots") << module.dump(2);
+  EXPECT_EQ(module["pyinit_fallback"]["gil"]["init"], "single-phase") << module.dump(2);
+  EXPECT_EQ(module["pyinit_fallback"]["free-threaded"]["init"], "single-phase") << module.dump(2);
+  EXPECT_TRUE(report["findings"].empty()) << "what 3.15 imports is isolated: " << run.out;
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+// A hook whose slots are built at run time declares nothing subcheck can read: the module
+// is unknown, with a diagnostic that names the hook, never judged by the defaults.
+TEST(CliScanExportHookShapes, SlotsBuiltAtRunTimeLeaveTheModuleUnknown) {
+  TempDir tree;
+  tree.write("pep793_compat.h", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "export_hook" / "pep793_compat.h"));
+  tree.write("dyn.c", R"(#include "pep793_compat.h"
+#include <stdlib.h>
+PyMODEXPORT_FUNC PyModExport_dyn(void) { return calloc(4, sizeof(PySlot)); }
+)");
+  RunResult run = run_subcheck({"scan", tree.path().string(), "--format", "json", "--quiet"});
+  json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["modules"].size(), 1u) << run.out;
+  EXPECT_EQ(report["modules"][0]["init"], "unknown") << run.out;
+  EXPECT_EQ(report["modules"][0]["verdicts"]["subinterpreters"], "unknown") << run.out;
+  EXPECT_TRUE(report["findings"].empty()) << run.out;
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  ASSERT_EQ(report["diagnostics"].size(), 1u) << run.out;
+  EXPECT_TRUE(contains(report["diagnostics"][0]["message"], "PyModExport_dyn returns no slot array"))
+      << report["diagnostics"].dump(2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, CliScanExportHook, ::testing::ValuesIn(test::kInterpreterTags),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return test::interpreter_test_name(info.param);
+                         });
+
 // ---- Report formats (cli/report_formats.h): SARIF, GitHub annotations, Markdown, and several at once.
 
 const json* sarif_result(const json& sarif, const std::string& rule, bool suppressed) {

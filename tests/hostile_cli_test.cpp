@@ -264,7 +264,7 @@ std::optional<nlohmann::json> gil_prober_corpus() {
   if (!index.is_object()) return std::nullopt;
   for (const std::string tag : {"3.13", "3.12"}) {
     for (const nlohmann::json& entry : index.value("interpreters", nlohmann::json::array())) {
-      if (entry.value("tag", "") == tag) return entry;
+      if (entry.value("tag", "") == tag) return std::make_optional(entry);
     }
   }
   return std::nullopt;

@@ -17,6 +17,8 @@ TEST(Model, SpellsConfigurationsAndInitStylesAsTheReportsDo) {
   EXPECT_EQ(to_string(BuildConfig::free_threaded), "free-threaded");
   EXPECT_EQ(to_string(InitStyle::multi_phase), "multi-phase");
   EXPECT_EQ(to_string(InitStyle::unknown), "unknown");
+  EXPECT_EQ(to_string(InitStyle::export_hook), "export");  // 3.15's PyModExport_ (PEP 793)
+  EXPECT_EQ(parse_init_style("export"), InitStyle::export_hook);
 }
 
 }  // namespace

@@ -229,7 +229,7 @@ namespace detail {
 inline const std::map<std::string, std::set<std::string>>& module_keys() {
   static const std::map<std::string, std::set<std::string>> keys{
       {"name", {}},
-      {"init", {"single-phase", "multi-phase", "unknown"}},
+      {"init", {"single-phase", "multi-phase", "export", "unknown"}},
       {"multiple_interpreters",
        {"absent", "unknown", "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED",
         "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"}},

@@ -79,6 +79,11 @@ SourceLocation definition_location(const ExtensionModule& module, const ModuleCo
   return module.location;
 }
 
+std::string slot_entry(InitStyle init, const std::string& slot, const std::string& value) {
+  if (init == InitStyle::export_hook) return "PySlot_DATA(" + slot + ", " + value + ")";
+  return "{" + slot + ", " + value + "}";
+}
+
 bool is_static_python_object(const GlobalVarFact& global) {
   return global.kind == GlobalVarFact::Kind::static_type || global.kind == GlobalVarFact::Kind::static_object;
 }

@@ -123,7 +123,18 @@ std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUn
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);
 
 // Where a module-level finding about the module definition goes: the PyModuleDef,
-// else the slots array, else the PyInit function.
+// else the slots array, else the PyInit function (or PyModExport_ hook).
 SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view);
+
+// Multi-phase modules and 3.15's export hooks: CPython builds both from a slot array, with
+// the same defaults for a missing Py_mod_multiple_interpreters or Py_mod_gil slot
+// (docs/cpython-behaviour.md #1, #10, #22).
+inline bool built_from_slots(InitStyle init) {
+  return init == InitStyle::multi_phase || init == InitStyle::export_hook;
+}
+
+// How a message names the slots to add to: `{Py_mod_gil, ...}` in m_slots, or
+// `PySlot_DATA(Py_mod_gil, ...)` in the array an export hook returns.
+std::string slot_entry(InitStyle init, const std::string& slot, const std::string& value);
 
 }  // namespace subcheck::checks

@@ -1,5 +1,6 @@
 // FT001 gil-slot-missing: in the free-threaded build the module never says it runs
-// without the GIL: no Py_mod_gil slot (multi-phase) or no PyUnstable_Module_SetGIL call
+// without the GIL: no Py_mod_gil slot (multi-phase, or the slots a 3.15 PyModExport_
+// hook returns) or no PyUnstable_Module_SetGIL call
 // (single-phase). CPython then re-enables the GIL for the whole process when the module
 // is imported (with one RuntimeWarning for the first such module only). Modules whose
 // init style is unknown are not judged.
@@ -18,8 +19,8 @@ class GilSlotMissing final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || view->gil != GilDeclaration::absent) continue;
-      if (view->init == InitStyle::multi_phase) {
-        context.sink.report(slots_location(module, *view), multi_phase_message(module), {module.name});
+      if (built_from_slots(view->init)) {
+        context.sink.report(slots_location(module, *view), slots_message(module, view->init), {module.name});
       } else if (view->init == InitStyle::single_phase) {
         context.sink.report(module.location, single_phase_message(module), {module.name});
       }
@@ -32,11 +33,11 @@ class GilSlotMissing final : public Check {
     return definition_location(module, view);
   }
 
-  static std::string multi_phase_message(const ExtensionModule& module) {
+  static std::string slots_message(const ExtensionModule& module, InitStyle init) {
     return "module '" + module.name +
            "' has no Py_mod_gil slot in the free-threaded build: importing it re-enables the GIL "
-           "for the whole process; once it is thread-safe add {Py_mod_gil, Py_MOD_GIL_NOT_USED} "
-           "(3.13+) to its slots";
+           "for the whole process; once it is thread-safe add " +
+           slot_entry(init, "Py_mod_gil", "Py_MOD_GIL_NOT_USED") + " (3.13+) to its slots";
   }
 
   static std::string single_phase_message(const ExtensionModule& module) {

@@ -3,6 +3,8 @@
 // Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED, which means shared-GIL only: the module loads
 // in legacy subinterpreters but concurrent.interpreters and InterpreterPoolExecutor
 // (own-GIL interpreters) refuse it. Reported at the PyModuleDef, where the slot is missing.
+// 3.15's export hooks (PyModExport_) get the same default from the same code, so a hook
+// whose slot array lacks the slot is reported there.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -16,19 +18,21 @@ class MultiInterpSlotMissing final : public Check {
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
-      if (view == nullptr || view->init != InitStyle::multi_phase) continue;
+      if (view == nullptr || !built_from_slots(view->init)) continue;
       if (view->multiple_interpreters != MultipleInterpreters::absent) continue;
-      context.sink.report(definition_location(module, *view), message(module), {module.name});
+      context.sink.report(definition_location(module, *view), message(module, view->init), {module.name});
     }
   }
 
  private:
-  static std::string message(const ExtensionModule& module) {
-    return "multi-phase module '" + module.name +
+  static std::string message(const ExtensionModule& module, InitStyle init) {
+    const char* kind = init == InitStyle::export_hook ? "export-hook module '" : "multi-phase module '";
+    return kind + module.name +
            "' has no Py_mod_multiple_interpreters slot, so CPython assumes "
            "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (shared GIL only): isolated subinterpreters "
            "(concurrent.interpreters, InterpreterPoolExecutor) refuse it; once the module is "
-           "isolated, add {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}";
+           "isolated, add " +
+           slot_entry(init, "Py_mod_multiple_interpreters", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED");
   }
 };
 

@@ -108,6 +108,7 @@ void FunctionReader::walk(CXCursor cursor) {
     case CXCursor_IfStmt:
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
+    case CXCursor_ReturnStmt: read_return(cursor); break;
     default:
       break;
   }
@@ -123,6 +124,18 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
              is_global_storage(referenced)) {
     current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
   }
+}
+
+// `return slots;`, `return &slots[0];`, `return (PySlot *)slots;`: a PyModExport_ hook
+// names its slot array here, and the module model follows it (#22).
+void FunctionReader::read_return(CXCursor cursor) {
+  std::vector<CXCursor> value = children_of(cursor);
+  if (value.empty()) return;
+  std::optional<CXCursor> var = named_variable(value.front(), true);
+  if (!var || !is_global_storage(*var)) return;
+  std::string usr = take(clang_getCursorUSR(*var));
+  std::vector<std::string>& returned = current_->fact.returned_globals;
+  if (std::find(returned.begin(), returned.end(), usr) == returned.end()) returned.push_back(usr);
 }
 
 void FunctionReader::read_var_decl(CXCursor cursor) {

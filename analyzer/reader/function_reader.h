@@ -43,6 +43,7 @@ class FunctionReader {
   void read_var_decl(CXCursor cursor);
   void read_assignment(CXCursor cursor, CXCursorKind kind);
   void read_if(CXCursor cursor);
+  void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);
   void read_call(CXCursor call);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);

@@ -11,12 +11,14 @@ namespace {
 // Types whose static instances CPython itself keeps process-wide and never mutates per
 // interpreter in a way that matters (CPython's c-analyzer keeps the same allow-list).
 const std::set<std::string>& api_table_types() {
-  static const std::set<std::string> types = {
-      "PyMethodDef",      "PyModuleDef",       "PyModuleDef_Slot",     "PyType_Spec",
-      "PyType_Slot",      "PyMemberDef",       "PyGetSetDef",          "PyStructSequence_Desc",
-      "PyStructSequence_Field", "PyBufferProcs", "PyNumberMethods",    "PySequenceMethods",
-      "PyMappingMethods", "PyAsyncMethods",    "_PyArg_Parser",        "PyModuleDef_Base",
-      "_Py_Identifier",   "PyCapsule_Destructor", "PyCFunction",       "PyMethodDef[]"};
+  static const std::set<std::string> types = {"PyMethodDef",      "PyModuleDef",           "PyModuleDef_Slot",
+                                              "PyType_Spec",      "PyType_Slot",           "PyMemberDef",
+                                              "PyGetSetDef",      "PyStructSequence_Desc", "PyStructSequence_Field",
+                                              "PyBufferProcs",    "PyNumberMethods",       "PySequenceMethods",
+                                              "PyMappingMethods", "PyAsyncMethods",        "_PyArg_Parser",
+                                              "PyModuleDef_Base", "_Py_Identifier",        "PyCapsule_Destructor",
+                                              "PyCFunction",      "PyMethodDef[]",         "PySlot",
+                                              "PyABIInfo"};  // 3.15: PEP 793's export-hook slots and Py_mod_abi
   return types;
 }
 

@@ -15,7 +15,10 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   // `static PyModuleDef def;` ahead of its definition says nothing yet.
   if (has_initializer && canonical == "PyModuleDef") facts_.module_defs.push_back(read_module_def(map_, var, usr));
   if (has_initializer && canonical.rfind("PyModuleDef_Slot[", 0) == 0) {
-    facts_.slot_arrays.push_back(read_slot_array(map_, var, usr));
+    facts_.slot_arrays.push_back(read_slot_array(map_, var, usr, SlotLayout::module_def_slot));
+  }
+  if (has_initializer && canonical.rfind("PySlot[", 0) == 0) {
+    facts_.slot_arrays.push_back(read_slot_array(map_, var, usr, SlotLayout::py_slot));
   }
 
   auto known = index_.find(usr);

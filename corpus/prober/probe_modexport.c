@@ -12,7 +12,8 @@
  * subcheck-expect-probe: interp=3.15 subinterpreters=supported
  *
  * The analyzer reads the default interpreter's headers (3.13 or 3.14 here), which see
- * only the PyInit function.
+ * only the PyInit function. With 3.15's headers it reads the export hook (init export)
+ * and keeps PyInit as pyinit_fallback (tests/cli_test.cpp, CliScanExportHook).
  * subcheck-expect-module: name=probe_modexport init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  */
 #include <Python.h>
