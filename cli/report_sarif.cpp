@@ -140,7 +140,7 @@ std::string joined(const json& strings) {
 class Results {
  public:
   Results(const FormatContext& context, const std::map<std::string, std::size_t>& rule_index)
-      : context_(context), rule_index_(rule_index) {}
+      : context_(context), rule_index_(rule_index), fingerprints_(context.source_root) {}
 
   void add_finding(const json& finding, bool suppressed) {
     const std::string rule = finding.value("rule", "");
@@ -150,13 +150,10 @@ class Results {
     if (auto index = rule_index_.find(rule); index != rule_index_.end()) result["ruleIndex"] = index->second;
     json location = physical_location(finding, context_);
     if (!location.is_null()) result["locations"] = json::array({location});
-    const std::string file = finding.value("file", "");
-    const std::string relative = location.is_null() ? file : report_location(finding, context_.source_root)->path;
-    std::string text = normalized_source_line(file, finding.value("line", 0u));
-    if (text.empty()) text = finding.value("message", "");  // no source line: the message stands in
-    const std::string key = rule + "\n" + joined(finding["modules"]) + "\n" + relative + "\n" + text;
-    result["partialFingerprints"] = {{kFingerprintKey, finding_fingerprint(rule, joined(finding["modules"]), relative,
-                                                                           text, occurrences_[key]++)}};
+    result["partialFingerprints"] = {{kFingerprintKey, fingerprints_.next(rule, joined(finding["modules"]),
+                                                                          finding.value("file", ""),
+                                                                          finding.value("line", 0u),
+                                                                          finding.value("message", ""))}};
     result["properties"] = {{"modules", finding.value("modules", json::array())},
                             {"configs", finding.value("configs", json::array())},
                             {"category", finding.value("category", "")}};
@@ -179,7 +176,8 @@ class Results {
  private:
   const FormatContext& context_;
   const std::map<std::string, std::size_t>& rule_index_;
-  std::map<std::string, std::size_t> occurrences_;
+  FindingFingerprinter fingerprints_;
+  std::map<std::string, std::size_t> occurrences_;  // of probe results
   json results_ = json::array();
 };
 
@@ -274,6 +272,16 @@ std::string finding_fingerprint(const std::string& rule, const std::string& modu
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
   return hex;
+}
+
+std::string FindingFingerprinter::next(const std::string& rule, const std::string& modules, const std::string& file,
+                                       unsigned line, const std::string& message) {
+  const std::optional<ReportLocation> where = report_location(json{{"file", file}}, root_);
+  const std::string relative = where ? where->path : file;
+  std::string text = normalized_source_line(file, line);
+  if (text.empty()) text = message;  // no source line: the message stands in
+  const std::string key = rule + "\n" + modules + "\n" + relative + "\n" + text;
+  return finding_fingerprint(rule, modules, relative, text, occurrences_[key]++);
 }
 
 json sarif_report(const json& report, const FormatContext& context) {
