@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/dynamic_report.h"
+#include "report/dynamic_report.h"
 #include "prober/prober.h"
 #include "tests/test_support.h"
 
