@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -281,7 +282,7 @@ void write_case(std::ostream& out, const TestCase& test) {
   }
   out << ">\n";
   if (test.outcome == Outcome::pass) {
-    out << "      <system-out>" << escape_xml(test.body) << "</system-out>\n";
+    out << "      <system-out>" << escape_xml(test.body, false) << "</system-out>\n";
   } else {
     const char* element = outcome_element(test.outcome);
     out << "      <" << element << " message=\"" << escape_xml(test.message) << "\"";
@@ -289,9 +290,9 @@ void write_case(std::ostream& out, const TestCase& test) {
     if (test.outcome == Outcome::skipped) {
       // JUnit's <skipped> carries no text in the strict schemas: the details go to system-out.
       out << "/>\n";
-      if (!test.body.empty()) out << "      <system-out>" << escape_xml(test.body) << "</system-out>\n";
+      if (!test.body.empty()) out << "      <system-out>" << escape_xml(test.body, false) << "</system-out>\n";
     } else {
-      out << ">" << escape_xml(test.body) << "</" << element << ">\n";
+      out << ">" << escape_xml(test.body, false) << "</" << element << ">\n";
     }
   }
   out << "    </testcase>\n";
@@ -305,9 +306,18 @@ void write_suite(std::ostream& out, const TestSuite& suite, std::size_t id) {
   out << "  </testsuite>\n";
 }
 
+// The scanned path as the findings' paths are given: relative to the source root ("." for
+// the root itself), else absolute; the report stays the same on another machine.
+std::string scanned_path(const json& report, const FormatContext& context) {
+  const std::filesystem::path root(report.value("root", ""));
+  const std::filesystem::path relative = root.lexically_relative(context.source_root);
+  if (relative.empty() || *relative.begin() == "..") return root.generic_string();
+  return relative.generic_string();
+}
+
 }  // namespace
 
-std::string escape_xml(std::string_view text) {
+std::string escape_xml(std::string_view text, bool in_attribute) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t at = 0; at < text.size();) {
@@ -321,12 +331,19 @@ std::string escape_xml(std::string_view text) {
       case '&': out += "&amp;"; continue;
       case '<': out += "&lt;"; continue;
       case '>': out += "&gt;"; continue;
-      case '"': out += "&quot;"; continue;
-      case '\'': out += "&apos;"; continue;
-      case '\t': out += "&#9;"; continue;
-      case '\n': out += "&#10;"; continue;
       case '\r': out += "&#13;"; continue;
       default: break;
+    }
+    if (in_attribute) {
+      const char* reference = *code == '"'    ? "&quot;"
+                              : *code == '\'' ? "&apos;"
+                              : *code == '\t' ? "&#9;"
+                              : *code == '\n' ? "&#10;"
+                                              : nullptr;
+      if (reference != nullptr) {
+        out += reference;
+        continue;
+      }
     }
     if (!xml_allows(*code)) {
       char spelled[16];
@@ -352,7 +369,7 @@ void write_junit_report(std::ostream& out, const json& report, const FormatConte
   }
   const std::string what = report.value("schema", "") == "subcheck-probe"
                                ? "subcheck probe " + report.value("target", "")
-                               : "subcheck scan " + report.value("root", "");
+                               : "subcheck scan " + scanned_path(report, context);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"" << escape_xml(what) << "\" tests=\"" << tests << "\" failures=\"" << failures
       << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"0\">\n";

@@ -25,6 +25,8 @@ void write_junit_report(std::ostream& out, const nlohmann::json& report, const F
 // character references (so attribute values keep them), and what XML 1.0 cannot carry at
 // all (C0 controls but tab/LF/CR, U+FFFE, U+FFFF, invalid UTF-8) spelled out as `\u000b` or
 // U+FFFD instead of making the document unreadable.
-std::string escape_xml(std::string_view text);
+// `in_attribute` false: element text, where quotes, tab and LF stay as they are (a reader
+// sees the lines), CR still a reference (parsers would fold it into LF).
+std::string escape_xml(std::string_view text, bool in_attribute = true);
 
 }  // namespace subcheck

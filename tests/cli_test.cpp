@@ -457,6 +457,8 @@ TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
 TEST(Junit, EscapesMarkupAndWhatXml10CannotHold) {
   EXPECT_EQ(escape_xml(R"(a&b<c>d"e'f)"), "a&amp;b&lt;c&gt;d&quot;e&apos;f");
   EXPECT_EQ(escape_xml("tab\tlf\ncr\r"), "tab&#9;lf&#10;cr&#13;");
+  // Element text: quotes, tab and LF as they are, CR still a reference.
+  EXPECT_EQ(escape_xml("a\"b'c\td\ne\r<&", false), "a\"b'c\td\ne&#13;&lt;&amp;");
   EXPECT_EQ(escape_xml(std::string("nul\0vt\x0b" "esc\x1b", 11)), "nul\\u0000vt\\u000besc\\u001b");
   EXPECT_EQ(escape_xml("\xEF\xBF\xBE\xEF\xBF\xBF"), "\\ufffe\\uffff");                 // U+FFFE, U+FFFF
   EXPECT_EQ(escape_xml("bad\xff" "byte\xC0\xAF"), "bad\xEF\xBF\xBD" "byte\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong too
@@ -489,7 +491,7 @@ TEST(Junit, UnknownIsAnErrorNotTestedIsSkippedNeverAPass) {
       << xml;
   EXPECT_TRUE(contains(xml, R"x(<testsuite name="free-threading (3.13t)" tests="1" failures="1")x")) << xml;
   EXPECT_TRUE(contains(xml, R"x(<error message="the answer is incomplete" type="incomplete">)x")) << xml;
-  EXPECT_TRUE(contains(xml, R"x(<testsuites name="subcheck scan /src" tests="5" failures="1" errors="2" skipped="1")x"))
+  EXPECT_TRUE(contains(xml, R"x(<testsuites name="subcheck scan ." tests="5" failures="1" errors="2" skipped="1")x"))
       << xml;
 }
 
