@@ -129,8 +129,8 @@ json baseline_outcome_json(const BaselineOutcome& outcome) {
 std::string format_baseline_outcome(const BaselineOutcome& outcome) {
   return "baseline " + outcome.file + ": " + std::to_string(outcome.suppressed) + " finding" +
          (outcome.suppressed == 1 ? "" : "s") + " suppressed, " + std::to_string(outcome.stale) + " of " +
-         std::to_string(outcome.entries) + " entr" + (outcome.entries == 1 ? "y" : "ies") +
-         " no longer match (fixed or gone; rewrite it with --write-baseline)\n";
+         std::to_string(outcome.entries) + " entr" + (outcome.entries == 1 ? "y" : "ies") + " no longer match" +
+         (outcome.stale > 0 ? " (fixed or changed; rewrite it with --write-baseline)" : "") + "\n";
 }
 
 }  // namespace subcheck
