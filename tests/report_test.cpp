@@ -15,6 +15,7 @@
 
 #include "analyzer/analyze.h"
 #include "rules/catalogue.h"
+#include "cli/baseline.h"
 #include "cli/explain.h"
 #include "cli/report.h"
 #include "cli/report_json.h"
@@ -432,6 +433,17 @@ TEST(JsonReport, MatchesTheDocumentedSchema) {
   SchemaChecker checker(documented_schema());
   const std::vector<std::string> problems = checker.check(report);
   for (const std::string& problem : problems) ADD_FAILURE() << problem;
+}
+
+TEST(JsonReport, TheBaselineObjectMatchesTheDocumentedSchema) {
+  TempSource source(kSpamSource);
+  AnalysisResult result = make_result(source.path());
+  json report = scan_report_json(result, make_context(source.dir()));
+  report["baseline"] = baseline_outcome_json(BaselineOutcome{"subcheck-baseline.json", 4, 3, 1});
+  SchemaChecker checker(documented_schema());
+  for (const std::string& problem : checker.check(report)) ADD_FAILURE() << problem;
+  report["baseline"].erase("stale");
+  EXPECT_EQ(checker.check(report), std::vector<std::string>{"/baseline: missing stale"});
 }
 
 TEST(JsonReport, SchemaCheckerCatchesAMissingKeyAndAWrongType) {
