@@ -65,18 +65,18 @@ int report_error(const std::string& message) {
 struct ScanOptions {
   std::string path;
   std::string build_dir;
-  std::vector<std::string> pythons;    // --python, repeatable; the first GIL build gives the headers
-  bool probe = false;                  // also import the built modules (executes package code)
+  std::vector<std::string> pythons;  // --python, repeatable; the first GIL build gives the headers
+  bool probe = false;                // also import the built modules (executes package code)
   bool no_stress = false;
   int timeout_seconds = 20;
   int jobs = 0;
   std::string format = "text";
   std::string output;
   std::map<std::string, std::string> format_outputs;  // --output-FORMAT FILE: more reports at once
-  std::string baseline;                // --baseline FILE: report only findings it does not record
-  std::string write_baseline;          // --write-baseline FILE: record today's findings there
-  std::string fail_on;                 // empty: pyproject.toml, else "error"
-  std::vector<std::string> select;     // empty: pyproject.toml, else every rule
+  std::string baseline;                               // --baseline FILE: leave out the findings it records
+  std::string write_baseline;                         // --write-baseline FILE: record the findings there
+  std::string fail_on;                                // empty: pyproject.toml, else "error"
+  std::vector<std::string> select;                    // empty: pyproject.toml, else every rule
   std::vector<std::string> ignore;
   std::vector<std::string> extra_args;
   std::uint64_t max_file_mib = kDefaultMaxFileBytes >> 20;

@@ -150,10 +150,9 @@ class Results {
     if (auto index = rule_index_.find(rule); index != rule_index_.end()) result["ruleIndex"] = index->second;
     json location = physical_location(finding, context_);
     if (!location.is_null()) result["locations"] = json::array({location});
-    result["partialFingerprints"] = {{kFingerprintKey, fingerprints_.next(rule, joined(finding["modules"]),
-                                                                          finding.value("file", ""),
-                                                                          finding.value("line", 0u),
-                                                                          finding.value("message", ""))}};
+    result["partialFingerprints"] = {
+        {kFingerprintKey, fingerprints_.next(rule, joined(finding["modules"]), finding.value("file", ""),
+                                             finding.value("line", 0u), finding.value("message", ""))}};
     result["properties"] = {{"modules", finding.value("modules", json::array())},
                             {"configs", finding.value("configs", json::array())},
                             {"category", finding.value("category", "")}};

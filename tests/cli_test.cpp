@@ -459,11 +459,17 @@ TEST(Junit, EscapesMarkupAndWhatXml10CannotHold) {
   EXPECT_EQ(escape_xml("tab\tlf\ncr\r"), "tab&#9;lf&#10;cr&#13;");
   // Element text: quotes, tab and LF as they are, CR still a reference.
   EXPECT_EQ(escape_xml("a\"b'c\td\ne\r<&", false), "a\"b'c\td\ne&#13;&lt;&amp;");
-  EXPECT_EQ(escape_xml(std::string("nul\0vt\x0b" "esc\x1b", 11)), "nul\\u0000vt\\u000besc\\u001b");
-  EXPECT_EQ(escape_xml("\xEF\xBF\xBE\xEF\xBF\xBF"), "\\ufffe\\uffff");                 // U+FFFE, U+FFFF
-  EXPECT_EQ(escape_xml("bad\xff" "byte\xC0\xAF"), "bad\xEF\xBF\xBD" "byte\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong too
+  EXPECT_EQ(escape_xml(std::string("nul\0vt\x0b"
+                                   "esc\x1b",
+                                   11)),
+            "nul\\u0000vt\\u000besc\\u001b");
+  EXPECT_EQ(escape_xml("\xEF\xBF\xBE\xEF\xBF\xBF"), "\\ufffe\\uffff");  // U+FFFE, U+FFFF
+  EXPECT_EQ(escape_xml("bad\xff"
+                       "byte\xC0\xAF"),
+            "bad\xEF\xBF\xBD"
+            "byte\xEF\xBF\xBD\xEF\xBF\xBD");                                              // overlong too
   EXPECT_EQ(escape_xml("caf\xC3\xA9 \xF0\x9F\x90\x8D"), "caf\xC3\xA9 \xF0\x9F\x90\x8D");  // UTF-8 kept
-  EXPECT_EQ(escape_xml("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate is not UTF-8
+  EXPECT_EQ(escape_xml("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");          // a surrogate is not UTF-8
 }
 
 TEST(Junit, UnknownIsAnErrorNotTestedIsSkippedNeverAPass) {
@@ -473,21 +479,27 @@ TEST(Junit, UnknownIsAnErrorNotTestedIsSkippedNeverAPass) {
       {"settings", {{"fail_on", "error"}}},
       {"findings", json::array()},
       {"modules",
-       {{{"name", "opaque"}, {"verdicts", {{"subinterpreters", "unknown"}, {"free_threading", "gil-free"}}},
+       {{{"name", "opaque"},
+         {"verdicts", {{"subinterpreters", "unknown"}, {"free_threading", "gil-free"}}},
          {"findings", json::array()}}}},
       {"diagnostics", {{{"kind", "unknown-module"}, {"module", "opaque"}, {"message", "missing vendor.h"}}}},
       {"dynamic",
        {{"interpreters", {{{"tag", "3.13t"}, {"free_threaded", true}}}},
         {"modules",
-         {{{"module", "pkg.opaque"}, {"interpreter", "3.13t"}, {"subinterpreters", "not-tested"},
-           {"free_threading", "crash"}, {"summary", "not probed: no host"}, {"evidence", json::array()}}}}}},
+         {{{"module", "pkg.opaque"},
+           {"interpreter", "3.13t"},
+           {"subinterpreters", "not-tested"},
+           {"free_threading", "crash"},
+           {"summary", "not probed: no host"},
+           {"evidence", json::array()}}}}}},
       {"coverage", {{"incomplete", {"module opaque: verdict unknown"}}}}};
   std::ostringstream out;
   write_junit_report(out, report, FormatContext{RuleCatalogue::builtin(), "/src", ""});
   const std::string xml = out.str();
   EXPECT_TRUE(contains(xml, R"x(<error message="subinterpreters verdict unknown)x")) << xml;
   EXPECT_TRUE(contains(xml, "missing vendor.h")) << xml;
-  EXPECT_TRUE(contains(xml, R"x(<testsuite name="subinterpreters (3.13t)" tests="1" failures="0" errors="0" skipped="1")x"))
+  EXPECT_TRUE(
+      contains(xml, R"x(<testsuite name="subinterpreters (3.13t)" tests="1" failures="0" errors="0" skipped="1")x"))
       << xml;
   EXPECT_TRUE(contains(xml, R"x(<testsuite name="free-threading (3.13t)" tests="1" failures="1")x")) << xml;
   EXPECT_TRUE(contains(xml, R"x(<error message="the answer is incomplete" type="incomplete">)x")) << xml;
@@ -503,8 +515,8 @@ const std::string kOldHazard = "    return PyDict_GetItem(args, self);\n";
 const std::string kNewHazard = "    return PyDict_GetItem(self, args);\n";
 
 std::string module_with(const std::string& hazards) {
-  return std::string(kSinglePhaseModule) + "\nstatic PyObject *\nlookup(PyObject *self, PyObject *args)\n{\n" + hazards +
-         "}\n";
+  return std::string(kSinglePhaseModule) + "\nstatic PyObject *\nlookup(PyObject *self, PyObject *args)\n{\n" +
+         hazards + "}\n";
 }
 
 unsigned line_of(const std::string& text, const std::string& part) {
@@ -529,9 +541,9 @@ TEST(CliBaseline, SurvivesShiftedLinesReportsOnlyNewFindingsAndCountsStaleEntrie
   EXPECT_EQ(document["version"], 1);
   const std::size_t entries = document["entries"].size();
   ASSERT_GE(entries, 3u) << document.dump(2);  // SI001, FT001, FT003 at least
-  EXPECT_TRUE(std::any_of(document["entries"].begin(), document["entries"].end(),
-                          [](const json& entry) { return entry["rule"] == "FT003" && entry["file"] == "spam.c"; }))
-      << document.dump(2);
+  EXPECT_TRUE(std::any_of(document["entries"].begin(), document["entries"].end(), [](const json& entry) {
+    return entry["rule"] == "FT003" && entry["file"] == "spam.c";
+  })) << document.dump(2);
 
   // Lines inserted above every finding: nothing new.
   const std::string shifted_head = "/* a comment\n * that moves\n * every line */\n\n";
@@ -562,8 +574,8 @@ TEST(CliBaseline, SurvivesShiftedLinesReportsOnlyNewFindingsAndCountsStaleEntrie
   EXPECT_EQ(report["baseline"]["stale"], 1) << report["baseline"].dump();
   EXPECT_EQ(report["baseline"]["suppressed"], entries - 1);
   ASSERT_EQ(report["findings"].size(), 1u) << report["findings"].dump(2);
-  RunResult text = run_subcheck({"scan", (tree.path() / "src").string(), "--fail-on", "warning", "--baseline",
-                                 baseline.string(), "--quiet"});
+  RunResult text = run_subcheck(
+      {"scan", (tree.path() / "src").string(), "--fail-on", "warning", "--baseline", baseline.string(), "--quiet"});
   EXPECT_TRUE(contains(text.out, "finding" + std::string(entries - 1 == 1 ? "" : "s") + " suppressed, 1 of " +
                                      std::to_string(entries) + " entries no longer match"))
       << text.out;
@@ -596,8 +608,8 @@ TEST(CliBaseline, FingerprintsAreSarifsPartialFingerprints) {
   TempDir tree;
   tree.write("spam.c", module_with(kOldHazard));
   const fs::path baseline = tree.path() / "baseline.json";
-  RunResult run = run_subcheck({"scan", ".", "--format", "sarif", "--write-baseline", baseline.string(), "--quiet"},
-                               tree.path());
+  RunResult run =
+      run_subcheck({"scan", ".", "--format", "sarif", "--write-baseline", baseline.string(), "--quiet"}, tree.path());
   EXPECT_EQ(run.exit_code, 1) << run.err;
   std::set<std::string> sarif, recorded;
   // Named documents: a range-for over a member of a temporary would dangle.
@@ -612,7 +624,6 @@ TEST(CliBaseline, FingerprintsAreSarifsPartialFingerprints) {
   EXPECT_FALSE(recorded.empty());
   EXPECT_EQ(sarif, recorded);
 }
-
 
 struct CorpusTarget {
   fs::path path;
