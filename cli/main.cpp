@@ -295,7 +295,9 @@ std::vector<ReportOutput> open_outputs(const ScanOptions& options) {
     const std::string target = file == "-" ? "-" : fs::absolute(file).lexically_normal().string();
     const std::string main_target = targets.front() == "-" ? "-" : fs::absolute(targets.front()).lexically_normal().string();
     if (target == main_target || std::find(targets.begin() + 1, targets.end(), target) != targets.end()) {
-      throw UsageError("--output-" + format + " " + file + ": another report is written there already");
+      std::string message = "--output-" + format;
+      message.append(" ").append(file).append(": another report is written there already");
+      throw UsageError(message);
     }
     targets.push_back(target);
     outputs.push_back({format, open_output(file)});
@@ -403,6 +405,48 @@ std::optional<BaselineOutcome> handle_baseline(std::vector<Finding>& findings, c
   return apply_baseline(findings, *baseline, root);
 }
 
+// What one scan found, for its reports: the static result, the probes and cross-checks
+// (empty without --probe), the coverage, why it is incomplete and what --baseline did.
+struct ScanEvidence {
+  const AnalysisResult& result;
+  const ReportContext& context;
+  const std::vector<DynamicRun>& runs;
+  const std::vector<std::string>& problems;
+  const std::vector<CrossCheck>& checks;
+  const Coverage& coverage;
+  const std::string& incomplete;
+  const std::optional<BaselineOutcome>& baseline;
+};
+
+// Text, or the JSON document (and the formats written from it).
+void write_scan_report(ReportOutput& output, const ScanEvidence& scan, const FormatContext& format_context,
+                       const ScanOptions& options, const fs::path& cwd) {
+  std::ostream& out = output.file->stream();
+  if (output.format != "text") {
+    nlohmann::json report = scan_report_json(scan.result, scan.context);
+    if (options.probe) {
+      report["dynamic"] = dynamic_json(scan.runs, scan.problems);
+      report["cross_checks"] = cross_checks_json(scan.checks);
+    }
+    report["coverage"] = coverage_json(scan.coverage);
+    if (scan.baseline) report["baseline"] = baseline_outcome_json(*scan.baseline);
+    mark_completeness(report, scan.incomplete);
+    write_document(out, output.format, report, format_context);
+    return;
+  }
+  TextStyle style{output.file->to_terminal_stdout() && want_color(STDOUT_FILENO, options.no_color), cwd};
+  if (options.verbose) style.diagnostics_per_file = 0;
+  write_text_report(out, scan.result, scan.context, style);
+  if (options.probe) {
+    out << "\n";
+    write_dynamic_text(out, scan.runs, scan.problems, options.verbose);
+    write_cross_checks_text(out, scan.checks);
+  }
+  out << format_coverage(scan.coverage);
+  if (scan.baseline) out << format_baseline_outcome(*scan.baseline);
+  if (!scan.incomplete.empty()) out << "\nincomplete report: " << scan.incomplete << "\n";
+}
+
 int run_scan(const ScanOptions& options) {
   const bool binary_target = is_binary_target(options.path) || is_requirements_file(options.path);
   if (binary_target && (!options.baseline.empty() || !options.write_baseline.empty())) {
@@ -499,33 +543,8 @@ int run_scan(const ScanOptions& options) {
       handle_baseline(result.findings, baseline, baseline_output.get(), baseline_root(root));
 
   const FormatContext format_context{rules, source_root(root, cwd), github_link_base()};
-  for (ReportOutput& output : outputs) {
-    std::ostream& out = output.file->stream();
-    if (output.format != "text") {
-      nlohmann::json report = scan_report_json(result, context);
-      if (options.probe) {
-        report["dynamic"] = dynamic_json(runs, problems);
-        report["cross_checks"] = cross_checks_json(checks);
-      }
-      report["coverage"] = coverage_json(coverage);
-      if (baseline_outcome) report["baseline"] = baseline_outcome_json(*baseline_outcome);
-      mark_completeness(report, incomplete);
-      write_document(out, output.format, report, format_context);
-    } else {
-      const bool to_terminal = output.file->to_terminal_stdout();
-      TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
-      if (options.verbose) style.diagnostics_per_file = 0;
-      write_text_report(out, result, context, style);
-      if (options.probe) {
-        out << "\n";
-        write_dynamic_text(out, runs, problems, options.verbose);
-        write_cross_checks_text(out, checks);
-      }
-      out << format_coverage(coverage);
-      if (baseline_outcome) out << format_baseline_outcome(*baseline_outcome);
-      if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
-    }
-  }
+  const ScanEvidence evidence{result, context, runs, problems, checks, coverage, incomplete, baseline_outcome};
+  for (ReportOutput& output : outputs) write_scan_report(output, evidence, format_context, options, cwd);
   commit_outputs(outputs);
   if (baseline_output) commit_output(*baseline_output);
   if (signal) return interrupted_exit(signal, incomplete);

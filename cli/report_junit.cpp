@@ -243,9 +243,10 @@ std::vector<TestSuite> probe_suites(const json& report) {
     if (std::find(seen.begin(), seen.end(), tag) != seen.end()) continue;  // a requirements file repeats them
     seen.push_back(tag);
     std::vector<std::string> aspects{"subinterpreters"};
-    if (interpreter.value("free_threaded", false)) aspects.push_back("free-threading");
+    if (interpreter.value("free_threaded", false)) aspects.emplace_back("free-threading");
     for (const std::string& aspect : aspects) {
-      TestSuite suite{aspect + " (" + tag + ")", {}};
+      TestSuite suite{aspect, {}};
+      suite.name += " (" + tag + ")";
       for (const json& module : array_member(dynamic, "modules")) {
         if (module.value("interpreter", "") == tag) suite.cases.push_back(probe_case(module, aspect, tag));
       }

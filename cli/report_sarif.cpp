@@ -184,17 +184,23 @@ void add_probe_results(Results& results, const json& report) {
   for (const ProbeFailure& failure : probe_failures(report)) {
     const json& module = *failure.module;
     const std::string name = module.value("module", ""), python = module.value("interpreter", "");
-    results.add_probe(failure.aspect == "subinterpreters" ? "PROBE-SI" : "PROBE-FT",
-                      name + " on " + python + ": " + failure.aspect + " " + failure.verdict + ": " +
-                          module.value("summary", ""),
-                      probed_module_location(report, module), name + "\n" + python + "\n" + failure.aspect);
+    std::string message = name;
+    message.append(" on ").append(python).append(": ").append(failure.aspect).append(" ").append(failure.verdict);
+    message.append(": ").append(module.value("summary", ""));
+    std::string identity = name;
+    identity.append("\n").append(python).append("\n").append(failure.aspect);
+    results.add_probe(failure.aspect == "subinterpreters" ? "PROBE-SI" : "PROBE-FT", message,
+                      probed_module_location(report, module), identity);
   }
   if (!report.contains("cross_checks") || !report["cross_checks"].is_array()) return;
   for (const json& check : report["cross_checks"]) {
     if (check.value("kind", "") != "disagreement") continue;
     const std::string name = check.value("module", ""), python = check.value("interpreter", "");
-    results.add_probe("PROBE-XC", name + " on " + python + ": " + check.value("message", ""),
-                      probed_module_location(report, {{"module", name}}), name + "\n" + python);
+    std::string message = name;
+    message.append(" on ").append(python).append(": ").append(check.value("message", ""));
+    std::string identity = name;
+    identity.append("\n").append(python);
+    results.add_probe("PROBE-XC", message, probed_module_location(report, {{"module", name}}), identity);
   }
 }
 
