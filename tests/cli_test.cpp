@@ -88,6 +88,7 @@ RunResult run_subcheck(const std::vector<std::string>& args, const fs::path& wor
   std::vector<std::string> argv_storage{SUBCHECK_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (std::string& arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
 

@@ -402,16 +402,19 @@ class SchemaChecker {
 
   void check_object(const json& value, const json& schema, const std::string& where) {
     for (const json& key : schema.value("required", json::array())) {
-      if (!value.contains(key.get<std::string>())) problems_.push_back(where + ": missing " + key.get<std::string>());
+      if (!value.contains(key.get<std::string>())) {
+        problems_.push_back(std::string(where).append(": missing ").append(key.get<std::string>()));
+      }
     }
     const json properties = schema.value("properties", json::object());
     for (const auto& [key, member] : value.items()) {
+      const std::string path = std::string(where).append("/").append(key);
       if (properties.contains(key)) {
-        check_node(member, properties[key], where + "/" + key);
+        check_node(member, properties[key], path);
       } else if (schema.contains("additionalProperties") && schema["additionalProperties"].is_object()) {
-        check_node(member, schema["additionalProperties"], where + "/" + key);
+        check_node(member, schema["additionalProperties"], path);
       } else {
-        problems_.push_back(where + ": undocumented key " + key);
+        problems_.push_back(std::string(where).append(": undocumented key ").append(key));
       }
     }
   }
