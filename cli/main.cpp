@@ -26,6 +26,7 @@
 #include "analyzer/analyze.h"
 #include "rules/catalogue.h"
 #include "cli/atomic_output.h"
+#include "cli/baseline.h"
 #include "cli/config.h"
 #include "cli/coverage.h"
 #include "cli/explain.h"
@@ -64,16 +65,18 @@ int report_error(const std::string& message) {
 struct ScanOptions {
   std::string path;
   std::string build_dir;
-  std::vector<std::string> pythons;    // --python, repeatable; the first GIL build gives the headers
-  bool probe = false;                  // also import the built modules (executes package code)
+  std::vector<std::string> pythons;  // --python, repeatable; the first GIL build gives the headers
+  bool probe = false;                // also import the built modules (executes package code)
   bool no_stress = false;
   int timeout_seconds = 20;
   int jobs = 0;
   std::string format = "text";
   std::string output;
   std::map<std::string, std::string> format_outputs;  // --output-FORMAT FILE: more reports at once
-  std::string fail_on;                 // empty: pyproject.toml, else "error"
-  std::vector<std::string> select;     // empty: pyproject.toml, else every rule
+  std::string baseline;                               // --baseline FILE: leave out the findings it records
+  std::string write_baseline;                         // --write-baseline FILE: record the findings there
+  std::string fail_on;                                // empty: pyproject.toml, else "error"
+  std::vector<std::string> select;                    // empty: pyproject.toml, else every rule
   std::vector<std::string> ignore;
   std::vector<std::string> extra_args;
   std::uint64_t max_file_mib = kDefaultMaxFileBytes >> 20;
@@ -292,7 +295,9 @@ std::vector<ReportOutput> open_outputs(const ScanOptions& options) {
     const std::string target = file == "-" ? "-" : fs::absolute(file).lexically_normal().string();
     const std::string main_target = targets.front() == "-" ? "-" : fs::absolute(targets.front()).lexically_normal().string();
     if (target == main_target || std::find(targets.begin() + 1, targets.end(), target) != targets.end()) {
-      throw UsageError("--output-" + format + " " + file + ": another report is written there already");
+      std::string message = "--output-" + format;
+      message.append(" ").append(file).append(": another report is written there already");
+      throw UsageError(message);
     }
     targets.push_back(target);
     outputs.push_back({format, open_output(file)});
@@ -381,8 +386,73 @@ int run_probe(const ScanOptions& options) {
   return exit_code_with_coverage(dynamic_failures(runs) && !never ? 1 : kExitClean, coverage, never);
 }
 
+// --baseline read before the (possibly long) analysis, so that a bad file is exit 2 at once.
+std::optional<Baseline> checked_baseline(const std::string& file) {
+  if (file.empty()) return std::nullopt;
+  try {
+    return read_baseline(file);
+  } catch (const BaselineError& error) {
+    throw UsageError(error.what());
+  }
+}
+
+// --write-baseline records the findings the report would show without a baseline (after
+// --select/--ignore); --baseline then leaves out those it records. Returns what it did.
+std::optional<BaselineOutcome> handle_baseline(std::vector<Finding>& findings, const std::optional<Baseline>& baseline,
+                                               AtomicOutput* write_to, const fs::path& root) {
+  if (write_to != nullptr) write_to->stream() << baseline_document(findings, root).dump(2) << "\n";
+  if (!baseline) return std::nullopt;
+  return apply_baseline(findings, *baseline, root);
+}
+
+// What one scan found, for its reports: the static result, the probes and cross-checks
+// (empty without --probe), the coverage, why it is incomplete and what --baseline did.
+struct ScanEvidence {
+  const AnalysisResult& result;
+  const ReportContext& context;
+  const std::vector<DynamicRun>& runs;
+  const std::vector<std::string>& problems;
+  const std::vector<CrossCheck>& checks;
+  const Coverage& coverage;
+  const std::string& incomplete;
+  const std::optional<BaselineOutcome>& baseline;
+};
+
+// Text, or the JSON document (and the formats written from it).
+void write_scan_report(ReportOutput& output, const ScanEvidence& scan, const FormatContext& format_context,
+                       const ScanOptions& options, const fs::path& cwd) {
+  std::ostream& out = output.file->stream();
+  if (output.format != "text") {
+    nlohmann::json report = scan_report_json(scan.result, scan.context);
+    if (options.probe) {
+      report["dynamic"] = dynamic_json(scan.runs, scan.problems);
+      report["cross_checks"] = cross_checks_json(scan.checks);
+    }
+    report["coverage"] = coverage_json(scan.coverage);
+    if (scan.baseline) report["baseline"] = baseline_outcome_json(*scan.baseline);
+    mark_completeness(report, scan.incomplete);
+    write_document(out, output.format, report, format_context);
+    return;
+  }
+  TextStyle style{output.file->to_terminal_stdout() && want_color(STDOUT_FILENO, options.no_color), cwd};
+  if (options.verbose) style.diagnostics_per_file = 0;
+  write_text_report(out, scan.result, scan.context, style);
+  if (options.probe) {
+    out << "\n";
+    write_dynamic_text(out, scan.runs, scan.problems, options.verbose);
+    write_cross_checks_text(out, scan.checks);
+  }
+  out << format_coverage(scan.coverage);
+  if (scan.baseline) out << format_baseline_outcome(*scan.baseline);
+  if (!scan.incomplete.empty()) out << "\nincomplete report: " << scan.incomplete << "\n";
+}
+
 int run_scan(const ScanOptions& options) {
-  if (is_binary_target(options.path) || is_requirements_file(options.path)) return run_probe(options);
+  const bool binary_target = is_binary_target(options.path) || is_requirements_file(options.path);
+  if (binary_target && (!options.baseline.empty() || !options.write_baseline.empty())) {
+    throw UsageError("--baseline and --write-baseline apply to source scans, not to " + options.path);
+  }
+  if (binary_target) return run_probe(options);
   configure_logging(options);
   const RuleCatalogue& rules = RuleCatalogue::builtin();
   // An sdist is read where it is unpacked; the unpacked tree lives until the scan ends.
@@ -419,6 +489,9 @@ int run_scan(const ScanOptions& options) {
   if (options.probe) interpreters = checked_interpreters(options.pythons, &missing_interpreters);
 
   std::vector<ReportOutput> outputs = open_outputs(options);
+  const std::optional<Baseline> baseline = checked_baseline(options.baseline);
+  std::unique_ptr<AtomicOutput> baseline_output =
+      options.write_baseline.empty() ? nullptr : open_output(options.write_baseline);
 
   const fs::path cwd = fs::current_path();
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, cwd);
@@ -466,34 +539,14 @@ int run_scan(const ScanOptions& options) {
   ReportContext context{rules, root, 0, settings.fail_on, settings.filter};
   context.ignored = drop_disabled_findings(result.findings, settings.filter);
   drop_disabled_findings(result.suppressed_findings, settings.filter);
+  const std::optional<BaselineOutcome> baseline_outcome =
+      handle_baseline(result.findings, baseline, baseline_output.get(), baseline_root(root));
 
   const FormatContext format_context{rules, source_root(root, cwd), github_link_base()};
-  for (ReportOutput& output : outputs) {
-    std::ostream& out = output.file->stream();
-    if (output.format != "text") {
-      nlohmann::json report = scan_report_json(result, context);
-      if (options.probe) {
-        report["dynamic"] = dynamic_json(runs, problems);
-        report["cross_checks"] = cross_checks_json(checks);
-      }
-      report["coverage"] = coverage_json(coverage);
-      mark_completeness(report, incomplete);
-      write_document(out, output.format, report, format_context);
-    } else {
-      const bool to_terminal = output.file->to_terminal_stdout();
-      TextStyle style{to_terminal && want_color(STDOUT_FILENO, options.no_color), cwd};
-      if (options.verbose) style.diagnostics_per_file = 0;
-      write_text_report(out, result, context, style);
-      if (options.probe) {
-        out << "\n";
-        write_dynamic_text(out, runs, problems, options.verbose);
-        write_cross_checks_text(out, checks);
-      }
-      out << format_coverage(coverage);
-      if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
-    }
-  }
+  const ScanEvidence evidence{result, context, runs, problems, checks, coverage, incomplete, baseline_outcome};
+  for (ReportOutput& output : outputs) write_scan_report(output, evidence, format_context, options, cwd);
   commit_outputs(outputs);
+  if (baseline_output) commit_output(*baseline_output);
   if (signal) return interrupted_exit(signal, incomplete);
 
   if (result.model.units.empty()) {
@@ -554,12 +607,15 @@ Examples:
   subcheck scan . -p build --python python3.13 -j 2
   subcheck scan . --select FT --format json --output ft.json
   subcheck scan . --format sarif -o scan.sarif --output-markdown summary.md
-  subcheck scan src/_speedups.c --fail-on never --no-color)";
+  subcheck scan . --output-junit subcheck-junit.xml
+  subcheck scan src/_speedups.c --fail-on never --no-color
+  subcheck scan . --write-baseline subcheck-baseline.json   record today's findings
+  subcheck scan . --baseline subcheck-baseline.json         then report only new ones)";
 
 // --format and -o for the main report, --output-FORMAT FILE for more (docs/cli.md, "Formats").
 void add_format_options(CLI::App& command, ScanOptions& options) {
-  command.add_option("--format", options.format, "Report format: text, json, sarif, github or markdown")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown"}))
+  command.add_option("--format", options.format, "Report format: text, json, sarif, github, markdown or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}))
       ->type_name("FORMAT")
       ->default_str("text");
   command.add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");
@@ -603,6 +659,13 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->type_name("RULES");
+  scan->add_option("--baseline", options.baseline,
+                   "Report only findings FILE does not record (written by --write-baseline); the exit code "
+                   "follows the new findings only")
+      ->type_name("FILE");
+  scan->add_option("--write-baseline", options.write_baseline,
+                   "Record this run's findings in FILE (by fingerprint, not line) for later --baseline runs")
+      ->type_name("FILE");
   scan->add_option("--extra-arg", options.extra_args,
                    "Extra compiler flag appended to every command (repeatable; --extra-arg=-DFOO)")
       ->allow_extra_args(false)

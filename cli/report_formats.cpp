@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cli/report_github.h"
+#include "cli/report_junit.h"
 #include "cli/report_markdown.h"
 #include "cli/report_sarif.h"
 #include "core/vocabulary.h"
@@ -14,7 +15,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 bool is_document_format(std::string_view format) {
-  return format == "sarif" || format == "github" || format == "markdown";
+  return format == "sarif" || format == "github" || format == "markdown" || format == "junit";
 }
 
 fs::path source_root(const fs::path& scanned, const fs::path& cwd) {
@@ -41,6 +42,8 @@ void write_document_format(std::ostream& out, std::string_view format, const jso
     out << sarif_report(report, context).dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else if (format == "github") {
     write_github_annotations(out, report, context);
+  } else if (format == "junit") {
+    write_junit_report(out, report, context);
   } else {
     write_markdown_summary(out, report, context);
   }

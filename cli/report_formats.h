@@ -1,4 +1,4 @@
-// The report formats besides text and JSON (SARIF, GitHub annotations, Markdown): each is
+// The report formats besides text and JSON (SARIF, GitHub annotations, Markdown, JUnit XML): each is
 // one writer over the JSON report document (`subcheck-scan` or `subcheck-probe`, described
 // in docs/json-schema.md), so that every format says the same thing and there is one
 // report model. What the writers share lives here.
@@ -20,8 +20,8 @@ namespace subcheck {
 class RuleCatalogue;
 
 // The formats `--format` accepts, and those written by the writers below.
-inline constexpr std::string_view kReportFormats[] = {"text", "json", "sarif", "github", "markdown"};
-bool is_document_format(std::string_view format);  // sarif, github, markdown
+inline constexpr std::string_view kReportFormats[] = {"text", "json", "sarif", "github", "markdown", "junit"};
+bool is_document_format(std::string_view format);  // sarif, github, markdown, junit
 
 struct FormatContext {
   const RuleCatalogue& rules;

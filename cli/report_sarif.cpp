@@ -140,7 +140,7 @@ std::string joined(const json& strings) {
 class Results {
  public:
   Results(const FormatContext& context, const std::map<std::string, std::size_t>& rule_index)
-      : context_(context), rule_index_(rule_index) {}
+      : context_(context), rule_index_(rule_index), fingerprints_(context.source_root) {}
 
   void add_finding(const json& finding, bool suppressed) {
     const std::string rule = finding.value("rule", "");
@@ -150,13 +150,9 @@ class Results {
     if (auto index = rule_index_.find(rule); index != rule_index_.end()) result["ruleIndex"] = index->second;
     json location = physical_location(finding, context_);
     if (!location.is_null()) result["locations"] = json::array({location});
-    const std::string file = finding.value("file", "");
-    const std::string relative = location.is_null() ? file : report_location(finding, context_.source_root)->path;
-    std::string text = normalized_source_line(file, finding.value("line", 0u));
-    if (text.empty()) text = finding.value("message", "");  // no source line: the message stands in
-    const std::string key = rule + "\n" + joined(finding["modules"]) + "\n" + relative + "\n" + text;
-    result["partialFingerprints"] = {{kFingerprintKey, finding_fingerprint(rule, joined(finding["modules"]), relative,
-                                                                           text, occurrences_[key]++)}};
+    result["partialFingerprints"] = {
+        {kFingerprintKey, fingerprints_.next(rule, joined(finding["modules"]), finding.value("file", ""),
+                                             finding.value("line", 0u), finding.value("message", ""))}};
     result["properties"] = {{"modules", finding.value("modules", json::array())},
                             {"configs", finding.value("configs", json::array())},
                             {"category", finding.value("category", "")}};
@@ -179,7 +175,8 @@ class Results {
  private:
   const FormatContext& context_;
   const std::map<std::string, std::size_t>& rule_index_;
-  std::map<std::string, std::size_t> occurrences_;
+  FindingFingerprinter fingerprints_;
+  std::map<std::string, std::size_t> occurrences_;  // of probe results
   json results_ = json::array();
 };
 
@@ -187,17 +184,23 @@ void add_probe_results(Results& results, const json& report) {
   for (const ProbeFailure& failure : probe_failures(report)) {
     const json& module = *failure.module;
     const std::string name = module.value("module", ""), python = module.value("interpreter", "");
-    results.add_probe(failure.aspect == "subinterpreters" ? "PROBE-SI" : "PROBE-FT",
-                      name + " on " + python + ": " + failure.aspect + " " + failure.verdict + ": " +
-                          module.value("summary", ""),
-                      probed_module_location(report, module), name + "\n" + python + "\n" + failure.aspect);
+    std::string message = name;
+    message.append(" on ").append(python).append(": ").append(failure.aspect).append(" ").append(failure.verdict);
+    message.append(": ").append(module.value("summary", ""));
+    std::string identity = name;
+    identity.append("\n").append(python).append("\n").append(failure.aspect);
+    results.add_probe(failure.aspect == "subinterpreters" ? "PROBE-SI" : "PROBE-FT", message,
+                      probed_module_location(report, module), identity);
   }
   if (!report.contains("cross_checks") || !report["cross_checks"].is_array()) return;
   for (const json& check : report["cross_checks"]) {
     if (check.value("kind", "") != "disagreement") continue;
     const std::string name = check.value("module", ""), python = check.value("interpreter", "");
-    results.add_probe("PROBE-XC", name + " on " + python + ": " + check.value("message", ""),
-                      probed_module_location(report, {{"module", name}}), name + "\n" + python);
+    std::string message = name;
+    message.append(" on ").append(python).append(": ").append(check.value("message", ""));
+    std::string identity = name;
+    identity.append("\n").append(python);
+    results.add_probe("PROBE-XC", message, probed_module_location(report, {{"module", name}}), identity);
   }
 }
 
@@ -274,6 +277,16 @@ std::string finding_fingerprint(const std::string& rule, const std::string& modu
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
   return hex;
+}
+
+std::string FindingFingerprinter::next(const std::string& rule, const std::string& modules, const std::string& file,
+                                       unsigned line, const std::string& message) {
+  const std::optional<ReportLocation> where = report_location(json{{"file", file}}, root_);
+  const std::string relative = where ? where->path : file;
+  std::string text = normalized_source_line(file, line);
+  if (text.empty()) text = message;  // no source line: the message stands in
+  const std::string key = rule + "\n" + modules + "\n" + relative + "\n" + text;
+  return finding_fingerprint(rule, modules, relative, text, occurrences_[key]++);
 }
 
 json sarif_report(const json& report, const FormatContext& context) {

@@ -6,6 +6,8 @@
 // report with Microsoft's SARIF validator.
 #pragma once
 
+#include <filesystem>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,21 @@ nlohmann::json sarif_report(const nlohmann::json& report, const FormatContext& c
 // and which occurrence of that same line it is. Hex of a 64-bit XXH3.
 std::string finding_fingerprint(const std::string& rule, const std::string& modules, const std::string& file,
                                 const std::string& line_text, std::size_t occurrence);
+
+// SARIF's partialFingerprints["subcheckFinding/v1"] of findings given in report order (the
+// occurrence index counts earlier findings with the same rule, modules, file and line text);
+// `file` absolute, made relative to `root` when under it. The baseline (cli/baseline.h)
+// records the same fingerprints.
+class FindingFingerprinter {
+ public:
+  explicit FindingFingerprinter(std::filesystem::path root) : root_(std::move(root)) {}
+  std::string next(const std::string& rule, const std::string& modules, const std::string& file, unsigned line,
+                   const std::string& message);
+
+ private:
+  std::filesystem::path root_;
+  std::map<std::string, std::size_t> occurrences_;
+};
 
 // The text of `line` of `file`, whitespace runs collapsed to one space and trimmed ("" when
 // unreadable).

@@ -26,6 +26,7 @@
 #include "rules/catalogue.h"
 #include "tests/test_support.h"
 #include "cli/config.h"
+#include "cli/report_junit.h"
 
 extern char** environ;
 
@@ -87,6 +88,7 @@ RunResult run_subcheck(const std::vector<std::string>& args, const fs::path& wor
   std::vector<std::string> argv_storage{SUBCHECK_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (std::string& arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
@@ -152,7 +154,8 @@ TEST(Cli, ScanHelpListsEveryOption) {
   RunResult run = run_subcheck({"scan", "--help"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   for (const char* option : {"--build-dir", "--python", "--jobs", "--format", "--output", "--fail-on", "--select",
-                             "--ignore", "--no-color", "--quiet", "pyproject.toml"}) {
+                             "--ignore", "--no-color", "--quiet", "--baseline", "--write-baseline", "--output-junit",
+                             "junit", "pyproject.toml"}) {
     EXPECT_TRUE(contains(run.out, option)) << option << "\n" << run.out;
   }
 }
@@ -449,6 +452,179 @@ TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
 }
 
 // ---- the binary on the shared corpus ----------------------------------------------------
+
+// ---- --format junit (tests/ci/junit_validate_test.py validates whole reports with xmllint)
+
+TEST(Junit, EscapesMarkupAndWhatXml10CannotHold) {
+  EXPECT_EQ(escape_xml(R"(a&b<c>d"e'f)"), "a&amp;b&lt;c&gt;d&quot;e&apos;f");
+  EXPECT_EQ(escape_xml("tab\tlf\ncr\r"), "tab&#9;lf&#10;cr&#13;");
+  // Element text: quotes, tab and LF as they are, CR still a reference.
+  EXPECT_EQ(escape_xml("a\"b'c\td\ne\r<&", false), "a\"b'c\td\ne&#13;&lt;&amp;");
+  EXPECT_EQ(escape_xml(std::string("nul\0vt\x0b"
+                                   "esc\x1b",
+                                   11)),
+            "nul\\u0000vt\\u000besc\\u001b");
+  EXPECT_EQ(escape_xml("\xEF\xBF\xBE\xEF\xBF\xBF"), "\\ufffe\\uffff");  // U+FFFE, U+FFFF
+  EXPECT_EQ(escape_xml("bad\xff"
+                       "byte\xC0\xAF"),
+            "bad\xEF\xBF\xBD"
+            "byte\xEF\xBF\xBD\xEF\xBF\xBD");                                              // overlong too
+  EXPECT_EQ(escape_xml("caf\xC3\xA9 \xF0\x9F\x90\x8D"), "caf\xC3\xA9 \xF0\x9F\x90\x8D");  // UTF-8 kept
+  EXPECT_EQ(escape_xml("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");          // a surrogate is not UTF-8
+}
+
+TEST(Junit, UnknownIsAnErrorNotTestedIsSkippedNeverAPass) {
+  const json report = {
+      {"schema", "subcheck-scan"},
+      {"root", "/src"},
+      {"settings", {{"fail_on", "error"}}},
+      {"findings", json::array()},
+      {"modules",
+       {{{"name", "opaque"},
+         {"verdicts", {{"subinterpreters", "unknown"}, {"free_threading", "gil-free"}}},
+         {"findings", json::array()}}}},
+      {"diagnostics", {{{"kind", "unknown-module"}, {"module", "opaque"}, {"message", "missing vendor.h"}}}},
+      {"dynamic",
+       {{"interpreters", {{{"tag", "3.13t"}, {"free_threaded", true}}}},
+        {"modules",
+         {{{"module", "pkg.opaque"},
+           {"interpreter", "3.13t"},
+           {"subinterpreters", "not-tested"},
+           {"free_threading", "crash"},
+           {"summary", "not probed: no host"},
+           {"evidence", json::array()}}}}}},
+      {"coverage", {{"incomplete", {"module opaque: verdict unknown"}}}}};
+  std::ostringstream out;
+  write_junit_report(out, report, FormatContext{RuleCatalogue::builtin(), "/src", ""});
+  const std::string xml = out.str();
+  EXPECT_TRUE(contains(xml, R"x(<error message="subinterpreters verdict unknown)x")) << xml;
+  EXPECT_TRUE(contains(xml, "missing vendor.h")) << xml;
+  EXPECT_TRUE(
+      contains(xml, R"x(<testsuite name="subinterpreters (3.13t)" tests="1" failures="0" errors="0" skipped="1")x"))
+      << xml;
+  EXPECT_TRUE(contains(xml, R"x(<testsuite name="free-threading (3.13t)" tests="1" failures="1")x")) << xml;
+  EXPECT_TRUE(contains(xml, R"x(<error message="the answer is incomplete" type="incomplete">)x")) << xml;
+  EXPECT_TRUE(contains(xml, R"x(<testsuites name="subcheck scan ." tests="5" failures="1" errors="2" skipped="1")x"))
+      << xml;
+}
+
+// ---- --write-baseline and --baseline -----------------------------------------------------
+
+// The single-phase module plus a borrowed-reference call (FT003, a warning: the runs use
+// --fail-on warning so that it alone decides the exit code).
+const std::string kOldHazard = "    return PyDict_GetItem(args, self);\n";
+const std::string kNewHazard = "    return PyDict_GetItem(self, args);\n";
+
+std::string module_with(const std::string& hazards) {
+  return std::string(kSinglePhaseModule) + "\nstatic PyObject *\nlookup(PyObject *self, PyObject *args)\n{\n" +
+         hazards + "}\n";
+}
+
+unsigned line_of(const std::string& text, const std::string& part) {
+  const std::size_t at = text.find(part);
+  return at == std::string::npos ? 0 : static_cast<unsigned>(std::count(text.begin(), text.begin() + at, '\n') + 1);
+}
+
+RunResult scan_with_baseline(const TempDir& tree, const fs::path& baseline) {
+  return run_subcheck({"scan", (tree.path() / "src").string(), "--format", "json", "--fail-on", "warning", "--baseline",
+                       baseline.string(), "--quiet"});
+}
+
+TEST(CliBaseline, SurvivesShiftedLinesReportsOnlyNewFindingsAndCountsStaleEntries) {
+  TempDir tree;
+  const fs::path baseline = tree.path() / "baseline.json";
+  tree.write("src/spam.c", module_with(kOldHazard));
+  RunResult written = run_subcheck({"scan", (tree.path() / "src").string(), "--fail-on", "warning", "--write-baseline",
+                                    baseline.string(), "--quiet"});
+  EXPECT_EQ(written.exit_code, 1) << written.out << written.err;
+  const json document = json::parse(read_file(baseline));
+  EXPECT_EQ(document["schema"], "subcheck-baseline");
+  EXPECT_EQ(document["version"], 1);
+  const std::size_t entries = document["entries"].size();
+  ASSERT_GE(entries, 3u) << document.dump(2);  // SI001, FT001, FT003 at least
+  EXPECT_TRUE(std::any_of(document["entries"].begin(), document["entries"].end(), [](const json& entry) {
+    return entry["rule"] == "FT003" && entry["file"] == "spam.c";
+  })) << document.dump(2);
+
+  // Lines inserted above every finding: nothing new.
+  const std::string shifted_head = "/* a comment\n * that moves\n * every line */\n\n";
+  tree.write("src/spam.c", shifted_head + module_with(kOldHazard));
+  RunResult shifted = scan_with_baseline(tree, baseline);
+  EXPECT_EQ(shifted.exit_code, 0) << shifted.out << shifted.err;
+  json report = json::parse(shifted.out);
+  EXPECT_EQ(report["findings"].size(), 0u) << report["findings"].dump(2);
+  EXPECT_EQ(report["baseline"]["suppressed"], entries) << report["baseline"].dump();
+  EXPECT_EQ(report["baseline"]["stale"], 0) << report["baseline"].dump();
+  EXPECT_EQ(report["baseline"]["entries"], entries);
+
+  // A new hazard: exactly it.
+  const std::string with_new = shifted_head + module_with(kOldHazard + kNewHazard);
+  tree.write("src/spam.c", with_new);
+  RunResult added = scan_with_baseline(tree, baseline);
+  EXPECT_EQ(added.exit_code, 1) << added.out << added.err;
+  report = json::parse(added.out);
+  ASSERT_EQ(report["findings"].size(), 1u) << report["findings"].dump(2);
+  EXPECT_EQ(report["findings"][0]["rule"], "FT003");
+  EXPECT_EQ(report["findings"][0]["line"], line_of(with_new, kNewHazard));
+  EXPECT_EQ(report["baseline"]["stale"], 0);
+
+  // The old hazard gone: one stale entry, in JSON and in text.
+  tree.write("src/spam.c", shifted_head + module_with(kNewHazard));
+  RunResult removed = scan_with_baseline(tree, baseline);
+  report = json::parse(removed.out);
+  EXPECT_EQ(report["baseline"]["stale"], 1) << report["baseline"].dump();
+  EXPECT_EQ(report["baseline"]["suppressed"], entries - 1);
+  ASSERT_EQ(report["findings"].size(), 1u) << report["findings"].dump(2);
+  RunResult text = run_subcheck(
+      {"scan", (tree.path() / "src").string(), "--fail-on", "warning", "--baseline", baseline.string(), "--quiet"});
+  EXPECT_TRUE(contains(text.out, "finding" + std::string(entries - 1 == 1 ? "" : "s") + " suppressed, 1 of " +
+                                     std::to_string(entries) + " entries no longer match"))
+      << text.out;
+}
+
+TEST(CliBaseline, AMalformedBaselineIsAUsageError) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"not json {", "not JSON"},
+      {R"({"schema": "subcheck-scan", "version": 1, "entries": []})", "schema"},
+      {R"({"schema": "subcheck-baseline", "version": 2, "fingerprint": "subcheckFinding/v1", "entries": []})",
+       "version"},
+      {R"({"schema": "subcheck-baseline", "version": 1, "fingerprint": "subcheckFinding/v1", "entries": [{}]})",
+       "fingerprint"},
+  };
+  for (const auto& [text, why] : bad) {
+    const fs::path file = tree.write("baseline.json", text);
+    RunResult run = run_subcheck({"scan", tree.path().string(), "--baseline", file.string(), "--quiet"});
+    EXPECT_EQ(run.exit_code, 2) << text << "\n" << run.err;
+    EXPECT_TRUE(contains(run.err, "subcheck: error: --baseline " + file.string())) << run.err;
+    EXPECT_TRUE(contains(run.err, why)) << run.err;
+  }
+  RunResult missing = run_subcheck({"scan", tree.path().string(), "--baseline", (tree.path() / "nope.json").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "cannot be read")) << missing.err;
+}
+
+TEST(CliBaseline, FingerprintsAreSarifsPartialFingerprints) {
+  TempDir tree;
+  tree.write("spam.c", module_with(kOldHazard));
+  const fs::path baseline = tree.path() / "baseline.json";
+  RunResult run =
+      run_subcheck({"scan", ".", "--format", "sarif", "--write-baseline", baseline.string(), "--quiet"}, tree.path());
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  std::set<std::string> sarif, recorded;
+  // Named documents: a range-for over a member of a temporary would dangle.
+  const json sarif_report = json::parse(run.out);
+  const json document = json::parse(read_file(baseline));
+  for (const json& result : sarif_report["runs"][0]["results"]) {
+    sarif.insert(result["partialFingerprints"]["subcheckFinding/v1"].get<std::string>());
+  }
+  for (const json& entry : document["entries"]) {
+    recorded.insert(entry["fingerprint"].get<std::string>());
+  }
+  EXPECT_FALSE(recorded.empty());
+  EXPECT_EQ(sarif, recorded);
+}
 
 struct CorpusTarget {
   fs::path path;

@@ -15,6 +15,7 @@
 
 #include "analyzer/analyze.h"
 #include "rules/catalogue.h"
+#include "cli/baseline.h"
 #include "cli/explain.h"
 #include "cli/report.h"
 #include "cli/report_json.h"
@@ -401,16 +402,19 @@ class SchemaChecker {
 
   void check_object(const json& value, const json& schema, const std::string& where) {
     for (const json& key : schema.value("required", json::array())) {
-      if (!value.contains(key.get<std::string>())) problems_.push_back(where + ": missing " + key.get<std::string>());
+      if (!value.contains(key.get<std::string>())) {
+        problems_.push_back(std::string(where).append(": missing ").append(key.get<std::string>()));
+      }
     }
     const json properties = schema.value("properties", json::object());
     for (const auto& [key, member] : value.items()) {
+      const std::string path = std::string(where).append("/").append(key);
       if (properties.contains(key)) {
-        check_node(member, properties[key], where + "/" + key);
+        check_node(member, properties[key], path);
       } else if (schema.contains("additionalProperties") && schema["additionalProperties"].is_object()) {
-        check_node(member, schema["additionalProperties"], where + "/" + key);
+        check_node(member, schema["additionalProperties"], path);
       } else {
-        problems_.push_back(where + ": undocumented key " + key);
+        problems_.push_back(std::string(where).append(": undocumented key ").append(key));
       }
     }
   }
@@ -432,6 +436,17 @@ TEST(JsonReport, MatchesTheDocumentedSchema) {
   SchemaChecker checker(documented_schema());
   const std::vector<std::string> problems = checker.check(report);
   for (const std::string& problem : problems) ADD_FAILURE() << problem;
+}
+
+TEST(JsonReport, TheBaselineObjectMatchesTheDocumentedSchema) {
+  TempSource source(kSpamSource);
+  AnalysisResult result = make_result(source.path());
+  json report = scan_report_json(result, make_context(source.dir()));
+  report["baseline"] = baseline_outcome_json(BaselineOutcome{"subcheck-baseline.json", 4, 3, 1});
+  SchemaChecker checker(documented_schema());
+  for (const std::string& problem : checker.check(report)) ADD_FAILURE() << problem;
+  report["baseline"].erase("stale");
+  EXPECT_EQ(checker.check(report), std::vector<std::string>{"/baseline: missing stale"});
 }
 
 TEST(JsonReport, SchemaCheckerCatchesAMissingKeyAndAWrongType) {
