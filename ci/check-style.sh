@@ -25,11 +25,11 @@ done
 mapfile -t sources < <(git ls-files -- '*.cpp' '*.h' '*.c' ':!:corpus/*')
 status=0
 if [ "$fix" -eq 1 ]; then
-  clang-format -i "${sources[@]}"
+  clang-format-19 -i "${sources[@]}"
   log "clang-format: ${#sources[@]} files formatted"
   exit 0
 fi
-if ! clang-format --dry-run -Werror "${sources[@]}"; then
+if ! clang-format-19 --dry-run -Werror "${sources[@]}"; then
   log "clang-format: the files above differ from .clang-format (bash ci/check-style.sh --fix rewrites them)"
   status=1
 else
@@ -46,6 +46,6 @@ else
   log "clang-tidy: ${#tidy[@]} .cpp files changed since $base"
 fi
 if [ "${#tidy[@]}" -gt 0 ]; then
-  printf '%s\n' "${tidy[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet 2>/dev/null || status=1
+  printf '%s\n' "${tidy[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy-19 -p "$build" --quiet 2>/dev/null || status=1
 fi
 exit "$status"

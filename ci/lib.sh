@@ -6,7 +6,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages subcheck builds against (bookworm has libclang-19 in its updates).
 SUBCHECK_DEBS=(
-  cmake ninja-build g++ pkg-config debootstrap ccache clang-format clang-tidy
+  cmake ninja-build g++ pkg-config debootstrap ccache clang-format-19 clang-tidy-19
   libclang-19-dev clang-19
   libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev

@@ -20,8 +20,15 @@ results="$SUBCHECK_CACHE/test-results/$(checkout_key)"
 rm -rf "$results" && mkdir -p "$results"
 summary=()
 status=0
+style_status=0
 for kind in "${kinds[@]}"; do
   build_subcheck "$kind"
+  if [ "$kind" = Debug ]; then
+    # The style holds without anyone enforcing it by hand: clang-format on every file,
+    # clang-tidy on the .cpp files the last commit touched (ci/check-style.sh).
+    log "style: clang-format and clang-tidy (ci/check-style.sh)"
+    bash "$REPO_ROOT/ci/check-style.sh" || { style_status=1; status=1; }
+  fi
   log "running tests ($kind)"
   # use_sigaltstack=0: LLVM gives each thread that installs its crash handlers an
   # alternate signal stack from malloc; ASan, at that thread's exit, tries to munmap the
@@ -41,4 +48,5 @@ fi
 
 log "summary (JUnit files in $results)"
 /usr/bin/python3 "$REPO_ROOT/ci/test-summary.py" "${summary[@]}"
+[ "$style_status" -eq 0 ] || log "style check failed: see the clang-format / clang-tidy output above (bash ci/check-style.sh)"
 exit "$status"
