@@ -6,10 +6,10 @@
 #include <map>
 #include <stdexcept>
 
-#include "rules/catalogue.h"
 #include "analyzer/check.h"
 #include "analyzer/extract.h"
 #include "analyzer/parse_worker.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 namespace {
@@ -68,7 +68,8 @@ std::vector<ToolDiagnostic> collect_diagnostics(const std::vector<TranslationUni
     diagnostics.push_back(std::move(diagnostic));
   }
   for (const auto& [file, count] : hidden) {
-    diagnostics.push_back({Severity::error, {file, 0, 0}, std::to_string(count) + " more errors in this file not shown"});
+    diagnostics.push_back(
+        {Severity::error, {file, 0, 0}, std::to_string(count) + " more errors in this file not shown"});
   }
   return diagnostics;
 }
@@ -146,7 +147,8 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   }
   AnalysisResult result;
   result.python = options.python;
-  CompileDatabase database = load_compile_database({options.root, options.build_dir, options.python, options.max_file_bytes});
+  CompileDatabase database =
+      load_compile_database({options.root, options.build_dir, options.python, options.max_file_bytes});
   result.compile_db_origin = database.origin;
   for (const std::string& warning : database.warnings) {
     result.diagnostics.push_back({Severity::warning, {}, warning});
@@ -159,11 +161,12 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   ParseRun parsed = parse_all(database.commands, options, extract_options);
   result.interrupted_by = parsed.interrupted_by;
   result.parse_isolation = parsed.isolation;
-  for (ToolDiagnostic& diagnostic : collect_diagnostics(parsed.units)) result.diagnostics.push_back(std::move(diagnostic));
+  for (ToolDiagnostic& diagnostic : collect_diagnostics(parsed.units))
+    result.diagnostics.push_back(std::move(diagnostic));
 
   result.model = build_module_model(std::move(parsed.units));
-  result.findings = apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed,
-                                       &result.suppressed_findings);
+  result.findings =
+      apply_suppressions(run_checks(result.model, rules), rules, &result.suppressed, &result.suppressed_findings);
   result.verdicts = compute_verdicts(result.model, result.findings, rules);
   for (ToolDiagnostic& diagnostic : unknown_module_diagnostics(result.model, result.verdicts)) {
     result.diagnostics.push_back(std::move(diagnostic));

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "analyzer/compile_db.h"
+#include "analyzer/module_model.h"
 #include "analyzer/parse_worker.h"
 #include "core/finding.h"
 #include "core/vocabulary.h"
-#include "analyzer/module_model.h"
 
 namespace subcheck {
 
@@ -23,9 +23,9 @@ struct AnalyzeOptions {
   std::filesystem::path root;
   std::optional<std::filesystem::path> build_dir;  // -p
   std::optional<Interpreter> python;
-  unsigned jobs = 0;                                // parse workers at once; 0: one per core
-  ParseLimits parse_limits;                         // per unit: time and memory
-  std::vector<std::string> extra_args;              // appended to every command
+  unsigned jobs = 0;                                    // parse workers at once; 0: one per core
+  ParseLimits parse_limits;                             // per unit: time and memory
+  std::vector<std::string> extra_args;                  // appended to every command
   std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources: a warning, not parsed
   // Called after each unit is parsed: (done, total, file). May be called from workers.
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
@@ -62,15 +62,15 @@ struct ModuleVerdict {
 
 struct AnalysisResult {
   AnalysisModel model;
-  std::vector<Finding> findings;                 // suppressed ones removed, sorted by location
+  std::vector<Finding> findings;  // suppressed ones removed, sorted by location
   std::size_t suppressed = 0;
-  std::vector<Finding> suppressed_findings;      // the ones silenced in the source (SARIF reports them as suppressed)
+  std::vector<Finding> suppressed_findings;  // the ones silenced in the source (SARIF reports them as suppressed)
   std::vector<ModuleVerdict> verdicts;
   std::vector<ToolDiagnostic> diagnostics;
   std::string compile_db_origin;
   std::optional<Interpreter> python;
-  int interrupted_by = 0;        // SIGINT/SIGTERM stopped the parsing: units left are not parsed
-  std::string parse_isolation;   // what confined the parse workers
+  int interrupted_by = 0;       // SIGINT/SIGTERM stopped the parsing: units left are not parsed
+  std::string parse_isolation;  // what confined the parse workers
 };
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules);
@@ -90,8 +90,7 @@ std::vector<ToolDiagnostic> unknown_module_diagnostics(const AnalysisModel& mode
 
 bool has_unknown_modules(const AnalysisResult& result);
 
-std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model,
-                                            const std::vector<Finding>& findings,
+std::vector<ModuleVerdict> compute_verdicts(const AnalysisModel& model, const std::vector<Finding>& findings,
                                             const RuleCatalogue& rules);
 
 }  // namespace subcheck

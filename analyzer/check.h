@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/finding.h"
 #include "analyzer/module_model.h"
+#include "core/finding.h"
 
 namespace subcheck {
 
@@ -18,16 +18,15 @@ class RuleCatalogue;
 class FindingSink {
  public:
   virtual ~FindingSink() = default;
-  virtual void report(const SourceLocation& location, std::string message,
-                      std::vector<std::string> modules) = 0;
+  virtual void report(const SourceLocation& location, std::string message, std::vector<std::string> modules) = 0;
 };
 
 struct CheckContext {
   const AnalysisModel& model;
   BuildConfig config;
-  const Rule& rule;                 // the rule this check reports, with its data
+  const Rule& rule;  // the rule this check reports, with its data
   FindingSink& sink;
-  const RuleCatalogue& catalogue;   // every rule, for a check that composes others (SI004)
+  const RuleCatalogue& catalogue;  // every rule, for a check that composes others (SI004)
 };
 
 class Check {

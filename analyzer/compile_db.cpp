@@ -27,7 +27,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace subcheck {
 namespace fs = std::filesystem;
 
@@ -231,7 +230,9 @@ std::vector<std::string> split_command_line(std::string_view line) {
       for (++i; i < line.size() && line[i] != '\''; ++i) word += line[i];
     } else if (c == '"') {
       for (++i; i < line.size() && line[i] != '"'; ++i) {
-        if (line[i] == '\\' && i + 1 < line.size() && std::string_view("\"\\$`\n").find(line[i + 1]) != std::string_view::npos) ++i;
+        if (line[i] == '\\' && i + 1 < line.size() &&
+            std::string_view("\"\\$`\n").find(line[i + 1]) != std::string_view::npos)
+          ++i;
         word += line[i];
       }
     } else if (c == '\\' && i + 1 < line.size()) {
@@ -308,8 +309,8 @@ RawEntry parse_entry(const nlohmann::json& entry, std::size_t index, const fs::p
 }
 
 std::string skipped_summary(std::size_t count, const std::string& what, const fs::path& example) {
-  return "skipped " + std::to_string(count) + " compile database entr" + (count == 1 ? "y" : "ies") + " " +
-         what + " (e.g. " + example.string() + ")";
+  return "skipped " + std::to_string(count) + " compile database entr" + (count == 1 ? "y" : "ies") + " " + what +
+         " (e.g. " + example.string() + ")";
 }
 
 // Dropped flags, each reported once however many entries carried it.
@@ -328,7 +329,8 @@ class DroppedFlagSummary {
     for (const std::string& name : order_) {
       const Seen& seen = flags_.at(name);
       warnings.push_back(database.string() + ": dropped " + name + " from " + std::to_string(seen.entries) +
-                         (seen.entries == 1 ? " entry" : " entries") + " (e.g. '" + seen.example + "'): " + seen.reason);
+                         (seen.entries == 1 ? " entry" : " entries") + " (e.g. '" + seen.example +
+                         "'): " + seen.reason);
     }
   }
 
@@ -343,8 +345,8 @@ class DroppedFlagSummary {
 };
 
 struct DatabaseScope {
-  fs::path tree;                    // canonical: the scanned directory, or the single file
-  std::optional<fs::path> only;     // canonical: a single-file scan keeps only its entry
+  fs::path tree;                 // canonical: the scanned directory, or the single file
+  std::optional<fs::path> only;  // canonical: a single-file scan keeps only its entry
   std::uint64_t max_file_bytes = kDefaultMaxFileBytes;
 };
 
@@ -545,8 +547,10 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
   TreeScan scan = scan_tree(root, options.max_file_bytes, &db.warnings);
   // A single file brings its own folder, not whatever tree it happens to sit in.
   fs::path include_root = root_is_directory ? root : root.parent_path();
-  std::vector<fs::path> header_dirs = root_is_directory ? header_directories(scan.headers, include_root) : std::vector<fs::path>{};
-  std::vector<std::string> system_includes = python_system_includes(options.python, tree_mentions_numpy(scan), db.warnings);
+  std::vector<fs::path> header_dirs =
+      root_is_directory ? header_directories(scan.headers, include_root) : std::vector<fs::path>{};
+  std::vector<std::string> system_includes =
+      python_system_includes(options.python, tree_mentions_numpy(scan), db.warnings);
   FlagInference inference(include_root, std::move(header_dirs), std::move(system_includes));
   for (const fs::path& source : scan.sources) db.commands.push_back(inference.command_for(source));
   return db;

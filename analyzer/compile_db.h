@@ -13,14 +13,14 @@
 namespace subcheck {
 
 struct CompileCommand {
-  std::filesystem::path file;        // absolute source path
-  std::filesystem::path directory;   // working directory of the compile
-  std::vector<std::string> args;     // compiler flags only: no compiler, -c, -o, or the file
+  std::filesystem::path file;       // absolute source path
+  std::filesystem::path directory;  // working directory of the compile
+  std::vector<std::string> args;    // compiler flags only: no compiler, -c, -o, or the file
 };
 
 struct CompileDatabaseOptions {
-  std::filesystem::path root;                    // the tree being scanned
-  std::optional<std::filesystem::path> build_dir; // -p DIR: where compile_commands.json lives
+  std::filesystem::path root;                      // the tree being scanned
+  std::optional<std::filesystem::path> build_dir;  // -p DIR: where compile_commands.json lives
   std::optional<Interpreter> python;
   std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources are skipped with a warning
 };

@@ -26,25 +26,73 @@ namespace {
 // output only: dropping them changes nothing the preprocessor or parser sees.
 // Distribution and CPython builds (LTO, PGO, hardening) are where they come from.
 const std::set<std::string, std::less<>> kGccOnlyFlags = {
-    "-fno-gnu-unique", "-fconserve-stack", "-fallow-store-data-races", "-fno-allow-store-data-races",
-    "-fkeep-inline-dllexport", "-fno-keep-inline-dllexport", "-freorder-blocks-and-partition",
-    "-fno-reorder-blocks-and-partition", "-fstrict-volatile-bitfields", "-fno-strict-volatile-bitfields",
-    "-fearly-inlining", "-fno-early-inlining", "-fguess-branch-probability", "-fno-guess-branch-probability",
-    "-fhardened", "-fcallgraph-info", "-fprintf-return-value", "-fno-printf-return-value",
-    "-fcompare-debug-second", "-mindirect-branch-register", "-fcanonical-system-headers",
-    "-fno-canonical-system-headers", "-flifetime-dse", "-fno-lifetime-dse", "-faggressive-loop-optimizations",
-    "-fno-aggressive-loop-optimizations", "-fmove-loop-invariants", "-fno-move-loop-invariants",
-    "-fira-loop-pressure", "-fpredictive-commoning", "-fno-toplevel-reorder", "-fpeephole2",
-    "-fno-peephole2", "-fno-crossjumping", "-fno-if-conversion", "-fno-code-hoisting", "-fno-dse",
-    "-fno-dce", "-fanalyzer", "-fuse-linker-plugin", "-ffat-lto-objects", "-fno-fat-lto-objects",
-    "-fext-numeric-literals", "-fno-enforce-eh-specs", "-fnothrow-opt", "-fdeduce-init-list",
+    "-fno-gnu-unique",
+    "-fconserve-stack",
+    "-fallow-store-data-races",
+    "-fno-allow-store-data-races",
+    "-fkeep-inline-dllexport",
+    "-fno-keep-inline-dllexport",
+    "-freorder-blocks-and-partition",
+    "-fno-reorder-blocks-and-partition",
+    "-fstrict-volatile-bitfields",
+    "-fno-strict-volatile-bitfields",
+    "-fearly-inlining",
+    "-fno-early-inlining",
+    "-fguess-branch-probability",
+    "-fno-guess-branch-probability",
+    "-fhardened",
+    "-fcallgraph-info",
+    "-fprintf-return-value",
+    "-fno-printf-return-value",
+    "-fcompare-debug-second",
+    "-mindirect-branch-register",
+    "-fcanonical-system-headers",
+    "-fno-canonical-system-headers",
+    "-flifetime-dse",
+    "-fno-lifetime-dse",
+    "-faggressive-loop-optimizations",
+    "-fno-aggressive-loop-optimizations",
+    "-fmove-loop-invariants",
+    "-fno-move-loop-invariants",
+    "-fira-loop-pressure",
+    "-fpredictive-commoning",
+    "-fno-toplevel-reorder",
+    "-fpeephole2",
+    "-fno-peephole2",
+    "-fno-crossjumping",
+    "-fno-if-conversion",
+    "-fno-code-hoisting",
+    "-fno-dse",
+    "-fno-dce",
+    "-fanalyzer",
+    "-fuse-linker-plugin",
+    "-ffat-lto-objects",
+    "-fno-fat-lto-objects",
+    "-fext-numeric-literals",
+    "-fno-enforce-eh-specs",
+    "-fnothrow-opt",
+    "-fdeduce-init-list",
     "-fno-nonansi-builtins",
 };
 constexpr std::string_view kGccOnlyFlagPrefixes[] = {
     "-flto",  // LTO only matters to the linker; gcc's -flto=N and -flto-partition= fail in clang
-    "-fipa-", "-fno-ipa-", "-ftree-", "-fno-tree-", "-fvar-tracking", "-fno-var-tracking", "-fopt-info",
-    "-fsched-", "-fgraphite", "-floop-", "-mindirect-branch=", "-mfunction-return=", "-fstack-reuse=",
-    "-fabi-version=", "-fasan-shadow-offset=", "-freorder-blocks-algorithm=", "-fconcepts",
+    "-fipa-",
+    "-fno-ipa-",
+    "-ftree-",
+    "-fno-tree-",
+    "-fvar-tracking",
+    "-fno-var-tracking",
+    "-fopt-info",
+    "-fsched-",
+    "-fgraphite",
+    "-floop-",
+    "-mindirect-branch=",
+    "-mfunction-return=",
+    "-fstack-reuse=",
+    "-fabi-version=",
+    "-fasan-shadow-offset=",
+    "-freorder-blocks-algorithm=",
+    "-fconcepts",
 };
 
 bool is_gcc_only_flag(std::string_view arg) {
@@ -56,8 +104,8 @@ bool is_gcc_only_flag(std::string_view arg) {
 // Flags that only change what the compiler writes or which errors stop it. libclang never
 // writes an object or dependency file: it parses.
 bool is_output_or_error_flag(std::string_view arg) {
-  static const std::set<std::string_view> exact = {"-c", "-E", "-S", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG",
-                                                   "-pedantic-errors", "-pipe", "-fsyntax-only"};
+  static const std::set<std::string_view> exact = {
+      "-c", "-E", "-S", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-pedantic-errors", "-pipe", "-fsyntax-only"};
   return exact.count(arg) || arg.starts_with("-Werror") || arg.starts_with("-save-temps");
 }
 
@@ -76,9 +124,9 @@ bool is_joined_output_flag(std::string_view arg) {
 
 // Linker and assembler flags: libclang neither links nor assembles.
 bool is_link_or_assembler_flag(std::string_view arg) {
-  static const std::set<std::string_view> exact = {"-shared", "-static", "-rdynamic", "-pie", "-no-pie", "-s",
-                                                   "-static-libgcc", "-static-libstdc++", "-nostdlib",
-                                                   "-nodefaultlibs", "-nostartfiles"};
+  static const std::set<std::string_view> exact = {
+      "-shared",        "-static",           "-rdynamic", "-pie",           "-no-pie",      "-s",
+      "-static-libgcc", "-static-libstdc++", "-nostdlib", "-nodefaultlibs", "-nostartfiles"};
   return exact.count(arg) || arg.starts_with("-l") || arg.starts_with("-L") || arg.starts_with("-Wl,") ||
          arg.starts_with("-Wa,");
 }
@@ -95,13 +143,34 @@ constexpr std::string_view kPrints = "makes the compiler print to the terminal i
 // Options that take the next argument as their value, refused with it.
 std::optional<std::string_view> refused_with_value(std::string_view arg) {
   if (arg.starts_with("-X") || arg == "-mllvm") return kPassThrough;
-  static const std::set<std::string_view> files = {
-      "-MJ", "-load", "-plugin", "-add-plugin", "--serialize-diagnostics", "-serialize-diagnostic-file",
-      "-dependency-file", "-dependency-dot", "-header-include-file", "-module-dependency-dir",
-      "-stack-usage-file", "-filelist", "-include-pch", "-include-pth", "-ivfsoverlay", "-iapinotes-modules",
-      "-specs", "--specs", "--config", "-resource-dir", "-working-directory", "-B", "-main-file-name",
-      "-iprefix", "-iwithprefix", "-iwithprefixbefore",
-      "--output", "-module-file-info"};
+  static const std::set<std::string_view> files = {"-MJ",
+                                                   "-load",
+                                                   "-plugin",
+                                                   "-add-plugin",
+                                                   "--serialize-diagnostics",
+                                                   "-serialize-diagnostic-file",
+                                                   "-dependency-file",
+                                                   "-dependency-dot",
+                                                   "-header-include-file",
+                                                   "-module-dependency-dir",
+                                                   "-stack-usage-file",
+                                                   "-filelist",
+                                                   "-include-pch",
+                                                   "-include-pth",
+                                                   "-ivfsoverlay",
+                                                   "-iapinotes-modules",
+                                                   "-specs",
+                                                   "--specs",
+                                                   "--config",
+                                                   "-resource-dir",
+                                                   "-working-directory",
+                                                   "-B",
+                                                   "-main-file-name",
+                                                   "-iprefix",
+                                                   "-iwithprefix",
+                                                   "-iwithprefixbefore",
+                                                   "--output",
+                                                   "-module-file-info"};
   if (files.count(arg)) return kWritesOrReads;
   return std::nullopt;
 }
@@ -110,21 +179,55 @@ std::optional<std::string_view> refused_with_value(std::string_view arg) {
 // cache modules: from `clang-19 --autocomplete=-f`, every one about files, plugins,
 // profiles, modules, traces, reports and ignore-lists.
 constexpr std::string_view kRefusedFPrefixes[] = {
-    "-fapinotes", "-fauto-profile", "-fbuild-session", "-fcrash-diagnostics", "-fcs-profile", "-fcoverage-mapping",
-    "-fcreate-profile", "-fdepfile-entry", "-fembed-", "-fexperimental-sanitize-metadata-ignorelist", "-fextdirs",
-    "-fbootclasspath", "-fclasspath", "-fimplicit-module", "-fmemory-profile", "-fmodule", "-fprebuilt-",
-    "-fcxx-modules", "-fpass-plugin", "-fplugin", "-fproc-stat-report", "-fprofile-", "-frecord-marker",
-    "-frandomize-layout-seed-file", "-fsave-optimization-record", "-foptimization-record-", "-fsanitize-blacklist",
-    "-fsanitize-ignorelist", "-fsanitize-system-ignorelist", "-fsanitize-coverage-allowlist",
-    "-fsanitize-coverage-ignorelist", "-fthinlto-index", "-ftime-report", "-ftime-trace", "-fxray-",
-    "-foutput-class-dir", "-fdump-", "-fdiagnostics-add-output", "-fcallgraph-info", "-fstack-usage",
-    "-fforce-check-cxx20-modules-input-files", "-fvalidate-ast-input-files-content", "-fpch-",
+    "-fapinotes",
+    "-fauto-profile",
+    "-fbuild-session",
+    "-fcrash-diagnostics",
+    "-fcs-profile",
+    "-fcoverage-mapping",
+    "-fcreate-profile",
+    "-fdepfile-entry",
+    "-fembed-",
+    "-fexperimental-sanitize-metadata-ignorelist",
+    "-fextdirs",
+    "-fbootclasspath",
+    "-fclasspath",
+    "-fimplicit-module",
+    "-fmemory-profile",
+    "-fmodule",
+    "-fprebuilt-",
+    "-fcxx-modules",
+    "-fpass-plugin",
+    "-fplugin",
+    "-fproc-stat-report",
+    "-fprofile-",
+    "-frecord-marker",
+    "-frandomize-layout-seed-file",
+    "-fsave-optimization-record",
+    "-foptimization-record-",
+    "-fsanitize-blacklist",
+    "-fsanitize-ignorelist",
+    "-fsanitize-system-ignorelist",
+    "-fsanitize-coverage-allowlist",
+    "-fsanitize-coverage-ignorelist",
+    "-fthinlto-index",
+    "-ftime-report",
+    "-ftime-trace",
+    "-fxray-",
+    "-foutput-class-dir",
+    "-fdump-",
+    "-fdiagnostics-add-output",
+    "-fcallgraph-info",
+    "-fstack-usage",
+    "-fforce-check-cxx20-modules-input-files",
+    "-fvalidate-ast-input-files-content",
+    "-fpch-",
     "-fno_pch-validate-input-files-content",
 };
 
 // -f options whose value is a path and harmless: they only rewrite __FILE__ and debug paths.
 constexpr std::string_view kHarmlessPathValueOptions[] = {
-    "-fdebug-prefix-map=", "-ffile-prefix-map=", "-fmacro-prefix-map=", "-fcoverage-prefix-map=",
+    "-fdebug-prefix-map=",      "-ffile-prefix-map=",      "-fmacro-prefix-map=",         "-fcoverage-prefix-map=",
     "-fdebug-compilation-dir=", "-ffile-compilation-dir=", "-fcoverage-compilation-dir=", "-fprofile-prefix-map=",
 };
 
@@ -183,13 +286,13 @@ bool is_allowed_with_value(std::string_view arg) {
 
 bool is_allowed_flag(std::string_view arg) {
   static const std::set<std::string_view> exact = {
-      "-w", "-pedantic", "--pedantic", "-ansi", "-pthread", "-pthreads", "-nostdinc", "-nostdinc++",
-      "-nostdlibinc", "-nobuiltininc", "-undef", "-trigraphs", "-O", "-C", "-CC", "-P"};
+      "-w",           "-pedantic",     "--pedantic", "-ansi",      "-pthread", "-pthreads", "-nostdinc", "-nostdinc++",
+      "-nostdlibinc", "-nobuiltininc", "-undef",     "-trigraphs", "-O",       "-C",        "-CC",       "-P"};
   if (exact.count(arg)) return true;
   for (std::string_view prefix : {"-D", "-U", "-std=", "--std=", "-x", "--target=", "-stdlib=", "-O", "-W"}) {
     if (arg.size() > prefix.size() && arg.starts_with(prefix)) return true;
   }
-  if (arg.starts_with("-g")) return true;          // debug info: -gen-* was refused above
+  if (arg.starts_with("-g")) return true;                    // debug info: -gen-* was refused above
   if (arg.starts_with("-f") && arg.size() > 2) return true;  // refused ones were dropped above
   if (arg.starts_with("-m") && arg.size() > 2) return true;  // -mllvm was dropped above
   return arg == "--driver-mode=gcc" || arg == "--driver-mode=g++" || arg == "--driver-mode=cpp";
@@ -198,8 +301,8 @@ bool is_allowed_flag(std::string_view arg) {
 // Options whose value is a directory of headers; -include and -imacros name a file.
 // Longer names first: -isystem-after is not -isystem with the value "-after".
 constexpr std::array<std::string_view, 11> kDirectoryOptions = {
-    "-isystem-after", "-isystem", "-iquote", "-idirafter", "-iframework", "-isysroot", "-cxx-isystem", "-I", "-F",
-    "--sysroot", "--gcc-toolchain"};
+    "-isystem-after", "-isystem", "-iquote", "-idirafter", "-iframework",    "-isysroot",
+    "-cxx-isystem",   "-I",       "-F",      "--sysroot",  "--gcc-toolchain"};
 constexpr std::array<std::string_view, 2> kFileOptions = {"-include", "-imacros"};
 
 std::string absolute_against(const fs::path& directory, const std::string& value) {
@@ -319,7 +422,8 @@ class FlagCleaner {
     }
     std::error_code ec;
     fs::file_status status = fs::status(path, ec);
-    if (!ec && fs::exists(status) && !fs::is_directory(status)) return std::string("names something that is not a directory");
+    if (!ec && fs::exists(status) && !fs::is_directory(status))
+      return std::string("names something that is not a directory");
     return std::nullopt;
   }
 

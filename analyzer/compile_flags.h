@@ -32,9 +32,9 @@ struct DroppedFlag {
 };
 
 struct CleanedFlags {
-  std::vector<std::string> args;    // what libclang gets: no compiler, no source file, no -c/-o
-  std::vector<DroppedFlag> dropped; // refused or unknown flags (ordinary -c, -o, -M* and
-                                    // gcc-only optimiser flags are dropped without a word)
+  std::vector<std::string> args;     // what libclang gets: no compiler, no source file, no -c/-o
+  std::vector<DroppedFlag> dropped;  // refused or unknown flags (ordinary -c, -o, -M* and
+                                     // gcc-only optimiser flags are dropped without a word)
 };
 
 // argv is the entry's whole command line, compiler (and launcher such as ccache) first.

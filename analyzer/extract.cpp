@@ -129,17 +129,14 @@ class UnitReader {
       case CXCursor_FunctionTemplate:
         if (clang_isCursorDefinition(cursor)) self->functions_.read(cursor);
         return CXChildVisit_Continue;
-      case CXCursor_VarDecl:
-        self->globals_.read(cursor, "");
-        return CXChildVisit_Continue;
+      case CXCursor_VarDecl: self->globals_.read(cursor, ""); return CXChildVisit_Continue;
       case CXCursor_Namespace:
       case CXCursor_LinkageSpec:
       case CXCursor_StructDecl:
       case CXCursor_ClassDecl:
       case CXCursor_UnexposedDecl:  // extern "C" blocks in some libclang versions
         return CXChildVisit_Recurse;
-      default:
-        return CXChildVisit_Continue;
+      default: return CXChildVisit_Continue;
     }
   }
 
@@ -187,8 +184,9 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
     ParseDiagnostic failure;
     failure.location = {facts.file, 0, 0};
     failure.message = status == CXError_Crashed ? "libclang crashed while parsing this file"
-                      : status == CXError_ASTReadError ? "libclang could not read the AST"
-                                                       : "libclang could not parse this file (bad flags or unreadable file)";
+                      : status == CXError_ASTReadError
+                          ? "libclang could not read the AST"
+                          : "libclang could not parse this file (bad flags or unreadable file)";
     facts.diagnostics.push_back(std::move(failure));
     return facts;
   }
@@ -208,11 +206,13 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   // it as an error and goes on); any fatal error (too many errors, say) may have stopped
   // the parse.
   // Without Python.h itself nothing about the module can be read.
-  facts.trustworthy = std::none_of(facts.diagnostics.begin(), facts.diagnostics.end(), [&](const ParseDiagnostic& d) {
-    return (fatal(d) && !is_missing_header(d)) || outside_project(d);
-  }) && std::none_of(facts.missing_headers.begin(), facts.missing_headers.end(), [](const MissingHeader& missing) {
-    return std::filesystem::path(missing.header).filename() == "Python.h";
-  });
+  facts.trustworthy =
+      std::none_of(
+          facts.diagnostics.begin(), facts.diagnostics.end(),
+          [&](const ParseDiagnostic& d) { return (fatal(d) && !is_missing_header(d)) || outside_project(d); }) &&
+      std::none_of(facts.missing_headers.begin(), facts.missing_headers.end(), [](const MissingHeader& missing) {
+        return std::filesystem::path(missing.header).filename() == "Python.h";
+      });
   clang_disposeTranslationUnit(unit);
   return facts;
 }

@@ -18,13 +18,13 @@ namespace subcheck {
 struct CallFact {
   std::string callee;
   SourceLocation location;
-  unsigned offset = 0;                 // byte offset in location.file, for ordering
-  std::vector<std::string> args;       // source text of each argument (macro names kept)
-  std::string first_arg_var;           // variable named by the first argument (after & and casts), if any
+  unsigned offset = 0;            // byte offset in location.file, for ordering
+  std::vector<std::string> args;  // source text of each argument (macro names kept)
+  std::string first_arg_var;      // variable named by the first argument (after & and casts), if any
   enum class ArgOrigin { unknown, kwargs_parameter, fresh_container } first_arg_origin = ArgOrigin::unknown;
-  bool is_macro = false;               // seen as a macro use, not a real call
-  int critical_section_depth = 0;      // Py_BEGIN_CRITICAL_SECTION nesting at this point
-  bool under_lock = false;             // between a mutex lock and its unlock in the same function
+  bool is_macro = false;           // seen as a macro use, not a real call
+  int critical_section_depth = 0;  // Py_BEGIN_CRITICAL_SECTION nesting at this point
+  bool under_lock = false;         // between a mutex lock and its unlock in the same function
   // The call is an operand of == or != itself: its result is compared by address and
   // never dereferenced (`PyWeakref_GetObject(ref) == self`).
   bool result_only_compared = false;
@@ -33,11 +33,11 @@ struct CallFact {
 // A write to a variable with static storage duration.
 struct GlobalWriteFact {
   std::string var_usr;
-  std::string function;                // enclosing function
+  std::string function;  // enclosing function
   SourceLocation location;
-  bool lazy_init = false;              // guarded by a test of the same variable (`if (!x) x = ...`)
-  bool under_lock = false;             // inside a critical section or between lock/unlock
-  bool read_modify_write = false;      // `x++`, `--x`, `x += n`: a counter, lost updates when racing
+  bool lazy_init = false;          // guarded by a test of the same variable (`if (!x) x = ...`)
+  bool under_lock = false;         // inside a critical section or between lock/unlock
+  bool read_modify_write = false;  // `x++`, `--x`, `x += n`: a counter, lost updates when racing
 };
 
 // A definition of a variable with static storage duration (file scope or function static).
@@ -53,12 +53,12 @@ struct GlobalVarFact {
   };
   std::string name;
   std::string usr;
-  std::string type;                    // as spelled in the source
+  std::string type;  // as spelled in the source
   SourceLocation location;
   Kind kind = Kind::other_mutable;
   bool function_static = false;
-  bool external_linkage = false;       // visible to other units (a type defined in one file, readied in another)
-  std::string function;                // enclosing function of a function static
+  bool external_linkage = false;  // visible to other units (a type defined in one file, readied in another)
+  std::string function;           // enclosing function of a function static
   bool thread_local_storage = false;
 };
 
@@ -76,18 +76,18 @@ struct SlotArrayFact {
   std::string usr;
   SourceLocation location;
   std::vector<SlotFact> slots;
-  bool parse_errors = false;           // an error inside its definition: an entry may be missing
+  bool parse_errors = false;  // an error inside its definition: an entry may be missing
 };
 
 struct ModuleDefFact {
-  std::string name;                    // the PyModuleDef variable
+  std::string name;  // the PyModuleDef variable
   std::string usr;
   SourceLocation location;
-  std::string m_name;                  // as spelled: usually a string literal
+  std::string m_name;  // as spelled: usually a string literal
   std::optional<std::int64_t> m_size;
-  std::string slots_usr;               // the m_slots array, when it names one
+  std::string slots_usr;  // the m_slots array, when it names one
   std::string slots_name;
-  bool parse_errors = false;           // an error inside its definition: a member may be missing
+  bool parse_errors = false;  // an error inside its definition: a member may be missing
 };
 
 struct FunctionFact {
@@ -95,7 +95,7 @@ struct FunctionFact {
   std::string usr;
   SourceLocation location;
   bool external_linkage = false;
-  std::vector<CallFact> calls;         // in source order, API macros included
+  std::vector<CallFact> calls;                    // in source order, API macros included
   std::vector<std::string> referenced_functions;  // called or taken by address: slots, method tables
   std::vector<std::string> referenced_globals;    // USRs of external-linkage variables it uses
   // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
@@ -116,10 +116,10 @@ struct PatternFact {
 
 // A binding-generator module macro found by its tokens: PYBIND11_MODULE, NB_MODULE.
 struct BindingModuleFact {
-  std::string generator;               // "pybind11" or "nanobind"
+  std::string generator;  // "pybind11" or "nanobind"
   std::string module_name;
   SourceLocation location;
-  std::vector<std::string> options;    // remaining macro arguments, as spelled
+  std::vector<std::string> options;  // remaining macro arguments, as spelled
 };
 
 struct ParseDiagnostic {
@@ -130,15 +130,15 @@ struct ParseDiagnostic {
 
 // An #include clang could not find: its users did not parse, the rest of the unit did.
 struct MissingHeader {
-  std::string header;                  // as spelled in the #include, without quotes or <>
+  std::string header;  // as spelled in the #include, without quotes or <>
   SourceLocation included_at;
 };
 
 struct TranslationUnitFacts {
-  std::string file;                    // the main source file
+  std::string file;  // the main source file
   BuildConfig config = BuildConfig::gil;
-  bool parsed = false;                 // false: libclang produced no AST at all
-  bool complete = true;                // false after a fatal parse error (a missing header, say)
+  bool parsed = false;   // false: libclang produced no AST at all
+  bool complete = true;  // false after a fatal parse error (a missing header, say)
   // false when no fact of the unit can be trusted: no AST, an error inside Python's or the
   // system's headers (the limited API on a free-threaded build, a version mismatch), or a
   // parse clang stopped early. Missing headers leave it true: declarations that parsed
@@ -146,8 +146,8 @@ struct TranslationUnitFacts {
   bool trustworthy = true;
   std::vector<MissingHeader> missing_headers;
   std::vector<ParseDiagnostic> diagnostics;  // errors and fatal errors only
-  std::string generator;               // "cython" when the file says it was generated by Cython
-  bool limited_api = false;            // Py_LIMITED_API defined for this unit
+  std::string generator;                     // "cython" when the file says it was generated by Cython
+  bool limited_api = false;                  // Py_LIMITED_API defined for this unit
   std::vector<FunctionFact> functions;
   std::vector<GlobalVarFact> globals;
   std::vector<GlobalWriteFact> global_writes;

@@ -32,8 +32,8 @@ namespace subcheck {
 // the way from the worker without a word: the size checks below fail to compile when a
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin,
-                                   is_macro, critical_section_depth, under_lock, result_only_compared)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin, is_macro,
+                                   critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
                                    read_modify_write)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
@@ -48,17 +48,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MissingHeader, header, included_at)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, trustworthy,
-                                   missing_headers, diagnostics, generator,
-                                   limited_api, functions, globals, global_writes, module_defs, slot_arrays, patterns,
-                                   binding_modules)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, trustworthy, missing_headers,
+                                   diagnostics, generator, limited_api, functions, globals, global_writes, module_defs,
+                                   slot_arrays, patterns, binding_modules)
 
 namespace {
 // x86-64 with libstdc++: string 32, vector 24, optional<int64_t> 16 bytes.
-#define SUBCHECK_FACTS_SIZE(type, bytes)                                                                        \
-  static_assert(sizeof(void*) != 8 || sizeof(type) == (bytes),                                                   \
-                #type " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
-                      "this size")
+#define SUBCHECK_FACTS_SIZE(type, bytes)                                                                     \
+  static_assert(sizeof(void*) != 8 || sizeof(type) == (bytes), #type                                         \
+                " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
+                "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 152);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 112);

@@ -18,10 +18,14 @@ enum class ModuleSlot { create, exec, multiple_interpreters, gil, other };
 // 3.15), 84-87 in 3.15's common slot numbering (docs/cpython-behaviour.md #22).
 ModuleSlot module_slot(std::int64_t id) {
   switch (id) {
-    case 1: case 84: return ModuleSlot::create;
-    case 2: case 85: return ModuleSlot::exec;
-    case 3: case 86: return ModuleSlot::multiple_interpreters;
-    case 4: case 87: return ModuleSlot::gil;
+    case 1:
+    case 84: return ModuleSlot::create;
+    case 2:
+    case 85: return ModuleSlot::exec;
+    case 3:
+    case 86: return ModuleSlot::multiple_interpreters;
+    case 4:
+    case 87: return ModuleSlot::gil;
     default: return ModuleSlot::other;
   }
 }
@@ -177,12 +181,8 @@ void read_slots(ModuleConfigView& view) {
   if (!view.slots) return;
   for (const SlotFact& slot : view.slots->slots) {
     switch (module_slot(slot.id)) {
-      case ModuleSlot::create:
-        view.has_create_slot = true;
-        break;
-      case ModuleSlot::exec:
-        view.has_exec_slot = true;
-        break;
+      case ModuleSlot::create: view.has_create_slot = true; break;
+      case ModuleSlot::exec: view.has_exec_slot = true; break;
       case ModuleSlot::multiple_interpreters:
         set_multiple_interpreters(view, slot.value, slot.number);
         view.multiple_interpreters_at = slot.location;
@@ -191,8 +191,7 @@ void read_slots(ModuleConfigView& view) {
         set_gil(view, slot.value, slot.number);
         view.gil_at = slot.location;
         break;
-      case ModuleSlot::other:
-        break;
+      case ModuleSlot::other: break;
     }
   }
 }

@@ -21,21 +21,21 @@ struct ModuleConfigView {
   // early, or the def or slots have parse errors. A missing third-party header elsewhere
   // in the unit does not make it unknown (TranslationUnitFacts::trustworthy).
   InitStyle init = InitStyle::unknown;
-  std::optional<SourceLocation> created_at;         // PyModule_Create / PyModuleDef_Init call
+  std::optional<SourceLocation> created_at;  // PyModule_Create / PyModuleDef_Init call
   const ModuleDefFact* def = nullptr;
   const SlotArrayFact* slots = nullptr;
   bool has_exec_slot = false;
   bool has_create_slot = false;
   // The Py_mod_multiple_interpreters slot's value; `unknown` when the parse cannot be trusted.
   MultipleInterpreters multiple_interpreters = MultipleInterpreters::absent;
-  std::string multiple_interpreters_other;          // the source's spelling, for `other`
+  std::string multiple_interpreters_other;  // the source's spelling, for `other`
   std::optional<SourceLocation> multiple_interpreters_at;
   // The Py_mod_gil slot's value, or PyUnstable_Module_SetGIL's argument.
   GilDeclaration gil = GilDeclaration::absent;
-  std::string gil_other;                            // the source's spelling, for `other`
+  std::string gil_other;  // the source's spelling, for `other`
   std::optional<SourceLocation> gil_at;
-  std::set<std::string> init_functions;             // PyInit, slot functions and what they call
-  std::vector<const TranslationUnitFacts*> units;   // the units that make up the module
+  std::set<std::string> init_functions;            // PyInit, slot functions and what they call
+  std::vector<const TranslationUnitFacts*> units;  // the units that make up the module
 
   // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
   std::string multiple_interpreters_spelling() const;
@@ -43,9 +43,9 @@ struct ModuleConfigView {
 };
 
 struct ExtensionModule {
-  std::string name;                 // import name's last component, from PyInit_<name> or PyModExport_<name>
-  SourceLocation location;          // the export hook when there is one, else the PyInit function
-  std::string generator;            // "", "cython", "pybind11", "nanobind"
+  std::string name;         // import name's last component, from PyInit_<name> or PyModExport_<name>
+  SourceLocation location;  // the export hook when there is one, else the PyInit function
+  std::string generator;    // "", "cython", "pybind11", "nanobind"
   // What the module declares: for a module with a PyModExport_ hook, the hook's view
   // (init `export_hook`), since 3.15 calls the hook and never PyInit_ (#22).
   std::map<BuildConfig, ModuleConfigView> configs;
@@ -61,7 +61,7 @@ struct ExtensionModule {
 };
 
 struct AnalysisModel {
-  std::vector<TranslationUnitFacts> units;          // every unit, both configurations
+  std::vector<TranslationUnitFacts> units;  // every unit, both configurations
   std::vector<ExtensionModule> modules;
   // file (main file of a unit) -> names of the modules it belongs to
   std::map<std::string, std::vector<std::string>> owners;

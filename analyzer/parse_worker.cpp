@@ -105,7 +105,8 @@ bool confine_to(const std::vector<fs::path>& readable, int abi) {
     ::syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &rule, 0);
     ::close(fd);
   }
-  bool confined = ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
+  bool confined =
+      ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
   ::close(ruleset);
   return confined;
 #else
@@ -123,9 +124,9 @@ bool confine_to(const std::vector<fs::path>& readable, int abi) {
 std::vector<fs::path> readable_directories(const CompileCommand& command, const ExtractOptions& options) {
   std::vector<fs::path> dirs(options.project_roots.begin(), options.project_roots.end());
   dirs.push_back("/usr");
-  static const std::vector<std::string> kDirectoryOptions = {"-I", "-isystem", "-iquote", "-idirafter", "-isysroot",
-                                                             "--sysroot=", "-F", "-iframework", "-cxx-isystem",
-                                                             "-isystem-after", "--gcc-toolchain="};
+  static const std::vector<std::string> kDirectoryOptions = {
+      "-I", "-isystem",    "-iquote",      "-idirafter",     "-isysroot",       "--sysroot=",
+      "-F", "-iframework", "-cxx-isystem", "-isystem-after", "--gcc-toolchain="};
   const std::vector<std::string>& args = command.args;
   for (std::size_t i = 0; i < args.size(); ++i) {
     for (const std::string& option : kDirectoryOptions) {
@@ -197,7 +198,8 @@ struct ChildTask {
   set_limit(RLIMIT_CORE, 0, 0);
   // The address space inherited from the parent (its facts so far) is not the unit's.
   rlim_t memory = static_cast<rlim_t>(current_address_space() + task.limits->memory_bytes);
-  if (task.landlock_abi > 0 && !confine_to(readable_directories(*task.job->command, *task.options), task.landlock_abi)) {
+  if (task.landlock_abi > 0 &&
+      !confine_to(readable_directories(*task.job->command, *task.options), task.landlock_abi)) {
     ::_exit(kWorkerConfinementFailed);
   }
   set_limit(RLIMIT_AS, memory, memory);
@@ -258,7 +260,11 @@ class WorkerPool {
  public:
   WorkerPool(const std::vector<ParseJob>& jobs, const ExtractOptions& options, const ParseLimits& limits,
              unsigned workers, const std::function<void(std::size_t, std::size_t, const std::string&)>& progress)
-      : jobs_(jobs), options_(options), limits_(limits), max_workers_(std::max(1u, workers)), progress_(progress),
+      : jobs_(jobs),
+        options_(options),
+        limits_(limits),
+        max_workers_(std::max(1u, workers)),
+        progress_(progress),
         abi_(landlock_abi()) {
     run_.units.resize(jobs.size());
     run_.isolation = describe_isolation();
@@ -281,8 +287,10 @@ class WorkerPool {
   std::string describe_isolation() const {
     std::string text = "a process per unit: address space +" + describe_size(limits_.memory_bytes) + ", " +
                        std::to_string(limits_.time.count()) + " s";
-    if (abi_ > 0) return text + ", Landlock ABI " + std::to_string(abi_) + " (nothing written; reads limited to the "
-                                                                            "tree, its include directories and /usr)";
+    if (abi_ > 0)
+      return text + ", Landlock ABI " + std::to_string(abi_) +
+             " (nothing written; reads limited to the "
+             "tree, its include directories and /usr)";
     return text + "; Landlock unavailable: workers may read and write what subcheck may";
   }
 
@@ -347,8 +355,8 @@ class WorkerPool {
     const ParseJob& job = jobs_[worker.job];
     const std::string limit_hint = " (an #include of a FIFO or device, or a macro that expands without end?)";
     if (worker.killed_at_deadline) {
-      return failed_unit(job, "parsing stopped at the " + std::to_string(limits_.time.count()) + " s time limit" +
-                                  limit_hint);
+      return failed_unit(
+          job, "parsing stopped at the " + std::to_string(limits_.time.count()) + " s time limit" + limit_hint);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       try {
@@ -356,8 +364,8 @@ class WorkerPool {
         // libclang recovers from LLVM's out-of-memory abort and reports a crash: its stderr
         // says which it was.
         if (!facts.parsed && read_memfd(worker.stderr_fd, 64 * 1024).find("out of memory") != std::string::npos) {
-          return failed_unit(job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" +
-                                      limit_hint);
+          return failed_unit(
+              job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" + limit_hint);
         }
         redact_foreign_diagnostics(facts, options_.project_roots, readable_directories(*job.command, options_));
         return facts;
@@ -367,15 +375,14 @@ class WorkerPool {
     }
     std::string said = read_memfd(worker.stderr_fd, 64 * 1024);
     bool out_of_memory = (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerOutOfMemory) ||
-                         said.find("out of memory") != std::string::npos ||
-                         said.find("bad_alloc") != std::string::npos;
+                         said.find("out of memory") != std::string::npos || said.find("bad_alloc") != std::string::npos;
     if (out_of_memory) {
-      return failed_unit(job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" +
-                                  limit_hint);
+      return failed_unit(
+          job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" + limit_hint);
     }
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
-      return failed_unit(job, "parsing stopped at the " + std::to_string(limits_.time.count()) + " s CPU time limit" +
-                                  limit_hint);
+      return failed_unit(
+          job, "parsing stopped at the " + std::to_string(limits_.time.count()) + " s CPU time limit" + limit_hint);
     }
     if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM) && interrupt_signal()) {
       return failed_unit(job, std::string("not parsed: interrupted by ") + signal_name(interrupt_signal()));
@@ -384,7 +391,8 @@ class WorkerPool {
       return failed_unit(job, "the parse worker could not confine itself (Landlock refused); not parsed");
     }
     if (WIFSIGNALED(status)) {
-      return failed_unit(job, std::string("libclang crashed while parsing this file (") + ::strsignal(WTERMSIG(status)) + ")");
+      return failed_unit(
+          job, std::string("libclang crashed while parsing this file (") + ::strsignal(WTERMSIG(status)) + ")");
     }
     return failed_unit(job, "the parse worker failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
   }
@@ -424,8 +432,8 @@ class WorkerPool {
 };
 
 bool has_header_or_source_name(const fs::path& file) {
-  static const std::set<std::string> kExtensions = {".h", ".hh", ".hpp", ".hxx", ".h++", ".inc", ".inl", ".def",
-                                                    ".c", ".cc", ".cpp", ".cxx", ".tcc", ".ipp"};
+  static const std::set<std::string> kExtensions = {".h",   ".hh", ".hpp", ".hxx", ".h++", ".inc", ".inl",
+                                                    ".def", ".c",  ".cc",  ".cpp", ".cxx", ".tcc", ".ipp"};
   return kExtensions.count(file.extension().string()) > 0;
 }
 

@@ -22,7 +22,7 @@
 namespace subcheck {
 
 struct ParseLimits {
-  std::chrono::seconds time{120};               // wall clock, and CPU, per unit
+  std::chrono::seconds time{120};                       // wall clock, and CPU, per unit
   std::uint64_t memory_bytes = std::uint64_t{4} << 30;  // address space a worker may add
 };
 

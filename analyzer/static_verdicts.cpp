@@ -39,8 +39,7 @@ Verdict worse(Verdict a, Verdict b) {
 
 bool makes_claim(const ExtensionModule& module, VerdictClaim claim) {
   switch (claim) {
-    case VerdictClaim::always:
-      return true;
+    case VerdictClaim::always: return true;
     case VerdictClaim::declares_per_interpreter_gil: {
       const ModuleConfigView* view = module.view(BuildConfig::gil);
       return view && view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported;

@@ -46,7 +46,8 @@ bool names_rule(const std::string& line, const std::string& directive, const Rul
     if (directive.find("next-line") != std::string::npos || !next_line_form) {
       if (after >= line.size() || line[after] != '[') return true;  // no list: every rule
       std::size_t close = line.find(']', after);
-      std::stringstream list(line.substr(after + 1, close == std::string::npos ? std::string::npos : close - after - 1));
+      std::stringstream list(
+          line.substr(after + 1, close == std::string::npos ? std::string::npos : close - after - 1));
       for (std::string item; std::getline(list, item, ',');) {
         item = trim(item);
         if (item == rule.id || item == rule.name) return true;

@@ -63,15 +63,16 @@ std::string other_reason(const ExtensionModule& module, const ModuleConfigView& 
 }
 
 std::string message_for(const ExtensionModule& module, const ModuleVerdict& verdict) {
-  std::string text = "could not judge module '" + module.name + "' (subinterpreters: " +
-                     std::string(to_string(verdict.subinterpreters)) +
+  std::string text = "could not judge module '" + module.name +
+                     "' (subinterpreters: " + std::string(to_string(verdict.subinterpreters)) +
                      ", free-threading: " + std::string(to_string(verdict.free_threading)) + ")";
   std::vector<MissingHeader> missing = missing_headers_of(module);
   if (!missing.empty()) {
     return text + ": header" + (missing.size() == 1 ? " " : "s ") + missing_headers_text(missing) +
            " not found. Give the directory holding it with --extra-arg=-I<dir>, scan with the project's "
            "compile database (-p BUILD_DIR), or install the package that provides it (on Debian usually a "
-           "-dev package; apt-file search " + missing.front().header + " names it)";
+           "-dev package; apt-file search " +
+           missing.front().header + " names it)";
   }
   for (BuildConfig config : kAllConfigs) {
     auto view = module.configs.find(config);
@@ -89,8 +90,8 @@ std::vector<ToolDiagnostic> unknown_module_diagnostics(const AnalysisModel& mode
                                                        const std::vector<ModuleVerdict>& verdicts) {
   std::vector<ToolDiagnostic> diagnostics;
   for (const ExtensionModule& module : model.modules) {
-    auto verdict = std::find_if(verdicts.begin(), verdicts.end(),
-                                [&](const ModuleVerdict& v) { return v.module == module.name; });
+    auto verdict =
+        std::find_if(verdicts.begin(), verdicts.end(), [&](const ModuleVerdict& v) { return v.module == module.name; });
     if (verdict == verdicts.end()) continue;
     if (verdict->subinterpreters != SubinterpreterVerdict::unknown &&
         verdict->free_threading != FreeThreadingVerdict::unknown) {

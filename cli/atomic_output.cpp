@@ -28,7 +28,7 @@ AtomicOutput::AtomicOutput(const std::string& target) {
     return;
   }
   target_ = target;
-  struct stat info {};
+  struct stat info{};
   if (::stat(target.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
     file_.open(target_, std::ios::binary);  // a device or FIFO: nothing to replace
     if (!file_) throw std::runtime_error("--output " + target + ": cannot be written");

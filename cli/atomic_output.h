@@ -29,7 +29,7 @@ class AtomicOutput {
   bool to_terminal_stdout() const { return out_ == &std::cout; }
 
  private:
-  std::ostream* out_ = nullptr;     // stdout, when that is the target
+  std::ostream* out_ = nullptr;  // stdout, when that is the target
   std::ofstream file_;
   std::filesystem::path target_;
   std::filesystem::path temporary_;  // empty when writing directly

@@ -48,8 +48,7 @@ std::string key_error(const std::string& source_name, std::string_view key, std:
 }
 
 // A rule list may be written as an array of strings or, for one rule, as a plain string.
-std::vector<std::string> read_rule_list(const toml::node& node, const std::string& source_name,
-                                        std::string_view key) {
+std::vector<std::string> read_rule_list(const toml::node& node, const std::string& source_name, std::string_view key) {
   if (auto text = node.value<std::string>()) return {*text};
   const toml::array* array = node.as_array();
   if (array == nullptr) {
@@ -67,13 +66,12 @@ std::vector<std::string> read_rule_list(const toml::node& node, const std::strin
 FailOn read_fail_on(const toml::node& node, const std::string& source_name) {
   auto text = node.value<std::string>();
   if (!text) {
-    throw ConfigError(key_error(source_name, "fail-on",
-                                "expected a string: " + std::string(kFailOnChoices)));
+    throw ConfigError(key_error(source_name, "fail-on", "expected a string: " + std::string(kFailOnChoices)));
   }
   auto fail_on = parse_fail_on(*text);
   if (!fail_on) {
-    throw ConfigError(key_error(source_name, "fail-on",
-                                "'" + *text + "' is not one of " + std::string(kFailOnChoices)));
+    throw ConfigError(
+        key_error(source_name, "fail-on", "'" + *text + "' is not one of " + std::string(kFailOnChoices)));
   }
   return *fail_on;
 }
@@ -181,8 +179,7 @@ std::size_t rule_distance(std::string_view text, const Rule& rule) {
 
 }  // namespace
 
-std::vector<std::string> close_rule_matches(std::string_view text, const RuleCatalogue& rules,
-                                            std::size_t limit) {
+std::vector<std::string> close_rule_matches(std::string_view text, const RuleCatalogue& rules, std::size_t limit) {
   // Ids are 5 characters: two edits is a typo, more is a different rule. Names are longer
   // and tolerate a few more.
   const std::size_t threshold = std::max<std::size_t>(2, text.size() / 4);
@@ -191,8 +188,7 @@ std::vector<std::string> close_rule_matches(std::string_view text, const RuleCat
     const std::size_t distance = rule_distance(text, rule);
     if (distance <= threshold) ranked.emplace_back(distance, &rule);
   }
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> matches;
   for (const auto& [distance, rule] : ranked) {
     if (matches.size() == limit) break;
@@ -227,9 +223,9 @@ std::set<std::string> resolve_patterns(const std::vector<std::string>& patterns,
 
 }  // namespace
 
-RuleFilter RuleFilter::from_patterns(const std::vector<std::string>& select,
-                                     const std::vector<std::string>& ignore, const RuleCatalogue& rules,
-                                     std::string_view select_origin, std::string_view ignore_origin) {
+RuleFilter RuleFilter::from_patterns(const std::vector<std::string>& select, const std::vector<std::string>& ignore,
+                                     const RuleCatalogue& rules, std::string_view select_origin,
+                                     std::string_view ignore_origin) {
   RuleFilter filter;
   if (!select.empty()) filter.selected_ = resolve_patterns(select, rules, select_origin);
   filter.ignored_ = resolve_patterns(ignore, rules, ignore_origin);

@@ -57,9 +57,9 @@ class RuleFilter {
   RuleFilter() = default;  // everything enabled
   // Throws ConfigError naming `origin` (e.g. "--select" or "pyproject.toml: select") and the
   // pattern, with close matches, when a pattern names no rule.
-  static RuleFilter from_patterns(const std::vector<std::string>& select,
-                                  const std::vector<std::string>& ignore, const RuleCatalogue& rules,
-                                  std::string_view select_origin, std::string_view ignore_origin);
+  static RuleFilter from_patterns(const std::vector<std::string>& select, const std::vector<std::string>& ignore,
+                                  const RuleCatalogue& rules, std::string_view select_origin,
+                                  std::string_view ignore_origin);
 
   bool enabled(std::string_view rule_id) const;
   // Resolved rule ids, for reports. An empty `selected` with `select_all` means every rule.
@@ -77,8 +77,7 @@ std::set<std::string> match_rule_pattern(std::string_view pattern, const RuleCat
 
 // Up to `limit` rules whose id or name is close to `text` (typos, missing digits), best first,
 // spelled "SI001 (single-phase-init)".
-std::vector<std::string> close_rule_matches(std::string_view text, const RuleCatalogue& rules,
-                                            std::size_t limit = 3);
+std::vector<std::string> close_rule_matches(std::string_view text, const RuleCatalogue& rules, std::size_t limit = 3);
 
 // Removes findings of rules the filter disables; returns how many were removed.
 std::size_t drop_disabled_findings(std::vector<Finding>& findings, const RuleFilter& filter);

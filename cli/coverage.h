@@ -19,22 +19,22 @@ namespace subcheck {
 inline constexpr int kExitIncomplete = 3;
 
 struct ProbeCoverage {
-  std::string python;            // the interpreter's implementation tag ("3.13t")
-  std::size_t modules = 0;       // modules found on it
-  std::size_t probes = 0;        // probe children whose evidence is reported
-  std::size_t not_tested = 0;    // modules no probe could judge there
+  std::string python;          // the interpreter's implementation tag ("3.13t")
+  std::size_t modules = 0;     // modules found on it
+  std::size_t probes = 0;      // probe children whose evidence is reported
+  std::size_t not_tested = 0;  // modules no probe could judge there
 };
 
 struct Coverage {
-  bool analysed = false;                 // a static analysis ran
+  bool analysed = false;  // a static analysis ran
   std::size_t units_parsed = 0;
   std::size_t units_total = 0;
   std::size_t modules_found = 0;
-  std::size_t modules_unknown = 0;       // static verdict `unknown`
-  bool probed = false;                   // the prober ran (or was asked to)
-  std::vector<ProbeCoverage> probes;     // one per interpreter probed with
-  std::vector<std::string> skipped;      // what was left out, and why (not an incomplete answer)
-  std::vector<std::string> incomplete;   // why the answer is incomplete; empty: it is complete
+  std::size_t modules_unknown = 0;      // static verdict `unknown`
+  bool probed = false;                  // the prober ran (or was asked to)
+  std::vector<ProbeCoverage> probes;    // one per interpreter probed with
+  std::vector<std::string> skipped;     // what was left out, and why (not an incomplete answer)
+  std::vector<std::string> incomplete;  // why the answer is incomplete; empty: it is complete
 };
 
 Coverage static_coverage(const AnalysisResult& result);

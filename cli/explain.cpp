@@ -4,8 +4,8 @@
 #include <sstream>
 #include <vector>
 
-#include "rules/catalogue.h"
 #include "cli/config.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 
@@ -49,8 +49,8 @@ std::string format_rules_table(const RuleCatalogue& rules) {
   const std::vector<std::string> header{"id", "name", "severity", "category", "summary"};
   std::vector<std::vector<std::string>> rows;
   for (const Rule& rule : rules.rules()) {
-    rows.push_back({rule.id, rule.name, std::string(to_string(rule.severity)),
-                    std::string(to_string(rule.category)), rule.summary});
+    rows.push_back({rule.id, rule.name, std::string(to_string(rule.severity)), std::string(to_string(rule.category)),
+                    rule.summary});
   }
   std::vector<std::size_t> widths;
   for (const std::string& title : header) widths.push_back(title.size());
@@ -96,8 +96,7 @@ std::string format_explanation(const Rule& rule) {
     out += "\nReferences\n";
     for (const std::string& reference : rule.references) out += "  - " + reference + "\n";
   }
-  out += "\nSilence one line with `// subcheck: ignore[" + rule.id + "]`, or the rule with --ignore " +
-         rule.id + ".\n";
+  out += "\nSilence one line with `// subcheck: ignore[" + rule.id + "]`, or the rule with --ignore " + rule.id + ".\n";
   return out;
 }
 

@@ -19,12 +19,11 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "analyzer/analyze.h"
-#include "rules/catalogue.h"
 #include "cli/atomic_output.h"
 #include "cli/baseline.h"
 #include "cli/config.h"
@@ -34,14 +33,15 @@
 #include "cli/report_formats.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
-#include "prober/prober.h"
 #include "cli/run_scope.h"
 #include "cli/targets.h"
 #include "core/interrupt.h"
+#include "prober/prober.h"
 #include "report/completeness.h"
 #include "report/cross_check.h"
 #include "report/dynamic_report.h"
 #include "report/probe_document.h"
+#include "rules/catalogue.h"
 
 namespace fs = std::filesystem;
 
@@ -135,9 +135,7 @@ void configure_logging(const ScanOptions& options) {
   auto logger = spdlog::stderr_color_mt("subcheck");
   logger->set_pattern("subcheck: %^%l%$: %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(options.verbose ? spdlog::level::debug
-                    : options.quiet ? spdlog::level::err
-                                    : spdlog::level::warn);
+  spdlog::set_level(options.verbose ? spdlog::level::debug : options.quiet ? spdlog::level::err : spdlog::level::warn);
 }
 
 fs::path checked_scan_root(const std::string& path) {
@@ -210,7 +208,8 @@ std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector
       // A name from a requirements file is looked up as a distribution, never as a path.
       prober::ProbeTarget found = distribution_name ? prober::discover_distribution(target, interpreter)
                                                     : prober::discover(target, interpreter);
-      for (const std::string& warning : found.warnings) problems.push_back(interpreter.implementation_tag + ": " + warning);
+      for (const std::string& warning : found.warnings)
+        problems.push_back(interpreter.implementation_tag + ": " + warning);
       runs.push_back({interpreter, prober::probe(interpreter, found, options)});
     } catch (const std::exception& error) {
       problems.push_back(interpreter.implementation_tag + ": " + target + ": " + error.what());
@@ -293,7 +292,8 @@ std::vector<ReportOutput> open_outputs(const ScanOptions& options) {
   for (const auto& [format, file] : options.format_outputs) {
     if (file.empty()) continue;
     const std::string target = file == "-" ? "-" : fs::absolute(file).lexically_normal().string();
-    const std::string main_target = targets.front() == "-" ? "-" : fs::absolute(targets.front()).lexically_normal().string();
+    const std::string main_target =
+        targets.front() == "-" ? "-" : fs::absolute(targets.front()).lexically_normal().string();
     if (target == main_target || std::find(targets.begin() + 1, targets.end(), target) != targets.end()) {
       std::string message = "--output-" + format;
       message.append(" ").append(file).append(": another report is written there already");
@@ -526,8 +526,9 @@ int run_scan(const ScanOptions& options) {
   const std::size_t parsed_units = static_cast<std::size_t>(std::count_if(
       result.model.units.begin(), result.model.units.end(), [](const auto& unit) { return unit.parsed; }));
   const std::string incomplete = incomplete_reason(
-      signal, result.interrupted_by ? std::to_string(parsed_units) + " of " + std::to_string(result.model.units.size()) +
-                                          " translation units parsed" + (options.probe ? ", nothing probed" : "")
+      signal, result.interrupted_by
+                  ? std::to_string(parsed_units) + " of " + std::to_string(result.model.units.size()) +
+                        " translation units parsed" + (options.probe ? ", nothing probed" : "")
               : options.probe ? "the probes under way when it came were stopped; later ones did not run"
                               : "after the analysis had finished");
   std::vector<CrossCheck> checks = cross_check(result, runs);
@@ -688,7 +689,8 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
                  "Show every tool diagnostic, and log settings, Python and timing on stderr");
 }
 
-constexpr const char* kProbeFooter = R"(Each extension module is imported, each check in a fresh child process with a time
+constexpr const char* kProbeFooter =
+    R"(Each extension module is imported, each check in a fresh child process with a time
 limit: in the main interpreter, in an isolated subinterpreter (own GIL), in a legacy
 subinterpreter, under concurrent stress, and on free-threaded builds with the GIL watched.
 This runs the package's code, sandboxed (no network where the kernel allows, resource
@@ -722,9 +724,10 @@ void add_probe_command(CLI::App& app, ScanOptions& options) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"subcheck: can these Python C extensions load in isolated subinterpreters (PEP 684/734)\n"
-               "and on free-threaded CPython (PEP 703)?",
-               "subcheck"};
+  CLI::App app{
+      "subcheck: can these Python C extensions load in isolated subinterpreters (PEP 684/734)\n"
+      "and on free-threaded CPython (PEP 703)?",
+      "subcheck"};
   app.footer(kMainFooter);
   app.set_version_flag("--version", "subcheck " + std::string(tool_version()));
 

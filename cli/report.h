@@ -20,10 +20,10 @@ struct Rule;
 // Everything a report needs besides the analysis itself.
 struct ReportContext {
   const RuleCatalogue& rules;
-  std::filesystem::path root;          // the scanned path, as given (made absolute in JSON)
-  std::size_t ignored = 0;             // findings dropped by select/ignore
+  std::filesystem::path root;  // the scanned path, as given (made absolute in JSON)
+  std::size_t ignored = 0;     // findings dropped by select/ignore
   FailOn fail_on = FailOn::error;
-  RuleFilter filter;                   // the rule selection in force
+  RuleFilter filter;  // the rule selection in force
 };
 
 struct ScanSummary {
@@ -32,11 +32,11 @@ struct ScanSummary {
   std::size_t warnings = 0;
   std::size_t notes = 0;
   std::size_t modules = 0;
-  std::size_t files = 0;               // distinct main files of translation units
-  std::size_t suppressed = 0;          // silenced in the source
-  std::size_t ignored = 0;             // dropped by select/ignore
-  std::size_t diagnostics = 0;         // tool diagnostics (parse errors and the like)
-  std::size_t units_parsed = 0;        // translation units (both configurations) with an AST
+  std::size_t files = 0;         // distinct main files of translation units
+  std::size_t suppressed = 0;    // silenced in the source
+  std::size_t ignored = 0;       // dropped by select/ignore
+  std::size_t diagnostics = 0;   // tool diagnostics (parse errors and the like)
+  std::size_t units_parsed = 0;  // translation units (both configurations) with an AST
   std::size_t units_total = 0;
 };
 

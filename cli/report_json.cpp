@@ -132,8 +132,8 @@ std::string absolute_root(const std::filesystem::path& root) {
 // A finding of a rule the catalogue does not know still gets a category from its id prefix.
 std::string category_of(const Finding& finding, const Rule* rule) {
   if (rule != nullptr) return std::string(to_string(rule->category));
-  return std::string(to_string(finding.rule.starts_with("FT") ? RuleCategory::free_threading
-                                                               : RuleCategory::subinterpreters));
+  return std::string(
+      to_string(finding.rule.starts_with("FT") ? RuleCategory::free_threading : RuleCategory::subinterpreters));
 }
 
 }  // namespace

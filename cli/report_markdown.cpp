@@ -21,14 +21,22 @@ namespace {
 std::string cell(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '`') out += "'";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else if (c == '[' || c == ']' || c == '*' || c == '_' || c == '\\') out += std::string("\\") + c;
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '`')
+      out += "'";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else if (c == '[' || c == ']' || c == '*' || c == '_' || c == '\\')
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out;
 }
@@ -38,10 +46,14 @@ std::string cell(std::string_view text) {
 std::string code(std::string_view text) {
   std::string out = "`";
   for (char c : text) {
-    if (c == '`') out += '\'';
-    else if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '`')
+      out += '\'';
+    else if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out + "`";
 }
@@ -50,11 +62,16 @@ std::string code(std::string_view text) {
 std::string link_target(std::string_view target) {
   std::string out;
   for (char c : target) {
-    if (c == ' ') out += "%20";
-    else if (c == '(') out += "%28";
-    else if (c == ')') out += "%29";
-    else if (c == '<' || c == '>' || c == '\n' || c == '\r') continue;
-    else out += c;
+    if (c == ' ')
+      out += "%20";
+    else if (c == '(')
+      out += "%28";
+    else if (c == ')')
+      out += "%29";
+    else if (c == '<' || c == '>' || c == '\n' || c == '\r')
+      continue;
+    else
+      out += c;
   }
   return out;
 }
@@ -148,7 +165,8 @@ void write_coverage(Budget& budget, const json& report) {
   }
   budget.add(line);
   for (const json& reason : coverage.value("incomplete", json::array())) {
-    if (reason.is_string()) budget.add_or_cut("- ❔ **incomplete:** " + cell(reason.get<std::string>()), "coverage lines");
+    if (reason.is_string())
+      budget.add_or_cut("- ❔ **incomplete:** " + cell(reason.get<std::string>()), "coverage lines");
   }
   for (const json& skipped : coverage.value("skipped", json::array())) {
     if (skipped.is_string()) budget.add_or_cut("- skipped: " + cell(skipped.get<std::string>()), "coverage lines");
@@ -205,9 +223,9 @@ void write_rule_counts(Budget& budget, const json& report, const FormatContext& 
     const Rule* rule = context.rules.find(id);
     std::string name = rule ? rule->name : "";
     std::string severity = rule ? std::string(to_string(rule->severity)) : "";
-    budget.add_or_cut("| " + rule_reference(id) + " | " + cell(name) +
-                          " | " + severity + " | " + std::to_string(count) + " |",
-                      "rule rows");
+    budget.add_or_cut(
+        "| " + rule_reference(id) + " | " + cell(name) + " | " + severity + " | " + std::to_string(count) + " |",
+        "rule rows");
   }
   budget.add("");
 }
@@ -231,8 +249,7 @@ void write_findings(Budget& budget, const json& report, const FormatContext& con
   for (const json* finding : findings) {
     const std::string id = finding->value("rule", "");
     budget.add_or_cut("- **" + cell(finding->value("severity", "")) + "** " + rule_reference(id) + " " +
-                          file_link(*finding, context) + ": " +
-                          cell(finding->value("message", "")),
+                          file_link(*finding, context) + ": " + cell(finding->value("message", "")),
                       "findings");
   }
   budget.add("");
@@ -242,10 +259,21 @@ void write_findings(Budget& budget, const json& report, const FormatContext& con
 
 std::string verdict_badge(const std::string& verdict) {
   static const std::map<std::string, std::string, std::less<>> badges = {
-      {"supported", "✅"},   {"gil-free", "✅"},       {"yes", "✅"},        {"shared-gil-only", "❌"},
-      {"unsupported", "❌"}, {"requires-gil", "❌"},   {"no", "❌"},         {"crash", "💥"},
-      {"timeout", "⏱️"},     {"broken", "❌"},         {"unsafe", "⚠️"},     {"unknown", "❔"},
-      {"not-tested", "➖"},  {"abi-mismatch", "➖"},   {"not-available", "➖"},
+      {"supported", "✅"},
+      {"gil-free", "✅"},
+      {"yes", "✅"},
+      {"shared-gil-only", "❌"},
+      {"unsupported", "❌"},
+      {"requires-gil", "❌"},
+      {"no", "❌"},
+      {"crash", "💥"},
+      {"timeout", "⏱️"},
+      {"broken", "❌"},
+      {"unsafe", "⚠️"},
+      {"unknown", "❔"},
+      {"not-tested", "➖"},
+      {"abi-mismatch", "➖"},
+      {"not-available", "➖"},
   };
   auto badge = badges.find(verdict);
   return (badge == badges.end() ? std::string("❔") : badge->second) + " " + cell(verdict);

@@ -162,11 +162,14 @@ class Results {
 
   void add_probe(const std::string& rule, const std::string& message, const json& location_source,
                  const std::string& identity) {
-    json result = {{"ruleId", rule}, {"ruleIndex", rule_index_.at(rule)}, {"level", rule == "PROBE-XC" ? "warning" : "error"},
+    json result = {{"ruleId", rule},
+                   {"ruleIndex", rule_index_.at(rule)},
+                   {"level", rule == "PROBE-XC" ? "warning" : "error"},
                    {"message", {{"text", message}}}};
     json location = physical_location(location_source, context_);
     if (!location.is_null()) result["locations"] = json::array({location});
-    result["partialFingerprints"] = {{kFingerprintKey, finding_fingerprint(rule, identity, "", "", occurrences_[rule + identity]++)}};
+    result["partialFingerprints"] = {
+        {kFingerprintKey, finding_fingerprint(rule, identity, "", "", occurrences_[rule + identity]++)}};
     results_.push_back(std::move(result));
   }
 
@@ -233,7 +236,8 @@ json run_properties(const json& report) {
   json verdicts = json::array();
   if (report.contains("findings") && report.contains("modules")) {
     for (const json& module : report["modules"]) {
-      verdicts.push_back({{"module", module.value("name", "")}, {"verdicts", module.value("verdicts", json::object())}});
+      verdicts.push_back(
+          {{"module", module.value("name", "")}, {"verdicts", module.value("verdicts", json::object())}});
     }
   }
   json probed = json::array();

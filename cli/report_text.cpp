@@ -100,8 +100,8 @@ std::string rule_tag(const Finding& finding, const Rule* rule) {
 std::string format_finding_with(const Finding& finding, const ReportContext& context, const TextStyle& style,
                                 SourceLines& sources) {
   const Rule* rule = rule_of(context.rules, finding.rule);
-  std::string text = (finding.location.valid() ? location_prefix(finding.location, style)
-                                               : paint("subcheck:", kBold, style)) + " ";
+  std::string text =
+      (finding.location.valid() ? location_prefix(finding.location, style) : paint("subcheck:", kBold, style)) + " ";
   text += paint(std::string(to_string(finding.severity)) + ":", severity_colour(finding.severity), style);
   text += " " + paint(finding.message, kBold, style) + " " + rule_tag(finding, rule) + "\n";
   text += source_excerpt(finding.location, sources, style);
@@ -190,8 +190,8 @@ static std::string init_column(const ExtensionModule& module, const ModuleConfig
 }
 
 std::string format_module_table(const AnalysisResult& result, const TextStyle& style) {
-  const std::vector<std::string> header{"module", "init", "subinterpreters", "free-threading", "findings",
-                                        "defined at"};
+  const std::vector<std::string> header{"module",         "init",     "subinterpreters",
+                                        "free-threading", "findings", "defined at"};
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < result.model.modules.size(); ++i) {
     const ExtensionModule& module = result.model.modules[i];
@@ -231,11 +231,9 @@ std::string format_module_table(const AnalysisResult& result, const TextStyle& s
 std::string format_summary(const ScanSummary& summary) {
   std::string text = plural(summary.findings, "finding", "findings") + " (" +
                      plural(summary.errors, "error", "errors") + ", " +
-                     plural(summary.warnings, "warning", "warnings") + ", " +
-                     plural(summary.notes, "note", "notes") + ") in " +
-                     plural(summary.modules, "module", "modules") + ", " +
-                     plural(summary.files, "file", "files") + "; " + std::to_string(summary.suppressed) +
-                     " suppressed";
+                     plural(summary.warnings, "warning", "warnings") + ", " + plural(summary.notes, "note", "notes") +
+                     ") in " + plural(summary.modules, "module", "modules") + ", " +
+                     plural(summary.files, "file", "files") + "; " + std::to_string(summary.suppressed) + " suppressed";
   if (summary.ignored > 0) text += "; " + std::to_string(summary.ignored) + " not selected";
   if (summary.diagnostics > 0) {
     text += "; " + plural(summary.diagnostics, "tool diagnostic", "tool diagnostics");

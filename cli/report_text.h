@@ -18,8 +18,8 @@
 namespace subcheck {
 
 struct TextStyle {
-  bool color = false;                  // ANSI colours (a TTY without NO_COLOR or --no-color)
-  std::filesystem::path cwd;           // paths under it are shown relative to it
+  bool color = false;         // ANSI colours (a TTY without NO_COLOR or --no-color)
+  std::filesystem::path cwd;  // paths under it are shown relative to it
   // A file whose headers are missing yields hundreds of follow-on errors: show the first
   // few per file and count the rest (0: show all; the JSON report always has all).
   std::size_t diagnostics_per_file = 10;

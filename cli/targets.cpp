@@ -128,10 +128,12 @@ std::vector<std::string> names_from_requirements_txt(const fs::path& file) {
     logical.clear();
     if (text.empty()) continue;
     if (text.front() == '-') {  // -r, -c, --hash, --index-url: not a name; -e PATH: an error
-      if (std::string problem = editable_problem(text); !problem.empty()) throw_not_a_name(where(file, first_line), problem);
+      if (std::string problem = editable_problem(text); !problem.empty())
+        throw_not_a_name(where(file, first_line), problem);
       continue;
     }
-    if (std::string problem = path_like_problem(text); !problem.empty()) throw_not_a_name(where(file, first_line), problem);
+    if (std::string problem = path_like_problem(text); !problem.empty())
+      throw_not_a_name(where(file, first_line), problem);
     names.push_back(requirement_name(text));
   }
   return names;
@@ -156,7 +158,8 @@ std::vector<std::string> names_from_toml_lock(const fs::path& file) {
       auto name = name_node ? name_node->value<std::string>() : std::nullopt;
       if (!name) continue;
       if (!is_distribution_name(*name)) {
-        throw_not_a_name(where(file, name_node->source().begin.line), "package name '" + *name + "' is not a distribution name");
+        throw_not_a_name(where(file, name_node->source().begin.line),
+                         "package name '" + *name + "' is not a distribution name");
       }
       names.push_back(*name);
     }
@@ -219,16 +222,16 @@ UnpackedSdist unpack_sdist(const fs::path& archive_path, const UnpackLimits& lim
 
 std::vector<std::string> read_requirement_names(const fs::path& file) {
   std::string name = file.filename().string();
-  std::vector<std::string> names = name == "Pipfile.lock"                                       ? names_from_pipfile_lock(file)
-                                   : ends_with(name, ".toml") || ends_with(name, ".lock") ? names_from_toml_lock(file)
-                                                                                            : names_from_requirements_txt(file);
+  std::vector<std::string> names = name == "Pipfile.lock" ? names_from_pipfile_lock(file)
+                                   : ends_with(name, ".toml") || ends_with(name, ".lock")
+                                       ? names_from_toml_lock(file)
+                                       : names_from_requirements_txt(file);
   std::vector<std::string> unique;
   std::set<std::string> seen;
   for (std::string& entry : names) {
     std::string key = entry;
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) {
-      return ch == '_' || ch == '.' ? '-' : static_cast<char>(std::tolower(ch));
-    });
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char ch) { return ch == '_' || ch == '.' ? '-' : static_cast<char>(std::tolower(ch)); });
     if (seen.insert(key).second) unique.push_back(std::move(entry));
   }
   return unique;

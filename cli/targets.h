@@ -24,8 +24,8 @@ struct UnpackLimits {
 
 // An unpacked sdist in a private temp directory, removed when the last copy goes.
 struct UnpackedSdist {
-  std::filesystem::path root;          // the project directory inside the archive
-  std::vector<std::string> warnings;   // members left out (links, devices), and why
+  std::filesystem::path root;         // the project directory inside the archive
+  std::vector<std::string> warnings;  // members left out (links, devices), and why
   std::shared_ptr<const std::filesystem::path> scratch;
 };
 

@@ -176,7 +176,8 @@ ZipMember read_entry(ByteReader& reader, const fs::path& zip) {
   reader.skip(2 + 2);  // disk, internal attributes
   auto external = static_cast<std::uint32_t>(reader.take(4));
   reader.skip(4);  // local header offset
-  if (!reader.has(name_length + extra_length + comment_length)) fail(zip, "corrupt central directory (truncated entry)");
+  if (!reader.has(name_length + extra_length + comment_length))
+    fail(zip, "corrupt central directory (truncated entry)");
   member.name = reader.take_bytes(name_length);
   std::string extra = reader.take_bytes(extra_length);
   reader.skip(comment_length);
@@ -497,8 +498,7 @@ class Extractor {
 
 // Two members that would land on one file (a wheel's "pkg/x.py" and
 // "*.data/purelib/pkg/x.py"), found from the central directory before writing.
-void check_destinations(const fs::path& archive, const std::vector<ZipMember>& members,
-                        const ArchiveOptions& options) {
+void check_destinations(const fs::path& archive, const std::vector<ZipMember>& members, const ArchiveOptions& options) {
   std::set<std::string> destinations;
   for (const ZipMember& member : members) {
     if (member.is_directory || member.is_link) continue;

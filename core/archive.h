@@ -84,11 +84,11 @@ ExtractedFiles extract_archive(const std::filesystem::path& archive, const std::
 // expose compressed sizes, which bomb detection needs).
 
 struct ZipMember {
-  std::string name;                  // as stored: UTF-8, '/' separators
+  std::string name;  // as stored: UTF-8, '/' separators
   std::uint64_t compressed_size = 0;
   std::uint64_t uncompressed_size = 0;
   bool is_directory = false;
-  bool is_link = false;              // a symlink (Unix mode in the external attributes)
+  bool is_link = false;  // a symlink (Unix mode in the external attributes)
   bool encrypted = false;
 };
 

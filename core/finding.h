@@ -33,9 +33,7 @@ inline std::optional<Severity> parse_severity(std::string_view text) {
 // the default build and the free-threaded one (Py_GIL_DISABLED defined).
 enum class BuildConfig { gil, free_threaded };
 inline constexpr std::array<BuildConfig, 2> kAllConfigs{BuildConfig::gil, BuildConfig::free_threaded};
-inline std::string_view to_string(BuildConfig config) {
-  return config == BuildConfig::gil ? "gil" : "free-threaded";
-}
+inline std::string_view to_string(BuildConfig config) { return config == BuildConfig::gil ? "gil" : "free-threaded"; }
 
 struct SourceLocation {
   std::string file;  // absolute, normalised path
@@ -50,8 +48,8 @@ struct Finding {
   Severity severity = Severity::warning;
   SourceLocation location;
   std::string message;
-  std::vector<std::string> modules;   // extension modules the location belongs to
-  std::vector<BuildConfig> configs;   // build configurations in which it was seen
+  std::vector<std::string> modules;  // extension modules the location belongs to
+  std::vector<BuildConfig> configs;  // build configurations in which it was seen
 };
 
 // Findings, each (rule, location) once: the one place findings are de-duplicated. A

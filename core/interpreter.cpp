@@ -24,7 +24,6 @@
 
 #include "core/process.h"
 
-
 namespace subcheck {
 namespace fs = std::filesystem;
 
@@ -92,7 +91,8 @@ std::string describe_failure(const fs::path& program, const RunOutcome& run) {
   if (run.timed_out) {
     return program.string() + " did not answer within " + std::to_string(kQueryTimeout.count()) + " s";
   }
-  if (WIFSIGNALED(run.status)) return program.string() + " was killed by signal " + std::to_string(WTERMSIG(run.status));
+  if (WIFSIGNALED(run.status))
+    return program.string() + " was killed by signal " + std::to_string(WTERMSIG(run.status));
   return program.string() + " exited with status " + std::to_string(WEXITSTATUS(run.status)) +
          " (not a Python 3 interpreter?)";
 }
@@ -114,7 +114,8 @@ Interpreter interpreter_from(const nlohmann::json& info, const fs::path& program
   if (info.at("shared").get<bool>()) interpreter.library = info.at("ldlibrary").get<std::string>();
   interpreter.dynload_dir = fs::path(info.at("dynload").get<std::string>()).lexically_normal();
   interpreter.purelib = info.at("purelib").get<std::string>();
-  if (info.at("numpy_include").is_string()) interpreter.numpy_include = fs::path(info.at("numpy_include").get<std::string>());
+  if (info.at("numpy_include").is_string())
+    interpreter.numpy_include = fs::path(info.at("numpy_include").get<std::string>());
   return interpreter;
 }
 
@@ -230,7 +231,7 @@ std::vector<fs::path> pythons_on_path() {
 // Which file a path ends at: python3 is usually a symlink to python3.X, and a
 // free-threaded install's python3.13 and python3.13t are hard links to one file.
 std::pair<dev_t, ino_t> file_identity(const fs::path& path) {
-  struct stat status {};
+  struct stat status{};
   if (::stat(path.c_str(), &status) != 0) return {0, 0};
   return {status.st_dev, status.st_ino};
 }
@@ -251,7 +252,8 @@ std::vector<fs::path> default_candidates() {
   std::vector<fs::path> distinct;
   std::set<std::pair<std::pair<dev_t, ino_t>, fs::path>> seen;
   for (fs::path& python : all) {
-    if (seen.insert({file_identity(python), virtual_environment_of(python)}).second) distinct.push_back(std::move(python));
+    if (seen.insert({file_identity(python), virtual_environment_of(python)}).second)
+      distinct.push_back(std::move(python));
   }
   return distinct;
 }
@@ -394,7 +396,8 @@ class RequestResolver {
     if (auto match = best_match(*known_, version)) return Inspection{std::move(match), {}};
     std::string found;
     for (const Interpreter& interpreter : *known_) {
-      found += (found.empty() ? "" : ", ") + interpreter.implementation_tag + " (" + interpreter.executable.string() + ")";
+      found +=
+          (found.empty() ? "" : ", ") + interpreter.implementation_tag + " (" + interpreter.executable.string() + ")";
     }
     return refused("--python " + request + ": no such interpreter found on PATH, in pyenv or in " +
                    (subcheck_cache() / "cpython").string() + "; found: " + (found.empty() ? "none" : found));
@@ -412,9 +415,7 @@ bool Interpreter::has_headers() const {
 
 InterpreterInspection inspect_interpreter_verbose(const fs::path& executable) { return inspect(executable); }
 
-std::optional<Interpreter> inspect_interpreter(const fs::path& executable) {
-  return inspect(executable).interpreter;
-}
+std::optional<Interpreter> inspect_interpreter(const fs::path& executable) { return inspect(executable).interpreter; }
 
 std::optional<Interpreter> find_default_python() {
   std::optional<Interpreter> free_threaded_fallback;

@@ -14,22 +14,22 @@ namespace subcheck {
 inline constexpr int kOldestSupportedMinor = 12;
 
 struct Interpreter {
-  std::filesystem::path executable;         // its own sys.executable (a pyenv shim resolves to the real one)
-  std::string version;                      // "3.13.5"
-  std::string implementation_tag;           // "3.13" or "3.13t": how users name it (--python 3.13t)
-  bool free_threaded = false;               // Py_GIL_DISABLED
-  std::string soabi;                        // "cpython-313t-x86_64-linux-gnu"
+  std::filesystem::path executable;             // its own sys.executable (a pyenv shim resolves to the real one)
+  std::string version;                          // "3.13.5"
+  std::string implementation_tag;               // "3.13" or "3.13t": how users name it (--python 3.13t)
+  bool free_threaded = false;                   // Py_GIL_DISABLED
+  std::string soabi;                            // "cpython-313t-x86_64-linux-gnu"
   std::vector<std::string> extension_suffixes;  // importlib.machinery.EXTENSION_SUFFIXES
-  std::filesystem::path include_dir;        // sysconfig's 'include' path (reported even when Python.h is missing)
-  std::filesystem::path library_dir;        // where libpythonX.Y.so lives (LIBDIR)
-  std::string library;                      // "libpython3.13t.so" (LDLIBRARY); empty when static
-  std::filesystem::path dynload_dir;        // lib-dynload
-  std::filesystem::path purelib;            // site-packages
+  std::filesystem::path include_dir;            // sysconfig's 'include' path (reported even when Python.h is missing)
+  std::filesystem::path library_dir;            // where libpythonX.Y.so lives (LIBDIR)
+  std::string library;                          // "libpython3.13t.so" (LDLIBRARY); empty when static
+  std::filesystem::path dynload_dir;            // lib-dynload
+  std::filesystem::path purelib;                // site-packages
   // NumPy's C headers when numpy is installed for this interpreter. Found with
   // importlib.util.find_spec, which locates the package without running any of its code.
   std::optional<std::filesystem::path> numpy_include;
 
-  bool has_headers() const;                 // include_dir/Python.h exists
+  bool has_headers() const;  // include_dir/Python.h exists
 };
 
 // An interpreter, or why a path is not one.

@@ -37,7 +37,7 @@ void on_signal(int signal) {
 void install_interrupt_handlers() {
   if (g_installed.exchange(true)) return;
   if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
-  struct sigaction action {};
+  struct sigaction action{};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;  // reads and writes under way go on; loops poll the flag

@@ -22,14 +22,12 @@ struct ProcessOptions {
 };
 
 struct ProcessOutcome {
-  std::string spawn_error;           // set when the program could not be started
-  bool timed_out = false;            // killed, with its process group, at the time limit
-  int status = 0;                    // waitpid status
+  std::string spawn_error;  // set when the program could not be started
+  bool timed_out = false;   // killed, with its process group, at the time limit
+  int status = 0;           // waitpid status
   std::string output;
   bool output_truncated = false;
-  bool succeeded() const {
-    return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
+  bool succeeded() const { return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 };
 
 // Runs argv with stdin on /dev/null, in a process group of its own so that a time-out
@@ -41,8 +39,8 @@ std::string environment(const char* name);  // "" when unset
 bool is_executable_file(const std::filesystem::path& path);
 std::vector<std::filesystem::path> path_directories();  // $PATH, in order
 std::optional<std::filesystem::path> find_in_path(const std::string& name);
-std::filesystem::path pyenv_root();         // $PYENV_ROOT, else ~/.pyenv
-std::filesystem::path subcheck_cache();     // $SUBCHECK_CACHE, else ~/.cache/subcheck
+std::filesystem::path pyenv_root();      // $PYENV_ROOT, else ~/.pyenv
+std::filesystem::path subcheck_cache();  // $SUBCHECK_CACHE, else ~/.cache/subcheck
 // "3.13.0t" -> {3, 13, 0}: the version an interpreter's directory is named after; empty
 // when the text does not start with a number.
 std::vector<int> leading_version(std::string_view text);

@@ -28,7 +28,8 @@ fs::path parent_or_temp(const fs::path& parent) {
 }  // namespace
 
 RunDirectory::RunDirectory(const fs::path& parent) {
-  std::string pattern = (parent_or_temp(parent) / (std::string(kPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
+  std::string pattern =
+      (parent_or_temp(parent) / (std::string(kPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("cannot create a temporary directory in " + parent_or_temp(parent).string() + ": " +
                              std::strerror(errno));
@@ -59,7 +60,7 @@ std::vector<fs::path> remove_stale_run_directories(const fs::path& parent) {
   for (fs::directory_iterator it(parent_or_temp(parent), ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path dir = it->path();
     if (!dir.filename().string().starts_with(kPrefix)) continue;
-    struct stat info {};
+    struct stat info{};
     if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid()) continue;
     int fd = ::open((dir / kLockName).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;  // being created right now, or not ours to judge

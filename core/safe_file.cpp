@@ -83,7 +83,7 @@ std::string describe_size(std::uint64_t bytes) {
 }
 
 std::optional<std::string> regular_file_problem(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  struct stat info {};
+  struct stat info{};
   if (::stat(path.c_str(), &info) != 0) return std::string("cannot be read: ") + std::strerror(errno);
   return stat_problem(info, max_bytes);
 }
@@ -91,8 +91,9 @@ std::optional<std::string> regular_file_problem(const std::filesystem::path& pat
 std::string read_regular_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
   Descriptor fd(open_for_reading(path));
   if (fd.get() < 0) throw std::runtime_error(path.string() + ": cannot be read: " + std::strerror(errno));
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) throw std::runtime_error(path.string() + ": cannot be read: " + std::strerror(errno));
+  struct stat info{};
+  if (::fstat(fd.get(), &info) != 0)
+    throw std::runtime_error(path.string() + ": cannot be read: " + std::strerror(errno));
   if (auto problem = stat_problem(info, max_bytes)) throw std::runtime_error(path.string() + ": " + *problem);
   // One byte more than allowed tells a file that grew since fstat from one that did not.
   std::string text = read_up_to(fd.get(), max_bytes + 1, path);
@@ -104,7 +105,7 @@ std::string read_regular_file(const std::filesystem::path& path, std::uint64_t m
 
 std::optional<std::string> read_regular_file_prefix(const std::filesystem::path& path, std::uint64_t max_bytes) {
   Descriptor fd(open_for_reading(path));
-  struct stat info {};
+  struct stat info{};
   if (fd.get() < 0 || ::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) return std::nullopt;
   try {
     return read_up_to(fd.get(), max_bytes, path);

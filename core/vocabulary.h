@@ -28,16 +28,31 @@ enum class GilDeclaration { absent, unknown, used, not_used, other };
 // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch |
 // not-tested.
 enum class SubinterpreterVerdict {
-  supported, shared_gil_only, unsupported, unsafe, unknown,
-  broken, crash, timeout, abi_mismatch, not_tested,
+  supported,
+  shared_gil_only,
+  unsupported,
+  unsafe,
+  unknown,
+  broken,
+  crash,
+  timeout,
+  abi_mismatch,
+  not_tested,
 };
 
 // Does importing the module on a free-threaded build leave the GIL disabled? Static:
 // gil-free | requires-gil | unsafe | unknown; probed: gil-free | requires-gil | broken |
 // crash | timeout | abi-mismatch | not-tested.
 enum class FreeThreadingVerdict {
-  gil_free, requires_gil, unsafe, unknown,
-  broken, crash, timeout, abi_mismatch, not_tested,
+  gil_free,
+  requires_gil,
+  unsafe,
+  unknown,
+  broken,
+  crash,
+  timeout,
+  abi_mismatch,
+  not_tested,
 };
 
 // Would concurrent.futures.InterpreterPoolExecutor (3.14+) run a task that imports the

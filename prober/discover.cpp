@@ -15,9 +15,9 @@
 // - Names: a directory's files are named from the nearest ancestor that is not a package
 //   (no __init__.py), even above the directory given, and that ancestor is the sys.path
 //   entry; but inside a site-packages or dist-packages directory, from that directory
-//   (namespace packages have no __init__.py). Hidden directories (.git, .venv, .tox) and __pycache__ are not walked, nor are
-//   symlinked directories (no loops). An installed distribution's and a wheel's files are
-//   named from the site directory / unpacked root, which is the sys.path entry.
+//   (namespace packages have no __init__.py). Hidden directories (.git, .venv, .tox) and __pycache__ are not walked,
+//   nor are symlinked directories (no loops). An installed distribution's and a wheel's files are named from the site
+//   directory / unpacked root, which is the sys.path entry.
 // - Installed: RECORD; else egg-info's installed-files.txt; else top_level.txt (Debian
 //   strips RECORD). A bare project name is looked up in the interpreter's purelib, PEP 503
 //   normalised, by directory name and then by the Name: in METADATA/PKG-INFO.
@@ -27,8 +27,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -41,9 +41,9 @@
 #include <tuple>
 #include <variant>
 
-#include "prober/wheel_archive.h"
 #include "prober/elf_symbols.h"
 #include "prober/prober.h"
+#include "prober/wheel_archive.h"
 
 namespace subcheck::prober {
 namespace fs = std::filesystem;
@@ -143,8 +143,9 @@ bool exports_any_init(const std::vector<std::string>& init_symbols, const std::s
 std::string missing_init_warning(const fs::path& file, const std::vector<std::string>& init_symbols,
                                  const std::string& stem, const Interpreter& interpreter) {
   if (!calls_module_export(interpreter) && contains(init_symbols, "PyModExport_" + stem)) {
-    return file.string() + " exports PyModExport_" + stem + " (PEP 793, called by CPython 3.15 and later) but no PyInit_" +
-           stem + ": importing it into CPython " + interpreter.version + " will fail";
+    return file.string() + " exports PyModExport_" + stem +
+           " (PEP 793, called by CPython 3.15 and later) but no PyInit_" + stem + ": importing it into CPython " +
+           interpreter.version + " will fail";
   }
   if (calls_module_export(interpreter)) {
     return file.string() + " exports neither PyModExport_" + stem + " nor PyInit_" + stem + ": importing it will fail";
@@ -214,11 +215,13 @@ std::string mismatch_for_plain(const ElfSymbols& symbols, const Interpreter& int
   }
   if (interpreter.free_threaded && symbols.imports_gil_refcount && !symbols.imports_free_threaded_refcount) {
     return "a plain .so built for a GIL build (it calls _Py_Dealloc, not the free-threaded reference counting), "
-           "interpreter is " + interpreter.implementation_tag;
+           "interpreter is " +
+           interpreter.implementation_tag;
   }
   if (!interpreter.free_threaded && symbols.imports_free_threaded_refcount) {
     return "a plain .so built for a free-threaded build (it calls _Py_MergeZeroLocalRefcount/_Py_DecRefShared), "
-           "interpreter is " + interpreter.implementation_tag;
+           "interpreter is " +
+           interpreter.implementation_tag;
   }
   return {};
 }
@@ -292,8 +295,8 @@ class ModuleCollector {
     if (other_module_of_file) {
       if (known != index_of_.end()) {
         ExtensionFile& kept = target_.modules[known->second];
-        const bool loadable_replaces_unloadable = from_other_file_.contains(module.module) &&
-                                                  !kept.matches_interpreter && module.matches_interpreter;
+        const bool loadable_replaces_unloadable =
+            from_other_file_.contains(module.module) && !kept.matches_interpreter && module.matches_interpreter;
         if (loadable_replaces_unloadable) kept = std::move(module);
         return;
       }
@@ -496,7 +499,8 @@ fs::path find_installed(const std::string& project, const Interpreter& interpret
   for (const fs::path& info_dir : candidates) {
     if (normalise_project_name(metadata_name(info_dir)) == wanted) return info_dir;
   }
-  throw std::runtime_error("'" + project + "' is not a file or directory, and no distribution of that name is installed in " +
+  throw std::runtime_error("'" + project +
+                           "' is not a file or directory, and no distribution of that name is installed in " +
                            interpreter.purelib.string() + " (" + interpreter.implementation_tag + ")");
 }
 
@@ -547,9 +551,8 @@ void add_top_level(const fs::path& info_dir, const fs::path& site, ModuleCollect
     if (name.empty() || !is_identifier(name)) continue;
     std::error_code ec;
     if (fs::is_directory(site / name, ec)) {
-      walk_files(site / name, target.warnings, [&](const fs::path& file) {
-        collector.add(file, packages_of(file.lexically_relative(site)), site);
-      });
+      walk_files(site / name, target.warnings,
+                 [&](const fs::path& file) { collector.add(file, packages_of(file.lexically_relative(site)), site); });
     }
     for (fs::directory_iterator it(site, ec), end; !ec && it != end; it.increment(ec)) {
       std::string filename = it->path().filename().string();
@@ -574,7 +577,8 @@ ProbeTarget discover_installed(const fs::path& info_dir, const Interpreter& inte
     target.warnings.push_back(info_dir.filename().string() + " has no RECORD: modules found from top_level.txt");
     add_top_level(info_dir, site, collector, target);
   } else {
-    throw std::runtime_error(info_dir.string() + " has no RECORD, installed-files.txt or top_level.txt: cannot tell "
+    throw std::runtime_error(info_dir.string() +
+                             " has no RECORD, installed-files.txt or top_level.txt: cannot tell "
                              "which files it installed (pass the package directory instead)");
   }
   return target;
@@ -638,7 +642,8 @@ ProbeTarget discover_path(const fs::path& path, const Interpreter& interpreter) 
     return discover_directory(path, interpreter);
   }
   if (fs::is_regular_file(path, ec) && ends_with(name, ".whl")) return discover_wheel(path, interpreter);
-  throw std::runtime_error(path.string() + " is not a wheel (.whl), an installed distribution (.dist-info) or a directory");
+  throw std::runtime_error(path.string() +
+                           " is not a wheel (.whl), an installed distribution (.dist-info) or a directory");
 }
 
 }  // namespace

@@ -41,9 +41,7 @@ class ElfFile {
   Elf* elf_ = nullptr;
 };
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 // PyInit_<name> (every CPython), PyModExport_<name> (PEP 793, CPython 3.15+), and their
 // U forms for non-ASCII names (docs/cpython-behaviour.md #15, #22).

@@ -3,10 +3,10 @@
 #include "core/process.h"
 
 #include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <array>
@@ -23,7 +23,6 @@
 #include <system_error>
 
 #include <nlohmann/json.hpp>
-
 
 namespace subcheck::prober {
 
@@ -42,8 +41,8 @@ using CommandResult = ProcessOutcome;
 
 // Runs argv (PATH searched for argv[0], no shell), stdout and stderr captured together.
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-  return run_process(argv, {.timeout = timeout, .merge_stderr = true, .search_path = true,
-                            .max_output = kMaxCapturedOutput});
+  return run_process(argv,
+                     {.timeout = timeout, .merge_stderr = true, .search_path = true, .max_output = kMaxCapturedOutput});
 }
 
 std::string describe(const std::vector<std::string>& argv) {
@@ -56,8 +55,10 @@ std::string failure_text(const std::vector<std::string>& argv, const CommandResu
   std::string text = "`" + describe(argv) + "` ";
   if (!result.spawn_error.empty()) return text + "could not be started: " + result.spawn_error;
   if (result.timed_out) return text + "did not finish in time";
-  if (WIFSIGNALED(result.status)) text += "was killed by signal " + std::to_string(WTERMSIG(result.status));
-  else text += "failed with exit status " + std::to_string(WEXITSTATUS(result.status));
+  if (WIFSIGNALED(result.status))
+    text += "was killed by signal " + std::to_string(WTERMSIG(result.status));
+  else
+    text += "failed with exit status " + std::to_string(WEXITSTATUS(result.status));
   return result.output.empty() ? text : text + ":\n" + result.output;
 }
 
@@ -114,7 +115,8 @@ HostBuildFlags flags_from_sysconfig(const Interpreter& interpreter) {
   flags.compile = {"-I" + var("INCLUDEPY")};
   std::string libdir = var("LDLIBRARY").ends_with(".a") && !var("LIBPL").empty() ? var("LIBPL") : var("LIBDIR");
   flags.link = {"-L" + libdir};
-  for (std::string& word : python_library_words(libdir, var("LDLIBRARY"), "-lpython" + var("VERSION") + var("ABIFLAGS"))) {
+  for (std::string& word :
+       python_library_words(libdir, var("LDLIBRARY"), "-lpython" + var("VERSION") + var("ABIFLAGS"))) {
     flags.link.push_back(std::move(word));
   }
   for (const char* name : {"LIBS", "SYSLIBS"}) {
@@ -217,9 +219,12 @@ bool host_matches_record(const fs::path& host, std::string* why) {
   const std::string recorded = read_record(hash_record(host));
   const std::string actual = file_sha256(host);
   std::string problem;
-  if (recorded.empty()) problem = "no SHA-256 was recorded for it when it was built";
-  else if (actual.empty()) problem = "it cannot be read";
-  else if (actual != recorded) problem = "its SHA-256 " + actual + " is not the " + recorded + " recorded when it was built";
+  if (recorded.empty())
+    problem = "no SHA-256 was recorded for it when it was built";
+  else if (actual.empty())
+    problem = "it cannot be read";
+  else if (actual != recorded)
+    problem = "its SHA-256 " + actual + " is not the " + recorded + " recorded when it was built";
   if (why) *why = problem;
   return problem.empty();
 }
@@ -257,8 +262,8 @@ fs::path ensure_host(const Interpreter& interpreter, std::vector<std::string>* n
     fs::remove(host, ec);
   }
 
-  const std::string what = "cannot build the probe host for CPython " + interpreter.version + " (" +
-                           interpreter.executable.string() + ")";
+  const std::string what =
+      "cannot build the probe host for CPython " + interpreter.version + " (" + interpreter.executable.string() + ")";
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(what + ": cannot create " + dir.string() + ": " + ec.message());
   // A build folder of its own, with the source under its usual name: the name goes into
@@ -280,8 +285,10 @@ fs::path ensure_host(const Interpreter& interpreter, std::vector<std::string>* n
   // $CC when set (it may carry flags: "ccache gcc -m64"), else the first of cc, gcc, clang.
   const std::string chosen = environment("CC");
   std::vector<std::vector<std::string>> compilers;
-  if (!chosen.empty()) compilers.push_back(split_words(chosen));
-  else compilers = {{"cc"}, {"gcc"}, {"clang"}};
+  if (!chosen.empty())
+    compilers.push_back(split_words(chosen));
+  else
+    compilers = {{"cc"}, {"gcc"}, {"clang"}};
   std::vector<std::string> argv;
   CommandResult result;
   for (const std::vector<std::string>& compiler : compilers) {

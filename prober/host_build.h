@@ -16,9 +16,9 @@ std::filesystem::path cache_root();
 
 // How the host gets compiled and linked for one interpreter.
 struct HostBuildFlags {
-  std::string source_of_flags;            // "/usr/bin/python3.13-config" or "sysconfig"
-  std::vector<std::string> compile;       // -I... (and nothing the interpreter's own build chose)
-  std::vector<std::string> link;          // -L... -lpython3.13 ... -Wl,-rpath,LIBDIR
+  std::string source_of_flags;       // "/usr/bin/python3.13-config" or "sysconfig"
+  std::vector<std::string> compile;  // -I... (and nothing the interpreter's own build chose)
+  std::vector<std::string> link;     // -L... -lpython3.13 ... -Wl,-rpath,LIBDIR
 };
 
 // `pythonX.Y[t]-config --embed` next to the interpreter's executable when present, else the

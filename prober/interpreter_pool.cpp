@@ -18,19 +18,16 @@ bool has_interpreter_pool(const Interpreter& interpreter) {
 InterpreterPoolVerdict interpreter_pool_verdict(const ModuleProbeReport& report, const Interpreter& interpreter) {
   if (!has_interpreter_pool(interpreter)) return InterpreterPoolVerdict::not_available;
   switch (report.subinterpreters) {
-    case SubinterpreterVerdict::supported:
-      return InterpreterPoolVerdict::yes;
+    case SubinterpreterVerdict::supported: return InterpreterPoolVerdict::yes;
     case SubinterpreterVerdict::shared_gil_only:
     case SubinterpreterVerdict::unsupported:
     case SubinterpreterVerdict::unsafe:
     case SubinterpreterVerdict::broken:
     case SubinterpreterVerdict::crash:
-    case SubinterpreterVerdict::abi_mismatch:
-      return InterpreterPoolVerdict::no;
+    case SubinterpreterVerdict::abi_mismatch: return InterpreterPoolVerdict::no;
     case SubinterpreterVerdict::timeout:
     case SubinterpreterVerdict::unknown:
-    case SubinterpreterVerdict::not_tested:
-      return InterpreterPoolVerdict::unknown;
+    case SubinterpreterVerdict::not_tested: return InterpreterPoolVerdict::unknown;
   }
   return InterpreterPoolVerdict::unknown;
 }

@@ -91,9 +91,12 @@ std::string where_text(const ProbeResult& result) {
 std::string abnormal_text(const ProbeReading& reading) {
   const ProbeResult& result = reading.result;
   std::string text;
-  if (result.outcome == ProbeOutcome::crash) text = "crashed with " + signal_name(result.signal);
-  else if (result.outcome == ProbeOutcome::timeout) text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
-  else text = "exited with code " + std::to_string(result.exit_code);
+  if (result.outcome == ProbeOutcome::crash)
+    text = "crashed with " + signal_name(result.signal);
+  else if (result.outcome == ProbeOutcome::timeout)
+    text = "hung (killed after " + std::to_string(result.elapsed.count()) + " ms)";
+  else
+    text = "exited with code " + std::to_string(result.exit_code);
   if (std::string where = where_text(result); !where.empty()) text += " " + where;
   text += " in the " + std::string(to_string(reading.part_of.value_or(result.probe))) + " probe";
   if (std::string line = telling_output_line(result); !line.empty() && result.outcome != ProbeOutcome::timeout) {
@@ -109,10 +112,12 @@ std::optional<Verdict> abnormal_verdict(const std::vector<const ProbeReading*>& 
     const ProbeResult* result = result_of(reading);
     if (result == nullptr || !abnormal(*result) || during_main_import(*result) != in_main_import) continue;
     if (result->outcome == ProbeOutcome::exit && in_main_import) {
-      return Verdict{SubinterpreterVerdict::broken, "the module ends the process on import: it " + abnormal_text(*reading)};
+      return Verdict{SubinterpreterVerdict::broken,
+                     "the module ends the process on import: it " + abnormal_text(*reading)};
     }
-    return Verdict{result->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
-                   "it " + abnormal_text(*reading)};
+    return Verdict{
+        result->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
+        "it " + abnormal_text(*reading)};
   }
   return std::nullopt;
 }
@@ -121,8 +126,8 @@ std::optional<Verdict> broken_verdict(const std::vector<const ProbeReading*>& re
   for (const ProbeReading* reading : readings) {
     const ProbeStep* main = find_step(result_of(reading), "main");
     if (main != nullptr && !main->ok) {
-      return Verdict{SubinterpreterVerdict::broken, "the import fails in the main interpreter (not a subinterpreter problem): " +
-                                   error_text(*main)};
+      return Verdict{SubinterpreterVerdict::broken,
+                     "the import fails in the main interpreter (not a subinterpreter problem): " + error_text(*main)};
     }
   }
   return std::nullopt;
@@ -139,14 +144,15 @@ Verdict stressed_verdict(const ProbeReading* reading, const VerdictContext& cont
   Verdict supported{SubinterpreterVerdict::supported, "loads in an isolated subinterpreter (own GIL, own obmalloc)"};
   if (stress == nullptr) return supported;
   if (abnormal(*stress)) {
-    return Verdict{stress->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
-                   "loads in one isolated subinterpreter, but under stress (" + stress_shape(*stress, context) +
-                       " of isolated subinterpreters importing it) it " + abnormal_text(*reading)};
+    return Verdict{
+        stress->outcome == ProbeOutcome::timeout ? SubinterpreterVerdict::timeout : SubinterpreterVerdict::crash,
+        "loads in one isolated subinterpreter, but under stress (" + stress_shape(*stress, context) +
+            " of isolated subinterpreters importing it) it " + abnormal_text(*reading)};
   }
   const ProbeStep* step = find_step(stress, "stress");
   if (stress->outcome == ProbeOutcome::ok && step != nullptr && !step->ok) {
-    return Verdict{SubinterpreterVerdict::unsupported, "loads in one isolated subinterpreter, but fails when several import it at once: " +
-                                      step->message};
+    return Verdict{SubinterpreterVerdict::unsupported,
+                   "loads in one isolated subinterpreter, but fails when several import it at once: " + step->message};
   }
   if (stress->outcome == ProbeOutcome::ok) supported.why += "; " + stress_shape(*stress, context) + " of stress passed";
   return supported;
@@ -170,32 +176,41 @@ Verdict subinterpreter_verdict(const std::vector<ProbeReading>& readings, const 
   }
   if (auto verdict = abnormal_verdict(first_wave, false)) return *verdict;
   if (isolated == nullptr || isolated->outcome == ProbeOutcome::error) {
-    return Verdict{SubinterpreterVerdict::not_tested, "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
+    return Verdict{SubinterpreterVerdict::not_tested,
+                   "the isolated probe could not run: " + (isolated ? isolated->error : "not sent")};
   }
   const ProbeStep* in_isolated = find_step(isolated, "isolated");
   const ProbeStep* alone = find_step(fresh, "isolated");
   const ProbeStep* in_shared = find_step(shared, "shared");
-  if (in_isolated == nullptr) return Verdict{SubinterpreterVerdict::not_tested, "the isolated probe reported no isolated import"};
+  if (in_isolated == nullptr)
+    return Verdict{SubinterpreterVerdict::not_tested, "the isolated probe reported no isolated import"};
 
   if (in_isolated->ok) {
     if (alone != nullptr && !alone->ok) {
-      return Verdict{SubinterpreterVerdict::unsupported, "loads in an isolated subinterpreter only after the main interpreter imported it; "
-                                    "as the first import of a process it fails: " + error_text(*alone)};
+      return Verdict{SubinterpreterVerdict::unsupported,
+                     "loads in an isolated subinterpreter only after the main interpreter imported it; "
+                     "as the first import of a process it fails: " +
+                         error_text(*alone)};
     }
     return stressed_verdict(find_reading(readings, ProbeKind::stress), context);
   }
   const std::string refusal = error_text(*in_isolated);
   if (alone != nullptr && alone->ok) {
-    return Verdict{SubinterpreterVerdict::unsupported, "loads only in the first interpreter of a process (one interpreter per process); "
-                                  "after an import in the main interpreter an isolated subinterpreter gets: " + refusal};
+    return Verdict{SubinterpreterVerdict::unsupported,
+                   "loads only in the first interpreter of a process (one interpreter per process); "
+                   "after an import in the main interpreter an isolated subinterpreter gets: " +
+                       refusal};
   }
   if (in_shared != nullptr && in_shared->ok) {
-    return Verdict{SubinterpreterVerdict::shared_gil_only, "an isolated subinterpreter (own GIL) refuses it (" + refusal +
-                                          "); a subinterpreter sharing the main GIL loads it"};
+    return Verdict{SubinterpreterVerdict::shared_gil_only, "an isolated subinterpreter (own GIL) refuses it (" +
+                                                               refusal +
+                                                               "); a subinterpreter sharing the main GIL loads it"};
   }
   std::string why = "an isolated subinterpreter refuses it: " + refusal;
-  if (in_shared != nullptr) why += "; a subinterpreter sharing the main GIL refuses it too: " + error_text(*in_shared);
-  else if (shared != nullptr && shared->outcome == ProbeOutcome::error) why += "; the shared-GIL probe could not run: " + shared->error;
+  if (in_shared != nullptr)
+    why += "; a subinterpreter sharing the main GIL refuses it too: " + error_text(*in_shared);
+  else if (shared != nullptr && shared->outcome == ProbeOutcome::error)
+    why += "; the shared-GIL probe could not run: " + shared->error;
   return Verdict{SubinterpreterVerdict::unsupported, why};
 }
 
@@ -205,12 +220,14 @@ GilVerdict free_threading_verdict(const std::vector<ProbeReading>& readings, con
   const ProbeReading* reading = find_reading(readings, ProbeKind::gil);
   const ProbeResult* gil = result_of(reading);
   if (gil == nullptr) return GilVerdict{V::not_tested, "no GIL probe was run"};
-  if (gil->outcome == ProbeOutcome::error) return GilVerdict{V::not_tested, "the GIL probe could not run: " + gil->error};
+  if (gil->outcome == ProbeOutcome::error)
+    return GilVerdict{V::not_tested, "the GIL probe could not run: " + gil->error};
   if (abnormal(*gil)) {
     if (gil->outcome == ProbeOutcome::exit) {
       return GilVerdict{V::broken, "the import ends the process: it " + abnormal_text(*reading)};
     }
-    return GilVerdict{gil->outcome == ProbeOutcome::timeout ? V::timeout : V::crash, "the import " + abnormal_text(*reading)};
+    return GilVerdict{gil->outcome == ProbeOutcome::timeout ? V::timeout : V::crash,
+                      "the import " + abnormal_text(*reading)};
   }
   const ProbeStep* main = find_step(gil, "main");
   if (main != nullptr && !main->ok) return GilVerdict{V::broken, "the import fails: " + error_text(*main)};
@@ -219,16 +236,19 @@ GilVerdict free_threading_verdict(const std::vector<ProbeReading>& readings, con
   }
   if (*gil->gil_before) return GilVerdict{V::not_tested, "the GIL was already enabled before the import"};
   if (*gil->gil_after) {
-    return GilVerdict{V::requires_gil, "importing it enabled the GIL (no Py_mod_gil = Py_MOD_GIL_NOT_USED slot, or no "
-                                   "PyUnstable_Module_SetGIL call, reached CPython)"};
+    return GilVerdict{V::requires_gil,
+                      "importing it enabled the GIL (no Py_mod_gil = Py_MOD_GIL_NOT_USED slot, or no "
+                      "PyUnstable_Module_SetGIL call, reached CPython)"};
   }
   return GilVerdict{V::gil_free, "the GIL stayed disabled after the import"};
 }
 
 std::string format_kib(double kib) {
   char text[32];
-  if (std::fabs(kib) >= 1024) std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024);
-  else std::snprintf(text, sizeof text, "%.0f KiB", kib);
+  if (std::fabs(kib) >= 1024)
+    std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024);
+  else
+    std::snprintf(text, sizeof text, "%.0f KiB", kib);
   return text;
 }
 
@@ -238,7 +258,8 @@ std::string format_kib(double kib) {
 std::optional<std::string> leak_note(const ProbeResult* stress, const VerdictContext& context) {
   if (stress == nullptr || stress->outcome != ProbeOutcome::ok) return std::nullopt;
   const bool by_heap = !stress->heap_kb.empty() && context.baseline_heap_kib_per_cycle.has_value();
-  const std::optional<double> baseline = by_heap ? context.baseline_heap_kib_per_cycle : context.baseline_rss_kib_per_cycle;
+  const std::optional<double> baseline =
+      by_heap ? context.baseline_heap_kib_per_cycle : context.baseline_rss_kib_per_cycle;
   const std::optional<double> growth = growth_per_cycle(by_heap ? stress->heap_kb : stress->rss_kb, true);
   if (!growth || !baseline) return std::nullopt;
   const double threads = std::max(1u, context.stress_threads);
@@ -275,7 +296,8 @@ std::vector<std::string> notes_for(const std::vector<ProbeReading>& readings, co
   }
   const ProbeResult* stress = result_of(find_reading(readings, ProbeKind::stress));
   if (auto note = leak_note(stress, context)) notes.push_back(*note);
-  if (stress != nullptr && stress->outcome == ProbeOutcome::error) notes.push_back("the stress probe could not run: " + stress->error);
+  if (stress != nullptr && stress->outcome == ProbeOutcome::error)
+    notes.push_back("the stress probe could not run: " + stress->error);
   return notes;
 }
 
@@ -337,8 +359,9 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
     report.summary += "; package " + report.fallback_package +
                       " still imports in an isolated subinterpreter, but only without " + module.module +
                       " (it falls back)";
-    report.notes.push_back("package " + report.fallback_package + " imports in an isolated subinterpreter only without its accelerator " +
-                           module.module + ": in the main interpreter its import loads " + module.module +
+    report.notes.push_back("package " + report.fallback_package +
+                           " imports in an isolated subinterpreter only without its accelerator " + module.module +
+                           ": in the main interpreter its import loads " + module.module +
                            "; in an isolated subinterpreter it imports without it, so code there runs the package's "
                            "fallback (pure Python, or whatever it uses instead)");
   }
@@ -351,10 +374,10 @@ ModuleProbeReport abi_mismatch_report(const ExtensionFile& module, const Interpr
   ModuleProbeReport report = report_about(module, interpreter);
   report.subinterpreters = SubinterpreterVerdict::abi_mismatch;
   report.free_threading = FreeThreadingVerdict::abi_mismatch;
-  report.summary = "not loaded: " + (module.mismatch_reason.empty()
-                                          ? "its file name is not one of CPython " + interpreter.implementation_tag +
-                                                "'s extension suffixes"
-                                          : module.mismatch_reason);
+  report.summary =
+      "not loaded: " + (module.mismatch_reason.empty() ? "its file name is not one of CPython " +
+                                                             interpreter.implementation_tag + "'s extension suffixes"
+                                                       : module.mismatch_reason);
   return report;
 }
 

@@ -19,19 +19,19 @@ namespace subcheck::prober {
 
 // An extension module file and the import name it is loaded under.
 struct ExtensionFile {
-  std::string module;                       // dotted import name: "markupsafe._speedups"
-  std::filesystem::path file;               // absolute path of the .so
-  std::filesystem::path sys_path_entry;     // the directory to put on sys.path
-  std::vector<std::string> init_symbols;    // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
-  bool matches_interpreter = true;          // its suffix is one of the interpreter's EXTENSION_SUFFIXES
-  std::string mismatch_reason;              // why not, e.g. "built for cpython-313 (not 3.13t)"
+  std::string module;                     // dotted import name: "markupsafe._speedups"
+  std::filesystem::path file;             // absolute path of the .so
+  std::filesystem::path sys_path_entry;   // the directory to put on sys.path
+  std::vector<std::string> init_symbols;  // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
+  bool matches_interpreter = true;        // its suffix is one of the interpreter's EXTENSION_SUFFIXES
+  std::string mismatch_reason;            // why not, e.g. "built for cpython-313 (not 3.13t)"
 };
 
 // What was found in the thing the user pointed at.
 struct ProbeTarget {
-  std::string kind;                         // "installed", "wheel", "build-tree", "directory"
+  std::string kind;  // "installed", "wheel", "build-tree", "directory"
   std::vector<ExtensionFile> modules;
-  std::vector<std::string> warnings;        // skipped members, unsafe archive entries, ...
+  std::vector<std::string> warnings;  // skipped members, unsafe archive entries, ...
   // Keeps an unpacked wheel alive while probing; removed on destruction.
   std::shared_ptr<const std::filesystem::path> scratch;
 };
@@ -48,9 +48,9 @@ ProbeTarget discover(const std::string& input, const Interpreter& interpreter);
 ProbeTarget discover_distribution(const std::string& name, const Interpreter& interpreter);
 
 struct ProbeStep {
-  std::string where;                        // "main", "isolated", "shared", "stress"
+  std::string where;  // "main", "isolated", "shared", "stress"
   bool ok = false;
-  std::string error_type;                   // "ImportError"
+  std::string error_type;  // "ImportError"
   std::string message;
   // "file" when the module was loaded from its file alone (ExtensionFileLoader) because the
   // import by name failed before reaching it: its package's __init__ failed, or the finder
@@ -62,7 +62,7 @@ struct ProbeStep {
   // import loads the module in the main interpreter (PyYAML without yaml._yaml,
   // docs/cpython-behaviour.md #24).
   std::string fallback;
-  bool package_imports_it = false;          // importing the top-level package loaded the module
+  bool package_imports_it = false;  // importing the top-level package loaded the module
 };
 
 // What one probe child did (docs/prober.md, "Host protocol").
@@ -78,11 +78,11 @@ struct ProbeResult {
   std::vector<ProbeStep> steps;
   std::vector<std::string> shared_objects;  // module attributes with the same id() in two interpreters
   std::optional<bool> gil_before, gil_after;
-  std::vector<long> rss_kb;                 // stress: RSS after each cycle
-  std::vector<long> heap_kb;                // stress: malloc'd bytes in use after each cycle (glibc; else empty)
-  std::string output;                       // the tail of what the child printed
+  std::vector<long> rss_kb;   // stress: RSS after each cycle
+  std::vector<long> heap_kb;  // stress: malloc'd bytes in use after each cycle (glibc; else empty)
+  std::string output;         // the tail of what the child printed
   bool output_truncated = false;
-  std::string error;                        // outcome "error": why the probe could not run
+  std::string error;  // outcome "error": why the probe could not run
 };
 
 // What the verdicts read for one probe. Usually one child's own result; when one child
@@ -91,26 +91,26 @@ struct ProbeResult {
 // child's result that answers this probe, and `part_of` is the kind of that child.
 // docs/prober.md, "Which probes the runner sends".
 struct ProbeReading {
-  ProbeResult result;                       // result.probe: the probe this reading answers
+  ProbeResult result;  // result.probe: the probe this reading answers
   std::optional<ProbeKind> part_of;
 };
 
 struct ModuleProbeReport {
   std::string module;
   std::filesystem::path file;
-  std::string interpreter;                  // implementation_tag, e.g. "3.13t"
-  bool free_threaded = false;               // the interpreter is a free-threaded build
+  std::string interpreter;     // implementation_tag, e.g. "3.13t"
+  bool free_threaded = false;  // the interpreter is a free-threaded build
   // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch, or
   // not-tested when no probe could run (the host could not be built or started)
   SubinterpreterVerdict subinterpreters = SubinterpreterVerdict::not_tested;
   // gil-free | requires-gil | broken | crash | timeout | not-tested | abi-mismatch
   FreeThreadingVerdict free_threading = FreeThreadingVerdict::not_tested;
-  std::string summary;                      // one line: why this verdict
+  std::string summary;  // one line: why this verdict
   // The top-level package that an isolated subinterpreter imports only without this
   // module (its accelerator, refused there): "yaml" for yaml._yaml; else empty.
   std::string fallback_package;
-  std::vector<ProbeResult> evidence;        // what each probe child did, in the order they ran
-  std::vector<std::string> notes;           // e.g. "RSS grew 2.1 MiB per stress cycle"
+  std::vector<ProbeResult> evidence;  // what each probe child did, in the order they ran
+  std::vector<std::string> notes;     // e.g. "RSS grew 2.1 MiB per stress cycle"
 };
 
 // The readings the verdicts of `report` were decided from, one per probe answered
@@ -118,8 +118,8 @@ struct ModuleProbeReport {
 std::vector<ProbeReading> probe_readings(const ModuleProbeReport& report);
 
 struct ProbeOptions {
-  unsigned jobs = 0;                        // children at once; 0: one per core
-  std::chrono::milliseconds timeout{20000}; // per probe child
+  unsigned jobs = 0;                         // children at once; 0: one per core
+  std::chrono::milliseconds timeout{20000};  // per probe child
   unsigned stress_threads = 4;
   unsigned stress_cycles = 3;
   bool stress = true;
@@ -132,19 +132,19 @@ struct SandboxReport {
   // "isolated (a network namespace per probe)", else the probe host's own:
   // "isolated (new network namespace)" or "not isolated: <reason>"
   std::string network;
-  std::vector<std::string> limits;          // the rlimits applied
+  std::vector<std::string> limits;  // the rlimits applied
   // "namespaces" (user, PID, mount, network, IPC, UTS, cgroup namespaces per probe),
   // "namespaces-without-user-namespace" (root where user namespaces are refused), "none";
   // empty when no probe host ran.
   std::string level;
-  std::vector<std::string> isolation;       // what each probe got, in words
-  std::vector<std::string> problems;        // what it did not get, and why
+  std::vector<std::string> isolation;  // what each probe got, in words
+  std::vector<std::string> problems;   // what it did not get, and why
 };
 
 struct ProbeRun {
   std::vector<ModuleProbeReport> modules;
   SandboxReport sandbox;
-  std::vector<std::string> problems;        // host build failures, restarts, ...
+  std::vector<std::string> problems;  // host build failures, restarts, ...
 };
 
 // Probes every module of the target on one interpreter.

@@ -30,15 +30,15 @@ constexpr const char* kRefused[] = {
     // other processes
     "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
     // the kernel itself
-    "bpf", "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-    "reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "syslog", "settimeofday", "clock_settime",
-    "clock_adjtime", "adjtimex", "iopl", "ioperm", "lookup_dcookie", "open_by_handle_at", "name_to_handle_at",
-    "userfaultfd", "fanotify_init", "keyctl", "add_key", "request_key", "personality", "vhangup", "nfsservctl",
+    "bpf", "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
+    "swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "syslog", "settimeofday", "clock_settime", "clock_adjtime",
+    "adjtimex", "iopl", "ioperm", "lookup_dcookie", "open_by_handle_at", "name_to_handle_at", "userfaultfd",
+    "fanotify_init", "keyctl", "add_key", "request_key", "personality", "vhangup", "nfsservctl",
     // operations that bypass seccomp
     "io_uring_setup", "io_uring_enter", "io_uring_register"};
 
 // Namespace flags a clone() may not carry.
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID, CLONE_NEWNET,
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,   CLONE_NEWNET,
                                              CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP};
 
 struct ContextDeleter {
@@ -77,13 +77,14 @@ void add_rules(scmp_filter_ctx ctx) {
 }  // namespace
 
 std::vector<std::string> seccomp_policy_summary() {
-  return {"namespaces and mounts (setns, unshare, clone with namespace flags, clone3, mount and the new mount API, "
-          "pivot_root, chroot)",
-          "other processes (ptrace, process_vm_readv/writev, kcmp, pidfd_getfd)",
-          "Unix-domain sockets (socket(AF_UNIX, ...); socketpair stays)",
-          "io_uring, bpf, perf_event_open, userfaultfd, keyrings, kernel modules, kexec, reboot, swap, clocks, "
-          "quotas, syslog, file handles, iopl/ioperm, personality, TIOCSTI",
-          "system calls of other architectures (the process is killed)"};
+  return {
+      "namespaces and mounts (setns, unshare, clone with namespace flags, clone3, mount and the new mount API, "
+      "pivot_root, chroot)",
+      "other processes (ptrace, process_vm_readv/writev, kcmp, pidfd_getfd)",
+      "Unix-domain sockets (socket(AF_UNIX, ...); socketpair stays)",
+      "io_uring, bpf, perf_event_open, userfaultfd, keyrings, kernel modules, kexec, reboot, swap, clocks, "
+      "quotas, syslog, file handles, iopl/ioperm, personality, TIOCSTI",
+      "system calls of other architectures (the process is killed)"};
 }
 
 void write_probe_seccomp_filter(const std::filesystem::path& file) {

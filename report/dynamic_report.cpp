@@ -44,7 +44,8 @@ void write_fallbacks_text(std::ostream& out, const std::vector<DynamicRun>& runs
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> tags;  // (package, module) -> interpreters
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
-      if (!report.fallback_package.empty()) tags[{report.fallback_package, report.module}].push_back(report.interpreter);
+      if (!report.fallback_package.empty())
+        tags[{report.fallback_package, report.module}].push_back(report.interpreter);
     }
   }
   if (tags.empty()) return;
@@ -81,18 +82,18 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
       for (const prober::ProbeReading& reading : prober::probe_readings(report)) {
         evidence.push_back(probe_result_json(reading));
       }
-      modules.push_back({{"module", report.module},
-                         {"file", report.file.string()},
-                         {"interpreter", report.interpreter},
-                         {"subinterpreters", to_string(report.subinterpreters)},
-                         {"free_threading", to_string(report.free_threading)},
-                         {"interpreter_pool", to_string(prober::interpreter_pool_verdict(report, interpreter))},
-                         {"summary", report.summary},
-                         {"fallback_package", report.fallback_package.empty()
-                                                  ? nlohmann::json(nullptr)
-                                                  : nlohmann::json(report.fallback_package)},
-                         {"notes", report.notes},
-                         {"evidence", evidence}});
+      modules.push_back(
+          {{"module", report.module},
+           {"file", report.file.string()},
+           {"interpreter", report.interpreter},
+           {"subinterpreters", to_string(report.subinterpreters)},
+           {"free_threading", to_string(report.free_threading)},
+           {"interpreter_pool", to_string(prober::interpreter_pool_verdict(report, interpreter))},
+           {"summary", report.summary},
+           {"fallback_package",
+            report.fallback_package.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.fallback_package)},
+           {"notes", report.notes},
+           {"evidence", evidence}});
     }
   }
   return {{"interpreters", interpreters}, {"modules", modules}, {"problems", problems}};

@@ -18,8 +18,8 @@ const std::map<std::string, std::string>& embedded_rule_sources();
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kRequiredTextFields{
-    "id", "name", "severity", "category", "summary", "hint", "what", "why", "example", "fix"};
+constexpr std::array<std::string_view, 10> kRequiredTextFields{"id",   "name", "severity", "category", "summary",
+                                                               "hint", "what", "why",      "example",  "fix"};
 constexpr std::array<std::string_view, 4> kOtherFields{"references", "data", "verdict", "supersedes"};
 
 [[noreturn]] void fail(const std::string& source, const std::string& message) {
@@ -47,8 +47,7 @@ std::string trim_trailing_space(std::string text) {
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -57,8 +56,8 @@ toml::table parse_document(const std::string& source, const std::string& text) {
     return toml::parse(text, source);
   } catch (const toml::parse_error& error) {
     const auto& begin = error.source().begin;
-    fail(source, "malformed TOML at line " + std::to_string(begin.line) + ", column " +
-                     std::to_string(begin.column) + ": " + std::string(error.description()));
+    fail(source, "malformed TOML at line " + std::to_string(begin.line) + ", column " + std::to_string(begin.column) +
+                     ": " + std::string(error.description()));
   }
 }
 
@@ -92,9 +91,8 @@ bool is_well_formed_id(std::string_view id) {
 bool is_well_formed_name(std::string_view name) {
   if (name.empty() || name.front() == '-' || name.back() == '-') return false;
   if (name.find("--") != std::string_view::npos) return false;
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::islower(c) || std::isdigit(c) || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; });
 }
 
 std::optional<RuleCategory> parse_category(std::string_view text) {
@@ -103,9 +101,7 @@ std::optional<RuleCategory> parse_category(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view id_prefix_of(RuleCategory category) {
-  return category == RuleCategory::subinterpreters ? "SI" : "FT";
-}
+std::string_view id_prefix_of(RuleCategory category) { return category == RuleCategory::subinterpreters ? "SI" : "FT"; }
 
 std::vector<std::string> parse_references(const std::string& source, const toml::table& table) {
   const toml::node* node = table.get("references");
@@ -116,8 +112,7 @@ std::vector<std::string> parse_references(const std::string& source, const toml:
   std::vector<std::string> references;
   for (std::size_t i = 0; i < array->size(); ++i) {
     std::optional<std::string> url = (*array)[i].value<std::string>();
-    if (!url || !url->starts_with("https://") || url->size() == 8 ||
-        url->find_first_of(" \t\n") != std::string::npos) {
+    if (!url || !url->starts_with("https://") || url->size() == 8 || url->find_first_of(" \t\n") != std::string::npos) {
       fail(source, "reference " + std::to_string(i + 1) + " is not an https URL");
     }
     references.push_back(*url);
@@ -168,8 +163,8 @@ std::optional<FreeThreadingVerdict> parse_lowered_free_threading(std::string_vie
 }
 
 std::optional<VerdictClaim> parse_claim(std::string_view text) {
-  for (VerdictClaim claim : {VerdictClaim::always, VerdictClaim::declares_per_interpreter_gil,
-                             VerdictClaim::declares_gil_not_used}) {
+  for (VerdictClaim claim :
+       {VerdictClaim::always, VerdictClaim::declares_per_interpreter_gil, VerdictClaim::declares_gil_not_used}) {
     if (to_string(claim) == text) return claim;
   }
   return std::nullopt;
@@ -198,10 +193,12 @@ std::optional<VerdictEffect> parse_verdict(const std::string& source, const toml
     const std::string text = verdict_text(source, *verdict, name);
     if (name == "subinterpreters") {
       effect.subinterpreters = parse_lowered_subinterpreters(text);
-      if (!effect.subinterpreters) fail(source, "bad verdict.subinterpreters " + quoted(text) + " (want unsupported or unsafe)");
+      if (!effect.subinterpreters)
+        fail(source, "bad verdict.subinterpreters " + quoted(text) + " (want unsupported or unsafe)");
     } else if (name == "free-threading") {
       effect.free_threading = parse_lowered_free_threading(text);
-      if (!effect.free_threading) fail(source, "bad verdict.free-threading " + quoted(text) + " (want unsafe or requires-gil)");
+      if (!effect.free_threading)
+        fail(source, "bad verdict.free-threading " + quoted(text) + " (want unsafe or requires-gil)");
     } else {
       std::optional<VerdictClaim> claim = parse_claim(text);
       if (!claim) {

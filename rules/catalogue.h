@@ -32,16 +32,16 @@ struct VerdictEffect {
 };
 
 struct Rule {
-  std::string id;          // stable: "SI001"
-  std::string name;        // stable, readable: "single-phase-init"
+  std::string id;    // stable: "SI001"
+  std::string name;  // stable, readable: "single-phase-init"
   Severity severity = Severity::warning;
   RuleCategory category = RuleCategory::subinterpreters;
-  std::string summary;     // one line, used as the default message
+  std::string summary;  // one line, used as the default message
   std::string what;
   std::string why;
-  std::string example;     // code that triggers the rule
-  std::string fix;         // what to do instead, with code
-  std::string hint;        // one line shown under a diagnostic
+  std::string example;  // code that triggers the rule
+  std::string fix;      // what to do instead, with code
+  std::string hint;     // one line shown under a diagnostic
   std::vector<std::string> references;
   // Rule-specific data, e.g. the replacement for each borrowed-reference API.
   std::map<std::string, std::string> data;

@@ -194,9 +194,9 @@ TEST(HostileTarArchive, FifosDevicesAndHardLinksAreRefusedOrLeftOut) {
 // directory listed twice is no harm.
 TEST(HostileTarArchive, TheDotEntryOfATarOfTheCurrentDirectoryIsTheRoot) {
   TempDir dir("subcheck-archive-test");
-  const fs::path tar = write_archive(
-      dir.path() / "dot.tar.gz", Format::tar_gz,
-      {{"./", "", AE_IFDIR}, {"./pkg/", "", AE_IFDIR}, {"./pkg/a.py", "a"}, {"pkg/", "", AE_IFDIR}});
+  const fs::path tar =
+      write_archive(dir.path() / "dot.tar.gz", Format::tar_gz,
+                    {{"./", "", AE_IFDIR}, {"./pkg/", "", AE_IFDIR}, {"./pkg/a.py", "a"}, {"pkg/", "", AE_IFDIR}});
   fs::create_directories(dir.path() / "root");
   EXPECT_EQ(extract_archive(tar, dir.path() / "root").files, std::vector<fs::path>{"pkg/a.py"});
   EXPECT_EQ(listing(dir.path() / "root"), (std::vector<std::string>{"pkg dir", "pkg/a.py file"}));

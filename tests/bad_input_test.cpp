@@ -13,8 +13,8 @@
 #include <string_view>
 
 #include "analyzer/analyze.h"
-#include "rules/catalogue.h"
 #include "analyzer/compile_db.h"
+#include "rules/catalogue.h"
 #include "tests/test_support.h"
 
 namespace subcheck {
@@ -27,8 +27,8 @@ const std::optional<Interpreter>& bad_input_python() {
   return python;
 }
 
-#define REQUIRE_PYTHON()                                                                          \
-  if (!bad_input_python())                                                                        \
+#define REQUIRE_PYTHON()   \
+  if (!bad_input_python()) \
   GTEST_SKIP() << "no CPython >= 3.12 found (PATH, pyenv, toolchain cache): cannot parse C extensions"
 
 // A well-formed single-phase module with two known findings. It calls PyModule_Create2
@@ -37,12 +37,12 @@ const std::optional<Interpreter>& bad_input_python() {
 constexpr std::string_view kGoodModule =
     "#include <Python.h>\n"
     "\n"
-    "static PyObject *good_error = NULL;\n"                                          // 3: SI006
+    "static PyObject *good_error = NULL;\n"  // 3: SI006
     "\n"
     "static PyModuleDef good_def = {PyModuleDef_HEAD_INIT, .m_name = \"good\", .m_size = -1};\n"
     "\n"
-    "PyMODINIT_FUNC PyInit_good(void) {\n"                                           // 7: FT001
-    "    PyObject *module = PyModule_Create2(&good_def, PYTHON_API_VERSION);\n"      // 8: SI001
+    "PyMODINIT_FUNC PyInit_good(void) {\n"                                       // 7: FT001
+    "    PyObject *module = PyModule_Create2(&good_def, PYTHON_API_VERSION);\n"  // 8: SI001
     "    if (module == NULL) return NULL;\n"
     "    good_error = PyErr_NewException(\"good.error\", NULL, NULL);\n"
     "    return module;\n"
@@ -93,8 +93,8 @@ std::string describe_findings(const AnalysisResult& result) {
 std::string describe_diagnostics(const AnalysisResult& result) {
   std::ostringstream out;
   for (const auto& diagnostic : result.diagnostics) {
-    out << "  " << to_string(diagnostic.severity) << " " << diagnostic.location.file << ":"
-        << diagnostic.location.line << ": " << diagnostic.message << "\n";
+    out << "  " << to_string(diagnostic.severity) << " " << diagnostic.location.file << ":" << diagnostic.location.line
+        << ": " << diagnostic.message << "\n";
   }
   return out.str().empty() ? "  (none)\n" : out.str();
 }
@@ -114,9 +114,11 @@ bool has_diagnostic_about(const AnalysisResult& result, std::string_view file_na
 
 void expect_good_module_findings(const AnalysisResult& result) {
   EXPECT_EQ(count_findings(result, "SI001", "good.c", kGoodCreateLine), 1u)
-      << "the good module next to the bad input lost its SI001; findings:\n" << describe_findings(result);
+      << "the good module next to the bad input lost its SI001; findings:\n"
+      << describe_findings(result);
   EXPECT_EQ(count_findings(result, "SI006", "good.c", kGoodGlobalLine), 1u)
-      << "the good module next to the bad input lost its SI006; findings:\n" << describe_findings(result);
+      << "the good module next to the bad input lost its SI006; findings:\n"
+      << describe_findings(result);
 }
 
 TEST(BadInput, FileThatDoesNotParseIsReportedAndItsNeighbourStillScanned) {
@@ -132,7 +134,8 @@ TEST(BadInput, FileThatDoesNotParseIsReportedAndItsNeighbourStillScanned) {
   auto result = scan_without_throwing(dir.path());
   ASSERT_TRUE(result);
   EXPECT_TRUE(has_diagnostic_about(*result, "broken.c"))
-      << "expected a diagnostic naming broken.c and why it failed; got:\n" << describe_diagnostics(*result);
+      << "expected a diagnostic naming broken.c and why it failed; got:\n"
+      << describe_diagnostics(*result);
   EXPECT_FALSE(has_diagnostic_about(*result, "good.c")) << describe_diagnostics(*result);
   expect_good_module_findings(*result);
 }
@@ -162,8 +165,9 @@ std::string module_with_many_errors(int helpers) {
   for (int i = 0; i < helpers; ++i) {
     text += "static SdkStatus helper_" + std::to_string(i) + "(SdkHandle *h) { return sdk_call(h, SDK_FLAG); }\n";
   }
-  text += "static PyModuleDef sdk_def = {PyModuleDef_HEAD_INIT, .m_name = \"sdk\", .m_size = -1};\n"
-          "PyMODINIT_FUNC PyInit_sdk(void) { return PyModule_Create(&sdk_def); }\n";
+  text +=
+      "static PyModuleDef sdk_def = {PyModuleDef_HEAD_INIT, .m_name = \"sdk\", .m_size = -1};\n"
+      "PyMODINIT_FUNC PyInit_sdk(void) { return PyModule_Create(&sdk_def); }\n";
   return text;
 }
 
@@ -225,7 +229,7 @@ TEST(BadInput, NonUtf8BytesInACommentAndAStringDoNotStopTheScan) {
   dir.write("latin1.c",
             "#include <Python.h>\n"
             "/* caf\xe9, na\xefve, \xff\xfe: a Latin-1 comment */\n"
-            "static PyObject *latin_cache = NULL;\n"                                  // 3: SI006
+            "static PyObject *latin_cache = NULL;\n"  // 3: SI006
             "static const char greeting[] = \"gr\xfc\xdf Gott \xff\";\n"
             "static PyModuleDef latin_def = {PyModuleDef_HEAD_INIT, .m_name = \"latin1\", .m_size = -1};\n"
             "PyMODINIT_FUNC PyInit_latin1(void) {\n"
@@ -329,8 +333,8 @@ TEST(BadInput, SymlinkLoopIsNotFollowedForever) {
   REQUIRE_PYTHON();
   test::TempDir dir("subcheck-badinput");
   dir.write("pkg/good.c", kGoodModule);
-  fs::create_directory_symlink("..", dir.path() / "pkg" / "up");           // pkg/up -> the root
-  fs::create_directory_symlink(".", dir.path() / "pkg" / "self");          // pkg/self -> pkg
+  fs::create_directory_symlink("..", dir.path() / "pkg" / "up");   // pkg/up -> the root
+  fs::create_directory_symlink(".", dir.path() / "pkg" / "self");  // pkg/self -> pkg
   fs::create_symlink("/nonexistent/subcheck/missing.c", dir.path() / "pkg" / "dangling.c");
 
   auto result = scan_without_throwing(dir.path());

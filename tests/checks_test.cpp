@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "rules/catalogue.h"
 #include "analyzer/check.h"
 #include "analyzer/facts.h"
 #include "analyzer/module_model.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 namespace {
@@ -31,8 +31,7 @@ struct Reported {
 // What a check reports, de-duplicated as subcheck does (core/finding.h's FindingSet).
 class CollectingSink final : public FindingSink {
  public:
-  void report(const SourceLocation& location, std::string message,
-              std::vector<std::string> modules) override {
+  void report(const SourceLocation& location, std::string message, std::vector<std::string> modules) override {
     Finding finding;
     finding.location = location;
     finding.message = std::move(message);
@@ -123,9 +122,7 @@ using Lines = std::vector<unsigned>;
 // ---------------------------------------------------------------------------------------
 // Writing facts by hand
 
-SourceLocation at(const std::string& file, unsigned line, unsigned column = 5) {
-  return {file, line, column};
-}
+SourceLocation at(const std::string& file, unsigned line, unsigned column = 5) { return {file, line, column}; }
 
 CallFact call(std::string callee, SourceLocation where, std::vector<std::string> args = {}) {
   CallFact fact;
@@ -141,8 +138,7 @@ CallFact call(std::string callee, SourceLocation where, std::vector<std::string>
   return fact;
 }
 
-FunctionFact function(std::string name, SourceLocation where, std::vector<CallFact> calls,
-                      bool external = false) {
+FunctionFact function(std::string name, SourceLocation where, std::vector<CallFact> calls, bool external = false) {
   FunctionFact fact;
   fact.usr = "c:@F@" + name;
   fact.name = std::move(name);
@@ -204,14 +200,11 @@ constexpr std::int64_t kExecSlot = 2;
 constexpr std::int64_t kMultipleInterpretersSlot = 3;
 constexpr std::int64_t kGilSlot = 4;
 
-SlotFact exec_slot(const std::string& function, SourceLocation where) {
-  return slot(kExecSlot, function, where);
-}
+SlotFact exec_slot(const std::string& function, SourceLocation where) { return slot(kExecSlot, function, where); }
 SlotFact multiple_interpreters_slot(const std::string& value, SourceLocation where) {
-  static const std::map<std::string, std::int64_t> numbers = {
-      {"Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", 0},
-      {"Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED", 1},
-      {"Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", 2}};
+  static const std::map<std::string, std::int64_t> numbers = {{"Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", 0},
+                                                              {"Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED", 1},
+                                                              {"Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", 2}};
   return slot(kMultipleInterpretersSlot, value, where, numbers.at(value));
 }
 SlotFact gil_slot(const std::string& value, SourceLocation where) {
@@ -230,8 +223,7 @@ TranslationUnitFacts unit(const std::string& file, BuildConfig config) {
 // The same source seen by both builds; `adjust` edits one configuration's facts (what
 // #ifdef Py_GIL_DISABLED changes).
 using UnitWriter = std::function<void(TranslationUnitFacts&)>;
-void add_both_configs(std::vector<TranslationUnitFacts>& units, const std::string& file,
-                      const UnitWriter& write,
+void add_both_configs(std::vector<TranslationUnitFacts>& units, const std::string& file, const UnitWriter& write,
                       const std::function<void(TranslationUnitFacts&, BuildConfig)>& adjust = {}) {
   for (BuildConfig config : kAllConfigs) {
     TranslationUnitFacts facts = unit(file, config);
@@ -244,17 +236,16 @@ void add_both_configs(std::vector<TranslationUnitFacts>& units, const std::strin
 // A multi-phase module: PyInit_<name> returns PyModuleDef_Init(&<name>_module), whose
 // m_slots is <name>_slots with `slots`, and <name>_exec is the exec function.
 // Lines: slots array at 100, def at 110, exec at 120, PyInit at 130.
-void add_multi_phase_module(TranslationUnitFacts& facts, const std::string& name,
-                            std::vector<SlotFact> extra_slots, std::vector<CallFact> exec_calls = {}) {
+void add_multi_phase_module(TranslationUnitFacts& facts, const std::string& name, std::vector<SlotFact> extra_slots,
+                            std::vector<CallFact> exec_calls = {}) {
   const std::string& file = facts.file;
   std::vector<SlotFact> slots{exec_slot(name + "_exec", at(file, 101))};
   slots.insert(slots.end(), extra_slots.begin(), extra_slots.end());
   facts.slot_arrays.push_back(slot_array(name + "_slots", at(file, 100, 28), std::move(slots)));
   facts.module_defs.push_back(module_def(name + "_module", name, at(file, 110, 27), &facts.slot_arrays.back()));
   facts.functions.push_back(function(name + "_exec", at(file, 120), std::move(exec_calls)));
-  facts.functions.push_back(function(
-      "PyInit_" + name, at(file, 130, 1),
-      {call("PyModuleDef_Init", at(file, 132, 12), {"&" + name + "_module"})}, true));
+  facts.functions.push_back(function("PyInit_" + name, at(file, 130, 1),
+                                     {call("PyModuleDef_Init", at(file, 132, 12), {"&" + name + "_module"})}, true));
 }
 
 // A single-phase module: PyInit_<name> at line 130 calls PyModule_Create(&<name>_module)
@@ -296,10 +287,8 @@ void write_spam(TranslationUnitFacts& facts) {
   auto unused = global("never_written", GlobalVarFact::Kind::python_object, at(file, 18, 18));
   auto quiet = global("quiet_flag", GlobalVarFact::Kind::other_mutable, at(file, 19, 12), "int");
   facts.globals = {error, type, counter, depth, lock, methods, unused, quiet};
-  facts.global_writes = {write_to(error, "PyInit_spam", at(file, 133)),
-                         write_to(counter, "spam_count", at(file, 31)),
-                         write_to(depth, "spam_count", at(file, 32)),
-                         write_to(lock, "spam_count", at(file, 33))};
+  facts.global_writes = {write_to(error, "PyInit_spam", at(file, 133)), write_to(counter, "spam_count", at(file, 31)),
+                         write_to(depth, "spam_count", at(file, 32)), write_to(lock, "spam_count", at(file, 33))};
 
   CallFact borrowed = call("PyDict_GetItem", at(file, 40, 16), {"cache", "key"});
   CallFact from_kwargs = call("PyDict_GetItem", at(file, 41, 16), {"kwargs", "key"});
@@ -319,13 +308,13 @@ void write_spam(TranslationUnitFacts& facts) {
   guarded_next.critical_section_depth = 1;
   guarded_next.under_lock = true;
   facts.functions.push_back(function("spam_lookup", at(file, 38, 1),
-                                     {borrowed, from_kwargs, from_fresh, list_macro, strong, find_module,
-                                      add_module, ensure, release, save, bare_next, guarded_next}));
+                                     {borrowed, from_kwargs, from_fresh, list_macro, strong, find_module, add_module,
+                                      ensure, release, save, bare_next, guarded_next}));
   facts.functions.push_back(function("spam_count", at(file, 30, 1), {}));
-  facts.patterns.push_back({PatternFact::Kind::refcnt_uniqueness, at(file, 60, 9), "spam_steal",
-                            "Py_REFCNT(...) == 1"});
-  facts.patterns.push_back({PatternFact::Kind::nested_critical_section, at(file, 62, 9), "spam_steal",
-                            "Py_BEGIN_CRITICAL_SECTION"});
+  facts.patterns.push_back(
+      {PatternFact::Kind::refcnt_uniqueness, at(file, 60, 9), "spam_steal", "Py_REFCNT(...) == 1"});
+  facts.patterns.push_back(
+      {PatternFact::Kind::nested_critical_section, at(file, 62, 9), "spam_steal", "Py_BEGIN_CRITICAL_SECTION"});
   add_single_phase_module(facts, "spam");
 }
 
@@ -339,9 +328,8 @@ void write_legacy(TranslationUnitFacts& facts) {
                           gil_slot("Py_MOD_GIL_USED", at(kLegacy, 103))});
 }
 void write_refuser(TranslationUnitFacts& facts) {
-  add_multi_phase_module(
-      facts, "refuser",
-      {multiple_interpreters_slot("Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", at(kRefuser, 102))});
+  add_multi_phase_module(facts, "refuser",
+                         {multiple_interpreters_slot("Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", at(kRefuser, 102))});
 }
 
 // isolated: per-interpreter GIL and GIL_NOT_USED, and honest about it. Its globals are
@@ -360,12 +348,11 @@ void write_isolated(TranslationUnitFacts& facts) {
   facts.global_writes = {write_to(flag, "isolated_exec", at(file, 121)), locked,
                          write_to(per_thread, "isolated_hit", at(file, 42)),
                          write_to(mutex, "isolated_hit", at(file, 43))};
-  facts.functions.push_back(function("isolated_hit", at(file, 40, 1),
-                                     {call("PyMutex_Lock", at(file, 40, 5), {"&mutex"})}));
-  add_multi_phase_module(
-      facts, "isolated",
-      {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(file, 102)),
-       gil_slot("Py_MOD_GIL_NOT_USED", at(file, 103))});
+  facts.functions.push_back(
+      function("isolated_hit", at(file, 40, 1), {call("PyMutex_Lock", at(file, 40, 5), {"&mutex"})}));
+  add_multi_phase_module(facts, "isolated",
+                         {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(file, 102)),
+                          gil_slot("Py_MOD_GIL_NOT_USED", at(file, 103))});
 }
 
 // liar: claims a per-interpreter GIL and no GIL, yet keeps a static type, a cache written
@@ -382,21 +369,19 @@ void write_liar(TranslationUnitFacts& facts) {
   facts.global_writes = {lazy, write_to(calls, "liar_call", at(file, 31, 5)),
                          write_to(ready, "liar_setup", at(file, 35, 5))};
   facts.functions.push_back(function("get_cache", at(file, 20, 1), {}));
-  facts.functions.push_back(function("liar_call", at(file, 30, 1),
-                                     {call("PyState_FindModule", at(file, 32, 22), {"&liar_module"})}));
+  facts.functions.push_back(
+      function("liar_call", at(file, 30, 1), {call("PyState_FindModule", at(file, 32, 22), {"&liar_module"})}));
   facts.functions.push_back(function("liar_setup", at(file, 34, 1), {}));
-  add_multi_phase_module(
-      facts, "liar",
-      {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(file, 102)),
-       gil_slot("Py_MOD_GIL_NOT_USED", at(file, 103))},
-      {call("liar_setup", at(file, 122, 5))});
+  add_multi_phase_module(facts, "liar",
+                         {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(file, 102)),
+                          gil_slot("Py_MOD_GIL_NOT_USED", at(file, 103))},
+                         {call("liar_setup", at(file, 122, 5))});
 }
 
 // noft: multi-phase, per-interpreter GIL; Py_mod_gil only under #ifdef Py_GIL_DISABLED.
 void write_noft(TranslationUnitFacts& facts) {
-  add_multi_phase_module(
-      facts, "noft",
-      {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(kNoFt, 102))});
+  add_multi_phase_module(facts, "noft",
+                         {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(kNoFt, 102))});
 }
 
 // cy: Cython output that refuses a second interpreter; cyplain: Cython output without
@@ -413,15 +398,14 @@ void write_cython(TranslationUnitFacts& facts, const std::string& name, bool wit
   std::vector<CallFact> create_calls;
   if (with_check) create_calls.push_back(call("__Pyx_check_single_interpreter", at(file, 41, 9)));
   facts.functions.push_back(function("__pyx_pymod_create", at(file, 40, 1), std::move(create_calls)));
-  add_multi_phase_module(
-      facts, name, {multiple_interpreters_slot("Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED", at(file, 102))});
+  add_multi_phase_module(facts, name,
+                         {multiple_interpreters_slot("Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED", at(file, 102))});
 }
 void write_fake_pyx(TranslationUnitFacts& facts) {
   facts.functions.push_back(
       function("helper", at(kFakePyx, 40, 1), {call("__Pyx_check_single_interpreter", at(kFakePyx, 41, 9))}));
-  add_multi_phase_module(
-      facts, "fakepyx",
-      {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(kFakePyx, 102))});
+  add_multi_phase_module(facts, "fakepyx",
+                         {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(kFakePyx, 102))});
 }
 
 AnalysisModel corpus_model() {
@@ -450,9 +434,7 @@ class ChecksTest : public ::testing::Test {
   static const AnalysisModel& model() { return *model_; }
 
   static std::vector<Reported> gil(std::string_view id) { return run_rule(id, model(), BuildConfig::gil); }
-  static std::vector<Reported> ft(std::string_view id) {
-    return run_rule(id, model(), BuildConfig::free_threaded);
-  }
+  static std::vector<Reported> ft(std::string_view id) { return run_rule(id, model(), BuildConfig::free_threaded); }
 
  private:
   static inline std::unique_ptr<AnalysisModel> model_;
@@ -507,8 +489,8 @@ TEST_F(ChecksTest, SI003ReportsBothSharedGilOnlyDeclarationsAtTheSlot) {
 TEST_F(ChecksTest, SI004ReportsEachItemThatContradictsAPerInterpreterGilClaim) {
   auto found = gil("SI004");
   EXPECT_EQ(lines_in(found, kLiar), (Lines{10, 11, 32}));  // static type, written cache, FindModule
-  EXPECT_TRUE(lines_in(found, kIsolated).empty());          // honest: only C data, set at exec
-  EXPECT_TRUE(lines_in(found, kSinglePhase).empty());       // makes no claim
+  EXPECT_TRUE(lines_in(found, kIsolated).empty());         // honest: only C data, set at exec
+  EXPECT_TRUE(lines_in(found, kSinglePhase).empty());      // makes no claim
   const Reported* cache = at_line(found, kLiar, 11);
   ASSERT_NE(cache, nullptr);
   EXPECT_NE(cache->message.find("'cache'"), std::string::npos) << cache->message;
@@ -703,10 +685,9 @@ TEST(LimitedApiFreeThreading, TakesTheClaimFromTheGilBuildWhenTheFreeThreadedPar
 }
 
 TEST(LimitedApiFreeThreading, StaysQuietWithoutTheLimitedApiOrWithoutTheClaim) {
-  EXPECT_TRUE(run_rule("FT007", limited_api_model(false, true, "Py_MOD_GIL_NOT_USED"), BuildConfig::free_threaded)
-                  .empty());
   EXPECT_TRUE(
-      run_rule("FT007", limited_api_model(true, true, "Py_MOD_GIL_USED"), BuildConfig::free_threaded).empty());
+      run_rule("FT007", limited_api_model(false, true, "Py_MOD_GIL_NOT_USED"), BuildConfig::free_threaded).empty());
+  EXPECT_TRUE(run_rule("FT007", limited_api_model(true, true, "Py_MOD_GIL_USED"), BuildConfig::free_threaded).empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -747,10 +728,11 @@ TEST(FindingLocations, AHeaderSharedByTwoModulesIsReportedOnceForBoth) {
   const std::string header = "/corpus/shared_header.h";
   auto add_user = [&](std::vector<TranslationUnitFacts>& units, const std::string& file, const std::string& name) {
     add_both_configs(units, file, [&](TranslationUnitFacts& facts) {
-      facts.globals.push_back(global("HeaderType", GlobalVarFact::Kind::static_type, at(header, 5, 21), "PyTypeObject"));
+      facts.globals.push_back(
+          global("HeaderType", GlobalVarFact::Kind::static_type, at(header, 5, 21), "PyTypeObject"));
       facts.globals.back().usr = "c:shared_header.h@HeaderType";
-      facts.functions.push_back(function("header_helper", at(header, 8, 1),
-                                         {call("PyGILState_Ensure", at(header, 9, 30))}));
+      facts.functions.push_back(
+          function("header_helper", at(header, 8, 1), {call("PyGILState_Ensure", at(header, 9, 30))}));
       add_multi_phase_module(facts, name, {});
     });
   };

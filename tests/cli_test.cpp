@@ -23,10 +23,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rules/catalogue.h"
-#include "tests/test_support.h"
 #include "cli/config.h"
 #include "cli/report_junit.h"
+#include "rules/catalogue.h"
+#include "tests/test_support.h"
 
 extern char** environ;
 
@@ -153,9 +153,9 @@ TEST(Cli, HelpShowsCommandsAndExamples) {
 TEST(Cli, ScanHelpListsEveryOption) {
   RunResult run = run_subcheck({"scan", "--help"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  for (const char* option : {"--build-dir", "--python", "--jobs", "--format", "--output", "--fail-on", "--select",
-                             "--ignore", "--no-color", "--quiet", "--baseline", "--write-baseline", "--output-junit",
-                             "junit", "pyproject.toml"}) {
+  for (const char* option :
+       {"--build-dir", "--python", "--jobs", "--format", "--output", "--fail-on", "--select", "--ignore", "--no-color",
+        "--quiet", "--baseline", "--write-baseline", "--output-junit", "junit", "pyproject.toml"}) {
     EXPECT_TRUE(contains(run.out, option)) << option << "\n" << run.out;
   }
 }
@@ -183,9 +183,10 @@ TEST(Cli, RulesListsEveryRuleOfTheCatalogue) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(run.out.starts_with("id ")) << run.out;
   for (const Rule& rule : RuleCatalogue::builtin().rules()) {
-    EXPECT_TRUE(std::regex_search(run.out, std::regex("\\n" + rule.id + " +" + rule.name + " +" +
-                                                       std::string(to_string(rule.severity)) + " +")))
-        << rule.id << "\n" << run.out;
+    EXPECT_TRUE(std::regex_search(
+        run.out, std::regex("\\n" + rule.id + " +" + rule.name + " +" + std::string(to_string(rule.severity)) + " +")))
+        << rule.id << "\n"
+        << run.out;
   }
   RunResult as_json = run_subcheck({"rules", "--format", "json"});
   ASSERT_EQ(as_json.exit_code, 0);
@@ -253,7 +254,8 @@ TEST(Cli, UnknownRuleInSelectIsAnErrorWithSuggestion) {
 TEST(Cli, BadPyprojectValueIsAnErrorNamingFileAndKey) {
   TempDir tree;
   tree.write("spam.c", kSinglePhaseModule);
-  const fs::path pyproject = tree.write("pyproject.toml", "[project]\nname = \"spam\"\n\n[tool.subcheck]\nfail-on = \"sometimes\"\n");
+  const fs::path pyproject =
+      tree.write("pyproject.toml", "[project]\nname = \"spam\"\n\n[tool.subcheck]\nfail-on = \"sometimes\"\n");
   RunResult run = run_subcheck({"scan", tree.path().string()});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_TRUE(contains(run.err, pyproject.string())) << run.err;
@@ -302,7 +304,8 @@ TEST(Cli, CorruptCompileDatabaseIsAnError) {
 TEST(Cli, UnwritableOutputIsAnError) {
   TempDir tree;
   tree.write("spam.c", kSinglePhaseModule);
-  RunResult run = run_subcheck({"scan", tree.path().string(), "--output", (tree.path() / "no/such/dir/out.json").string()});
+  RunResult run =
+      run_subcheck({"scan", tree.path().string(), "--output", (tree.path() / "no/such/dir/out.json").string()});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_TRUE(contains(run.err, "--output")) << run.err;
 }
@@ -327,7 +330,9 @@ TEST(CliScan, SinglePhaseModuleFailsWithSI001InText) {
   EXPECT_TRUE(contains(run.out, "  hint: ")) << run.out;
   EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\nspam +single-phase +unsupported +requires-gil +\d+)")))
       << run.out;
-  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\d+ findings? \(\d+ errors?, \d+ warnings?, \d+ notes?\) in 1 module, 1 file; 0 suppressed)")))
+  EXPECT_TRUE(std::regex_search(
+      run.out,
+      std::regex(R"(\d+ findings? \(\d+ errors?, \d+ warnings?, \d+ notes?\) in 1 module, 1 file; 0 suppressed)")))
       << run.out;
   EXPECT_EQ(run.out.find('\x1b'), std::string::npos) << "colour in a file";
 }
@@ -446,7 +451,8 @@ TEST(CliScan, PyprojectSettingsApplyAndTheCommandLineWins) {
   EXPECT_EQ(report["settings"]["fail_on"], "never");
   for (const json& finding : report["findings"]) EXPECT_EQ(finding["category"], "free-threading");
 
-  RunResult overridden = run_subcheck({"scan", tree.path().string(), "--select", "SI001", "--fail-on", "error", "--quiet"});
+  RunResult overridden =
+      run_subcheck({"scan", tree.path().string(), "--select", "SI001", "--fail-on", "error", "--quiet"});
   EXPECT_EQ(overridden.exit_code, 1) << overridden.err;
   EXPECT_TRUE(contains(overridden.out, "[SI001 single-phase-init]")) << overridden.out;
 }
@@ -703,8 +709,8 @@ TEST(CliScan, HostileSdistIsRefusedWithExitTwo) {
   fs::path sdist = dir.path() / "evil-1.0.tar.gz";
   // -P keeps the leading "../" that tar would otherwise strip: a zip-slip member.
   std::string command = "cd " + (dir.path() / "sub").string() + " 2>/dev/null || mkdir -p " +
-                        (dir.path() / "sub").string() + "; cd " + (dir.path() / "sub").string() +
-                        " && tar -P -czf " + sdist.string() + " ../evil.c";
+                        (dir.path() / "sub").string() + "; cd " + (dir.path() / "sub").string() + " && tar -P -czf " +
+                        sdist.string() + " ../evil.c";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   RunResult run = run_subcheck({"scan", sdist.string()});
   EXPECT_EQ(run.exit_code, 2);
@@ -725,10 +731,11 @@ TEST(CliCorpus, ScansReportTheExpectedRulesInTextAndJson) {
   const RuleCatalogue& rules = RuleCatalogue::builtin();
   for (const CorpusTarget& target : targets) {
     SCOPED_TRACE(target.path.string());
-    const bool expects_error = std::any_of(target.expected_rules.begin(), target.expected_rules.end(), [&](const auto& id) {
-      const Rule* rule = rules.find(id);
-      return rule != nullptr && rule->severity == Severity::error;
-    });
+    const bool expects_error =
+        std::any_of(target.expected_rules.begin(), target.expected_rules.end(), [&](const auto& id) {
+          const Rule* rule = rules.find(id);
+          return rule != nullptr && rule->severity == Severity::error;
+        });
     RunResult text = run_subcheck({"scan", target.path.string(), "--quiet"});
     EXPECT_EQ(text.exit_code, expects_error ? 1 : 0) << text.out << text.err;
     for (const std::string& id : target.expected_rules) {
@@ -868,7 +875,9 @@ TEST(RuleSelection, UnknownPatternNamesOriginAndCloseMatches) {
     RuleFilter::from_patterns({}, {"borowed-reference-api"}, rules, "--select", "--ignore");
     FAIL() << "no error";
   } catch (const ConfigError& error) {
-    EXPECT_TRUE(std::string(error.what()).starts_with("--ignore: 'borowed-reference-api' names no rule; did you mean FT003 (borrowed-reference-api)"))
+    EXPECT_TRUE(std::string(error.what())
+                    .starts_with(
+                        "--ignore: 'borowed-reference-api' names no rule; did you mean FT003 (borrowed-reference-api)"))
         << error.what();
   }
 }
@@ -896,8 +905,8 @@ std::optional<json> corpus_interpreter(const std::string& tag) {
 void add_built_module(const TempDir& tree, const json& interpreter, const std::string& module,
                       const std::string& source_text) {
   tree.write(module + ".c", source_text);
-  fs::path built = fs::path(interpreter["module_dir"].get<std::string>()) /
-                   (module + interpreter["ext_suffix"].get<std::string>());
+  fs::path built =
+      fs::path(interpreter["module_dir"].get<std::string>()) / (module + interpreter["ext_suffix"].get<std::string>());
   fs::copy_file(built, tree.path() / built.filename());
 }
 
@@ -913,8 +922,8 @@ class CliScanProbe : public ::testing::TestWithParam<std::string> {};
 TEST_P(CliScanProbe, ShowsDynamicVerdictsAndFlagsWhereTheyDisagreeWithTheSources) {
   std::optional<json> interpreter = corpus_interpreter(GetParam());
   if (!interpreter) {
-    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
-                 << "): CPython " << GetParam() << " was not found when CMake ran";
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
   }
   if (GetParam() == "3.12") GTEST_SKIP() << "the sources below use Py_mod_gil, which CPython 3.12's headers lack";
   const bool free_threaded = (*interpreter)["free_threaded"].get<bool>();
@@ -935,9 +944,9 @@ static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, .m_name = "probe_multiph
 PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&def); }
 )");
 
-  RunResult run = run_subcheck({"scan", tree.path().string(), "--probe", "--python",
-                                (*interpreter)["python"].get<std::string>(), "--no-stress", "--timeout", "20",
-                                "--format", "json", "--quiet"});
+  RunResult run =
+      run_subcheck({"scan", tree.path().string(), "--probe", "--python", (*interpreter)["python"].get<std::string>(),
+                    "--no-stress", "--timeout", "20", "--format", "json", "--quiet"});
   ASSERT_EQ(run.exit_code, 1) << run.err;
   json report = json::parse(run.out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << run.out;
@@ -967,7 +976,8 @@ TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
   for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
     if ((interpreter = corpus_interpreter(tag))) break;
   }
-  if (!interpreter) GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  if (!interpreter)
+    GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
   TempDir tree;
   const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
                          ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
@@ -1022,8 +1032,8 @@ class CliScanHeaders : public ::testing::TestWithParam<std::string> {};
 TEST_P(CliScanHeaders, ReadsTheDeclaredSlotsWithThisInterpretersHeaders) {
   std::optional<json> interpreter = corpus_interpreter(GetParam());
   if (!interpreter) {
-    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX
-                 << "): CPython " << GetParam() << " was not found when CMake ran";
+    GTEST_SKIP() << "no prober corpus built for " << GetParam() << " (" << SUBCHECK_PROBER_CORPUS_INDEX << "): CPython "
+                 << GetParam() << " was not found when CMake ran";
   }
   if (GetParam() == "3.12") GTEST_SKIP() << "the module uses Py_mod_gil, which CPython 3.12's headers lack";
   TempDir tree;
@@ -1193,7 +1203,8 @@ const json* sarif_result(const json& sarif, const std::string& rule, bool suppre
 TEST(CliFormats, SarifFingerprintsSurviveAnUnrelatedEditAndSuppressedFindingsAreMarked) {
   TempDir tree;
   std::string source = kSinglePhaseModule;
-  source.insert(source.find("static PyObject *\nspam_name"), "static PyObject *quiet_one; // subcheck: ignore[SI006]\n\n");
+  source.insert(source.find("static PyObject *\nspam_name"),
+                "static PyObject *quiet_one; // subcheck: ignore[SI006]\n\n");
   source.insert(source.find("    return Py_NewRef(cached_name);"), "    quiet_one = Py_None;\n");
   tree.write("spam.c", source);
   RunResult before = run_subcheck({"scan", tree.path().string(), "--format", "sarif", "--quiet"}, tree.path());
@@ -1246,8 +1257,8 @@ TEST(CliFormats, GithubAnnotationsEscapeMessagesAndProperties) {
   tree.write("odd,na:me%.c", hidden);
   tree.write("spam.c", kSinglePhaseModule);
   const fs::path report_file = tree.path() / "report.json";
-  RunResult run = run_subcheck({"scan", ".", "--format", "github", "--output-json", report_file.string(), "--quiet"},
-                               tree.path());
+  RunResult run =
+      run_subcheck({"scan", ".", "--format", "github", "--output-json", report_file.string(), "--quiet"}, tree.path());
   EXPECT_EQ(run.exit_code, 1) << run.err;
   const json report = json::parse(read_file(report_file));
   std::istringstream lines(run.out);
@@ -1275,8 +1286,8 @@ TEST(CliFormats, GithubAnnotationsEscapeMessagesAndProperties) {
   EXPECT_TRUE(diagnostic_message) << run.out;
   EXPECT_GE(hints, report["findings"].size()) << run.out;  // every finding carries its hint on a second line
   // One line per finding and diagnostic, the coverage notice and one per incomplete reason.
-  EXPECT_EQ(annotations, report["findings"].size() + report["diagnostics"].size() + 1 +
-                             report["coverage"]["incomplete"].size())
+  EXPECT_EQ(annotations,
+            report["findings"].size() + report["diagnostics"].size() + 1 + report["coverage"]["incomplete"].size())
       << run.out;
 }
 
@@ -1338,8 +1349,8 @@ TEST(CliFormats, SeveralFormatsFromOneRunAndTwoReportsToOneFileAreRefused) {
     EXPECT_EQ(entry.path(), sarif) << "a temporary file was left behind";
   }
 
-  RunResult clash = run_subcheck({"scan", ".", "--format", "json", "-o", "same.txt", "--output-sarif", "./same.txt"},
-                                 tree.path());
+  RunResult clash =
+      run_subcheck({"scan", ".", "--format", "json", "-o", "same.txt", "--output-sarif", "./same.txt"}, tree.path());
   EXPECT_EQ(clash.exit_code, 2);
   EXPECT_TRUE(contains(clash.err, "another report is written there already")) << clash.err;
   EXPECT_FALSE(fs::exists(tree.path() / "same.txt"));

@@ -135,7 +135,8 @@ TEST(CompileDatabase, ArgumentsFormIsCleanedOfOutputDependencyAndGccOnlyFlags) {
   ScratchTree tree;
   fs::path source = tree.write("src/a.c");
   tree.write("compile_commands.json", R"([{
-    "directory": ")" + tree.root().string() + R"(",
+    "directory": ")" + tree.root().string() +
+                                          R"(",
     "file": "src/a.c",
     "output": "build/a.o",
     "arguments": ["/usr/bin/gcc", "-DFOO=1", "-Iinclude", "-isystem", "third_party", "-I/abs/inc",
@@ -151,10 +152,9 @@ TEST(CompileDatabase, ArgumentsFormIsCleanedOfOutputDependencyAndGccOnlyFlags) {
   ASSERT_EQ(db.commands.size(), 1u);
   EXPECT_EQ(db.commands[0].file, source);
   EXPECT_EQ(db.commands[0].directory, tree.root());
-  EXPECT_EQ(db.commands[0].args,
-            (std::vector<std::string>{"-DFOO=1", "-I" + (tree / "include").string(), "-isystem",
-                                      (tree / "third_party").string(), "-I/abs/inc",
-                                      "-fno-semantic-interposition", "-O2", "-fPIC"}));
+  EXPECT_EQ(db.commands[0].args, (std::vector<std::string>{"-DFOO=1", "-I" + (tree / "include").string(), "-isystem",
+                                                           (tree / "third_party").string(), "-I/abs/inc",
+                                                           "-fno-semantic-interposition", "-O2", "-fPIC"}));
   // -MJ (writes a database fragment) and -fprofile-use (reads a profile) are dropped with a
   // warning each; the rest is what every build has and goes without a word.
   ASSERT_EQ(db.warnings.size(), 2u);
@@ -177,16 +177,16 @@ TEST(CompileDatabase, CommandFormSplitsLikeAShellWithQuotedSpaces) {
   EXPECT_EQ(db.origin, "compile_commands.json: " + (tree / "build/compile_commands.json").string());
   ASSERT_EQ(db.commands.size(), 1u);
   EXPECT_EQ(db.commands[0].file, source);
-  EXPECT_EQ(db.commands[0].args,
-            (std::vector<std::string>{"-DGREETING=\"hello world\"", "-I" + (tree / "dir with space").string(),
-                                      "-DPLAIN=a b"}));
+  EXPECT_EQ(db.commands[0].args, (std::vector<std::string>{"-DGREETING=\"hello world\"",
+                                                           "-I" + (tree / "dir with space").string(), "-DPLAIN=a b"}));
 }
 
 TEST(CompileDatabase, CxxDriverOnACFileKeepsCompilingItAsCxx) {
   ScratchTree tree;
   tree.write("mod.c");
   tree.write("compile_commands.json", R"([
-    {"directory": ")" + tree.root().string() + R"(", "file": "mod.c", "command": "g++ -c mod.c"}])");
+    {"directory": ")" + tree.root().string() +
+                                          R"(", "file": "mod.c", "command": "g++ -c mod.c"}])");
   CompileDatabase db = load_compile_database({.root = tree.root(), .build_dir = {}, .python = {}});
   ASSERT_EQ(db.commands.size(), 1u);
   EXPECT_EQ(db.commands[0].args, (std::vector<std::string>{"-x", "c++"}));
@@ -217,7 +217,8 @@ TEST(CompileDatabase, SkipsMissingNonCAndRepeatedEntriesWithWarnings) {
 TEST(CompileDatabase, ExplicitBuildDirWinsAndMustHoldADatabase) {
   ScratchTree tree;
   tree.write("a.c");
-  std::string entry = R"([{"directory": ")" + tree.root().string() + R"(", "file": "a.c", "arguments": ["cc", "-DFROM_)";
+  std::string entry =
+      R"([{"directory": ")" + tree.root().string() + R"(", "file": "a.c", "arguments": ["cc", "-DFROM_)";
   tree.write("compile_commands.json", entry + R"(ROOT", "a.c"]}])");
   tree.write("out/compile_commands.json", entry + R"(OUT", "a.c"]}])");
 
@@ -297,11 +298,10 @@ TEST(InferredFlags, LanguageByExtensionAndIncludeDirectoriesFromTheTree) {
   EXPECT_EQ(std::vector<std::string>(cxx.args.begin(), cxx.args.begin() + 3),
             (std::vector<std::string>{"-x", "c++", "-std=gnu++17"}));
   EXPECT_EQ(std::vector<std::string>(c.args.begin() + 3, c.args.end()),
-            (std::vector<std::string>{"-I" + (tree / "src").string(), "-I" + tree.root().string(),
-                                      "-I" + (tree / "include").string(),
-                                      // the parent of a header folder, for <lib/detail.hpp>
-                                      "-I" + (tree / "third_party").string(),
-                                      "-I" + (tree / "third_party/lib").string()}));
+            (std::vector<std::string>{
+                "-I" + (tree / "src").string(), "-I" + tree.root().string(), "-I" + (tree / "include").string(),
+                // the parent of a header folder, for <lib/detail.hpp>
+                "-I" + (tree / "third_party").string(), "-I" + (tree / "third_party/lib").string()}));
   EXPECT_EQ(cxx.args[3], "-I" + (tree / "src/cxx").string());
   // No Python target: a warning and no Python include.
   EXPECT_TRUE(contains(db.warnings, "no Python >= 3.12 found; pass --python"));

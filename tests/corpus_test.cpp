@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "analyzer/analyze.h"
-#include "rules/catalogue.h"
 #include "analyzer/compile_db.h"
+#include "rules/catalogue.h"
 #include "tests/test_support.h"
 
 namespace subcheck {
@@ -64,8 +64,7 @@ std::string configs_of(const Finding& finding) {
 }
 
 // Missing and unexpected findings, as a list a person can act on. Empty when they agree.
-std::string finding_differences(const std::vector<ExpectedFinding>& expected,
-                                const std::vector<Finding>& reported) {
+std::string finding_differences(const std::vector<ExpectedFinding>& expected, const std::vector<Finding>& reported) {
   std::multiset<ExpectedFinding> unmatched(expected.begin(), expected.end());
   std::vector<const Finding*> unexpected;
   for (const Finding& finding : reported) {
@@ -112,8 +111,8 @@ std::string marker_differences(const TargetExpectations& expected, const std::ve
   return out.str().empty() ? "" : "marker differences:\n" + out.str();
 }
 
-void compare_field(std::ostringstream& out, const std::string& module, const char* field,
-                   const std::string& expected, const std::string& actual) {
+void compare_field(std::ostringstream& out, const std::string& module, const char* field, const std::string& expected,
+                   const std::string& actual) {
   if (expected != actual) {
     out << "  module " << module << ": " << field << " expected " << expected << ", got " << actual << "\n";
   }
@@ -131,8 +130,8 @@ std::string module_differences(const std::vector<ExpectedModule>& expected, cons
     expected_names.insert(want.name);
     auto it = found.find(want.name);
     if (it == found.end()) {
-      out << "  module " << want.name << ": not found (expected at " << corpus_relative(want.file) << ":"
-          << want.line << ")\n";
+      out << "  module " << want.name << ": not found (expected at " << corpus_relative(want.file) << ":" << want.line
+          << ")\n";
       continue;
     }
     if (it->second.size() != 1) out << "  module " << want.name << ": found " << it->second.size() << " times\n";
@@ -179,10 +178,12 @@ std::string unknown_module_differences(const std::vector<ExpectedModule>& expect
     bool unknown = want.subinterpreters == "unknown" || want.free_threading == "unknown";
     int count = reported[want.name];
     reported.erase(want.name);
-    if (unknown && count != 1) out << "  module " << want.name << ": " << count << " unknown-module diagnostics, expected 1\n";
+    if (unknown && count != 1)
+      out << "  module " << want.name << ": " << count << " unknown-module diagnostics, expected 1\n";
     if (!unknown && count != 0) out << "  module " << want.name << ": unknown-module diagnostic for a judged module\n";
   }
-  for (const auto& [name, count] : reported) out << "  module " << name << ": unknown-module diagnostic, not expected\n";
+  for (const auto& [name, count] : reported)
+    out << "  module " << name << ": unknown-module diagnostic, not expected\n";
   return out.str().empty() ? "" : "unknown-module diagnostics:\n" + out.str();
 }
 
@@ -241,9 +242,10 @@ TEST_P(CorpusTarget, MatchesItsExpectations) {
     report += "suppressed findings: expected " + std::to_string(*expectations.suppressed) + ", got " +
               std::to_string(result.suppressed) + "\n";
   }
-  EXPECT_TRUE(report.empty()) << "corpus target " << corpus_relative(target.string()) << " (Python "
-                              << python->version << ", " << result.compile_db_origin << ")\n"
-                              << report << (result.diagnostics.empty() ? "" : "diagnostics:\n" + all_diagnostics(result));
+  EXPECT_TRUE(report.empty()) << "corpus target " << corpus_relative(target.string()) << " (Python " << python->version
+                              << ", " << result.compile_db_origin << ")\n"
+                              << report
+                              << (result.diagnostics.empty() ? "" : "diagnostics:\n" + all_diagnostics(result));
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, CorpusTarget, ::testing::ValuesIn(test::corpus_targets(kCorpusDir)),
@@ -315,7 +317,8 @@ TEST(CorpusCoverage, EveryRuleHasATruePositiveAndATrueNegative) {
 
 TEST(CorpusExpectations, ReadsModulesFindingsAndMarkers) {
   test::TempDir dir("subcheck-expectations");
-  const fs::path file = dir.write("case.c",
+  const fs::path file = dir.write(
+      "case.c",
       "/* subcheck-expect-module: name=demo init=multi-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED "
       "subinterpreters=shared-gil-only free_threading=gil-free */\n"
       "/* subcheck-expect-suppressed: 2 */\n"
@@ -335,17 +338,17 @@ TEST(CorpusExpectations, ReadsModulesFindingsAndMarkers) {
   EXPECT_EQ(expectations.suppressed, std::optional<std::size_t>(2));
   EXPECT_FALSE(expectations.allows_diagnostics);
   const std::string normalised = test::normalise(file);
-  const std::vector<ExpectedFinding> want{
-      {"FT003", normalised, 5}, {"FT003", normalised, 5}, {"SI006", normalised, 3}};
+  const std::vector<ExpectedFinding> want{{"FT003", normalised, 5}, {"FT003", normalised, 5}, {"SI006", normalised, 3}};
   EXPECT_EQ(expectations.findings, want);
 }
 
 TEST(CorpusExpectations, RejectsMalformedExpectations) {
   test::TempDir dir("subcheck-expectations");
-  const fs::path file = dir.write("bad.c",
-      "/* subcheck-expect-module: name=demo init=two-phase gil=absent subinterpreters=fine */\n"
-      "int x;  // expect: global-python-object\n"
-      "int y;  // expect:\n");
+  const fs::path file =
+      dir.write("bad.c",
+                "/* subcheck-expect-module: name=demo init=two-phase gil=absent subinterpreters=fine */\n"
+                "int x;  // expect: global-python-object\n"
+                "int y;  // expect:\n");
   const TargetExpectations expectations = test::read_expectations(file);
   auto mentions = [&](const std::string& text) {
     return std::any_of(expectations.errors.begin(), expectations.errors.end(),
@@ -362,7 +365,8 @@ TEST(CorpusExpectations, RejectsMalformedExpectations) {
 
 TEST(CorpusExpectations, ReadsExpectNotMarkersAndMessageFragments) {
   test::TempDir dir("subcheck-expectations");
-  const fs::path file = dir.write("case.c",
+  const fs::path file = dir.write(
+      "case.c",
       "static PyObject *cache;  // expect: SI006 \"'cache'\" SI004 \"declares Py_MOD_PER\"  // expect-not: SI010\n"
       "static const int table[] = {1};  // expect-not: SI006 SI010\n");
   const TargetExpectations expectations = test::read_expectations(file);
@@ -381,11 +385,11 @@ TEST(CorpusExpectations, ReadsExpectNotMarkersAndMessageFragments) {
 TEST(CorpusExpectations, RejectsMalformedMarkers) {
   test::TempDir dir("subcheck-expectations");
   const fs::path file = dir.write("bad.c",
-      "int a;  // expect: \"no rule before\" SI006\n"
-      "int b;  // expect-not: SI006 \"fragments mean nothing here\"\n"
-      "int c;  // expect: SI006 \"unterminated\n"
-      "int d;  // expect: SI006  // expect-not: SI006\n"
-      "int e;  // expect-not:\n");
+                                  "int a;  // expect: \"no rule before\" SI006\n"
+                                  "int b;  // expect-not: SI006 \"fragments mean nothing here\"\n"
+                                  "int c;  // expect: SI006 \"unterminated\n"
+                                  "int d;  // expect: SI006  // expect-not: SI006\n"
+                                  "int e;  // expect-not:\n");
   const TargetExpectations expectations = test::read_expectations(file);
   auto mentions = [&](const std::string& text) {
     return std::any_of(expectations.errors.begin(), expectations.errors.end(),

@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <memory>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -117,7 +117,8 @@ TEST(HostileCli, AFifoAsPyprojectTomlIsAnErrorNotAHang) {
   tree.write("mod.c", "int x;\n");
   ASSERT_EQ(::mkfifo((tree.path() / "pyproject.toml").c_str(), 0600), 0);
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never"}, {.limit = 60s, .env = {}, .while_running = {}});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never"},
+                            {.limit = 60s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out) << "subcheck blocked on the FIFO";
   EXPECT_EQ(run.exit_code, 2) << run.err;
@@ -129,7 +130,8 @@ TEST(HostileCli, AFifoAsCompileCommandsJsonDoesNotBlockTheScan) {
   tree.write("mod.c", "int x;\n");
   ASSERT_EQ(::mkfifo((tree.path() / "compile_commands.json").c_str(), 0600), 0);
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--format", "json"}, {.limit = 120s, .env = {}, .while_running = {}});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--format", "json"},
+                            {.limit = 120s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out) << "subcheck blocked on the FIFO";
   EXPECT_LT(run.exit_code, 2) << run.err;
@@ -144,7 +146,8 @@ TEST(HostileCli, ARequirementsLineThatIsAPathIsAnErrorAndNothingIsProbed) {
   test::TempDir dir("subcheck-hostile-cli");
   for (std::string line : {".", ".."}) {
     fs::path file = dir.write("requirements.txt", "# deps\n" + line + "\n");
-    CliRun run = run_subcheck({"scan", file.string(), "--format", "json"}, {.limit = 60s, .env = {}, .while_running = {}});
+    CliRun run =
+        run_subcheck({"scan", file.string(), "--format", "json"}, {.limit = 60s, .env = {}, .while_running = {}});
     ASSERT_FALSE(run.timed_out);
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_TRUE(contains(run.err, file.string() + ":2: '" + line + "' is a path")) << run.err;
@@ -157,11 +160,13 @@ TEST(HostileCli, MaxFileSizeIsHonouredAndNamed) {
   tree.write("small.c", "int s;\n");
   tree.write("medium.c", std::string(2u << 20, ' ') + "int m;\n");
 
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--max-file-size", "1"}, {.limit = 120s, .env = {}, .while_running = {}});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "--max-file-size", "1"},
+                            {.limit = 120s, .env = {}, .while_running = {}});
 
   ASSERT_FALSE(run.timed_out);
   EXPECT_LT(run.exit_code, 2) << run.err;
-  EXPECT_TRUE(contains(run.out + run.err, "medium.c: skipped: larger than the 1 MiB file size limit")) << run.out << run.err;
+  EXPECT_TRUE(contains(run.out + run.err, "medium.c: skipped: larger than the 1 MiB file size limit"))
+      << run.out << run.err;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -359,11 +364,11 @@ TEST(HostileCli, ARunKilledBySigkillLeavesOneDirectoryThatTheNextRunRemoves) {
   test::TempDir tmpdir("subcheck-hostile-tmpdir"), out("subcheck-hostile-out");
   const fs::path report = out.write("report.json", "old report\n");
 
-  CliRun killed = run_subcheck({"scan", tree.dir.path().string(), "--format", "json", "-o", report.string(),
-                                "--parse-timeout", "300"},
-                               {.limit = 120s,
-                                .env = {"TMPDIR=" + tmpdir.path().string()},
-                                .while_running = send_after(3000ms, SIGKILL, false)});
+  CliRun killed = run_subcheck(
+      {"scan", tree.dir.path().string(), "--format", "json", "-o", report.string(), "--parse-timeout", "300"},
+      {.limit = 120s,
+       .env = {"TMPDIR=" + tmpdir.path().string()},
+       .while_running = send_after(3000ms, SIGKILL, false)});
 
   ASSERT_FALSE(killed.timed_out);
   EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
@@ -382,9 +387,10 @@ TEST(HostileCli, ARunKilledBySigkillLeavesOneDirectoryThatTheNextRunRemoves) {
 TEST(HostileCli, OutputToADeviceIsWrittenThroughNotReplaced) {
   test::TempDir tree("subcheck-hostile-cli");
   tree.write("ok.c", "int ok;\n");
-  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "-o", "/dev/null"}, {.limit = 120s, .env = {}, .while_running = {}});
+  CliRun run = run_subcheck({"scan", tree.path().string(), "--fail-on", "never", "-o", "/dev/null"},
+                            {.limit = 120s, .env = {}, .while_running = {}});
   EXPECT_LT(run.exit_code, 2) << run.err;
-  struct stat info {};
+  struct stat info{};
   ASSERT_EQ(::stat("/dev/null", &info), 0);
   EXPECT_TRUE(S_ISCHR(info.st_mode)) << "/dev/null was replaced by a file";
 }

@@ -127,8 +127,8 @@ std::string json_string(const std::string& text) {
 
 // One compile_commands.json entry in the "arguments" form.
 std::string entry(const fs::path& directory, const std::string& file, const std::vector<std::string>& arguments) {
-  std::string text = "{\"directory\": " + json_string(directory.string()) + ", \"file\": " + json_string(file) +
-                     ", \"arguments\": [";
+  std::string text =
+      "{\"directory\": " + json_string(directory.string()) + ", \"file\": " + json_string(file) + ", \"arguments\": [";
   for (std::size_t i = 0; i < arguments.size(); ++i) text += (i ? ", " : "") + json_string(arguments[i]);
   return text + "]}";
 }
@@ -145,12 +145,23 @@ std::string database(const std::vector<std::string>& entries) {
 // The flags of the issue that made libclang write: a header list appended to any file,
 // serialized diagnostics, a module cache, a time trace.
 std::vector<std::string> writing_flags(const fs::path& canary, const fs::path& outside) {
-  return {"-H", "-Xclang", "-header-include-file", "-Xclang", canary.string(),
-          "-fmodules", "-fmodules-cache-path=" + (outside / "module-cache").string(),
-          "--serialize-diagnostics", (outside / "diagnostics.dia").string(),
-          "-Xclang", "-serialize-diagnostic-file", "-Xclang", (outside / "cc1.dia").string(),
-          "-ftime-trace", "-ftime-trace=" + (outside / "trace.json").string(),
-          "-MJ", (outside / "fragment.json").string()};
+  return {"-H",
+          "-Xclang",
+          "-header-include-file",
+          "-Xclang",
+          canary.string(),
+          "-fmodules",
+          "-fmodules-cache-path=" + (outside / "module-cache").string(),
+          "--serialize-diagnostics",
+          (outside / "diagnostics.dia").string(),
+          "-Xclang",
+          "-serialize-diagnostic-file",
+          "-Xclang",
+          (outside / "cc1.dia").string(),
+          "-ftime-trace",
+          "-ftime-trace=" + (outside / "trace.json").string(),
+          "-MJ",
+          (outside / "fragment.json").string()};
 }
 
 TEST(HostileCompileDatabase, FlagsThatWriteFilesNeverReachLibclang) {
@@ -171,10 +182,10 @@ TEST(HostileCompileDatabase, FlagsThatWriteFilesNeverReachLibclang) {
   expect_good_module_findings(result);
   std::vector<std::string> messages;
   for (const ToolDiagnostic& diagnostic : result.diagnostics) messages.push_back(diagnostic.message);
-  for (std::string_view flag : {"-H", "-Xclang", "--serialize-diagnostics", "-fmodules", "-fmodules-cache-path=",
-                                "-ftime-trace", "-ftime-trace=", "-MJ"}) {
+  for (std::string_view flag : {"-H", "-Xclang", "--serialize-diagnostics", "-fmodules",
+                                "-fmodules-cache-path=", "-ftime-trace", "-ftime-trace=", "-MJ"}) {
     EXPECT_TRUE(any_contains(messages, "dropped " + std::string(flag) + " ")) << flag << " dropped without a word:\n"
-                                                                             << diagnostics_text(result);
+                                                                              << diagnostics_text(result);
   }
 }
 
@@ -211,11 +222,11 @@ TEST(HostileCompileDatabase, EachDroppedFlagIsOneWarningNamingItHoweverManyEntri
 
   ASSERT_EQ(db.commands.size(), 3u);
   for (const CompileCommand& command : db.commands) {
-    EXPECT_EQ(command.args, (std::vector<std::string>{"-DKEEP=1", "-std=c11", "-fno-strict-aliasing",
-                                                      "-D_FORTIFY_SOURCE=2", "-O2"}));
+    EXPECT_EQ(command.args,
+              (std::vector<std::string>{"-DKEEP=1", "-std=c11", "-fno-strict-aliasing", "-D_FORTIFY_SOURCE=2", "-O2"}));
   }
-  for (std::string_view flag : {"dropped -Xclang ", "dropped -mllvm ", "dropped @FILE ", "dropped -fplugin= ",
-                                "dropped -Wp, "}) {
+  for (std::string_view flag :
+       {"dropped -Xclang ", "dropped -mllvm ", "dropped @FILE ", "dropped -fplugin= ", "dropped -Wp, "}) {
     EXPECT_EQ(count_containing(db.warnings, flag), 1u) << flag;
   }
   EXPECT_EQ(count_containing(db.warnings, "3 entries"), 5u) << "each warning counts the entries it covers";
@@ -230,14 +241,14 @@ TEST(HostileCompileDatabase, IncludedFilesMustBeTheProjectsOwn) {
   tree.write("compile_commands.json",
              database({entry(tree.path(), "a.c",
                              {"cc", "-include", secret.string(), "-imacros", secret.string(), "-include", "config.h",
-                              "-include", "fifo.h", "-I/dev", "-isystem", "/proc/self", "-I/sys/kernel",
-                              "-idirafter", "/dev/shm", "-Ilocal", "-c", "a.c"})}));
+                              "-include", "fifo.h", "-I/dev", "-isystem", "/proc/self", "-I/sys/kernel", "-idirafter",
+                              "/dev/shm", "-Ilocal", "-c", "a.c"})}));
 
   CompileDatabase db = load_compile_database({.root = tree.path(), .build_dir = {}, .python = {}});
 
   ASSERT_EQ(db.commands.size(), 1u);
-  EXPECT_EQ(db.commands[0].args, (std::vector<std::string>{"-include", config.string(),
-                                                           "-I" + (tree.path() / "local").string()}));
+  EXPECT_EQ(db.commands[0].args,
+            (std::vector<std::string>{"-include", config.string(), "-I" + (tree.path() / "local").string()}));
   EXPECT_EQ(count_containing(db.warnings, "dropped -include "), 1u);
   EXPECT_TRUE(any_contains(db.warnings, "dropped -imacros "));
   EXPECT_TRUE(any_contains(db.warnings, "dropped -I "));
@@ -487,7 +498,8 @@ TEST(HostileParse, FactsFromWorkersGiveTheFindingsOfAnInProcessParse) {
     for (BuildConfig config : kAllConfigs) units.push_back(extractor.extract(command, config));
   }
   AnalysisModel model = build_module_model(std::move(units));
-  std::vector<Finding> in_process = apply_suppressions(run_checks(model, RuleCatalogue::builtin()), RuleCatalogue::builtin());
+  std::vector<Finding> in_process =
+      apply_suppressions(run_checks(model, RuleCatalogue::builtin()), RuleCatalogue::builtin());
 
   ASSERT_FALSE(in_process.empty());
   ASSERT_EQ(through_workers.findings.size(), in_process.size());

@@ -98,7 +98,8 @@ bool is_identifier(const std::string& text) {
 // Why `value` is not valid for `key`; empty when it is.
 std::string invalid_value(const std::string& key, const std::string& value) {
   static const std::map<std::string, std::set<std::string>> kVerdicts{
-      {"subinterpreters", {"supported", "shared-gil-only", "unsupported", "broken", "crash", "timeout", "abi-mismatch"}},
+      {"subinterpreters",
+       {"supported", "shared-gil-only", "unsupported", "broken", "crash", "timeout", "abi-mismatch"}},
       {"free_threading", {"gil-free", "requires-gil", "broken", "crash", "timeout", "not-tested", "abi-mismatch"}},
       {"output", {"truncated"}},
   };
@@ -162,7 +163,8 @@ ModuleExpectations read_module_expectations(const fs::path& source) {
     if (auto end = text.find("*/"); end != std::string::npos) text.resize(end);
     parse_expectation(text, number, expectations);
   }
-  if (expectations.lines.empty()) expectations.errors.push_back(source.filename().string() + ": no subcheck-expect-probe");
+  if (expectations.lines.empty())
+    expectations.errors.push_back(source.filename().string() + ": no subcheck-expect-probe");
   return expectations;
 }
 
@@ -268,9 +270,8 @@ bool any_evidence(const ModuleProbeReport& report, const std::function<bool(cons
 }
 
 bool any_step(const ModuleProbeReport& report, const std::function<bool(const ProbeStep&)>& test) {
-  return any_evidence(report, [&](const ProbeResult& result) {
-    return std::any_of(result.steps.begin(), result.steps.end(), test);
-  });
+  return any_evidence(
+      report, [&](const ProbeResult& result) { return std::any_of(result.steps.begin(), result.steps.end(), test); });
 }
 
 bool contains_ignoring_case(std::string text, std::string word) {
@@ -330,9 +331,10 @@ void check_verdict_evidence(const ModuleProbeReport& report, const Fields& want,
                     "supported, yet no successful import in an isolated subinterpreter among the evidence");
   }
   if (sub == "shared-gil-only" || sub == "unsupported") {
-    problems.expect(any_step(report, [](const ProbeStep& s) {
-                      return s.where == "isolated" && !s.ok && s.message.find(kRefusal) != std::string::npos;
-                    }),
+    problems.expect(any_step(report,
+                             [](const ProbeStep& s) {
+                               return s.where == "isolated" && !s.ok && s.message.find(kRefusal) != std::string::npos;
+                             }),
                     "no isolated step refused with CPython's message '..." + std::string(kRefusal) + "'");
   }
   if (sub == "shared-gil-only") {
@@ -352,10 +354,12 @@ void check_verdict_evidence(const ModuleProbeReport& report, const Fields& want,
   }
   if (ft == "gil-free" || ft == "requires-gil") {
     const bool enabled = ft == "requires-gil";
-    problems.expect(any_evidence(report, [&](const ProbeResult& r) {
-                      return r.probe == ProbeKind::gil && r.outcome == ProbeOutcome::ok && r.gil_before == std::optional<bool>(false) &&
-                             r.gil_after == std::optional<bool>(enabled);
-                    }),
+    problems.expect(any_evidence(report,
+                                 [&](const ProbeResult& r) {
+                                   return r.probe == ProbeKind::gil && r.outcome == ProbeOutcome::ok &&
+                                          r.gil_before == std::optional<bool>(false) &&
+                                          r.gil_after == std::optional<bool>(enabled);
+                                 }),
                     std::string("no gil probe showing the GIL off before the import and ") +
                         (enabled ? "on" : "still off") + " after it");
   }
@@ -372,13 +376,15 @@ void check_requested_evidence(const ModuleProbeReport& report, const Fields& wan
   if (auto signal = want.find("signal"); signal != want.end()) {
     const int number = std::stoi(signal->second);
     problems.expect(
-        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::crash && r.signal == number; }),
+        any_evidence(report,
+                     [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::crash && r.signal == number; }),
         "no probe crashed with signal " + signal->second);
   }
   if (auto code = want.find("exit_code"); code != want.end()) {
     const int number = std::stoi(code->second);
     problems.expect(
-        any_evidence(report, [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::exit && r.exit_code == number; }),
+        any_evidence(report,
+                     [&](const ProbeResult& r) { return r.outcome == ProbeOutcome::exit && r.exit_code == number; }),
         "no probe with outcome exit and exit code " + code->second);
   }
   if (auto name = want.find("shared_object"); name != want.end()) {
@@ -389,11 +395,12 @@ void check_requested_evidence(const ModuleProbeReport& report, const Fields& wan
                     name->second + " reported shared by two interpreters, yet it is a heap type");
   }
   if (want.count("output")) {
-    problems.expect(any_evidence(report, [](const ProbeResult& r) {
-                      return r.output_truncated && !r.output.empty() && r.output.size() <= kMaxKeptOutput;
-                    }),
-                    "no probe whose output was truncated to a tail of at most " + std::to_string(kMaxKeptOutput) +
-                        " bytes");
+    problems.expect(
+        any_evidence(report,
+                     [](const ProbeResult& r) {
+                       return r.output_truncated && !r.output.empty() && r.output.size() <= kMaxKeptOutput;
+                     }),
+        "no probe whose output was truncated to a tail of at most " + std::to_string(kMaxKeptOutput) + " bytes");
   }
   if (auto word = want.find("note"); word != want.end()) {
     problems.expect(std::any_of(report.notes.begin(), report.notes.end(),
@@ -417,9 +424,7 @@ void check_well_behaved(const ModuleProbeReport& report, const Fields& want, Pro
   // Modules expected to behave show no crash, timeout, exit or host error anywhere.
   const bool misbehaves = want.count("signal") || want.count("exit_code") || sub == "timeout" || sub == "crash";
   if (!misbehaves) {
-    problems.expect(!any_evidence(report, [](const ProbeResult& r) {
-                      return r.outcome != ProbeOutcome::ok;
-                    }),
+    problems.expect(!any_evidence(report, [](const ProbeResult& r) { return r.outcome != ProbeOutcome::ok; }),
                     "a well-behaved module has a crash, timeout, exit or error among its evidence");
   }
 }
@@ -463,30 +468,33 @@ TEST(ProberCorpusExpectations, IndexListsEveryCorpusModule) {
   if (!index.present) GTEST_SKIP() << "no " << kCorpusIndex << ": corpus/prober was not configured";
   std::vector<std::string> sources;  // one per file: the index names files, not the other modules they export
   for (const fs::path& source : corpus_sources()) sources.push_back(source.stem().string());
-  EXPECT_EQ(index.modules, sources) << "re-run CMake: the corpus sources changed since " << kCorpusIndex << " was written";
+  EXPECT_EQ(index.modules, sources) << "re-run CMake: the corpus sources changed since " << kCorpusIndex
+                                    << " was written";
 }
 
 TEST(ProberCorpusExpectations, ReaderResolvesSpecificLinesAndRejectsMistakes) {
   test::TempDir dir("subcheck-probe-expectations");
   const fs::path good = dir.write("probe_demo.c",
-      "/* subcheck-expect-probe: interp=any subinterpreters=supported shared_object=Thing\n"
-      " * subcheck-expect-probe: interp=gil free_threading=not-tested\n"
-      " * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil\n"
-      " * subcheck-expect-probe: interp=3.12 subinterpreters=crash signal=6 */\n");
+                                  "/* subcheck-expect-probe: interp=any subinterpreters=supported shared_object=Thing\n"
+                                  " * subcheck-expect-probe: interp=gil free_threading=not-tested\n"
+                                  " * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil\n"
+                                  " * subcheck-expect-probe: interp=3.12 subinterpreters=crash signal=6 */\n");
   const ModuleExpectations read = read_module_expectations(good);
   EXPECT_TRUE(read.errors.empty());
   EXPECT_EQ(read.module, "probe_demo");
   EXPECT_EQ(resolve(read, "3.13", false),
             (Fields{{"subinterpreters", "supported"}, {"free_threading", "not-tested"}, {"shared_object", "Thing"}}));
-  EXPECT_EQ(resolve(read, "3.12", false),
-            (Fields{{"subinterpreters", "crash"}, {"free_threading", "not-tested"}, {"shared_object", "Thing"},
-                    {"signal", "6"}}));
+  EXPECT_EQ(resolve(read, "3.12", false), (Fields{{"subinterpreters", "crash"},
+                                                  {"free_threading", "not-tested"},
+                                                  {"shared_object", "Thing"},
+                                                  {"signal", "6"}}));
   EXPECT_EQ(resolve(read, "3.13t", true)["free_threading"], "requires-gil");
 
-  const fs::path bad = dir.write("probe_bad.c",
-      "/* subcheck-expect-probe: interp=gill subinterpreters=fine free_threading=gil-free */\n"
-      "/* subcheck-expect-probe: subinterpreters=supported signal=SIGSEGV colour=red */\n"
-      "/* subcheck-expect-probe: interp=any */\n");
+  const fs::path bad =
+      dir.write("probe_bad.c",
+                "/* subcheck-expect-probe: interp=gill subinterpreters=fine free_threading=gil-free */\n"
+                "/* subcheck-expect-probe: subinterpreters=supported signal=SIGSEGV colour=red */\n"
+                "/* subcheck-expect-probe: interp=any */\n");
   const ModuleExpectations wrong = read_module_expectations(bad);
   auto mentions = [&](const std::string& text) {
     return std::any_of(wrong.errors.begin(), wrong.errors.end(),
@@ -514,9 +522,9 @@ TEST_P(ProberCorpus, VerdictsAndEvidenceMatchTheSources) {
     std::string skipped;
     for (const auto& reason : index.skipped) skipped += "\n  skipped " + reason;
     GTEST_SKIP() << "CPython " << tag << " was not found when CMake configured the prober corpus (for "
-                 << (tag.back() == 't'   ? "a free-threaded 3.13t run ci/build-cpython.sh"
-                     : tag >= "3.14" ? "it run ci/sid-root.sh test, or put python" + tag + " on PATH"
-                                     : "it install it with pyenv")
+                 << (tag.back() == 't' ? "a free-threaded 3.13t run ci/build-cpython.sh"
+                     : tag >= "3.14"   ? "it run ci/sid-root.sh test, or put python" + tag + " on PATH"
+                                       : "it install it with pyenv")
                  << ", then re-run CMake)" << skipped;
   }
 
@@ -534,7 +542,8 @@ TEST_P(ProberCorpus, VerdictsAndEvidenceMatchTheSources) {
   std::sort(found.begin(), found.end());
   std::vector<std::string> expected_modules;  // one per file, and the others a file exports
   for (const auto& [module, unused] : all_expectations()) expected_modules.push_back(module);
-  EXPECT_TRUE(std::includes(expected_modules.begin(), expected_modules.end(), index.modules.begin(), index.modules.end()));
+  EXPECT_TRUE(
+      std::includes(expected_modules.begin(), expected_modules.end(), index.modules.begin(), index.modules.end()));
   ASSERT_EQ(found, expected_modules) << "discover(" << built->module_dir << ") did not find the corpus as built";
 
   ProbeOptions options;
@@ -542,7 +551,8 @@ TEST_P(ProberCorpus, VerdictsAndEvidenceMatchTheSources) {
   options.timeout = kProbeTimeout;
   const auto started = std::chrono::steady_clock::now();
   const ProbeRun run = probe(*interpreter, target, options);
-  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   RecordProperty("probe_ms", static_cast<int>(elapsed.count()));
   std::cout << "[ probe    ] CPython " << interpreter->version << " (" << tag << "): " << run.modules.size()
             << " modules in " << elapsed.count() << " ms; sandbox network: " << run.sandbox.network << "\n";
@@ -570,8 +580,8 @@ TEST_P(ProberCorpus, VerdictsAndEvidenceMatchTheSources) {
   for (const auto& [module, report] : reports) {
     if (!expectations.count(module)) failures += "  " + module + ": reported but not in the corpus\n";
   }
-  EXPECT_TRUE(failures.empty()) << "CPython " << interpreter->version << " (" << tag << "), " << built->python
-                                << ":\n" << failures;
+  EXPECT_TRUE(failures.empty()) << "CPython " << interpreter->version << " (" << tag << "), " << built->python << ":\n"
+                                << failures;
 }
 
 // The corpus built for one interpreter, probed with another: every file is reported as
@@ -602,7 +612,8 @@ TEST(ProberCorpusAbi, ModulesBuiltForAnotherInterpreterAreNeverLoaded) {
       const ProbeRun run = probe(*interpreter, target, options);
       ASSERT_EQ(run.modules.size(), all_expectations().size());
       for (const ModuleProbeReport& report : run.modules) {
-        EXPECT_EQ(report.subinterpreters, SubinterpreterVerdict::abi_mismatch) << report.module << ": " << report.summary;
+        EXPECT_EQ(report.subinterpreters, SubinterpreterVerdict::abi_mismatch)
+            << report.module << ": " << report.summary;
         EXPECT_EQ(report.free_threading, FreeThreadingVerdict::abi_mismatch) << report.module << ": " << report.summary;
         EXPECT_TRUE(report.evidence.empty()) << report.module << " was probed: " << describe_evidence(report);
       }

@@ -22,8 +22,8 @@
 
 #include "core/process.h"
 #include "prober/prober.h"
-#include "tests/test_support.h"
 #include "prober/wheel_archive.h"
+#include "tests/test_support.h"
 
 namespace subcheck::prober {
 namespace {
@@ -81,10 +81,11 @@ const std::optional<Interpreter>& interpreter_for(const std::string& tag) {
   return cache.emplace(tag, interpreter).first->second;
 }
 
-#define REQUIRE_INTERPRETER(var, tag)                                                                        \
-  const std::optional<Interpreter> var##_found = interpreter_for(tag); /* a copy: g++ 16 -Wdangling-reference */ \
-  if (!var##_found) GTEST_SKIP() << "CPython " << (tag) << " not found (pyenv, python" << (tag) << " on PATH or " \
-                                 << subcheck_cache() << ")";                                               \
+#define REQUIRE_INTERPRETER(var, tag)                                                                                 \
+  const std::optional<Interpreter> var##_found = interpreter_for(tag); /* a copy: g++ 16 -Wdangling-reference */      \
+  if (!var##_found)                                                                                                   \
+    GTEST_SKIP() << "CPython " << (tag) << " not found (pyenv, python" << (tag) << " on PATH or " << subcheck_cache() \
+                 << ")";                                                                                              \
   const Interpreter& var = *var##_found
 
 fs::path debian_dist_packages(const std::string& package_prefix) {
@@ -97,8 +98,8 @@ fs::path debian_dist_packages(const std::string& package_prefix) {
   return {};
 }
 
-#define REQUIRE_DEBIAN(var, package)                                                                  \
-  const fs::path var = debian_dist_packages(package);                                               \
+#define REQUIRE_DEBIAN(var, package)                  \
+  const fs::path var = debian_dist_packages(package); \
   if (var.empty()) GTEST_SKIP() << package << " is not unpacked under " << subcheck_cache() / "debian-bin"
 
 const ExtensionFile* find_module(const ProbeTarget& target, const std::string& module) {
@@ -142,7 +143,8 @@ using test::ScopedEnv;
 std::vector<fs::path> all_files_under(const fs::path& root) {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) files.push_back(it->path());
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    files.push_back(it->path());
   return files;
 }
 
@@ -211,7 +213,10 @@ GoodWheel write_good_wheel(const fs::path& dir, const fs::path& markupsafe_so, c
   ZipWriter zip(wheel.path);
   zip.directory("markupsafe/");
   zip.file("markupsafe/__init__.py", "from markupsafe._speedups import escape\n");
-  zip.file("markupsafe/donn\xc3\xa9" "es.py", "# a UTF-8 member name\n");
+  zip.file(
+      "markupsafe/donn\xc3\xa9"
+      "es.py",
+      "# a UTF-8 member name\n");
   zip.file("markupsafe/" + markupsafe_so.filename().string(), wheel.speedups_bytes);
   zip.file("demo-1.0.data/platlib/simplejson/__init__.py", "");
   zip.file("demo-1.0.data/platlib/simplejson/" + simplejson_so.filename().string(), wheel.simplejson_bytes);
@@ -293,8 +298,8 @@ void put(std::string& out, std::uint64_t value, int width) {
 }
 
 // A one-member zip written field by field (APPNOTE 4.3.7, 4.3.12, 4.3.16).
-std::string single_member_zip(const std::string& name, std::uint16_t method, const std::string& data,
-                              std::uint32_t crc, std::uint32_t uncompressed_size) {
+std::string single_member_zip(const std::string& name, std::uint16_t method, const std::string& data, std::uint32_t crc,
+                              std::uint32_t uncompressed_size) {
   std::string local;
   put(local, 0x04034b50, 4);
   put(local, 20, 2);
@@ -358,7 +363,8 @@ void expect_gil_interpreter(const Interpreter& interpreter, const std::string& t
 class ProberInterpreterTags : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ProberInterpreterTags, InspectsTheGilBuild) {
-  if (GetParam().back() == 't') GTEST_SKIP() << GetParam() << " is free-threaded: InspectsFreeThreaded313FromTheToolchainCache";
+  if (GetParam().back() == 't')
+    GTEST_SKIP() << GetParam() << " is free-threaded: InspectsFreeThreaded313FromTheToolchainCache";
   REQUIRE_INTERPRETER(python, GetParam());
   expect_gil_interpreter(python, GetParam());
 }
@@ -391,7 +397,8 @@ TEST(ProberInterpreters, SaysWhyAnInterpreterIsRefused) {
     fs::permissions(path, fs::perms::owner_all);
     return path.string();
   };
-  const std::string pypy = script("pypy3", "echo 'SUBCHECK-INTERPRETER:{\"implementation\": \"pypy\", \"version_info\": [3, 12, 0]}'");
+  const std::string pypy =
+      script("pypy3", "echo 'SUBCHECK-INTERPRETER:{\"implementation\": \"pypy\", \"version_info\": [3, 12, 0]}'");
   const std::string killed = script("killed", "kill -9 $$");
   const std::string failing = script("failing", "exit 3");
   std::vector<std::string> problems;
@@ -419,7 +426,8 @@ TEST(ProberInterpreters, FindsEveryInterpreterOnceSortedByVersion) {
   std::set<std::pair<fs::path, bool>> installations;  // the free-threaded install's python3 and python3.13t are one
   for (const Interpreter& interpreter : found) {
     EXPECT_TRUE(real_paths.insert(fs::canonical(interpreter.executable)).second) << interpreter.executable;
-    EXPECT_TRUE(installations.insert({interpreter.purelib, interpreter.free_threaded}).second) << interpreter.executable;
+    EXPECT_TRUE(installations.insert({interpreter.purelib, interpreter.free_threaded}).second)
+        << interpreter.executable;
   }
   EXPECT_TRUE(real_paths.count(fs::canonical(python312.executable)));
   EXPECT_TRUE(real_paths.count(fs::canonical(python313.executable)));
@@ -584,7 +592,8 @@ TEST(ProberDiscover, DebianPsutilWithoutRecordAndDebianAbi3Naming) {
   for (const Interpreter* python : {&python312, &python313}) {
     ProbeTarget debian = discover(tree.path().string(), *python);
     ASSERT_EQ(debian.modules.size(), 2u);
-    const ExtensionFile& native = debian.modules[0].file.filename() == debian_name ? debian.modules[0] : debian.modules[1];
+    const ExtensionFile& native =
+        debian.modules[0].file.filename() == debian_name ? debian.modules[0] : debian.modules[1];
     const ExtensionFile& foreign = &native == &debian.modules[0] ? debian.modules[1] : debian.modules[0];
     EXPECT_EQ(native.module, "_psutil_posix");
     EXPECT_TRUE(native.matches_interpreter) << native.mismatch_reason;
@@ -609,7 +618,7 @@ TEST(ProberDiscover, BuildTreeNamesPlainSoFilesAndJunk) {
   tree.write("src/pkg/libpython3.13.so", "");
   tree.write("src/pkg/libc.so", "GROUP ( /lib/libc.so.6 )\n");  // a linker script: not a module, no warning
   fs::create_directories(tree.path() / ".venv/lib");
-  fs::copy_file(real_so, tree.path() / ".venv/lib" / real_so.filename());  // hidden: not walked
+  fs::copy_file(real_so, tree.path() / ".venv/lib" / real_so.filename());           // hidden: not walked
   fs::create_directory_symlink(tree.path() / "src", tree.path() / "src/pkg/loop");  // must not loop
 
   ProbeTarget target = discover(tree.path().string(), python313);
@@ -746,12 +755,14 @@ TEST(ProberDiscover, InstalledDistributionFromRecord) {
   site.write("my_demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: My.Demo\nVersion: 1.0\n");
   site.write("my_demo-1.0.dist-info/RECORD",
              "my_demo/__init__.py,sha256=abc,0\n"
-             "my_demo/" + speedups + ",sha256=abc,1234\n"
-             "\"my_demo/sub, odd/_psutil_posix.abi3.so\",sha256=abc,99\n"
-             "_psutil_linux.abi3.so,,\n"
-             "my_demo/_gone.cpython-313-x86_64-linux-gnu.so,sha256=abc,5\n"
-             "../../../bin/my-demo.cpython-313-x86_64-linux-gnu.so,,\n"
-             "my_demo-1.0.dist-info/RECORD,,\n");
+             "my_demo/" +
+                 speedups +
+                 ",sha256=abc,1234\n"
+                 "\"my_demo/sub, odd/_psutil_posix.abi3.so\",sha256=abc,99\n"
+                 "_psutil_linux.abi3.so,,\n"
+                 "my_demo/_gone.cpython-313-x86_64-linux-gnu.so,sha256=abc,5\n"
+                 "../../../bin/my-demo.cpython-313-x86_64-linux-gnu.so,,\n"
+                 "my_demo-1.0.dist-info/RECORD,,\n");
 
   ProbeTarget target = discover((site.path() / "my_demo-1.0.dist-info").string(), python313);
   EXPECT_EQ(target.kind, "installed");
@@ -862,7 +873,8 @@ TEST_F(ProberWheel, GoodWheelIsUnpackedPrivatelyAndRemovedAfterwards) {
     EXPECT_EQ(read_bytes(target.modules[0].file), wheel.speedups_bytes);
     EXPECT_EQ(read_bytes(target.modules[1].file), wheel.simplejson_bytes);
     EXPECT_TRUE(fs::exists(scratch / "markupsafe/__init__.py"));
-    EXPECT_TRUE(fs::exists(scratch / "markupsafe/donn\xc3\xa9" "es.py"));  // read in the "C" locale
+    EXPECT_TRUE(fs::exists(scratch / "markupsafe/donn\xc3\xa9"
+                                     "es.py"));  // read in the "C" locale
     EXPECT_TRUE(fs::exists(scratch / "simplejson/__init__.py"));
     EXPECT_TRUE(fs::exists(scratch / "demo-1.0.dist-info/METADATA"));
     EXPECT_FALSE(fs::exists(scratch / "demo-1.0.data"));
@@ -972,9 +984,9 @@ TEST_F(ProberWheel, CorruptAndTruncatedZipsAreRefused) {
   REQUIRE_DEBIAN(markupsafe, "python3-markupsafe");
   REQUIRE_DEBIAN(simplejson, "python3-simplejson");
   fs::create_directories(work_.path() / "good");
-  GoodWheel good = write_good_wheel(work_.path() / "good",
-                                    markupsafe / "markupsafe/_speedups.cpython-313-x86_64-linux-gnu.so",
-                                    simplejson / "simplejson/_speedups.cpython-313-x86_64-linux-gnu.so");
+  GoodWheel good =
+      write_good_wheel(work_.path() / "good", markupsafe / "markupsafe/_speedups.cpython-313-x86_64-linux-gnu.so",
+                       simplejson / "simplejson/_speedups.cpython-313-x86_64-linux-gnu.so");
   const std::string bytes = read_bytes(good.path);
   const std::size_t good_members = read_zip_directory(good.path).size();
   fs::remove_all(work_.path() / "good");
@@ -996,7 +1008,8 @@ TEST_F(ProberWheel, CorruptAndTruncatedZipsAreRefused) {
   std::size_t header_at = name_at - 30;
   ASSERT_EQ(bytes.compare(header_at, 4, "PK\x03\x04"), 0);
   auto field = [&](std::size_t at) {
-    return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at]) | static_cast<unsigned char>(bytes[at + 1]) << 8);
+    return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at]) | static_cast<unsigned char>(bytes[at + 1])
+                                                                                << 8);
   };
   std::size_t data_at = name_at + field(header_at + 26) + field(header_at + 28);
   std::string damaged = bytes;
@@ -1022,7 +1035,9 @@ TEST_F(ProberWheel, Utf8FlaggedNamesAreKeptInTheCLocale) {
   REQUIRE_INTERPRETER(python313, "3.13");
   // The name carries the zip UTF-8 flag (as Python's zipfile writes non-ASCII names);
   // libarchive cannot convert it to the "C" locale's ASCII by itself.
-  const std::string name = "pkg/donn\xc3\xa9" "es.py";
+  const std::string name =
+      "pkg/donn\xc3\xa9"
+      "es.py";
   const fs::path wheel = work_.path() / "utf8-1.0-py3-none-any.whl";
   subcheck::test::write_text(wheel, single_member_zip(name, 0, "x", 0x8cdc1683 /* crc32("x") */, 1));
   ProbeTarget target = discover(wheel.string(), python313);
@@ -1065,8 +1080,8 @@ TEST(ProberArchive, NamesAndSizesAreCheckedBeforeExtraction) {
 // Builds a shared object from C that needs no Python headers; false when cc fails.
 bool build_shared_object(const TempDir& dir, const std::string& file_name, const std::string& source) {
   const fs::path c_file = dir.write(file_name + ".c", source);
-  const std::string command = "cc -shared -fPIC -o '" + (dir.path() / file_name).string() + "' '" + c_file.string() +
-                              "' >/dev/null 2>&1";
+  const std::string command =
+      "cc -shared -fPIC -o '" + (dir.path() / file_name).string() + "' '" + c_file.string() + "' >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
 
@@ -1078,8 +1093,8 @@ TEST_P(ProberInterpreterTags, ModExportFromThreePointFifteenAndEveryInitFunction
   TempDir dir("subcheck-discover-modexport");
   const std::string suffix = python.extension_suffixes.front();
   ASSERT_TRUE(build_shared_object(dir, "only_export" + suffix, "void *PyModExport_only_export(void) { return 0; }\n"));
-  ASSERT_TRUE(build_shared_object(dir, "two" + suffix,
-                                  "void *PyInit_two(void) { return 0; }\nvoid *PyInit_two_other(void) { return 0; }\n"));
+  ASSERT_TRUE(build_shared_object(
+      dir, "two" + suffix, "void *PyInit_two(void) { return 0; }\nvoid *PyInit_two_other(void) { return 0; }\n"));
   const ProbeTarget target = discover(dir.path().string(), python);
   std::vector<std::string> modules;
   for (const ExtensionFile& file : target.modules) modules.push_back(file.module);

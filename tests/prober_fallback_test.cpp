@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/dynamic_report.h"
 #include "prober/prober.h"
+#include "report/dynamic_report.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {
@@ -91,8 +91,9 @@ TEST_P(ProberFallback, APackageThatImportsOnlyWithoutItsAcceleratorIsReportedAsF
       << fallback->summary;
   bool noted = false;
   for (const std::string& note : fallback->notes) {
-    noted = noted || note.find("imports in an isolated subinterpreter only without its accelerator probe_fallback._accel") !=
-                         std::string::npos;
+    noted = noted ||
+            note.find("imports in an isolated subinterpreter only without its accelerator probe_fallback._accel") !=
+                std::string::npos;
   }
   EXPECT_TRUE(noted) << fallback->summary;
   EXPECT_EQ(lazy->fallback_package, "") << lazy->summary;
@@ -115,7 +116,8 @@ TEST_P(ProberFallback, APackageThatImportsOnlyWithoutItsAcceleratorIsReportedAsF
   std::ostringstream text;
   write_dynamic_text(text, runs, {}, false);
   EXPECT_NE(text.str().find("package probe_fallback imports in an isolated subinterpreter only without its accelerator "
-                            "probe_fallback._accel (" + GetParam() + ")"),
+                            "probe_fallback._accel (" +
+                            GetParam() + ")"),
             std::string::npos)
       << text.str();
   EXPECT_EQ(text.str().find("package probe_lazy imports"), std::string::npos) << text.str();

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "prober/host_build.h"
+#include "prober/host_session.h"
 #include "prober/interpreter_pool.h"
 #include "prober/prober.h"
-#include "prober/host_session.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {
@@ -50,10 +50,10 @@ std::optional<Interpreter> interpreter_for(const std::string& tag) {
   return cache[tag] = interpreter;
 }
 
-#define REQUIRE_INTERPRETER(var, tag)                                                                  \
-  std::optional<Interpreter> var = interpreter_for(tag);                                              \
-  if (!var) {                                                                                          \
-    GTEST_SKIP() << "CPython " << (tag) << " not found (pyenv, PATH, or "                             \
+#define REQUIRE_INTERPRETER(var, tag)                                                                   \
+  std::optional<Interpreter> var = interpreter_for(tag);                                                \
+  if (!var) {                                                                                           \
+    GTEST_SKIP() << "CPython " << (tag) << " not found (pyenv, PATH, or "                               \
                  << "ci/build-cpython.sh for 3.13t into ${SUBCHECK_CACHE:-~/.cache/subcheck}/cpython)"; \
   }
 
@@ -91,8 +91,10 @@ class ScopedEnv {
     ::setenv(name, value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
   }
 
  private:
@@ -204,15 +206,13 @@ TEST_P(ProbeHostPerInterpreter, AnswersEveryRequestLineExactlyOnceAndExitsAtEndO
   test::TempDir scratch("subcheck-host-protocol");
   const std::string requests =
       request_line({ProbeKind::main, "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 1) + "\n" +
-      "this is not json\n" +
-      R"({"id": 5, "probe": "teleport", "module": "math"})" + "\n" +
+      "this is not json\n" + R"({"id": 5, "probe": "teleport", "module": "math"})" + "\n" +
       request_line({ProbeKind::gil, "math", "", {interpreter->dynload_dir}, kProbeTimeout, 1, 1}, 6) + "\n";
   const fs::path input = scratch.write("requests.jsonl", requests);
   // The host reads requests from a file here: the protocol is lines either way.
-  auto [output, status] = run_program({"/bin/sh", "-c",
-                                       "exec \"$0\" --zygote --jobs 2 --python \"$1\" --scratch \"$2\" < \"$3\"",
-                                       host.string(), interpreter->executable.string(), scratch.path().string(),
-                                       input.string()});
+  auto [output, status] =
+      run_program({"/bin/sh", "-c", "exec \"$0\" --zygote --jobs 2 --python \"$1\" --scratch \"$2\" < \"$3\"",
+                   host.string(), interpreter->executable.string(), scratch.path().string(), input.string()});
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << "\n" << output;
 
   std::vector<nlohmann::json> lines;
@@ -237,7 +237,8 @@ TEST_P(ProbeHostPerInterpreter, AnswersEveryRequestLineExactlyOnceAndExitsAtEndO
   EXPECT_EQ(by_id["6"]["gil_after"].is_boolean(), interpreter->free_threaded) << by_id["6"].dump();
   // Every probe directory was removed after its child.
   std::size_t left = 0;
-  for (const auto& entry : fs::directory_iterator(scratch.path())) left += entry.path().filename().string().starts_with("probe-");
+  for (const auto& entry : fs::directory_iterator(scratch.path()))
+    left += entry.path().filename().string().starts_with("probe-");
   EXPECT_EQ(left, 0u);
 }
 
@@ -349,10 +350,10 @@ class LibDynload : public ::testing::TestWithParam<std::string> {
 
   static std::string explain(const ModuleProbeReport& report) {
     std::string text = report.module + ": " + std::string(to_string(report.subinterpreters)) + " / " +
-                       std::string(to_string(report.free_threading)) + " — " +
-                       report.summary;
+                       std::string(to_string(report.free_threading)) + " — " + report.summary;
     for (const auto& result : report.evidence) {
-      text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) + (result.during.empty() ? "" : " during " + result.during);
+      text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) +
+              (result.during.empty() ? "" : " during " + result.during);
       for (const auto& step : result.steps) {
         text += " [" + step.where + (step.ok ? " ok" : " " + step.error_type + ": " + step.message) + "]";
       }
@@ -436,9 +437,9 @@ TEST_P(LibDynload, SinglePhaseAndMultiPhaseFixturesGetTheirVerdicts) {
   // _testmultiphase's file under its own PyInit name (#15), which the notes say.
   if (const auto* shared_only = report_of(reports, "_test_shared_gil_only")) {
     EXPECT_EQ(shared_only->subinterpreters, SubinterpreterVerdict::shared_gil_only) << explain(*shared_only);
-    EXPECT_TRUE(std::any_of(shared_only->notes.begin(), shared_only->notes.end(),
-                            [](const std::string& note) { return note.find("from its file alone") != std::string::npos; }))
-        << explain(*shared_only);
+    EXPECT_TRUE(std::any_of(shared_only->notes.begin(), shared_only->notes.end(), [](const std::string& note) {
+      return note.find("from its file alone") != std::string::npos;
+    })) << explain(*shared_only);
   }
   if (const auto* not_supported = report_of(reports, "_test_non_isolated")) {
     EXPECT_EQ(not_supported->subinterpreters, SubinterpreterVerdict::unsupported) << explain(*not_supported);

@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,8 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "prober/host_build.h"
-#include "prober/prober.h"
 #include "prober/host_session.h"
+#include "prober/prober.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {
@@ -55,8 +55,8 @@ std::optional<CorpusInterpreter> corpus_interpreter(const std::string& tag) {
   if (auto hit = cache.find(tag); hit != cache.end()) return hit->second;
   std::optional<CorpusInterpreter> found;
   const auto index = nlohmann::json::parse(read_text(kCorpusIndex), nullptr, false);
-  for (const auto& entry : index.is_object() ? index.value("interpreters", nlohmann::json::array())
-                                             : nlohmann::json::array()) {
+  for (const auto& entry :
+       index.is_object() ? index.value("interpreters", nlohmann::json::array()) : nlohmann::json::array()) {
     if (entry.value("tag", "") != tag) continue;
     if (auto interpreter = inspect_interpreter(entry.value("python", ""))) {
       const fs::path modules = entry.value("module_dir", "");
@@ -118,7 +118,8 @@ Listener tcp_listener() {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
   if (::bind(listener.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::listen(listener.fd, 16) == 0 && ::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      ::listen(listener.fd, 16) == 0 &&
+      ::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
     listener.port = ntohs(address.sin_port);
   }
   return listener;
@@ -130,7 +131,8 @@ Listener unix_listener(const fs::path& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
-  if (::bind(listener.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener.fd, 16) != 0) {
+  if (::bind(listener.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener.fd, 16) != 0) {
     ::close(listener.fd);
     listener.fd = -1;
   }
@@ -263,7 +265,8 @@ TEST_P(Hostile, CannotReplaceTheCachedProbeHost) {
   const fs::path cache = root_.path() / "cache";
   const fs::path private_dir = cache / "hosts" / shared_host.parent_path().filename();
   fs::create_directories(private_dir);
-  for (const char* name : {"probe_host", "probe_host.sha256"}) fs::copy_file(shared_host.parent_path() / name, private_dir / name);
+  for (const char* name : {"probe_host", "probe_host.sha256"})
+    fs::copy_file(shared_host.parent_path() / name, private_dir / name);
   test::ScopedEnv use_cache("SUBCHECK_CACHE", cache.string());
   const fs::path host = private_dir / "probe_host";
   const std::string before = file_sha256(host);
@@ -281,7 +284,8 @@ TEST_P(Hostile, AReplacedHostIsRebuiltAndTheRunSaysSo) {
   const fs::path cache = root_.path() / "cache";
   const fs::path private_dir = cache / "hosts" / shared_host.parent_path().filename();
   fs::create_directories(private_dir);
-  for (const char* name : {"probe_host", "probe_host.sha256"}) fs::copy_file(shared_host.parent_path() / name, private_dir / name);
+  for (const char* name : {"probe_host", "probe_host.sha256"})
+    fs::copy_file(shared_host.parent_path() / name, private_dir / name);
   const fs::path host = private_dir / "probe_host";
   fs::permissions(host, fs::perms::owner_all);
   write_text(host, "#!/bin/sh\necho replaced >&2\nexit 99\n");
@@ -317,7 +321,8 @@ TEST_P(Hostile, FakeRecordsInItsOwnResultPipeMakeAnErrorNotSupported) {
   EXPECT_NE(report.subinterpreters, SubinterpreterVerdict::supported);
   bool voided = false;
   for (const ProbeResult& result : report.evidence) {
-    voided = voided || (result.outcome == ProbeOutcome::error && result.error.find("malformed result record") != std::string::npos);
+    voided = voided || (result.outcome == ProbeOutcome::error &&
+                        result.error.find("malformed result record") != std::string::npos);
   }
   EXPECT_TRUE(voided) << report.summary;
 }

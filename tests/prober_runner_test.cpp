@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "prober/host_build.h"
-#include "prober/prober.h"
 #include "prober/host_session.h"
+#include "prober/prober.h"
 #include "tests/test_support.h"
 
 namespace subcheck::prober {
@@ -108,7 +108,8 @@ std::optional<Interpreter> interpreter_for(const std::string& tag) {
 }
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
+  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
+    text.replace(at, from.size(), to);
   return text;
 }
 
@@ -135,7 +136,8 @@ class CompiledModules {
   explicit CompiledModules(const Interpreter& interpreter) : dir_("subcheck-runner-modules") {
     const std::string suffix = interpreter.extension_suffixes.empty() ? ".so" : interpreter.extension_suffixes.front();
     for (const auto& [name, body] : kBodies) {
-      const fs::path source = dir_.write(name + ".c", replace_all(replace_all(kModuleTemplate, "BODY", body), "NAME", name));
+      const fs::path source =
+          dir_.write(name + ".c", replace_all(replace_all(kModuleTemplate, "BODY", body), "NAME", name));
       const fs::path output = dir_.path() / (name + suffix);
       const std::string command = "cc -shared -fPIC -w -I'" + interpreter.include_dir.string() + "' '" +
                                   source.string() + "' -o '" + output.string() + "' 2>&1";
@@ -156,8 +158,9 @@ std::string explain(const ModuleProbeReport& report) {
                      std::string(to_string(report.free_threading)) + " — " + report.summary;
   for (const auto& note : report.notes) text += "\n  note: " + note;
   for (const auto& result : report.evidence) {
-    text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) + " signal " + std::to_string(result.signal) + " exit " +
-            std::to_string(result.exit_code) + (result.during.empty() ? "" : " during " + result.during);
+    text += "\n  " + std::string(to_string(result.probe)) + ": " + std::string(to_string(result.outcome)) + " signal " +
+            std::to_string(result.signal) + " exit " + std::to_string(result.exit_code) +
+            (result.during.empty() ? "" : " during " + result.during);
     for (const auto& step : result.steps) text += " [" + step.where + (step.ok ? " ok" : " " + step.message) + "]";
     if (!result.error.empty()) text += " error: " + result.error;
   }
@@ -221,13 +224,15 @@ TEST_P(ProbeRunner, CrashesHangsExitsAndFloodsAreFindingsThatSpareTheOtherModule
   const ModuleProbeReport& spins = report_of(run, "spins");
   EXPECT_EQ(spins.subinterpreters, SubinterpreterVerdict::timeout) << explain(spins);
   EXPECT_TRUE(any_result(spins, [](const ProbeResult& r) {
-    return r.outcome == ProbeOutcome::timeout && r.elapsed >= kTimeout && r.elapsed < kTimeout + std::chrono::seconds(2);
+    return r.outcome == ProbeOutcome::timeout && r.elapsed >= kTimeout &&
+           r.elapsed < kTimeout + std::chrono::seconds(2);
   })) << explain(spins);
 
   const ModuleProbeReport& exits = report_of(run, "exits");
   EXPECT_EQ(exits.subinterpreters, SubinterpreterVerdict::broken) << explain(exits);
-  EXPECT_TRUE(any_result(exits, [](const ProbeResult& r) { return r.outcome == ProbeOutcome::exit && r.exit_code == 3; }))
-      << explain(exits);
+  EXPECT_TRUE(any_result(exits, [](const ProbeResult& r) {
+    return r.outcome == ProbeOutcome::exit && r.exit_code == 3;
+  })) << explain(exits);
 
   const ModuleProbeReport& noisy = report_of(run, "noisy");
   EXPECT_EQ(noisy.subinterpreters, SubinterpreterVerdict::supported) << explain(noisy);
@@ -259,8 +264,10 @@ TEST_P(ProbeRunner, ModulesRunScrubbedLimitedAndOffTheNetwork) {
   ASSERT_TRUE(behaved(calm)) << explain(calm);
   const std::string& output = calm.evidence.front().output;
   std::smatch report;
-  ASSERT_TRUE(std::regex_search(output, report, std::regex(
-      R"(calm: PYTHON_GIL=(\S+) PYTHONPATH=(\S+) HOME=(\S+) cwd=(\S+) netns=(\S+) as=(\d+) fsize=(\d+) core=(\d+) cpu=(\d+))")))
+  ASSERT_TRUE(std::regex_search(
+      output, report,
+      std::regex(
+          R"(calm: PYTHON_GIL=(\S+) PYTHONPATH=(\S+) HOME=(\S+) cwd=(\S+) netns=(\S+) as=(\d+) fsize=(\d+) core=(\d+) cpu=(\d+))")))
       << output;
   EXPECT_EQ(report[1], "(unset)");
   EXPECT_EQ(report[2], "(unset)");
@@ -319,8 +326,9 @@ TEST_P(ProbeRunner, StressNotesTheModuleThatLeaksAndOnlyThatOne) {
   EXPECT_EQ(leaky.subinterpreters, SubinterpreterVerdict::supported) << explain(leaky);
   EXPECT_TRUE(rss_note(leaky)) << explain(leaky);
   EXPECT_FALSE(rss_note(calm)) << explain(calm);
-  EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) { return r.probe == ProbeKind::stress && r.rss_kb.size() == 3; }))
-      << explain(calm);
+  EXPECT_TRUE(any_result(calm, [](const ProbeResult& r) {
+    return r.probe == ProbeKind::stress && r.rss_kb.size() == 3;
+  })) << explain(calm);
 }
 
 std::vector<ProbeKind> kinds(const std::vector<ProbeResult>& results) {

@@ -14,12 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer/analyze.h"
-#include "rules/catalogue.h"
 #include "cli/baseline.h"
 #include "cli/explain.h"
 #include "cli/report.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
+#include "rules/catalogue.h"
 
 namespace subcheck {
 namespace {
@@ -101,8 +101,8 @@ const char* const kSpamSource =
     "PyMODINIT_FUNC PyInit__spam(void) { return PyModule_Create(&spam_def); }\n";
 
 Finding make_finding(std::string rule, Severity severity, std::string file, unsigned line, unsigned column,
-                     std::string message, std::vector<BuildConfig> configs = {BuildConfig::gil,
-                                                                               BuildConfig::free_threaded}) {
+                     std::string message,
+                     std::vector<BuildConfig> configs = {BuildConfig::gil, BuildConfig::free_threaded}) {
   Finding finding;
   finding.rule = std::move(rule);
   finding.severity = severity;
@@ -181,7 +181,10 @@ TEST(TextReport, CaretLinesUpUnderTheColumn) {
 TEST(TextReport, CaretKeepsTabsAndCountsUtf8CharactersOnce) {
   EXPECT_EQ(caret_line("\tPyObject *v", 2), "\t^");
   // "é" is two bytes: the column after it is byte 4 but character 3.
-  EXPECT_EQ(caret_line("\xC3\xA9" "ab", 4), "  ^");
+  EXPECT_EQ(caret_line("\xC3\xA9"
+                       "ab",
+                       4),
+            "  ^");
 }
 
 TEST(TextReport, FindingReadsLikeClangWithSourceCaretAndHint) {
@@ -254,8 +257,7 @@ TEST(TextReport, CapsParseDiagnosticsPerFileAndCountsTheRest) {
   EXPECT_NE(capped.str().find("broken.c:10:1: error:"), std::string::npos) << capped.str();
   EXPECT_EQ(capped.str().find("broken.c:11:1: error:"), std::string::npos) << capped.str();
   EXPECT_NE(capped.str().find("other.c:1:1: error: 'Python.h' file not found [parse]"), std::string::npos);
-  EXPECT_NE(capped.str().find("broken.c: note: 3 more tool diagnostics not shown"), std::string::npos)
-      << capped.str();
+  EXPECT_NE(capped.str().find("broken.c: note: 3 more tool diagnostics not shown"), std::string::npos) << capped.str();
 
   std::ostringstream all;
   write_text_report(all, result, make_context("/src"), {false, "/src", 0});
@@ -396,7 +398,8 @@ class SchemaChecker {
     }
     if (value.is_object()) check_object(value, schema, where);
     if (value.is_array() && schema.contains("items")) {
-      for (std::size_t i = 0; i < value.size(); ++i) check_node(value[i], schema["items"], where + "/" + std::to_string(i));
+      for (std::size_t i = 0; i < value.size(); ++i)
+        check_node(value[i], schema["items"], where + "/" + std::to_string(i));
     }
   }
 
@@ -508,9 +511,9 @@ TEST(JsonReport, ModuleCarriesBothConfigurationsAndIndexesItsFindings) {
 }
 
 TEST(JsonReport, FindingCarriesRuleNameCategoryAndConfigs) {
-  const json finding =
-      finding_json(make_finding("FT003", Severity::warning, "/src/x.c", 3, 15, "borrowed", {BuildConfig::free_threaded}),
-                   test_rules());
+  const json finding = finding_json(
+      make_finding("FT003", Severity::warning, "/src/x.c", 3, 15, "borrowed", {BuildConfig::free_threaded}),
+      test_rules());
   EXPECT_EQ(finding["rule"], "FT003");
   EXPECT_EQ(finding["name"], "borrowed-reference-api");
   EXPECT_EQ(finding["category"], "free-threading");

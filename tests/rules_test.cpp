@@ -86,9 +86,7 @@ std::string rejection(const std::map<std::string, std::string>& sources) {
   return "";
 }
 
-std::string rejection_of(const std::string& text) {
-  return rejection({{"rules/SI101-test-rule.toml", text}});
-}
+std::string rejection_of(const std::string& text) { return rejection({{"rules/SI101-test-rule.toml", text}}); }
 
 TEST(RuleCatalogue, BuiltinHasEveryRuleFileUnderItsFileName) {
   const RuleCatalogue& catalogue = RuleCatalogue::builtin();
@@ -194,8 +192,8 @@ TEST(RuleCatalogue, ApiRulesListEveryApiTheyMatchInTheirData) {
   const RuleCatalogue& catalogue = RuleCatalogue::builtin();
   EXPECT_EQ(keys(catalogue.at("SI007")),
             (std::set<std::string>{"PyState_FindModule", "PyState_AddModule", "PyState_RemoveModule"}));
-  EXPECT_EQ(keys(catalogue.at("SI008")), (std::set<std::string>{"PyGILState_Ensure", "PyGILState_Release",
-                                                                "PyGILState_GetThisThreadState"}));
+  EXPECT_EQ(keys(catalogue.at("SI008")),
+            (std::set<std::string>{"PyGILState_Ensure", "PyGILState_Release", "PyGILState_GetThisThreadState"}));
 }
 
 TEST(RuleCatalogue, FindsByIdOrNameIgnoringCase) {
@@ -262,8 +260,7 @@ TEST(RuleCatalogueFromSources, RejectsEmptyAndNonStringFields) {
   EXPECT_EQ(rejection_of(render(empty_why)), "rules/SI101-test-rule.toml: empty field 'why'");
   auto numeric_summary = valid_fields();
   numeric_summary["summary"] = "42";
-  EXPECT_EQ(rejection_of(render(numeric_summary)),
-            "rules/SI101-test-rule.toml: field 'summary' must be a string");
+  EXPECT_EQ(rejection_of(render(numeric_summary)), "rules/SI101-test-rule.toml: field 'summary' must be a string");
   auto two_line_hint = valid_fields();
   two_line_hint["hint"] = "\"first\\nsecond\"";
   EXPECT_EQ(rejection_of(render(two_line_hint)), "rules/SI101-test-rule.toml: field 'hint' must be one line");
@@ -292,8 +289,7 @@ TEST(RuleCatalogueFromSources, RejectsMalformedIdsNamesAndCategories) {
 TEST(RuleCatalogueFromSources, RejectsAnIdThatContradictsItsCategory) {
   auto fields = valid_fields("FT101");
   fields["category"] = "\"subinterpreters\"";
-  EXPECT_NE(rejection_of(render(fields)).find("id FT101 does not match category 'subinterpreters'"),
-            std::string::npos);
+  EXPECT_NE(rejection_of(render(fields)).find("id FT101 does not match category 'subinterpreters'"), std::string::npos);
 }
 
 TEST(RuleCatalogueFromSources, RejectsDuplicateIdsAndNames) {
@@ -351,7 +347,8 @@ TEST(RuleCatalogueFromSources, ReadsSupersedesAndRejectsIdsNotInTheCatalogue) {
             "rules/SI101-test-rule.toml: supersedes 'SI101', which is not another rule of the catalogue");
   auto scalar = valid_fields();
   scalar["supersedes"] = "\"SI102\"";
-  EXPECT_EQ(rejection_of(render(scalar)), "rules/SI101-test-rule.toml: field 'supersedes' must be an array of rule ids");
+  EXPECT_EQ(rejection_of(render(scalar)),
+            "rules/SI101-test-rule.toml: field 'supersedes' must be an array of rule ids");
 }
 
 TEST(RuleCatalogueFromSources, RejectsDataThatIsNotATableOfStrings) {
@@ -361,7 +358,6 @@ TEST(RuleCatalogueFromSources, RejectsDataThatIsNotATableOfStrings) {
   scalar["data"] = "\"PyFoo\"";
   EXPECT_EQ(rejection_of(render(scalar)), "rules/SI101-test-rule.toml: field 'data' must be a table of strings");
 }
-
 
 // Of the released rules (a new rule declares its own table, and the severity test below
 // covers every rule).
@@ -389,8 +385,9 @@ TEST(RuleCatalogue, OnlyTheContradictionAndRefusalRulesLowerVerdicts) {
 }
 
 TEST(RuleCatalogueFromSources, ReadsAVerdictTable) {
-  RuleCatalogue catalogue = RuleCatalogue::from_sources({{"rules/SI101-test-rule.toml",
-      render(valid_fields(), "[verdict]\nsubinterpreters = \"unsafe\"\nwhen = \"declares-per-interpreter-gil\"\n")}});
+  RuleCatalogue catalogue = RuleCatalogue::from_sources(
+      {{"rules/SI101-test-rule.toml",
+        render(valid_fields(), "[verdict]\nsubinterpreters = \"unsafe\"\nwhen = \"declares-per-interpreter-gil\"\n")}});
   const Rule& rule = catalogue.rules().front();
   ASSERT_TRUE(rule.verdict.has_value());
   EXPECT_EQ(rule.verdict->subinterpreters, SubinterpreterVerdict::unsafe);

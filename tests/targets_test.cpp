@@ -66,7 +66,8 @@ TEST(Sdist, UnpacksTheProjectDirectoryAndLeavesLinksOut) {
 
 TEST(Sdist, RefusesPathsThatEscapeTheTree) {
   Scratch scratch;
-  for (const std::string& hostile : {std::string("../evil.c"), std::string("/tmp/evil.c"), std::string("a/../../evil.c")}) {
+  for (const std::string& hostile :
+       {std::string("../evil.c"), std::string("/tmp/evil.c"), std::string("a/../../evil.c")}) {
     fs::path archive =
         test::write_archive(scratch.root() / "hostile.tar.gz", test::Format::tar_gz, {{hostile, "int evil;\n"}});
     try {

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <compare>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,7 +20,6 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -66,8 +66,7 @@ inline std::string normalise(const fs::path& path) {
 }
 
 inline bool ends_with_path(const std::string& file, std::string_view suffix) {
-  return file.size() >= suffix.size() &&
-         file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return file.size() >= suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // One rules/<ID>-<name>.toml file. rule_files() lists them all, subinterpreter rules
@@ -158,12 +157,12 @@ struct ExpectedFragment {
 
 struct TargetExpectations {
   std::vector<ExpectedModule> modules;
-  std::vector<ExpectedFinding> findings;   // sorted
+  std::vector<ExpectedFinding> findings;  // sorted
   std::vector<ExpectedFragment> fragments;
-  std::vector<ExpectedFinding> absent;     // `// expect-not: RULE`: deliberate true negatives
+  std::vector<ExpectedFinding> absent;  // `// expect-not: RULE`: deliberate true negatives
   std::optional<std::size_t> suppressed;
   bool allows_diagnostics = false;
-  std::vector<std::string> errors;         // malformed expectation comments
+  std::vector<std::string> errors;  // malformed expectation comments
 };
 
 inline bool is_source_file(const fs::path& path) {
@@ -251,8 +250,7 @@ inline std::string marker_value(const std::string& line, std::size_t after_marke
   return value;
 }
 
-inline void parse_module_line(const std::string& text, const fs::path& file, unsigned line,
-                              TargetExpectations& out) {
+inline void parse_module_line(const std::string& text, const fs::path& file, unsigned line, TargetExpectations& out) {
   ExpectedModule module;
   module.file = normalise(file);
   module.line = line;
@@ -288,8 +286,8 @@ inline void parse_module_line(const std::string& text, const fs::path& file, uns
 
 // The words of an `expect:` or `expect-not:` value: rule ids, and for `expect:` quoted
 // message fragments, each belonging to the rule id before it.
-inline void parse_finding_line(const std::string& value, const fs::path& file, unsigned line,
-                               TargetExpectations& out, bool negative = false) {
+inline void parse_finding_line(const std::string& value, const fs::path& file, unsigned line, TargetExpectations& out,
+                               bool negative = false) {
   static const std::regex kWord(R"re(\s*("[^"]*"|[^\s"]+|"[^"]*$))re");
   static const std::regex kRuleId("^[A-Z]{2}[0-9]{3}$");
   const std::string marker = negative ? "expect-not:" : "expect:";

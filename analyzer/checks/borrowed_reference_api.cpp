@@ -5,9 +5,9 @@
 // API -> replacement table is the rule's [data]. Not reported when the container is the
 // function's own kwargs dict or a container it has just created (no other thread can
 // reach those), nor when the result is only compared by address.
-#include "rules/catalogue.h"
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
+#include "rules/catalogue.h"
 
 namespace subcheck::checks {
 namespace {
@@ -18,16 +18,16 @@ class BorrowedReferenceApi final : public Check {
 
   void run(CheckContext& context) const override {
     const auto& replacements = required_data(context.rule);
-    for_each_handwritten_call(context.model.units_for(context.config),
-                  [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
-                    auto replacement = replacements.find(call.callee);
-                    if (replacement == replacements.end() || container_is_private(call) ||
-                        call.result_only_compared) {
-                      return;
-                    }
-                    context.sink.report(call.location, message(call.callee, replacement->second, function.name),
-                                 modules_of(context, unit));
-                  });
+    for_each_handwritten_call(
+        context.model.units_for(context.config),
+        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+          auto replacement = replacements.find(call.callee);
+          if (replacement == replacements.end() || container_is_private(call) || call.result_only_compared) {
+            return;
+          }
+          context.sink.report(call.location, message(call.callee, replacement->second, function.name),
+                              modules_of(context, unit));
+        });
   }
 
  private:
@@ -36,8 +36,7 @@ class BorrowedReferenceApi final : public Check {
            call.first_arg_origin == CallFact::ArgOrigin::fresh_container;
   }
 
-  static std::string message(const std::string& api, const std::string& replacement,
-                             const std::string& function) {
+  static std::string message(const std::string& api, const std::string& replacement, const std::string& function) {
     return api + " returns a borrowed reference; use " + replacement + in_function(function) +
            ": without the GIL another thread can drop the item before it is used";
   }

@@ -26,8 +26,7 @@ std::string in_function(const std::string& function) {
   return function.empty() ? std::string{} : " (in " + function + ")";
 }
 
-std::map<std::string, const GlobalVarFact*> globals_by_usr(
-    const std::vector<const TranslationUnitFacts*>& units) {
+std::map<std::string, const GlobalVarFact*> globals_by_usr(const std::vector<const TranslationUnitFacts*>& units) {
   std::map<std::string, const GlobalVarFact*> globals;
   for (const auto* unit : units) {
     for (const auto& global : unit->globals) {
@@ -45,12 +44,8 @@ std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
       writes[write.var_usr].push_back(&write);
     }
   }
-  auto by_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) {
-    return a->location < b->location;
-  };
-  auto same_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) {
-    return a->location == b->location;
-  };
+  auto by_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location < b->location; };
+  auto same_location = [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location == b->location; };
   for (auto& [usr, list] : writes) {
     std::stable_sort(list.begin(), list.end(), by_location);
     list.erase(std::unique(list.begin(), list.end(), same_location), list.end());

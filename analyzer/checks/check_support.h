@@ -11,8 +11,8 @@
 
 #include "analyzer/check.h"
 #include "analyzer/facts.h"
-#include "core/finding.h"
 #include "analyzer/module_model.h"
+#include "core/finding.h"
 
 namespace subcheck {
 struct Rule;
@@ -80,11 +80,11 @@ void for_each_static_python_object(const std::vector<const TranslationUnitFacts*
 template <typename Visit>
 void for_each_listed_call(const std::vector<const TranslationUnitFacts*>& units,
                           const std::map<std::string, std::string>& apis, Visit&& visit) {
-  for_each_handwritten_call(units, [&](const TranslationUnitFacts& unit, const FunctionFact& function,
-                                       const CallFact& call) {
-    auto api = apis.find(call.callee);
-    if (api != apis.end()) visit(unit, function, call, api->second);
-  });
+  for_each_handwritten_call(units,
+                            [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+                              auto api = apis.find(call.callee);
+                              if (api != apis.end()) visit(unit, function, call, api->second);
+                            });
 }
 
 // A check that reports every hand-written call to an API its rule's [data] table lists
@@ -109,7 +109,7 @@ std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
 
 // A global of a kind a check cares about that some function writes at run time.
 struct WrittenGlobal {
-  const TranslationUnitFacts* unit;   // a unit that defines it
+  const TranslationUnitFacts* unit;  // a unit that defines it
   const GlobalVarFact* var;
   std::vector<const GlobalWriteFact*> writes;  // never empty, in location order
 };

@@ -45,8 +45,6 @@ class CythonSingleInterpreter final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> make_cython_single_interpreter() {
-  return std::make_unique<CythonSingleInterpreter>();
-}
+std::unique_ptr<Check> make_cython_single_interpreter() { return std::make_unique<CythonSingleInterpreter>(); }
 
 }  // namespace subcheck::checks

@@ -16,13 +16,14 @@ class DictNextWithoutCriticalSection final : public Check {
   std::string_view rule_id() const override { return "FT004"; }
 
   void run(CheckContext& context) const override {
-    for_each_handwritten_call(context.model.units_for(context.config),
-                  [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
-                    if (call.callee != kDictNext || call.critical_section_depth > 0) return;
-                    // The function's own **kwargs dict, or a dict it just made: no other thread has it.
-                    if (call.first_arg_origin != CallFact::ArgOrigin::unknown) return;
-                    context.sink.report(call.location, message(call, function.name), modules_of(context, unit));
-                  });
+    for_each_handwritten_call(
+        context.model.units_for(context.config),
+        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+          if (call.callee != kDictNext || call.critical_section_depth > 0) return;
+          // The function's own **kwargs dict, or a dict it just made: no other thread has it.
+          if (call.first_arg_origin != CallFact::ArgOrigin::unknown) return;
+          context.sink.report(call.location, message(call, function.name), modules_of(context, unit));
+        });
   }
 
  private:
@@ -30,8 +31,8 @@ class DictNextWithoutCriticalSection final : public Check {
     const std::string dict = call.args.empty() ? std::string("the dict") : call.args.front();
     return "PyDict_Next" + in_function(function) +
            " iterates outside a critical section: on free-threaded builds another thread can "
-           "change the dict during the loop; wrap the loop in Py_BEGIN_CRITICAL_SECTION(" + dict +
-           ") ... Py_END_CRITICAL_SECTION()";
+           "change the dict during the loop; wrap the loop in Py_BEGIN_CRITICAL_SECTION(" +
+           dict + ") ... Py_END_CRITICAL_SECTION()";
   }
 };
 

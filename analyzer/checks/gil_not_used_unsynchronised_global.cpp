@@ -33,8 +33,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
 
  private:
   static void report_module(const ExtensionModule& module, const ModuleConfigView& view,
-                            const std::map<std::string, const GlobalVarFact*>& all_globals,
-                            FindingSink& sink) {
+                            const std::map<std::string, const GlobalVarFact*>& all_globals, FindingSink& sink) {
     // The module's own definitions first: a static in a header is one variable per unit.
     auto module_globals = globals_by_usr(view.units);
     std::set<std::string> locked_callees = always_called_under_lock(view.units);
@@ -75,8 +74,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
     return names;
   }
 
-  static const GlobalVarFact* lookup(const std::string& usr,
-                                     const std::map<std::string, const GlobalVarFact*>& first,
+  static const GlobalVarFact* lookup(const std::string& usr, const std::map<std::string, const GlobalVarFact*>& first,
                                      const std::map<std::string, const GlobalVarFact*>& second) {
     if (auto it = first.find(usr); it != first.end()) return it->second;
     if (auto it = second.find(usr); it != second.end()) return it->second;
@@ -95,7 +93,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
                                      [](const GlobalWriteFact* write) { return write->read_modify_write; });
     const std::string what =
         var.kind == GlobalVarFact::Kind::python_object ? "process-global Python object" : "process-global";
-    const std::string how = counter ? "is read and updated in place"
+    const std::string how = counter           ? "is read and updated in place"
                             : first.lazy_init ? "is lazily initialised"
                                               : "is written";
     const std::string advice =
@@ -104,8 +102,8 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
                 : "threads race on it. Initialise it in the module's exec function, or guard it with a PyMutex / "
                   "Py_BEGIN_CRITICAL_SECTION";
     return what + " '" + var.name + "' " + how + in_function(first.function) + other_sites(racing) +
-           " without a lock or critical section, but module '" + module.name + "' declares Py_MOD_GIL_NOT_USED: " +
-           advice;
+           " without a lock or critical section, but module '" + module.name +
+           "' declares Py_MOD_GIL_NOT_USED: " + advice;
   }
 
   // ", and at 6 more sites (in f, g, h)": the racing writes after the first, by function.
@@ -118,8 +116,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
         functions.push_back(name);
       }
     }
-    std::string text = ", and at " + std::to_string(racing.size() - 1) + " more site" +
-                       (racing.size() == 2 ? "" : "s");
+    std::string text = ", and at " + std::to_string(racing.size() - 1) + " more site" + (racing.size() == 2 ? "" : "s");
     if (functions.empty()) return text + ",";
     text += " (in ";
     for (std::size_t i = 0; i < functions.size(); ++i) text += (i ? ", " : "") + functions[i];

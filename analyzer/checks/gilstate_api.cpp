@@ -3,9 +3,9 @@
 // from a thread that runs a subinterpreter, it attaches to the main interpreter instead
 // (or deadlocks on the wrong GIL). Callbacks from foreign threads must capture the
 // interpreter and use PyThreadState_New on it. The API names come from the rule's [data].
-#include "rules/catalogue.h"
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
+#include "rules/catalogue.h"
 
 namespace subcheck::checks {
 namespace {

@@ -14,8 +14,8 @@ class GlobalMutableState final : public Check {
   std::string_view rule_id() const override { return "SI010"; }
 
   void run(CheckContext& context) const override {
-    for (const auto& global : written_globals(context.model.units_for(context.config),
-                                              {GlobalVarFact::Kind::other_mutable})) {
+    for (const auto& global :
+         written_globals(context.model.units_for(context.config), {GlobalVarFact::Kind::other_mutable})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage) continue;
       context.sink.report(global.var->location, message(global), modules_of(context, *global.unit));
     }

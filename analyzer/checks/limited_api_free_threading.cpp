@@ -71,8 +71,6 @@ class LimitedApiFreeThreading final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> make_limited_api_free_threading() {
-  return std::make_unique<LimitedApiFreeThreading>();
-}
+std::unique_ptr<Check> make_limited_api_free_threading() { return std::make_unique<LimitedApiFreeThreading>(); }
 
 }  // namespace subcheck::checks

@@ -38,8 +38,6 @@ class MultiInterpSlotMissing final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> make_multi_interp_slot_missing() {
-  return std::make_unique<MultiInterpSlotMissing>();
-}
+std::unique_ptr<Check> make_multi_interp_slot_missing() { return std::make_unique<MultiInterpSlotMissing>(); }
 
 }  // namespace subcheck::checks

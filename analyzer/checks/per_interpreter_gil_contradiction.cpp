@@ -34,8 +34,7 @@ class PerInterpreterGilContradiction final : public Check {
     return "module '" + module.name + "' declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED but ";
   }
 
-  static void report_static_objects(const ExtensionModule& module, const ModuleConfigView& view,
-                                    FindingSink& sink) {
+  static void report_static_objects(const ExtensionModule& module, const ModuleConfigView& view, FindingSink& sink) {
     for_each_static_python_object(view.units, [&](const TranslationUnitFacts&, const GlobalVarFact& global) {
       const std::string what = global.kind == GlobalVarFact::Kind::static_type
                                    ? "' is a static PyTypeObject shared by every interpreter; create it with "
@@ -51,22 +50,23 @@ class PerInterpreterGilContradiction final : public Check {
                                             FindingSink& sink) {
     for (const auto& global : written_python_globals(view.units)) {
       sink.report(global.var->location,
-                   claim(module) + "process-global Python object '" + global.var->name +
-                       "' is assigned at run time" + in_function(global.writes.front()->function) +
-                       "; interpreters with their own GIL would share it. Keep it in module state",
-                   {module.name});
+                  claim(module) + "process-global Python object '" + global.var->name + "' is assigned at run time" +
+                      in_function(global.writes.front()->function) +
+                      "; interpreters with their own GIL would share it. Keep it in module state",
+                  {module.name});
     }
   }
 
   static void report_registry_calls(const ExtensionModule& module, const ModuleConfigView& view,
                                     const std::map<std::string, std::string>& apis, FindingSink& sink) {
-    for_each_listed_call(view.units, apis, [&](const TranslationUnitFacts&, const FunctionFact& function,
-                                               const CallFact& call, const std::string& advice) {
-      sink.report(call.location,
-                   claim(module) + "calls " + call.callee + in_function(function.name) +
-                       ", which only works for single-phase modules; use " + advice + " instead",
-                   {module.name});
-    });
+    for_each_listed_call(view.units, apis,
+                         [&](const TranslationUnitFacts&, const FunctionFact& function, const CallFact& call,
+                             const std::string& advice) {
+                           sink.report(call.location,
+                                       claim(module) + "calls " + call.callee + in_function(function.name) +
+                                           ", which only works for single-phase modules; use " + advice + " instead",
+                                       {module.name});
+                         });
   }
 };
 

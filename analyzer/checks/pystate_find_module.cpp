@@ -3,9 +3,9 @@
 // only for single-phase modules; a multi-phase module that calls them gets NULL (or an
 // error) and a module that relies on them cannot be isolated. The API names come from
 // the rule's [data] table.
-#include "rules/catalogue.h"
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
+#include "rules/catalogue.h"
 
 namespace subcheck::checks {
 namespace {

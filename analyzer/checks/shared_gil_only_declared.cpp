@@ -37,8 +37,6 @@ class SharedGilOnlyDeclared final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> make_shared_gil_only_declared() {
-  return std::make_unique<SharedGilOnlyDeclared>();
-}
+std::unique_ptr<Check> make_shared_gil_only_declared() { return std::make_unique<SharedGilOnlyDeclared>(); }
 
 }  // namespace subcheck::checks

@@ -23,8 +23,7 @@ class SinglePhaseInit final : public Check {
 
  private:
   static std::string message(const ExtensionModule& module) {
-    return "module '" + module.name +
-           "' uses single-phase initialisation (PyInit_" + module.name +
+    return "module '" + module.name + "' uses single-phase initialisation (PyInit_" + module.name +
            " creates the module object itself): isolated subinterpreters refuse to import it, "
            "and free-threaded builds refuse it in every subinterpreter; return "
            "PyModuleDef_Init(&def) with Py_mod_exec slots instead";

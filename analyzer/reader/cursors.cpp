@@ -33,9 +33,8 @@ CXCursor strip_wrappers(CXCursor cursor) {
     }
     std::vector<CXCursor> children = children_of(cursor);
     // A cast's first child may be the TypeRef of its target type.
-    auto expr = std::find_if(children.begin(), children.end(), [](CXCursor child) {
-      return clang_isExpression(clang_getCursorKind(child));
-    });
+    auto expr = std::find_if(children.begin(), children.end(),
+                             [](CXCursor child) { return clang_isExpression(clang_getCursorKind(child)); });
     if (expr == children.end()) return cursor;
     cursor = *expr;
   }
@@ -77,9 +76,7 @@ bool is_global_storage(CXCursor var) {
   return clang_Cursor_getStorageClass(var) == CX_SC_Static;  // function static or static member
 }
 
-bool is_global_variable(CXCursor var) {
-  return clang_getCursorKind(var) == CXCursor_VarDecl && is_global_storage(var);
-}
+bool is_global_variable(CXCursor var) { return clang_getCursorKind(var) == CXCursor_VarDecl && is_global_storage(var); }
 
 std::optional<std::string> callee_of(CXCursor call) {
   CXCursor referenced = clang_getCursorReferenced(call);

@@ -21,10 +21,10 @@ bool creates_fresh_container(const std::string& callee) {
   // Each returns a new container that nothing else holds yet: the keys, values and items
   // lists of a dict or mapping are copies, not views.
   static const std::set<std::string> names = {
-      "PyDict_New",      "PyList_New",       "PyDict_Copy",      "PyTuple_New",      "PySequence_List",
-      "PyList_GetSlice", "PyDict_FromKeys",  "_PyDict_NewPresized", "PyObject_CallNoArgs", "PyDict_Keys",
-      "PyDict_Values",   "PyDict_Items",     "PyMapping_Keys",   "PyMapping_Values", "PyMapping_Items",
-      "PyObject_Dir"};
+      "PyDict_New",          "PyList_New",       "PyDict_Copy",     "PyTuple_New",
+      "PySequence_List",     "PyList_GetSlice",  "PyDict_FromKeys", "_PyDict_NewPresized",
+      "PyObject_CallNoArgs", "PyDict_Keys",      "PyDict_Values",   "PyDict_Items",
+      "PyMapping_Keys",      "PyMapping_Values", "PyMapping_Items", "PyObject_Dir"};
   return names.count(callee) > 0;
 }
 
@@ -80,22 +80,14 @@ void FunctionReader::read(CXCursor function) {
 void FunctionReader::walk(CXCursor cursor) {
   CXCursorKind kind = clang_getCursorKind(cursor);
   switch (kind) {
-    case CXCursor_CallExpr:
-      read_call(cursor);
-      break;
-    case CXCursor_DeclRefExpr:
-      read_decl_ref(cursor);
-      break;
-    case CXCursor_VarDecl:
-      read_var_decl(cursor);
-      break;
+    case CXCursor_CallExpr: read_call(cursor); break;
+    case CXCursor_DeclRefExpr: read_decl_ref(cursor); break;
+    case CXCursor_VarDecl: read_var_decl(cursor); break;
     case CXCursor_BinaryOperator:
       note_compared_calls(cursor);
       read_assignment(cursor, kind);
       break;
-    case CXCursor_CompoundAssignOperator:
-      read_assignment(cursor, kind);
-      break;
+    case CXCursor_CompoundAssignOperator: read_assignment(cursor, kind); break;
     case CXCursor_UnaryOperator: {
       CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(cursor);
       if (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec || op == CXUnaryOperator_PreInc ||
@@ -109,8 +101,7 @@ void FunctionReader::walk(CXCursor cursor) {
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
     case CXCursor_ReturnStmt: read_return(cursor); break;
-    default:
-      break;
+    default: break;
   }
   for (CXCursor child : children_of(cursor)) walk(child);
 }
@@ -154,8 +145,8 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
 
 void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   std::vector<CXCursor> sides = children_of(cursor);
-  bool assigns = kind == CXCursor_CompoundAssignOperator ||
-                 clang_getCursorBinaryOperatorKind(cursor) == CXBinaryOperator_Assign;
+  bool assigns =
+      kind == CXCursor_CompoundAssignOperator || clang_getCursorBinaryOperatorKind(cursor) == CXBinaryOperator_Assign;
   if (!assigns || sides.size() != 2) return;
   record_write(sides[0], cursor, false);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
@@ -230,8 +221,8 @@ void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool throug
   write.function = current_->fact.name;
   unsigned offset = 0;
   write.location = map_.location_of(at, &offset);
-  write.lazy_init = std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) !=
-                    current_->guard_vars.end();
+  write.lazy_init =
+      std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
   const CXCursorKind kind = clang_getCursorKind(at);

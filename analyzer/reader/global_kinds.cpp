@@ -24,9 +24,9 @@ const std::set<std::string>& api_table_types() {
 
 const std::set<std::string>& sync_types() {
   static const std::set<std::string> types = {
-      "PyMutex", "PyThread_type_lock", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag",
-      "std::mutex", "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t",
-      "pthread_cond_t", "pthread_rwlock_t", "pthread_spinlock_t", "sem_t",
+      "PyMutex", "PyThread_type_lock", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag", "std::mutex",
+      "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t", "pthread_cond_t", "pthread_rwlock_t",
+      "pthread_spinlock_t", "sem_t",
       // Tcl's and other libraries' own thread-safe handles (only their API touches them).
       "Tcl_Mutex", "Tcl_ThreadDataKey", "Tcl_Condition"};
   return types;
@@ -45,8 +45,8 @@ bool GlobalClassifier::is_python_object_record(CXType record) {
   record = clang_getCanonicalType(record);
   if (record.kind != CXType_Record) return false;
   std::string spelling = strip_type_noise(take(clang_getTypeSpelling(record)));
-  if (spelling == "_object" || spelling == "_typeobject" || spelling == "PyObject" ||
-      spelling == "PyVarObject" || spelling == "PyTypeObject") {
+  if (spelling == "_object" || spelling == "_typeobject" || spelling == "PyObject" || spelling == "PyVarObject" ||
+      spelling == "PyTypeObject") {
     return true;
   }
   auto cached = object_records_.find(spelling);
@@ -121,8 +121,8 @@ GlobalVarFact::Kind GlobalClassifier::classify(CXCursor var, CXType type) {
   std::string canonical_element = strip_type_noise(take(clang_getTypeSpelling(element)));
 
   if (clang_getCursorTLSKind(var) != CXTLS_None) return GlobalVarFact::Kind::sync_primitive;
-  if (element.kind == CXType_Atomic || sync_types().count(declared_element) ||
-      sync_types().count(canonical_element) || canonical_element.rfind("std::atomic", 0) == 0) {
+  if (element.kind == CXType_Atomic || sync_types().count(declared_element) || sync_types().count(canonical_element) ||
+      canonical_element.rfind("std::atomic", 0) == 0) {
     return GlobalVarFact::Kind::sync_primitive;
   }
   if (api_table_types().count(declared_element) || api_table_types().count(canonical_element)) {

@@ -114,7 +114,7 @@ ModuleDefFact read_module_def(SourceMap& map, CXCursor var, const std::string& u
   def.parse_errors = map.has_error_within(var);
   std::optional<CXCursor> init = initializer_of(var);
   if (init && clang_getCursorKind(*init) == CXCursor_InitListExpr) {
-    static const char* const fields[] = {"m_base", "m_name", "m_doc",   "m_size", "m_methods",
+    static const char* const fields[] = {"m_base",  "m_name",     "m_doc",   "m_size", "m_methods",
                                          "m_slots", "m_traverse", "m_clear", "m_free"};
     std::size_t next_field = 0;
     for (const Member& member : members_of(*init)) {

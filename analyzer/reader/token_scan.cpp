@@ -9,10 +9,10 @@ namespace subcheck::reader {
 namespace {
 
 bool is_lock_call(const std::string& word) {
-  static const std::set<std::string> names = {"PyMutex_Lock", "PyThread_acquire_lock",
-                                              "PyThread_acquire_lock_timed", "pthread_mutex_lock",
-                                              "EnterCriticalSection", "AcquireSRWLockExclusive",
-                                              "lock_guard", "unique_lock", "scoped_lock"};
+  static const std::set<std::string> names = {
+      "PyMutex_Lock",       "PyThread_acquire_lock", "PyThread_acquire_lock_timed",
+      "pthread_mutex_lock", "EnterCriticalSection",  "AcquireSRWLockExclusive",
+      "lock_guard",         "unique_lock",           "scoped_lock"};
   return names.count(word) > 0;
 }
 
@@ -38,9 +38,8 @@ bool looks_like_python_api(const std::string& word) {
 
 // Py_REFCNT(x) compared with 1 or 2 decides "am I the only owner?", which another
 // thread can change at any moment on a free-threaded build.
-void record_refcnt_test(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
-                        std::size_t at, const SourceLocation& where, const std::string& function,
-                        std::vector<PatternFact>& patterns) {
+void record_refcnt_test(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds, std::size_t at,
+                        const SourceLocation& where, const std::string& function, std::vector<PatternFact>& patterns) {
   static const std::set<std::string> comparisons = {"==", "!=", "<", "<=", ">", ">="};
   std::size_t close = at + 1;
   for (int depth = 0; close < tokens.size(); ++close) {
