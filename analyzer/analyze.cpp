@@ -83,7 +83,8 @@ class CollectingSink : public FindingSink {
     finding.rule = rule_.id;
     finding.severity = rule_.severity;
     finding.location = location;
-    finding.message = message.empty() ? rule_.summary : std::move(message);
+    finding.message = std::move(message);
+    if (finding.message.empty()) finding.message = rule_.summary;
     finding.modules = std::move(modules);
     finding.configs = {config_};
     out_.add(std::move(finding));

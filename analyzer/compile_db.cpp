@@ -481,7 +481,7 @@ class FlagInference {
     // System includes come first; -I directories are searched before -isystem ones by
     // the compiler anyway, so the order of the flags is about readability only.
     for (const std::string& dir : system_includes_) {
-      command.args.push_back("-isystem");
+      command.args.emplace_back("-isystem");
       command.args.push_back(dir);
     }
     for (const fs::path& dir : include_directories_for(source)) command.args.push_back("-I" + dir.string());
@@ -521,7 +521,7 @@ std::vector<std::string> python_system_includes(const std::optional<Interpreter>
                                                 std::vector<std::string>& warnings) {
   std::vector<std::string> includes;
   if (!python) {
-    warnings.push_back("no Python >= 3.12 found; pass --python");
+    warnings.emplace_back("no Python >= 3.12 found; pass --python");
     return includes;
   }
   if (!python->has_headers()) {

@@ -35,13 +35,13 @@ std::vector<std::string> flags_for_config(const CompileCommand& command, BuildCo
   if (!resource_dir.empty()) flags.push_back("-resource-dir=" + resource_dir);
   flags.insert(flags.end(), command.args.begin(), command.args.end());
   if (!command.directory.empty()) {
-    flags.push_back("-working-directory");
+    flags.emplace_back("-working-directory");
     flags.push_back(command.directory.string());
   }
   if (config == BuildConfig::free_threaded) {
     bool defined = std::any_of(flags.begin(), flags.end(),
                                [](const std::string& flag) { return flag.rfind("-DPy_GIL_DISABLED", 0) == 0; });
-    if (!defined) flags.push_back("-DPy_GIL_DISABLED=1");
+    if (!defined) flags.emplace_back("-DPy_GIL_DISABLED=1");
   } else {
     // A free-threaded interpreter's pyconfig.h defines Py_GIL_DISABLED itself; the default
     // build cannot be read from those headers, and we do not pretend otherwise.

@@ -102,7 +102,7 @@ class ConfigIndex {
   explicit ConfigIndex(const std::vector<const TranslationUnitFacts*>& units) : units_(units) {
     for (const TranslationUnitFacts* unit : units) {
       for (const FunctionFact& function : unit->functions) functions_[function.name].push_back({unit, &function});
-      for (const ModuleDefFact& def : unit->module_defs) defs_[def.name].push_back({unit, &def});
+      for (const ModuleDefFact& def : unit->module_defs) defs_[def.name].emplace_back(unit, &def);
       for (const SlotArrayFact& slots : unit->slot_arrays) slots_[slots.usr] = &slots;
       for (const GlobalVarFact& global : unit->globals) {
         if (global.external_linkage) global_definers_[global.usr].push_back(unit);

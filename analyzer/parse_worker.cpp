@@ -123,7 +123,7 @@ bool confine_to(const std::vector<fs::path>& readable, int abi) {
 // /etc, not /dev.
 std::vector<fs::path> readable_directories(const CompileCommand& command, const ExtractOptions& options) {
   std::vector<fs::path> dirs(options.project_roots.begin(), options.project_roots.end());
-  dirs.push_back("/usr");
+  dirs.emplace_back("/usr");
   static const std::vector<std::string> kDirectoryOptions = {
       "-I", "-isystem",    "-iquote",      "-idirafter",     "-isysroot",       "--sysroot=",
       "-F", "-iframework", "-cxx-isystem", "-isystem-after", "--gcc-toolchain="};
@@ -363,7 +363,7 @@ class WorkerPool {
         TranslationUnitFacts facts = decode_facts(read_memfd(worker.result_fd, std::size_t{1} << 31));
         // libclang recovers from LLVM's out-of-memory abort and reports a crash: its stderr
         // says which it was.
-        if (!facts.parsed && read_memfd(worker.stderr_fd, 64 * 1024).find("out of memory") != std::string::npos) {
+        if (!facts.parsed && read_memfd(worker.stderr_fd, std::size_t{64} * 1024).find("out of memory") != std::string::npos) {
           return failed_unit(
               job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" + limit_hint);
         }
@@ -373,7 +373,7 @@ class WorkerPool {
         return failed_unit(job, error.what());
       }
     }
-    std::string said = read_memfd(worker.stderr_fd, 64 * 1024);
+    std::string said = read_memfd(worker.stderr_fd, std::size_t{64} * 1024);
     bool out_of_memory = (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerOutOfMemory) ||
                          said.find("out of memory") != std::string::npos || said.find("bad_alloc") != std::string::npos;
     if (out_of_memory) {

@@ -311,11 +311,11 @@ class FileWriter {
 // without touching the process's locale.
 class ThreadUtf8Locale {
  public:
-  ThreadUtf8Locale() : utf8_(::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0))) {
-    if (utf8_ != static_cast<locale_t>(0)) previous_ = ::uselocale(utf8_);
+  ThreadUtf8Locale() : utf8_(::newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{nullptr})) {
+    if (utf8_ != locale_t{nullptr}) previous_ = ::uselocale(utf8_);
   }
   ~ThreadUtf8Locale() {
-    if (utf8_ == static_cast<locale_t>(0)) return;
+    if (utf8_ == locale_t{nullptr}) return;
     ::uselocale(previous_);
     ::freelocale(utf8_);
   }
@@ -324,7 +324,7 @@ class ThreadUtf8Locale {
 
  private:
   locale_t utf8_;
-  locale_t previous_ = static_cast<locale_t>(0);
+  locale_t previous_ = locale_t{nullptr};
 };
 
 MemberPlacement place_member(const fs::path& archive, const ArchiveOptions& options, const std::string& path) {
@@ -359,7 +359,7 @@ class Extractor {
       archive_read_support_filter_all(reader.get());
       archive_read_support_format_tar(reader.get());
     }
-    if (archive_read_open_filename(reader.get(), archive_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    if (archive_read_open_filename(reader.get(), archive_.c_str(), std::size_t{64} * 1024) != ARCHIVE_OK) {
       fail(archive_, std::string("cannot open: ") + archive_error_string(reader.get()));
     }
     struct archive_entry* entry = nullptr;
@@ -468,7 +468,7 @@ class Extractor {
     make_directories(target.parent_path());
     FileWriter out(target);
     if (!out.ok()) fail(archive_, "cannot create " + target.string() + ": " + std::strerror(out.open_error()));
-    std::array<char, 64 * 1024> buffer{};
+    std::array<char, std::size_t{64} * 1024> buffer{};
     std::uint64_t written = 0;
     while (true) {
       la_ssize_t n = archive_read_data(reader, buffer.data(), buffer.size());

@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kQueryTimeout{30};
 constexpr std::chrono::seconds kCompileTimeout{300};
-constexpr std::size_t kMaxCapturedOutput = 256 * 1024;
+constexpr std::size_t kMaxCapturedOutput = std::size_t{256} * 1024;
 
 using CommandResult = ProcessOutcome;
 

@@ -54,7 +54,7 @@ std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
 }
 
 std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
-                                           std::set<GlobalVarFact::Kind> kinds) {
+                                           const std::set<GlobalVarFact::Kind>& kinds) {
   const auto writes = writes_by_usr(units);
   std::vector<WrittenGlobal> result;
   for (const auto* unit : units) {

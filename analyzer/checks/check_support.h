@@ -117,7 +117,7 @@ struct WrittenGlobal {
 // Every (unit, global) of `units` whose kind is in `kinds` and that is written by any
 // function of `units`. A variable defined in a header appears once per defining unit.
 std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
-                                           std::set<GlobalVarFact::Kind> kinds);
+                                           const std::set<GlobalVarFact::Kind>& kinds);
 
 // SI006: hand-written global Python-object variables written at run time.
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);
