@@ -363,7 +363,8 @@ class WorkerPool {
         TranslationUnitFacts facts = decode_facts(read_memfd(worker.result_fd, std::size_t{1} << 31));
         // libclang recovers from LLVM's out-of-memory abort and reports a crash: its stderr
         // says which it was.
-        if (!facts.parsed && read_memfd(worker.stderr_fd, std::size_t{64} * 1024).find("out of memory") != std::string::npos) {
+        if (!facts.parsed &&
+            read_memfd(worker.stderr_fd, std::size_t{64} * 1024).find("out of memory") != std::string::npos) {
           return failed_unit(
               job, "parsing stopped at the " + describe_size(limits_.memory_bytes) + " memory limit" + limit_hint);
         }
