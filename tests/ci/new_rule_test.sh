@@ -5,7 +5,8 @@
 # is in `subcheck rules`, and the corpus test runs its case and passes, and fails once the
 # case's `// expect:` marker is taken away (so it really reads the new case).
 #
-# usage: tests/ci/new_rule_test.sh REPO [COMPILER_LAUNCHER] [CMAKE_GENERATOR]
+# usage: tests/ci/new_rule_test.sh REPO [COMPILER_LAUNCHER] [CMAKE_GENERATOR] [CMAKE-ARG...]
+# (CMAKE-ARGs, such as -DSUBCHECK_LLVM_ROOT=..., go to the scratch build's configure step)
 # Run by CTest as ci.new_rule. Exit 77 (a skip) when the corpus test cannot run here (no
 # CPython 3.13 for its headers). The scratch build is cached by ccache (when given) with
 # CCACHE_BASEDIR at the scratch root, so runs after the first rebuild little.
@@ -14,6 +15,7 @@ set -euo pipefail
 src=$(cd "$1" && pwd)
 launcher=${2:-}
 generator=${3:-Ninja}
+extra_cmake_args=("${@:4}")
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/subcheck-new-rule-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 repo=$scratch/repo
@@ -65,7 +67,7 @@ check "docs/rules.md lists the rule after FT007" \
   bash -c "grep -A1 '^| FT007 ' '$repo/docs/rules.md' | grep -q '^| FT099 | scaffolded-rule | warning'"
 check "the same id again is refused" refused FT099 scaffolded-rule
 
-cmake_args=(-S "$repo" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=)
+cmake_args=(-S "$repo" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE= "${extra_cmake_args[@]}")
 if [ -n "$launcher" ]; then
   cmake_args+=(-DCMAKE_C_COMPILER_LAUNCHER="$launcher" -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher")
 fi
