@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from ci_support import Cases
+
 try:
     import yaml
 except ImportError:
@@ -108,19 +110,6 @@ def run_action(given_inputs, workspace, extra_path=None):
             break
     outputs = {name: substitute(spec["value"], inputs, steps) for name, spec in action.get("outputs", {}).items()}
     return status, outputs, summary.read_text(), read_env_file(env_file), "\n".join(logs)
-
-
-class Cases:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"PASS {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n{detail}")
 
 
 def sarif_listed(binary):

@@ -22,22 +22,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from ci_support import Cases, probe_directory
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 XSD = REPO / "docs" / "schema" / "junit.xsd"
-PROBED = ["probe_segfault", "probe_singlephase_basic", "probe_isolated"]
-
-
-class Cases:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"PASS {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n{detail}")
 
 
 def validate(cases, name, path):
@@ -116,24 +104,6 @@ def test_escaping(cases, binary, work):
     cases.check("escaping: the path survives: & < > \" ' kept, the vertical tab spelled \\u000b, the bad byte U+FFFD",
                 failure is not None and "odd &<>\"' \\u000b \ufffd dir/project/" in failure.text,
                 failure.text if failure is not None else text[:2000])
-
-
-def probe_directory(index, work):
-    """Copies a few prober-corpus modules of one GIL and one free-threaded interpreter."""
-    chosen = []
-    for free_threaded in (False, True):
-        for interpreter in index["interpreters"]:
-            if interpreter["free_threaded"] == free_threaded:
-                chosen.append(interpreter)
-                break
-    target = work / "probed"
-    target.mkdir()
-    for interpreter in chosen:
-        for module in PROBED:
-            built = pathlib.Path(interpreter["module_dir"]) / (module + interpreter["ext_suffix"])
-            if built.is_file():
-                shutil.copy2(built, target / built.name)
-    return target, chosen
 
 
 def test_probe(cases, binary, index, work):

@@ -15,28 +15,15 @@ ensure_sarif_validator').
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
 
+from ci_support import Cases, probe_directory
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CACHE = pathlib.Path(os.environ.get("SUBCHECK_CACHE", pathlib.Path.home() / ".cache" / "subcheck"))
 VALIDATOR = CACHE / "npm" / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool"
-PROBED = ["probe_segfault", "probe_singlephase_basic", "probe_isolated"]
-
-
-class Cases:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"PASS {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}\n{detail}")
 
 
 def validate(cases, name, sarif_path, work):
@@ -86,24 +73,6 @@ def test_scan(cases, binary, work):
                     r["properties"]["tags"] and r["helpUri"] and r["help"]["text"] for r in rules))
     verdicts = sarif["runs"][0]["properties"]["moduleVerdicts"]
     cases.check("scan: module verdicts as run properties", len(verdicts) == len(report["modules"]), str(verdicts))
-
-
-def probe_directory(index, work):
-    """Copies a few prober-corpus modules of one GIL and one free-threaded interpreter."""
-    chosen = []
-    for free_threaded in (False, True):
-        for interpreter in index["interpreters"]:
-            if interpreter["free_threaded"] == free_threaded:
-                chosen.append(interpreter)
-                break
-    target = work / "probed"
-    target.mkdir()
-    for interpreter in chosen:
-        for module in PROBED:
-            built = pathlib.Path(interpreter["module_dir"]) / (module + interpreter["ext_suffix"])
-            if built.is_file():
-                shutil.copy2(built, target / built.name)
-    return target, chosen
 
 
 def test_probe(cases, binary, index, work):
