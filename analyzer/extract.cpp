@@ -90,7 +90,13 @@ class UnitReader {
     clang_visitChildren(clang_getTranslationUnitCursor(unit), &UnitReader::visit_top_level, this);
     reader::scan_binding_macros(map_, main_file, main_text, facts_);
     // Py_LIMITED_API on the command line, or #defined in a project file of this unit.
-    if (!facts_.limited_api) facts_.limited_api = reader::defines_limited_api(map_);
+    // Py_TARGET_ABI3T (PEP 803) likewise; the version is the #define's when the command
+    // line gave none.
+    auto limited = reader::defined_macro_value(map_, "Py_LIMITED_API");
+    auto abi3t = reader::defined_macro_value(map_, "Py_TARGET_ABI3T");
+    if (limited) facts_.limited_api = true;
+    if (abi3t) facts_.abi3t = true;
+    if (facts_.limited_api_version.empty()) facts_.limited_api_version = limited ? *limited : abi3t ? *abi3t : "";
   }
 
  private:
@@ -165,8 +171,24 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   facts.config = config;
 
   std::vector<std::string> flags = flags_for_config(command, config);
-  facts.limited_api = std::any_of(flags.begin(), flags.end(),
-                                  [](const std::string& flag) { return flag.rfind("-DPy_LIMITED_API", 0) == 0; });
+  // -DNAME or -DNAME=VALUE on the command line: the value, "" for none, nullopt if absent.
+  auto flag_value = [&flags](std::string_view name) -> std::optional<std::string> {
+    for (const std::string& flag : flags) {
+      std::string_view rest = flag;
+      if (rest.rfind("-D", 0) != 0) continue;
+      rest.remove_prefix(2);
+      if (rest.rfind(name, 0) != 0) continue;
+      rest.remove_prefix(name.size());
+      if (rest.empty()) return std::string();
+      if (rest.front() == '=') return std::string(rest.substr(1));
+    }
+    return std::nullopt;
+  };
+  auto limited_flag = flag_value("Py_LIMITED_API");
+  auto abi3t_flag = flag_value("Py_TARGET_ABI3T");
+  facts.limited_api = limited_flag.has_value();
+  facts.abi3t = abi3t_flag.has_value();
+  facts.limited_api_version = limited_flag ? *limited_flag : abi3t_flag ? *abi3t_flag : "";
   std::vector<const char*> argv;
   argv.reserve(flags.size());
   for (const std::string& flag : flags) argv.push_back(flag.c_str());

@@ -51,7 +51,7 @@ static PyModuleDef limited_gil_free_def = {
 };
 
 PyMODINIT_FUNC
-PyInit_limited_gil_free(void)  // expect: FT007
+PyInit_limited_gil_free(void)  // expect: FT007 "Py_TARGET_ABI3T 0x030f0000"
 {
     return PyModuleDef_Init(&limited_gil_free_def);
 }

@@ -625,13 +625,16 @@ TEST_F(ChecksTest, FT002ReportsUnsynchronisedWritesOutsideInitialisation) {
 // ---------------------------------------------------------------------------------------
 // FT007: its own models, since the limited API changes what the free-threaded parse sees.
 
-AnalysisModel limited_api_model(bool limited, bool slot_in_free_threaded_parse, const char* gil_value) {
+AnalysisModel limited_api_model(bool limited, bool slot_in_free_threaded_parse, const char* gil_value,
+                                bool abi3t = false) {
   const std::string file = "/corpus/abi.c";
   std::vector<TranslationUnitFacts> units;
   add_both_configs(
       units, file,
       [&](TranslationUnitFacts& facts) {
         facts.limited_api = limited;
+        facts.abi3t = abi3t;
+        if (abi3t) facts.limited_api_version = "0x030f0000";
         add_multi_phase_module(facts, "abi",
                                {multiple_interpreters_slot("Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", at(file, 102)),
                                 gil_slot(gil_value, at(file, 103))});
@@ -682,6 +685,21 @@ TEST(LimitedApiFreeThreading, TakesTheClaimFromTheGilBuildWhenTheFreeThreadedPar
   // An unknown view is not judged by the slot rules.
   EXPECT_TRUE(run_rule("FT001", model, BuildConfig::free_threaded).empty());
   EXPECT_TRUE(run_rule("SI002", model, BuildConfig::free_threaded).empty());
+}
+
+TEST(LimitedApiFreeThreading, NamesTheAbi3tOptInAsTheFixOn315) {
+  auto found = run_rule("FT007", limited_api_model(true, true, "Py_MOD_GIL_NOT_USED"), BuildConfig::free_threaded);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].message.find("#define Py_TARGET_ABI3T 0x030f0000"), std::string::npos) << found[0].message;
+  EXPECT_NE(found[0].message.find("abi3t"), std::string::npos);
+}
+
+// PEP 803: a unit that defines Py_TARGET_ABI3T targets abi3t, which free-threaded 3.15 loads.
+TEST(LimitedApiFreeThreading, StaysQuietForAnAbi3tModule) {
+  EXPECT_TRUE(run_rule("FT007", limited_api_model(true, true, "Py_MOD_GIL_NOT_USED", true), BuildConfig::free_threaded)
+                  .empty());
+  EXPECT_TRUE(run_rule("FT007", limited_api_model(true, false, "Py_MOD_GIL_NOT_USED", true), BuildConfig::free_threaded)
+                  .empty());
 }
 
 TEST(LimitedApiFreeThreading, StaysQuietWithoutTheLimitedApiOrWithoutTheClaim) {

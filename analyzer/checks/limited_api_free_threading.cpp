@@ -4,6 +4,9 @@
 // abi3 build cannot be the free-threaded build the claim promises. Because that #error
 // can hide the slot in the free-threaded parse, the claim is also taken from the GIL
 // configuration and from any slot or PyUnstable_Module_SetGIL call of the module's units.
+// A module whose units define Py_TARGET_ABI3T targets PEP 803's abi3t, the stable ABI that
+// free-threaded 3.15+ loads, and is not reported; for a plain abi3 module the message names
+// that opt-in as the fix on 3.15+ (docs/cpython-behaviour.md, #25).
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -18,7 +21,8 @@ class LimitedApiFreeThreading final : public Check {
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
-      if (view == nullptr || !uses_limited_api(*view) || !claims_gil_not_used(module, *view)) continue;
+      if (view == nullptr || !uses_limited_api(*view) || targets_abi3t(*view)) continue;
+      if (!claims_gil_not_used(module, *view)) continue;
       context.sink.report(module.location, message(module), {module.name});
     }
   }
@@ -27,6 +31,15 @@ class LimitedApiFreeThreading final : public Check {
   static bool uses_limited_api(const ModuleConfigView& view) {
     for (const auto* unit : view.units) {
       if (unit->limited_api) return true;
+    }
+    return false;
+  }
+
+  // PEP 803: Py_TARGET_ABI3T in any unit of the module (the units are linked into one
+  // extension, so one unit's abi3t opt-in says what the build system targets).
+  static bool targets_abi3t(const ModuleConfigView& view) {
+    for (const auto* unit : view.units) {
+      if (unit->abi3t) return true;
     }
     return false;
   }
@@ -64,8 +77,11 @@ class LimitedApiFreeThreading final : public Check {
   static std::string message(const ExtensionModule& module) {
     return "module '" + module.name +
            "' is built with Py_LIMITED_API but declares Py_MOD_GIL_NOT_USED: free-threaded "
-           "CPython (3.13t, 3.14t) has no stable ABI, so no abi3 build can load there; build a "
-           "version-specific (cp313t) wheel without Py_LIMITED_API for free-threaded Python";
+           "CPython has no abi3: 3.13t and 3.14t have no stable ABI at all, so no abi3 build can "
+           "load there; build a version-specific (cp313t, cp314t) wheel without Py_LIMITED_API "
+           "for free-threaded Python, and on 3.15+ target abi3t instead (PEP 803: "
+           "#define Py_TARGET_ABI3T 0x030f0000, and a PyModExport hook, since abi3t has no "
+           "PyModuleDef)";
   }
 };
 

@@ -43,7 +43,9 @@ void scan_binding_macros(SourceMap& map, CXFile main_file, std::string_view text
   clang_disposeTokens(unit, tokens, count);
 }
 
-bool defines_limited_api(SourceMap& map) {
+bool defines_limited_api(SourceMap& map) { return defined_macro_value(map, "Py_LIMITED_API").has_value(); }
+
+std::optional<std::string> defined_macro_value(SourceMap& map, std::string_view name) {
   struct Files {
     SourceMap* map;
     std::vector<CXFile> files;
@@ -55,19 +57,31 @@ bool defines_limited_api(SourceMap& map) {
         if (out->map->in_project(file)) out->files.push_back(file);
       },
       &collected);
+  auto is_identifier = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
   for (CXFile file : collected.files) {
     std::string_view text = map.file_text(file);
-    for (std::size_t at = text.find("Py_LIMITED_API"); at != std::string_view::npos;
-         at = text.find("Py_LIMITED_API", at + 1)) {
+    for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+      std::size_t after = at + name.size();
+      if (after < text.size() && is_identifier(text[after])) continue;  // Py_LIMITED_API_X
       if (map.is_skipped(Position{file, 0, 0, static_cast<unsigned>(at)})) continue;
       std::size_t line_start = text.rfind('\n', at);
       line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
       std::string line(text.substr(line_start, at - line_start));
       std::erase_if(line, [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); });
-      if (line == "#define") return true;
+      if (line != "#define") continue;
+      std::size_t line_end = text.find('\n', after);
+      std::string_view rest =
+          text.substr(after, line_end == std::string_view::npos ? std::string_view::npos : line_end - after);
+      if (!rest.empty() && rest.front() == '(') continue;  // a function-like macro of that name
+      rest = rest.substr(0, std::min(rest.find("/*"), rest.find("//")));
+      std::string value;
+      for (char ch : rest) {
+        if (std::isspace(static_cast<unsigned char>(ch)) == 0) value.push_back(ch);
+      }
+      return value;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace subcheck::reader

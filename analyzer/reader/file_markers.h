@@ -5,6 +5,8 @@
 
 #include <clang-c/Index.h>
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "analyzer/facts.h"
@@ -19,5 +21,9 @@ void scan_binding_macros(SourceMap& map, CXFile main_file, std::string_view text
 
 // Py_LIMITED_API #defined (outside skipped `#if` branches) in a project file of this unit.
 bool defines_limited_api(SourceMap& map);
+
+// The value `#define NAME VALUE` gives NAME (outside skipped `#if` branches) in a project
+// file of this unit: "" for a bare `#define NAME`, nullopt when no such #define is seen.
+std::optional<std::string> defined_macro_value(SourceMap& map, std::string_view name);
 
 }  // namespace subcheck::reader
