@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -132,7 +133,9 @@ class ProgressLine {
 
 void configure_logging(const ScanOptions& options) {
   // Log lines go to stderr so that stdout carries only the report (JSON stays parsable).
-  auto logger = spdlog::stderr_color_mt("subcheck");
+  auto logger =
+      spdlog::stderr_color_mt("subcheck", want_color(STDERR_FILENO, options.no_color) ? spdlog::color_mode::automatic
+                                                                                      : spdlog::color_mode::never);
   logger->set_pattern("subcheck: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(options.verbose ? spdlog::level::debug : options.quiet ? spdlog::level::err : spdlog::level::warn);
@@ -151,7 +154,13 @@ fs::path checked_scan_root(const std::string& path) {
 std::optional<fs::path> checked_build_dir(const std::string& build_dir) {
   if (build_dir.empty()) return std::nullopt;
   std::error_code error;
-  if (!fs::is_directory(build_dir, error)) throw UsageError("-p " + build_dir + ": not a directory");
+  // -p takes the directory holding compile_commands.json, or that file itself.
+  if (fs::is_regular_file(build_dir, error) && fs::path(build_dir).filename() == "compile_commands.json") {
+    return fs::absolute(build_dir, error).lexically_normal().parent_path();
+  }
+  if (!fs::is_directory(build_dir, error)) {
+    throw UsageError("-p " + build_dir + ": neither a directory nor a compile_commands.json file");
+  }
   return fs::absolute(build_dir, error).lexically_normal();
 }
 
@@ -226,6 +235,23 @@ bool is_binary_target(const std::string& path) {
   if (p.extension() == ".whl") return true;
   if (fs::is_directory(p, error) && p.filename().string().ends_with(".dist-info")) return true;
   return !fs::exists(p, error) && path.find('/') == std::string::npos;  // a project name
+}
+
+// A directory of built extension modules (`.so`) without a C or C++ source: nothing to
+// parse, so `scan` probes it as it probes a wheel.
+bool is_built_modules_directory(const std::string& path) {
+  std::error_code error;
+  if (!fs::is_directory(path, error)) return false;
+  bool built = false;
+  for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, error), end;
+       !error && it != end; it.increment(error)) {
+    if (!it->is_regular_file(error)) continue;
+    const fs::path& file = it->path();
+    static const std::set<std::string> kSources = {".c", ".cc", ".cpp", ".cxx"};
+    if (kSources.count(file.extension().string()) != 0) return false;
+    if (file.extension() == ".so") built = true;
+  }
+  return built;
 }
 
 // Command line first, then [tool.subcheck], then the defaults.
@@ -449,10 +475,15 @@ void write_scan_report(ReportOutput& output, const ScanEvidence& scan, const For
 
 int run_scan(const ScanOptions& options) {
   const bool binary_target = is_binary_target(options.path) || is_requirements_file(options.path);
-  if (binary_target && (!options.baseline.empty() || !options.write_baseline.empty())) {
+  const bool built_only = !binary_target && is_built_modules_directory(options.path);
+  if ((binary_target || built_only) && (!options.baseline.empty() || !options.write_baseline.empty())) {
     throw UsageError("--baseline and --write-baseline apply to source scans, not to " + options.path);
   }
-  if (binary_target) return run_probe(options);
+  if (built_only && !options.quiet) {
+    std::cerr << "subcheck: " << options.path
+              << ": no C or C++ sources found; probing its built extension modules as for a wheel\n";
+  }
+  if (binary_target || built_only) return run_probe(options);
   configure_logging(options);
   const RuleCatalogue& rules = RuleCatalogue::builtin();
   // An sdist is read where it is unpacked; the unpacked tree lives until the scan ends.
@@ -606,6 +637,8 @@ or id prefix (FT, SI00).
 Examples:
   subcheck scan .
   subcheck scan . -p build --python python3.13 -j 2
+  subcheck scan . -p build/compile_commands.json
+  subcheck scan build/lib.linux-x86_64-cpython-313   built modules only: probed
   subcheck scan . --select FT --format json --output ft.json
   subcheck scan . --format sarif -o scan.sarif --output-markdown summary.md
   subcheck scan . --output-junit subcheck-junit.xml
@@ -630,8 +663,13 @@ void add_format_options(CLI::App& command, ScanOptions& options) {
 void add_scan_command(CLI::App& app, ScanOptions& options) {
   CLI::App* scan = app.add_subcommand("scan", "Analyse extension module sources and report what would break");
   scan->footer(kScanFooter);
-  scan->add_option("PATH", options.path, "Source tree or single file to scan")->required()->type_name("PATH");
-  scan->add_option("-p,--build-dir", options.build_dir, "Directory holding compile_commands.json")->type_name("DIR");
+  scan->add_option("PATH", options.path,
+                   "Source tree, single file or sdist to scan; a wheel, distribution, requirements file or directory "
+                   "of built modules (no sources) is probed")
+      ->required()
+      ->type_name("PATH");
+  scan->add_option("-p,--build-dir", options.build_dir, "compile_commands.json, or the directory holding it")
+      ->type_name("PATH");
   scan->add_option("--python", options.pythons,
                    "CPython 3.12+ to use (repeatable): a path, a name on PATH or a tag such as 3.13t. The first "
                    "GIL build gives the headers; --probe imports with every one")
@@ -719,6 +757,7 @@ void add_probe_command(CLI::App& app, ScanOptions& options) {
   probe->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
   add_format_options(*probe, options);
   probe->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
+  probe->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
   probe->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
   probe->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
 }

@@ -289,7 +289,30 @@ TEST(Cli, MissingBuildDirIsAnError) {
   tree.write("spam.c", kSinglePhaseModule);
   RunResult run = run_subcheck({"scan", tree.path().string(), "-p", (tree.path() / "no-build").string()});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_TRUE(contains(run.err, "no-build: not a directory")) << run.err;
+  EXPECT_TRUE(contains(run.err, "no-build: neither a directory nor a compile_commands.json file")) << run.err;
+}
+
+// -p takes the compile database itself as well as the directory holding it (docs/cli.md).
+TEST(Cli, BuildDirMayBeTheCompileDatabaseFile) {
+  TempDir tree;
+  tree.write("spam.c", kSinglePhaseModule);
+  tree.write("build/compile_commands.json",
+             "[{\"directory\": \"" + tree.path().string() +
+                 "\", \"file\": \"spam.c\", \"arguments\": [\"cc\", \"-c\", \"spam.c\"]}]");
+  const fs::path database = tree.path() / "build/compile_commands.json";
+  // The database's command has no -I for Python.h: the module is unknown (exit 3), but the
+  // database given is the one read.
+  RunResult as_file = run_subcheck({"scan", tree.path().string(), "-p", database.string(), "--verbose"});
+  EXPECT_EQ(as_file.exit_code, 3) << as_file.err;
+  EXPECT_TRUE(contains(as_file.err, "compile database: compile_commands.json: " + database.string())) << as_file.err;
+  RunResult as_dir = run_subcheck({"scan", tree.path().string(), "-p", (tree.path() / "build").string(), "--verbose"});
+  EXPECT_EQ(as_dir.exit_code, 3) << as_dir.err;
+  EXPECT_TRUE(contains(as_dir.err, "compile database: compile_commands.json: " + database.string())) << as_dir.err;
+
+  tree.write("build/flags.txt", "-DFOO\n");
+  RunResult other = run_subcheck({"scan", tree.path().string(), "-p", (tree.path() / "build/flags.txt").string()});
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_TRUE(contains(other.err, "flags.txt: neither a directory nor a compile_commands.json file")) << other.err;
 }
 
 TEST(Cli, CorruptCompileDatabaseIsAnError) {
@@ -965,6 +988,41 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
   // free-threaded build compares the GIL: the binary without the slot turned it on.
   EXPECT_TRUE(contains((*disagreement)["message"], free_threaded ? "enabled the GIL" : "refused"))
       << disagreement->dump();
+}
+
+// A directory with built modules and no source: `scan` probes it as a wheel and says why;
+// `probe` takes the output options `scan` has, --no-color included.
+TEST(CliProbe, ScanOfADirectoryOfBuiltModulesOnlyProbesThem) {
+  std::optional<json> interpreter;
+  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
+    if ((interpreter = corpus_interpreter(tag))) break;
+  }
+  if (!interpreter)
+    GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
+                         ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
+  fs::copy_file(built, tree.path() / built.filename());
+  const std::string python = (*interpreter)["python"].get<std::string>();
+  const std::string tag = (*interpreter)["tag"].get<std::string>();
+
+  RunResult scan = run_subcheck({"scan", tree.path().string(), "--python", python, "--no-stress", "--no-color"});
+  EXPECT_EQ(scan.exit_code, 0) << scan.out << scan.err;
+  EXPECT_TRUE(contains(scan.err, "no C or C++ sources found; probing its built extension modules")) << scan.err;
+  EXPECT_TRUE(contains(scan.out, "covered: probes: " + tag + ": ")) << scan.out;
+
+  RunResult document =
+      run_subcheck({"scan", tree.path().string(), "--python", python, "--no-stress", "--quiet", "--format", "json"});
+  EXPECT_EQ(document.exit_code, 0) << document.err;
+  EXPECT_TRUE(document.err.empty()) << document.err;
+  const json report = json::parse(document.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << document.out;
+  EXPECT_EQ(report["coverage"]["probes"][0]["python"], tag) << report.dump(2);
+
+  RunResult probe = run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--no-color"});
+  EXPECT_EQ(probe.exit_code, 0) << probe.err;
+  EXPECT_TRUE(contains(probe.out, "covered: probes: " + tag + ": ")) << probe.out;
+  EXPECT_TRUE(contains(run_subcheck({"probe", "--help"}).out, "--no-color"));
 }
 
 // Started from `/` or `/usr`, libclang once took the relative resource directory
