@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "cli/config.h"
 #include "cli/coverage.h"
 #include "cli/explain.h"
+#include "cli/path_alias.h"
 #include "cli/report.h"
 #include "cli/report_formats.h"
 #include "cli/report_json.h"
@@ -209,7 +211,8 @@ prober::ProbeOptions probe_options(const ScanOptions& options, ProgressLine& pro
 // (a hostile wheel, a distribution not installed there) is a problem for that one only.
 std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector<Interpreter>& interpreters,
                                     const prober::ProbeOptions& options, std::vector<std::string>& problems,
-                                    std::vector<std::string>& unprobed, bool distribution_name = false) {
+                                    std::vector<std::string>& unprobed, std::vector<PathAlias>& aliases,
+                                    bool distribution_name = false) {
   std::vector<DynamicRun> runs;
   for (const Interpreter& interpreter : interpreters) {
     if (interrupt_signal()) break;  // SIGINT/SIGTERM: no interpreter is started after it
@@ -220,6 +223,11 @@ std::vector<DynamicRun> run_dynamic(const std::string& target, const std::vector
       for (const std::string& warning : found.warnings)
         problems.push_back(interpreter.implementation_tag + ": " + warning);
       runs.push_back({interpreter, prober::probe(interpreter, found, options)});
+      // The unpacked wheel goes with `found`: reports name its members inside the wheel.
+      if (found.scratch) {
+        std::vector<PathAlias> more = aliases_for(*found.scratch, found.archive);
+        aliases.insert(aliases.end(), more.begin(), more.end());
+      }
     } catch (const std::exception& error) {
       problems.push_back(interpreter.implementation_tag + ": " + target + ": " + error.what());
       unprobed.push_back(problems.back());
@@ -372,12 +380,13 @@ int run_probe(const ScanOptions& options) {
   ProgressLine progress(!options.quiet && ::isatty(STDERR_FILENO) == 1, fs::current_path());
   std::vector<std::string> problems, unprobed;
   std::vector<DynamicRun> runs;
+  std::vector<PathAlias> aliases;
   std::size_t probed_targets = 0;
   for (const std::string& target : targets) {
     if (interrupt_signal()) break;
     ++probed_targets;
-    std::vector<DynamicRun> more =
-        run_dynamic(target, interpreters, probe_options(options, progress), problems, unprobed, from_requirements);
+    std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems,
+                                               unprobed, aliases, from_requirements);
     runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   progress.finish();
@@ -398,11 +407,14 @@ int run_probe(const ScanOptions& options) {
     if (output.format != "text") {
       nlohmann::json report = probe_document(options.path, runs, problems, incomplete);
       report["coverage"] = coverage_json(coverage);
+      apply_aliases(report, aliases);
       write_document(out, output.format, report, format_context);
     } else {
-      write_dynamic_text(out, runs, problems, options.verbose);
-      out << "\n" << format_coverage(coverage);
-      if (!incomplete.empty()) out << "\nincomplete report: " << incomplete << "\n";
+      std::ostringstream text;
+      write_dynamic_text(text, runs, problems, options.verbose);
+      text << "\n" << format_coverage(coverage);
+      if (!incomplete.empty()) text << "\nincomplete report: " << incomplete << "\n";
+      out << apply_aliases(text.str(), aliases);
     }
   }
   commit_outputs(outputs);
@@ -442,6 +454,7 @@ struct ScanEvidence {
   const Coverage& coverage;
   const std::string& incomplete;
   const std::optional<BaselineOutcome>& baseline;
+  const std::vector<PathAlias>& aliases;  // unpacked archives, named as their members
 };
 
 // Text, or the JSON document (and the formats written from it).
@@ -457,20 +470,23 @@ void write_scan_report(ReportOutput& output, const ScanEvidence& scan, const For
     report["coverage"] = coverage_json(scan.coverage);
     if (scan.baseline) report["baseline"] = baseline_outcome_json(*scan.baseline);
     mark_completeness(report, scan.incomplete);
+    apply_aliases(report, scan.aliases);
     write_document(out, output.format, report, format_context);
     return;
   }
   TextStyle style{output.file->to_terminal_stdout() && want_color(STDOUT_FILENO, options.no_color), cwd};
   if (options.verbose) style.diagnostics_per_file = 0;
-  write_text_report(out, scan.result, scan.context, style);
+  std::ostringstream text;
+  write_text_report(text, scan.result, scan.context, style);
   if (options.probe) {
-    out << "\n";
-    write_dynamic_text(out, scan.runs, scan.problems, options.verbose);
-    write_cross_checks_text(out, scan.checks);
+    text << "\n";
+    write_dynamic_text(text, scan.runs, scan.problems, options.verbose);
+    write_cross_checks_text(text, scan.checks);
   }
-  out << format_coverage(scan.coverage);
-  if (scan.baseline) out << format_baseline_outcome(*scan.baseline);
-  if (!scan.incomplete.empty()) out << "\nincomplete report: " << scan.incomplete << "\n";
+  text << format_coverage(scan.coverage);
+  if (scan.baseline) text << format_baseline_outcome(*scan.baseline);
+  if (!scan.incomplete.empty()) text << "\nincomplete report: " << scan.incomplete << "\n";
+  out << apply_aliases(text.str(), scan.aliases);
 }
 
 int run_scan(const ScanOptions& options) {
@@ -488,6 +504,7 @@ int run_scan(const ScanOptions& options) {
   const RuleCatalogue& rules = RuleCatalogue::builtin();
   // An sdist is read where it is unpacked; the unpacked tree lives until the scan ends.
   UnpackedSdist sdist;
+  std::vector<PathAlias> aliases;
   fs::path root = checked_scan_root(options.path);
   if (is_sdist(root) && fs::is_regular_file(root)) {
     try {
@@ -497,6 +514,7 @@ int run_scan(const ScanOptions& options) {
     }
     for (const std::string& warning : sdist.warnings) spdlog::warn("{}: {}", options.path, warning);
     root = sdist.root;
+    aliases = aliases_for(*sdist.scratch, options.path);
   }
   const ProjectConfig config = load_project_config(root);
   if (config.file) spdlog::debug("configuration: {}", config.file->string());
@@ -550,7 +568,7 @@ int run_scan(const ScanOptions& options) {
   std::vector<DynamicRun> runs;
   // Interrupted while parsing: what was parsed is reported, nothing more is started.
   if (options.probe && !interrupt_signal()) {
-    runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems, unprobed);
+    runs = run_dynamic(root.string(), interpreters, probe_options(options, progress), problems, unprobed, aliases);
   }
   progress.finish();
   const int signal = interrupt_signal();
@@ -575,7 +593,7 @@ int run_scan(const ScanOptions& options) {
       handle_baseline(result.findings, baseline, baseline_output.get(), baseline_root(root));
 
   const FormatContext format_context{rules, source_root(root, cwd), github_link_base()};
-  const ScanEvidence evidence{result, context, runs, problems, checks, coverage, incomplete, baseline_outcome};
+  const ScanEvidence evidence{result, context, runs, problems, checks, coverage, incomplete, baseline_outcome, aliases};
   for (ReportOutput& output : outputs) write_scan_report(output, evidence, format_context, options, cwd);
   commit_outputs(outputs);
   if (baseline_output) commit_output(*baseline_output);

@@ -610,6 +610,7 @@ ProbeTarget discover_wheel(const fs::path& wheel, const Interpreter& interpreter
   ProbeTarget target;
   target.kind = "wheel";
   target.scratch = make_scratch_dir();  // removed again if extraction throws
+  target.archive = wheel;
   const fs::path& root = *target.scratch;
   WheelContents contents = extract_wheel(wheel, root);
   target.warnings = std::move(contents.warnings);

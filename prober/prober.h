@@ -34,6 +34,7 @@ struct ProbeTarget {
   std::vector<std::string> warnings;  // skipped members, unsafe archive entries, ...
   // Keeps an unpacked wheel alive while probing; removed on destruction.
   std::shared_ptr<const std::filesystem::path> scratch;
+  std::filesystem::path archive;  // the wheel unpacked into scratch, as given
 };
 
 // A wheel (.whl), an installed distribution (a *.dist-info directory, or a project name

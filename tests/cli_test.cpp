@@ -724,6 +724,18 @@ TEST(CliScan, SdistIsUnpackedAndScanned) {
   RunResult run = run_subcheck({"scan", sdist.string(), "--no-color"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_TRUE(contains(run.out, "[SI001 single-phase-init]")) << run.out;
+  // The unpacked tree is gone when the report is read: it names the archive's member.
+  const std::string member = (fs::absolute(sdist).lexically_normal() / "spam-1.0" / "spam.c").string();
+  EXPECT_TRUE(contains(run.out, member + ":")) << run.out;
+  EXPECT_FALSE(contains(run.out, "subcheck-sdist-")) << run.out;
+
+  RunResult document = run_subcheck({"scan", sdist.string(), "--format", "json"});
+  const json report = json::parse(document.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << document.out;
+  EXPECT_FALSE(contains(document.out, "subcheck-sdist-")) << document.out;
+  EXPECT_EQ(report["root"], (fs::absolute(sdist).lexically_normal() / "spam-1.0").string());
+  ASSERT_FALSE(report["findings"].empty());
+  for (const json& finding : report["findings"]) EXPECT_EQ(finding["file"], member) << finding.dump();
 }
 
 TEST(CliScan, HostileSdistIsRefusedWithExitTwo) {
@@ -1023,6 +1035,31 @@ TEST(CliProbe, ScanOfADirectoryOfBuiltModulesOnlyProbesThem) {
   EXPECT_EQ(probe.exit_code, 0) << probe.err;
   EXPECT_TRUE(contains(probe.out, "covered: probes: " + tag + ": ")) << probe.out;
   EXPECT_TRUE(contains(run_subcheck({"probe", "--help"}).out, "--no-color"));
+}
+
+// A wheel is unpacked into a private directory removed when the probe ends: the report
+// names each module's file inside the wheel, as Python's zipimport names `__file__`.
+TEST(CliProbe, WheelModulesAreNamedInsideTheWheel) {
+  std::optional<json> interpreter = corpus_interpreter("3.13");
+  if (!interpreter) GTEST_SKIP() << "no prober corpus built for 3.13 (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  const std::string so_name = "probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>();
+  fs::copy_file(fs::path((*interpreter)["module_dir"].get<std::string>()) / so_name, tree.path() / so_name);
+  tree.write("demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n");
+  tree.write("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n");
+  tree.write("demo-1.0.dist-info/RECORD", "");
+  const fs::path wheel = tree.path() / "demo-1.0-cp313-cp313-linux_x86_64.whl";
+  const std::string zip = "cd " + tree.path().string() + " && /usr/bin/python3 -m zipfile -c " + wheel.string() + " " +
+                          so_name + " demo-1.0.dist-info";
+  ASSERT_EQ(std::system(zip.c_str()), 0) << zip;
+
+  RunResult run = run_subcheck({"probe", wheel.string(), "--python", (*interpreter)["python"].get<std::string>(),
+                                "--no-stress", "--quiet", "--format", "json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+  EXPECT_FALSE(contains(run.out, "subcheck-wheel-")) << run.out;
+  EXPECT_TRUE(contains(run.out, "\"" + (fs::absolute(wheel).lexically_normal() / so_name).string() + "\"")) << run.out;
 }
 
 // Started from `/` or `/usr`, libclang once took the relative resource directory
