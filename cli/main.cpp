@@ -42,6 +42,7 @@
 #include "prober/prober.h"
 #include "report/completeness.h"
 #include "report/cross_check.h"
+#include "report/distributions.h"
 #include "report/dynamic_report.h"
 #include "report/probe_document.h"
 #include "rules/catalogue.h"
@@ -88,6 +89,8 @@ struct ScanOptions {
   bool no_color = false;
   bool quiet = false;
   bool verbose = false;
+  bool audit = false;                  // `subcheck audit`: every installed distribution
+  std::vector<std::string> site_dirs;  // audit: where to look (default: each Python's site-packages)
 };
 
 // "[12/240] Modules/_decimal/_decimal.c" on one terminal line, rewritten in place. The
@@ -358,6 +361,52 @@ int interrupted_exit(int signal, const std::string& reason) {
   return exit_status_for_interrupt(signal);
 }
 
+// `subcheck audit`: every distribution installed in the site directories (each
+// interpreter's own site-packages unless given) that has extension modules. Their modules
+// are found distribution by distribution, then probed together on that interpreter (one
+// run, its children in parallel). Pure-Python distributions are counted, not reported.
+// Returns how many distributions were read, and how many there were.
+std::pair<std::size_t, std::size_t> run_audit(const ScanOptions& options, const std::vector<Interpreter>& interpreters,
+                                              ProgressLine& progress, std::vector<DynamicRun>& runs,
+                                              std::vector<std::string>& problems, std::vector<std::string>& unprobed) {
+  std::size_t read = 0, total = 0;
+  for (const Interpreter& interpreter : interpreters) {
+    std::vector<fs::path> distributions;
+    const std::vector<std::string> site_dirs =
+        options.site_dirs.empty() ? std::vector<std::string>{interpreter.purelib.string()} : options.site_dirs;
+    for (const std::string& dir : site_dirs) {
+      std::vector<fs::path> more = prober::installed_distributions(dir);
+      distributions.insert(distributions.end(), more.begin(), more.end());
+    }
+    total += distributions.size();
+    prober::ProbeTarget all;
+    all.kind = "installed";
+    std::size_t with_modules = 0;
+    for (const fs::path& info_dir : distributions) {
+      ++read;
+      try {
+        prober::ProbeTarget found = prober::discover(info_dir.string(), interpreter);
+        with_modules += found.modules.empty() ? 0 : 1;
+        all.modules.insert(all.modules.end(), found.modules.begin(), found.modules.end());
+        for (const std::string& warning : found.warnings)
+          problems.push_back(interpreter.implementation_tag + ": " + warning);
+      } catch (const std::exception& error) {
+        problems.push_back(interpreter.implementation_tag + ": " + info_dir.filename().string() + ": " + error.what());
+        unprobed.push_back(problems.back());
+      }
+    }
+    if (!options.quiet) {
+      std::cerr << "subcheck: audit: " << interpreter.implementation_tag << ": " << distributions.size()
+                << " distributions, " << with_modules << " with extension modules (" << all.modules.size()
+                << " modules) to probe\n";
+    }
+    if (interrupt_signal()) break;
+    if (!all.modules.empty())
+      runs.push_back({interpreter, prober::probe(interpreter, all, probe_options(options, progress))});
+  }
+  return {read, total};
+}
+
 // `subcheck probe` and `subcheck scan` of a wheel or an installed distribution: only the
 // dynamic evidence. Exit 1 when a module cannot be used as asked (unless --fail-on never),
 // 2 when nothing could be probed at all.
@@ -381,19 +430,24 @@ int run_probe(const ScanOptions& options) {
   std::vector<std::string> problems, unprobed;
   std::vector<DynamicRun> runs;
   std::vector<PathAlias> aliases;
-  std::size_t probed_targets = 0;
-  for (const std::string& target : targets) {
-    if (interrupt_signal()) break;
-    ++probed_targets;
-    std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems,
-                                               unprobed, aliases, from_requirements);
-    runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  std::size_t probed_targets = 0, all_targets = targets.size();
+  if (options.audit) {
+    std::tie(probed_targets, all_targets) = run_audit(options, interpreters, progress, runs, problems, unprobed);
+  } else {
+    for (const std::string& target : targets) {
+      if (interrupt_signal()) break;
+      ++probed_targets;
+      std::vector<DynamicRun> more = run_dynamic(target, interpreters, probe_options(options, progress), problems,
+                                                 unprobed, aliases, from_requirements);
+      runs.insert(runs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
   }
   progress.finish();
   const int signal = interrupt_signal();
   const std::string incomplete =
-      incomplete_reason(signal, std::to_string(probed_targets) + " of " + std::to_string(targets.size()) +
-                                    " targets probed (the last one possibly in part)");
+      incomplete_reason(signal, std::to_string(probed_targets) + " of " + std::to_string(all_targets) +
+                                    (options.audit ? " distributions looked at" : " targets probed") +
+                                    " (the last one possibly in part)");
   Coverage coverage;
   add_dynamic_coverage(coverage, runs, unprobed, missing_interpreters, skipped_problems(problems, unprobed));
 
@@ -411,6 +465,7 @@ int run_probe(const ScanOptions& options) {
       write_document(out, output.format, report, format_context);
     } else {
       std::ostringstream text;
+      if (options.audit || from_requirements) write_distributions_text(text, distribution_verdicts(runs));
       write_dynamic_text(text, runs, problems, options.verbose);
       text << "\n" << format_coverage(coverage);
       if (!incomplete.empty()) text << "\nincomplete report: " << incomplete << "\n";
@@ -419,6 +474,10 @@ int run_probe(const ScanOptions& options) {
   }
   commit_outputs(outputs);
   if (signal) return interrupted_exit(signal, incomplete);
+  if (runs.empty() && options.audit && unprobed.empty()) {
+    std::cerr << "subcheck: audit: no installed distribution has extension modules\n";
+    return kExitClean;
+  }
   if (runs.empty()) return report_error(options.path + ": nothing could be probed (see the problems above)");
   const bool never = options.fail_on == "never";
   return exit_code_with_coverage(dynamic_failures(runs) && !never ? 1 : kExitClean, coverage, never);
@@ -780,6 +839,42 @@ void add_probe_command(CLI::App& app, ScanOptions& options) {
   probe->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
 }
 
+constexpr const char* kAuditFooter =
+    R"(Every distribution installed in the site directories (each --python's own site-packages
+unless DIR is given) that has extension modules is probed on that Python, as `subcheck
+probe` probes one; pure-Python distributions are left out. The report starts with one
+verdict per distribution and Python, its worst module's, then every module's evidence.
+A distribution whose files cannot be told (no RECORD, installed-files.txt or top_level.txt)
+makes the answer incomplete (exit 3).
+
+Examples:
+  subcheck audit --python 3.13 --python 3.13t
+  subcheck audit .venv/lib/python3.13/site-packages --python .venv/bin/python --format json -o audit.json
+  subcheck audit --python 3.14 --output-markdown summary.md)";
+
+void add_audit_command(CLI::App& app, ScanOptions& options) {
+  CLI::App* audit = app.add_subcommand("audit", "Probe every installed distribution that has extension modules");
+  audit->footer(kAuditFooter);
+  audit->add_option("DIR", options.site_dirs, "Site directories to audit (default: each Python's site-packages)")
+      ->type_name("DIR")
+      ->check(CLI::ExistingDirectory);
+  audit->add_option("--python", options.pythons, "CPython 3.12+ to probe with (repeatable): path, name or tag (3.13t)")
+      ->allow_extra_args(false)
+      ->type_name("EXE");
+  audit->add_option("-j,--jobs", options.jobs, "Probe children at once (0: one per core)")
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
+  audit->add_option("--timeout", options.timeout_seconds, "Seconds each probe child may take")
+      ->check(CLI::Range(1, 3600))
+      ->type_name("SECONDS");
+  audit->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
+  add_format_options(*audit, options);
+  audit->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
+  audit->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
+  audit->add_flag("-q,--quiet", options.quiet, "No progress and no warnings on stderr");
+  audit->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "subcheck: can these Python C extensions load in isolated subinterpreters (PEP 684/734)\n"
@@ -792,6 +887,10 @@ int run(int argc, char** argv) {
   add_scan_command(app, scan_options);
   ScanOptions probe_options_;
   add_probe_command(app, probe_options_);
+  ScanOptions audit_options;
+  audit_options.audit = true;
+  audit_options.path = "installed distributions";
+  add_audit_command(app, audit_options);
 
   std::string rules_format = "text";
   CLI::App* rules = app.add_subcommand("rules", "List the rules: id, name, severity, category, summary");
@@ -815,9 +914,10 @@ int run(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("scan") || app.got_subcommand("probe")) {
+    if (app.got_subcommand("scan") || app.got_subcommand("probe") || app.got_subcommand("audit")) {
       RunScope scope;  // this run's temp dir, stale ones removed, SIGINT/SIGTERM recorded
-      return app.got_subcommand("scan") ? run_scan(scan_options) : run_probe(probe_options_);
+      if (app.got_subcommand("scan")) return run_scan(scan_options);
+      return run_probe(app.got_subcommand("probe") ? probe_options_ : audit_options);
     }
     if (app.got_subcommand("rules")) return run_rules(rules_format);
     if (app.got_subcommand("explain")) return run_explain(explain_id);
@@ -831,7 +931,7 @@ int run(int argc, char** argv) {
     // A file system error while writing, say: still a clean message and exit code 2.
     return report_error(error.what());
   }
-  std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, probe, rules or explain)\n";
+  std::cerr << app.help() << "\nsubcheck: error: a command is required (scan, probe, audit, rules or explain)\n";
   return kExitUsage;
 }
 

@@ -581,6 +581,9 @@ ProbeTarget discover_installed(const fs::path& info_dir, const Interpreter& inte
                              " has no RECORD, installed-files.txt or top_level.txt: cannot tell "
                              "which files it installed (pass the package directory instead)");
   }
+  std::string distribution = metadata_name(info_dir);
+  if (distribution.empty()) distribution = project_of(info_dir);
+  for (ExtensionFile& module : target.modules) module.distribution = distribution;
   return target;
 }
 
@@ -669,6 +672,19 @@ ProbeTarget discover_distribution(const std::string& name, const Interpreter& in
   ProbeTarget target = discover_installed(find_installed(name, interpreter), interpreter);
   sort_modules(target);
   return target;
+}
+
+std::vector<fs::path> installed_distributions(const fs::path& site_dir) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(site_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code kind_error;
+    // symlink_status: a link named like metadata is not followed out of the site directory.
+    if (is_metadata_dir_name(it->path().filename().string()) && fs::is_directory(it->symlink_status(kind_error)))
+      found.push_back(it->path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 }  // namespace subcheck::prober

@@ -305,6 +305,7 @@ std::vector<std::string> notes_for(const std::vector<ProbeReading>& readings, co
 ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& interpreter) {
   ModuleProbeReport report;
   report.module = module.module;
+  report.distribution = module.distribution;
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
   report.free_threaded = interpreter.free_threaded;

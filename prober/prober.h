@@ -25,6 +25,7 @@ struct ExtensionFile {
   std::vector<std::string> init_symbols;  // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
   bool matches_interpreter = true;        // its suffix is one of the interpreter's EXTENSION_SUFFIXES
   std::string mismatch_reason;            // why not, e.g. "built for cpython-313 (not 3.13t)"
+  std::string distribution;               // the installed distribution it belongs to, when known
 };
 
 // What was found in the thing the user pointed at.
@@ -47,6 +48,10 @@ ProbeTarget discover(const std::string& input, const Interpreter& interpreter);
 // site-packages, never as a path (a directory of that name in the working directory is not
 // walked). Throws std::runtime_error when it is not installed there.
 ProbeTarget discover_distribution(const std::string& name, const Interpreter& interpreter);
+
+// The distributions installed in `site_dir`: its *.dist-info and *.egg-info directories,
+// sorted (links are not followed out of it). An unreadable directory lists none.
+std::vector<std::filesystem::path> installed_distributions(const std::filesystem::path& site_dir);
 
 struct ProbeStep {
   std::string where;  // "main", "isolated", "shared", "stress"
@@ -100,6 +105,7 @@ struct ModuleProbeReport {
   std::string module;
   std::filesystem::path file;
   std::string interpreter;     // implementation_tag, e.g. "3.13t"
+  std::string distribution;    // ExtensionFile::distribution
   bool free_threaded = false;  // the interpreter is a free-threaded build
   // supported | shared-gil-only | unsupported | broken | crash | timeout | abi-mismatch, or
   // not-tested when no probe could run (the host could not be built or started)

@@ -84,6 +84,8 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
       }
       modules.push_back(
           {{"module", report.module},
+           {"distribution",
+            report.distribution.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.distribution)},
            {"file", report.file.string()},
            {"interpreter", report.interpreter},
            {"subinterpreters", to_string(report.subinterpreters)},

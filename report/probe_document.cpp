@@ -1,6 +1,7 @@
 #include "report/probe_document.h"
 
 #include "report/completeness.h"
+#include "report/distributions.h"
 #include "report/dynamic_report.h"
 #include "report/tool_version.h"
 
@@ -13,6 +14,9 @@ nlohmann::json probe_document(const std::string& target, const std::vector<Dynam
                              {"tool", {{"name", "subcheck"}, {"version", tool_version()}}},
                              {"target", target}};
   document.update(dynamic_json(runs, problems));
+  // Distributions probed by name (an audit, a requirements file, an installed one).
+  const std::vector<DistributionVerdict> distributions = distribution_verdicts(runs);
+  if (!distributions.empty()) document["distributions"] = distributions_json(distributions);
   mark_completeness(document, incomplete_reason);
   return document;
 }

@@ -1062,6 +1062,61 @@ TEST(CliProbe, WheelModulesAreNamedInsideTheWheel) {
   EXPECT_TRUE(contains(run.out, "\"" + (fs::absolute(wheel).lexically_normal() / so_name).string() + "\"")) << run.out;
 }
 
+// `subcheck audit DIR`: one verdict per distribution (its worst module's), pure-Python
+// distributions left out, and a distribution whose files cannot be told makes the answer
+// incomplete (exit 3), never a pass.
+TEST(CliAudit, OneVerdictPerDistributionAndAnUnreadableOneIsIncomplete) {
+  std::optional<json> interpreter = corpus_interpreter("3.13");
+  if (!interpreter) GTEST_SKIP() << "no prober corpus built for 3.13 (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  const fs::path built((*interpreter)["module_dir"].get<std::string>());
+  const std::string suffix = (*interpreter)["ext_suffix"].get<std::string>();
+  TempDir site;
+  // "good" ships a module that loads in isolated subinterpreters; "mixed" adds one that
+  // refuses them, so the distribution is as usable as that one.
+  for (const char* name : {"probe_isolated", "probe_multiphase_not_supported"})
+    fs::copy_file(built / (name + suffix), site.path() / (name + suffix));
+  site.write("good-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: good\nVersion: 1.0\n");
+  site.write("good-1.0.dist-info/RECORD", "probe_isolated" + suffix + ",,\n");
+  site.write("mixed-2.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: mixed\nVersion: 2.0\n");
+  site.write("mixed-2.0.dist-info/RECORD",
+             "probe_isolated" + suffix + ",,\nprobe_multiphase_not_supported" + suffix + ",,\n");
+  site.write("purepy-3.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: purepy\nVersion: 3.0\n");
+  site.write("purepy-3.0.dist-info/RECORD", "purepy.py,,\n");
+  site.write("purepy.py", "");
+  const std::string python = (*interpreter)["python"].get<std::string>();
+
+  RunResult run = run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--format", "json"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // mixed cannot be used in subinterpreters
+  EXPECT_TRUE(contains(run.err, "3 distributions, 2 with extension modules (3 modules) to probe")) << run.err;
+  const json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+  ASSERT_EQ(report["distributions"].size(), 2u) << report["distributions"].dump(2);
+  const json& good = report["distributions"][0];
+  const json& mixed = report["distributions"][1];
+  EXPECT_EQ(good["distribution"], "good");
+  EXPECT_EQ(good["subinterpreters"], "supported");
+  EXPECT_EQ(good["blocking_modules"], json::array());
+  EXPECT_EQ(mixed["distribution"], "mixed");
+  EXPECT_EQ(mixed["modules"], 2);
+  EXPECT_EQ(mixed["subinterpreters"], "unsupported");
+  EXPECT_EQ(mixed["blocking_modules"], json::array({"probe_multiphase_not_supported"}));
+  EXPECT_EQ(mixed["free_threading"], "not-tested");  // a GIL build cannot say
+
+  RunResult text = run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--no-color"});
+  EXPECT_TRUE(contains(text.out, "1 of 2 distributions with extension modules would not load")) << text.out;
+
+  // Without "mixed", everything probed passes; a distribution nothing says the files of
+  // turns that into "incomplete", not into a pass.
+  fs::remove_all(site.path() / "mixed-2.0.dist-info");
+  site.write("opaque-4.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: opaque\nVersion: 4.0\n");
+  RunResult gated = run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--quiet"});
+  EXPECT_EQ(gated.exit_code, 3) << gated.out << gated.err;
+  EXPECT_TRUE(contains(gated.out, "opaque-4.0.dist-info")) << gated.out;
+  RunResult accepted =
+      run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--fail-on", "never"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+}
+
 // Started from `/` or `/usr`, libclang once took the relative resource directory
 // lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
 // became `unknown`. subcheck passes an absolute -resource-dir.
