@@ -8,6 +8,7 @@
 
 #include "analyzer/check.h"
 #include "analyzer/extract.h"
+#include "analyzer/facts_cache.h"
 #include "analyzer/parse_worker.h"
 #include "rules/catalogue.h"
 
@@ -22,15 +23,37 @@ std::filesystem::path project_root_of(const std::filesystem::path& root) {
 }
 
 // Parses every (command, configuration) pair, each in a worker process of its own
-// (analyzer/parse_worker.h). Results keep the order of the jobs so reports are
-// deterministic.
+// (analyzer/parse_worker.h), except those whose facts the cache holds for unchanged
+// inputs. Results keep the order of the jobs so reports are deterministic.
 ParseRun parse_all(const std::vector<CompileCommand>& commands, const AnalyzeOptions& options,
-                   const ExtractOptions& extract_options) {
+                   const ExtractOptions& extract_options, std::optional<FactsCache>& cache, std::size_t& from_cache) {
   std::vector<ParseJob> jobs;
+  std::vector<std::optional<TranslationUnitFacts>> cached;
   for (const CompileCommand& command : commands) {
-    for (BuildConfig config : kAllConfigs) jobs.push_back({&command, config});
+    for (BuildConfig config : kAllConfigs) {
+      cached.push_back(cache ? cache->find(command, config) : std::nullopt);
+      if (!cached.back()) jobs.push_back({&command, config});
+    }
   }
-  return parse_in_workers(jobs, extract_options, options.parse_limits, options.jobs, options.progress);
+  ParseRun run = parse_in_workers(jobs, extract_options, options.parse_limits, options.jobs, options.progress);
+  from_cache = cached.size() - jobs.size();
+  if (cache) {
+    for (std::size_t i = 0; i < jobs.size() && i < run.units.size(); ++i)
+      cache->store(*jobs[i].command, jobs[i].config, run.units[i]);
+  }
+  // Back in the jobs' order: each cached unit where it was, parsed ones between.
+  std::vector<TranslationUnitFacts> units;
+  units.reserve(cached.size());
+  std::size_t next_parsed = 0;
+  for (std::optional<TranslationUnitFacts>& unit : cached) {
+    if (unit) {
+      units.push_back(std::move(*unit));
+    } else if (next_parsed < run.units.size()) {
+      units.push_back(std::move(run.units[next_parsed++]));
+    }
+  }
+  run.units = std::move(units);
+  return run;
 }
 
 // Parse errors of both configurations, each reported once, and one saying which build
@@ -159,7 +182,17 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   }
   ExtractOptions extract_options;
   extract_options.project_roots.push_back(project_root_of(options.root));
-  ParseRun parsed = parse_all(database.commands, options, extract_options);
+  std::optional<FactsCache> cache;
+  if (options.facts_cache) {
+    std::string roots;
+    for (const std::filesystem::path& root : extract_options.project_roots) roots += root.string() + "\n";
+    try {
+      cache.emplace(*options.facts_cache, roots);
+    } catch (const std::exception& error) {  // an unusable cache costs the speed, not the scan
+      if (options.facts_cache_named) result.diagnostics.push_back({Severity::warning, {}, error.what()});
+    }
+  }
+  ParseRun parsed = parse_all(database.commands, options, extract_options, cache, result.units_from_cache);
   result.interrupted_by = parsed.interrupted_by;
   result.parse_isolation = parsed.isolation;
   for (ToolDiagnostic& diagnostic : collect_diagnostics(parsed.units))

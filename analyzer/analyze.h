@@ -29,6 +29,12 @@ struct AnalyzeOptions {
   std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger sources: a warning, not parsed
   // Called after each unit is parsed: (done, total, file). May be called from workers.
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
+  // Where to keep and reuse the facts of units whose inputs did not change
+  // (analyzer/facts_cache.h); none: every unit is parsed.
+  std::optional<std::filesystem::path> facts_cache;
+  // A facts_cache that cannot be used is a warning diagnostic when the user named it;
+  // the default one, silently skipped.
+  bool facts_cache_named = true;
 };
 
 enum class DiagnosticKind {
@@ -69,8 +75,9 @@ struct AnalysisResult {
   std::vector<ToolDiagnostic> diagnostics;
   std::string compile_db_origin;
   std::optional<Interpreter> python;
-  int interrupted_by = 0;       // SIGINT/SIGTERM stopped the parsing: units left are not parsed
-  std::string parse_isolation;  // what confined the parse workers
+  int interrupted_by = 0;            // SIGINT/SIGTERM stopped the parsing: units left are not parsed
+  std::string parse_isolation;       // what confined the parse workers
+  std::size_t units_from_cache = 0;  // (unit, configuration) pairs whose facts were reused
 };
 
 AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules);

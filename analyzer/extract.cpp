@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "analyzer/reader/cursors.h"
@@ -152,6 +153,26 @@ class UnitReader {
   reader::FunctionReader functions_;
 };
 
+// Every file the preprocessor entered, the main file included, sorted.
+std::vector<std::string> included_files(CXTranslationUnit unit) {
+  std::set<std::string> files;
+  clang_getInclusions(
+      unit,
+      [](CXFile included, CXSourceLocation*, unsigned, CXClientData data) {
+        CXString name = clang_File_tryGetRealPathName(included);
+        std::string path = clang_getCString(name) != nullptr ? clang_getCString(name) : "";
+        clang_disposeString(name);
+        if (path.empty()) {
+          name = clang_getFileName(included);
+          if (clang_getCString(name) != nullptr) path = std::filesystem::absolute(clang_getCString(name)).string();
+          clang_disposeString(name);
+        }
+        if (!path.empty()) static_cast<std::set<std::string>*>(data)->insert(path);
+      },
+      &files);
+  return {files.begin(), files.end()};
+}
+
 }  // namespace
 
 Extractor::Extractor(ExtractOptions options) : impl_(new Impl{std::move(options), nullptr}) {
@@ -215,6 +236,7 @@ TranslationUnitFacts Extractor::extract(const CompileCommand& command, BuildConf
   facts.parsed = true;
   ExtractOptions options = impl_->options;
   UnitReader(unit, options, facts).read();
+  facts.inputs = included_files(unit);
   // A fatal error (a missing header) or an error inside Python's own headers (the limited
   // API on a free-threaded build, a version mismatch) leaves an AST that cannot be trusted
   // to say how the module initialises.

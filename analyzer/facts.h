@@ -162,6 +162,9 @@ struct TranslationUnitFacts {
   std::vector<SlotArrayFact> slot_arrays;
   std::vector<PatternFact> patterns;
   std::vector<BindingModuleFact> binding_modules;
+  // Every file the parse read: the unit and each header it included, as absolute paths
+  // (what analyzer/facts_cache.h checks before reusing these facts).
+  std::vector<std::string> inputs;
 };
 
 }  // namespace subcheck

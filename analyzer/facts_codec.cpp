@@ -50,7 +50,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MissingHeader, header, included_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TranslationUnitFacts, file, config, parsed, complete, trustworthy, missing_headers,
                                    diagnostics, generator, limited_api, abi3t, limited_api_version, functions, globals,
-                                   global_writes, module_defs, slot_arrays, patterns, binding_modules)
+                                   global_writes, module_defs, slot_arrays, patterns, binding_modules, inputs)
 
 namespace {
 // x86-64 with libstdc++: string 32, vector 24, optional<int64_t> 16 bytes.
@@ -70,7 +70,7 @@ SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);
 SUBCHECK_FACTS_SIZE(MissingHeader, 72);
-SUBCHECK_FACTS_SIZE(TranslationUnitFacts, 328);
+SUBCHECK_FACTS_SIZE(TranslationUnitFacts, 352);
 #undef SUBCHECK_FACTS_SIZE
 }  // namespace
 

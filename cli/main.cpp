@@ -26,6 +26,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyzer/analyze.h"
+#include "analyzer/facts_cache.h"
 #include "cli/atomic_output.h"
 #include "cli/baseline.h"
 #include "cli/config.h"
@@ -86,6 +87,8 @@ struct ScanOptions {
   std::uint64_t max_file_mib = kDefaultMaxFileBytes >> 20;
   int parse_timeout_seconds = static_cast<int>(ParseLimits{}.time.count());
   std::uint64_t parse_memory_mib = ParseLimits{}.memory_bytes >> 20;
+  bool no_cache = false;  // parse every unit; keep nothing for the next run
+  std::string cache_dir;  // empty: default_facts_cache_dir()
   bool no_color = false;
   bool quiet = false;
   bool verbose = false;
@@ -592,6 +595,10 @@ int run_scan(const ScanOptions& options) {
   analyze_options.max_file_bytes = options.max_file_mib << 20;
   analyze_options.parse_limits.time = std::chrono::seconds(options.parse_timeout_seconds);
   analyze_options.parse_limits.memory_bytes = options.parse_memory_mib << 20;
+  if (!options.no_cache) {
+    analyze_options.facts_cache = options.cache_dir.empty() ? default_facts_cache_dir() : fs::path(options.cache_dir);
+    analyze_options.facts_cache_named = !options.cache_dir.empty();
+  }
   std::vector<Interpreter> interpreters;
   std::vector<std::string> missing_interpreters;
   if (options.probe) interpreters = checked_interpreters(options.pythons, &missing_interpreters);
@@ -618,6 +625,8 @@ int run_scan(const ScanOptions& options) {
   }
   progress.finish();
   spdlog::debug("compile database: {}", result.compile_db_origin);
+  spdlog::debug("facts of {} of {} (unit, configuration) pairs reused from the cache", result.units_from_cache,
+                result.model.units.size());
   spdlog::debug("{} translation units analysed in {:.1f} s", result.model.units.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   spdlog::debug("parse workers: {}", result.parse_isolation);
@@ -798,6 +807,13 @@ void add_scan_command(CLI::App& app, ScanOptions& options) {
                    "MiB of address space one parse worker may add (default 4096)")
       ->check(CLI::Range(64, 1 << 20))
       ->type_name("MIB");
+  scan->add_flag("--no-cache", options.no_cache,
+                 "Parse every unit, and keep nothing: by default the facts of units whose files did not change "
+                 "are reused (docs/cli.md, \"Incremental scans\")");
+  scan->add_option("--cache-dir", options.cache_dir,
+                   "Where the reusable facts are kept (default $SUBCHECK_CACHE/facts, else "
+                   "$XDG_CACHE_HOME/subcheck/facts, else ~/.cache/subcheck/facts)")
+      ->type_name("DIR");
   scan->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
   scan->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
   scan->add_flag("-v,--verbose", options.verbose,
