@@ -79,6 +79,14 @@ void init_from_imports(DeclaredFacts& facts) {
 
 }  // namespace
 
+DeclaredFacts file_facts(const ExtensionFile& module, const std::string& why_no_def) {
+  DeclaredFacts facts;
+  facts.imports = module.c_api_imports;
+  facts.def.error = why_no_def;
+  init_from_imports(facts);
+  return facts;
+}
+
 DeclaredFacts take_declared_facts(const ExtensionFile& module, std::vector<ProbeResult>& children) {
   DeclaredFacts facts;
   facts.imports = module.c_api_imports;
@@ -113,6 +121,16 @@ std::vector<Contradiction> find_contradictions(const ModuleProbeReport& report) 
       report.free_threading == FreeThreadingVerdict::requires_gil) {
     found.push_back({"declared-gil-not-used-reenabled",
                      "declares Py_MOD_GIL_NOT_USED, yet importing it on " + report.interpreter + " enabled the GIL"});
+  }
+  if (read && def.init == InitStyle::multi_phase &&
+      (def.multiple_interpreters == M::supported || def.multiple_interpreters == M::absent) &&
+      report.subinterpreters == SubinterpreterVerdict::unsupported && main_import_succeeded(report)) {
+    const std::string claim = def.multiple_interpreters == M::absent
+                                  ? "declares no Py_mod_multiple_interpreters slot, so CPython takes it for "
+                                    "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED"
+                                  : "declares Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
+    found.push_back({"declared-shared-fails",
+                     claim + ", but a subinterpreter sharing the main GIL refuses it too: " + report.summary});
   }
   if (const std::vector<std::string> gilstate = gilstate_imports(report.declared);
       !gilstate.empty() && read && claims_subinterpreter_support(def)) {

@@ -3,11 +3,16 @@
 // probes observed, and the contradictions between the two (docs/prober.md, "Declared").
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "prober/prober.h"
 
 namespace subcheck::prober {
+
+// What the file alone says (its imports, and the init style they point to) when no
+// `declared` child ran: `why_no_def` says why.
+DeclaredFacts file_facts(const ExtensionFile& module, const std::string& why_no_def);
 
 // Takes the `declared` child out of `children` (it is no import: the verdicts and the
 // evidence never read it) and returns the module's declared facts.

@@ -309,8 +309,7 @@ ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& i
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
   report.free_threaded = interpreter.free_threaded;
-  report.declared.imports = module.c_api_imports;
-  report.declared.def.error = "PyInit was not called";
+  report.declared = file_facts(module, "PyInit was not called");
   return report;
 }
 

@@ -76,7 +76,8 @@ std::string declared_text(const prober::DeclaredFacts& facts) {
     text += " (no slots)";
     if (def.m_size) text += ", m_size " + std::to_string(*def.m_size);
   } else {
-    text += ", " + std::string(to_string(def.multiple_interpreters)) + ", gil " + std::string(to_string(def.gil));
+    text += ", multiple_interpreters " + std::string(to_string(def.multiple_interpreters)) + ", gil " +
+            std::string(to_string(def.gil));
     if (def.m_size) text += ", m_size " + std::to_string(*def.m_size);
   }
   if (!facts.imports.empty()) {

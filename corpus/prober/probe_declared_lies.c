@@ -2,13 +2,14 @@
  * and Py_MOD_GIL_NOT_USED, but it keeps a counter in a C global, its exec refuses any
  * interpreter but the main one, it imports a single-phase helper (probe_singlephase_basic,
  * built beside it) that turns the GIL back on on free-threaded builds, and it imports
- * PyGILState_Ensure. The `declared` probe reads the
- * slots from the PyModuleDef its PyInit returns; every claim the probes disprove is a
- * contradiction (docs/prober.md, "Contradictions").
+ * PyGILState_Ensure. The `declared` probe reads the slots from the PyModuleDef its PyInit
+ * returns (3.12 has no Py_mod_gil: there the slot is absent); every claim the probes
+ * disprove is a contradiction (docs/prober.md, "Contradictions").
  *
  * subcheck-expect-probe: interp=any subinterpreters=unsupported declared_init=multi-phase declared_mi=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED declared_gil=Py_MOD_GIL_NOT_USED declared_import=PyGILState_Ensure
  * subcheck-expect-probe: interp=gil free_threading=not-tested contradiction=declared-isolated-fails,declared-subinterpreters-uses-gilstate
  * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil contradiction=declared-isolated-fails,declared-gil-not-used-reenabled,declared-subinterpreters-uses-gilstate
+ * subcheck-expect-probe: interp=3.12 declared_gil=absent
  *
  * subcheck-expect-module: name=probe_declared_lies init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=unsafe
  */
