@@ -75,7 +75,7 @@ constexpr Spellings<FreeThreadingVerdict, 9> kFreeThreadingVerdicts{{
     {FreeThreadingVerdict::not_tested, "not-tested"},
 }};
 
-constexpr Spellings<ProbeKind, 7> kProbeKinds{{
+constexpr Spellings<ProbeKind, 8> kProbeKinds{{
     {ProbeKind::main, "main"},
     {ProbeKind::isolated, "isolated"},
     {ProbeKind::isolated_fresh, "isolated-fresh"},
@@ -83,6 +83,7 @@ constexpr Spellings<ProbeKind, 7> kProbeKinds{{
     {ProbeKind::stress, "stress"},
     {ProbeKind::gil, "gil"},
     {ProbeKind::combined, "combined"},
+    {ProbeKind::declared, "declared"},
 }};
 
 constexpr Spellings<ProbeOutcome, 5> kProbeOutcomes{{

@@ -62,7 +62,9 @@ enum class FreeThreadingVerdict {
 enum class InterpreterPoolVerdict { yes, no, unknown, not_available };
 
 // What one probe child does (docs/prober.md, "Host protocol").
-enum class ProbeKind { main, isolated, isolated_fresh, shared, stress, gil, combined };
+// `declared`: calls the module's PyInit_<name> and reports what it returned (its
+// PyModuleDef's slots), not an import.
+enum class ProbeKind { main, isolated, isolated_fresh, shared, stress, gil, combined, declared };
 
 // How a probe child ended, as its parent observed it.
 enum class ProbeOutcome { ok, crash, exit, timeout, error };

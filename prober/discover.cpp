@@ -332,6 +332,7 @@ class ModuleCollector {
     std::error_code ec;
     extension.sys_path_entry = fs::absolute(sys_path_entry, ec).lexically_normal();
     extension.init_symbols = symbols.init_symbols;
+    extension.c_api_imports = symbols.c_api_imports;
     extension.mismatch_reason = abi_mismatch(name, symbols, interpreter_);
     extension.matches_interpreter = extension.mismatch_reason.empty();
     return extension;

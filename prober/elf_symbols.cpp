@@ -62,6 +62,9 @@ void record_symbol(std::string_view name, const GElf_Sym& symbol, ElfSymbols& ou
   }
   if (name == "_Py_MergeZeroLocalRefcount" || name == "_Py_DecRefShared") out.imports_free_threaded_refcount = true;
   if (name == "_Py_Dealloc") out.imports_gil_refcount = true;
+  for (std::string_view wanted : kCApiImportsOfInterest) {
+    if (name == wanted) out.c_api_imports.emplace_back(name);
+  }
 }
 
 // Walks every SHT_DYNSYM section (there is one in practice).
@@ -97,6 +100,9 @@ std::variant<ElfSymbols, std::string> read_elf_symbols(const std::filesystem::pa
   ElfSymbols symbols;
   if (!read_dynamic_symbols(elf_file.elf(), symbols)) return std::string("no dynamic symbol table");
   std::sort(symbols.init_symbols.begin(), symbols.init_symbols.end());
+  std::sort(symbols.c_api_imports.begin(), symbols.c_api_imports.end());
+  symbols.c_api_imports.erase(std::unique(symbols.c_api_imports.begin(), symbols.c_api_imports.end()),
+                              symbols.c_api_imports.end());
   symbols.init_symbols.erase(std::unique(symbols.init_symbols.begin(), symbols.init_symbols.end()),
                              symbols.init_symbols.end());
   return symbols;

@@ -24,6 +24,26 @@ ProbeStep step_from_json(const json& step) {
   return out;
 }
 
+// A `declared` record; spellings this runner does not know read as `other`/`unknown`.
+DeclaredDef declared_from_json(const json& declared) {
+  DeclaredDef def;
+  def.init = parse_init_style(declared.value("init", "")).value_or(InitStyle::unknown);
+  if (auto size = declared.find("m_size"); size != declared.end() && size->is_number_integer())
+    def.m_size = size->get<long long>();
+  def.slots = declared.value("slots", 0);
+  def.error = declared.value("error", "");
+  if (def.init == InitStyle::multi_phase) {
+    def.multiple_interpreters = parse_multiple_interpreters(declared.value("multiple_interpreters", "other"))
+                                    .value_or(MultipleInterpreters::other);
+    def.gil = parse_gil_declaration(declared.value("gil", "other")).value_or(GilDeclaration::other);
+  } else if (def.init == InitStyle::single_phase) {
+    // A single-phase module has no slots: CPython treats it as supporting neither.
+    def.multiple_interpreters = MultipleInterpreters::absent;
+    def.gil = GilDeclaration::absent;
+  }
+  return def;
+}
+
 std::optional<bool> optional_bool(const json& answer, const char* key) {
   auto it = answer.find(key);
   if (it == answer.end() || !it->is_boolean()) return std::nullopt;
@@ -96,6 +116,8 @@ std::optional<ProbeResult> parse_answer_line(const std::string& line, long long*
     result.heap_kb = answer.value("heap_kb", std::vector<long>{});
     if (std::any_of(result.heap_kb.begin(), result.heap_kb.end(), [](long kb) { return kb < 0; }))
       result.heap_kb.clear();
+    if (auto declared = answer.find("declared"); declared != answer.end() && declared->is_object())
+      result.declared = declared_from_json(*declared);
     result.output = answer.value("output", "");
     result.output_truncated = answer.value("output_truncated", false);
     return result;

@@ -133,8 +133,10 @@ std::vector<fs::path> sys_path_for(const ExtensionFile& module, const Interprete
 }  // namespace
 
 // No separate `main` probe: the isolated import after the main one starts with exactly that
-// import, in the same fresh process state.
-std::vector<ProbeKind> first_wave_probes() { return {ProbeKind::combined}; }
+// import, in the same fresh process state. `declared` calls PyInit alone in its own child:
+// in the combined child it would run before the isolated-fresh import and change what that
+// import sees (a single-phase module's init would already have run).
+std::vector<ProbeKind> first_wave_probes() { return {ProbeKind::combined, ProbeKind::declared}; }
 
 // The separate probes (but the one the combined child stood for) attribute every failure
 // exactly. The `isolated` child carries the GIL measurement around its main import, so

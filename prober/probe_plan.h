@@ -12,7 +12,7 @@
 
 namespace subcheck::prober {
 
-// The first wave, for every module: one `combined` child.
+// The first wave, for every module: one `combined` child and one `declared` child.
 std::vector<ProbeKind> first_wave_probes();
 
 // After the first wave: the separate probes still unanswered (`isolated`, `isolated-fresh`)

@@ -11,6 +11,7 @@
 
 #include "prober/probe_verdicts.h"
 
+#include "prober/declared_facts.h"
 #include "prober/probe_plan.h"
 
 namespace subcheck::prober {
@@ -309,6 +310,7 @@ ModuleProbeReport report_about(const ExtensionFile& module, const Interpreter& i
   report.file = module.file;
   report.interpreter = interpreter.implementation_tag;
   report.free_threaded = interpreter.free_threaded;
+  report.declared = file_facts(module, "PyInit was not called");
   return report;
 }
 
@@ -348,6 +350,7 @@ std::optional<double> growth_per_cycle(const std::vector<long>& samples, bool ev
 ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeResult> children,
                                const VerdictContext& context) {
   ModuleProbeReport report = report_about(module, *context.interpreter);
+  report.declared = take_declared_facts(module, children);
   const std::vector<ProbeReading> readings = read_children(children, report.free_threaded);
   const Verdict sub = subinterpreter_verdict(readings, context);
   const GilVerdict ft = free_threading_verdict(readings, *context.interpreter);
@@ -368,6 +371,7 @@ ModuleProbeReport judge_module(const ExtensionFile& module, std::vector<ProbeRes
   }
   if (!ft.why.empty()) report.summary += "; free-threading: " + ft.why;
   report.evidence = std::move(children);
+  report.contradictions = find_contradictions(report);
   return report;
 }
 
@@ -395,6 +399,7 @@ ModuleProbeReport interrupted_report(const ExtensionFile& module, std::vector<Pr
                                      const Interpreter& interpreter, const std::string& reason) {
   ModuleProbeReport report = untested_report(module, interpreter, reason);
   report.summary = "not probed to the end: " + reason;
+  report.declared = take_declared_facts(module, children);
   report.evidence = std::move(children);
   return report;
 }

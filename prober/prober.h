@@ -19,13 +19,14 @@ namespace subcheck::prober {
 
 // An extension module file and the import name it is loaded under.
 struct ExtensionFile {
-  std::string module;                     // dotted import name: "markupsafe._speedups"
-  std::filesystem::path file;             // absolute path of the .so
-  std::filesystem::path sys_path_entry;   // the directory to put on sys.path
-  std::vector<std::string> init_symbols;  // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
-  bool matches_interpreter = true;        // its suffix is one of the interpreter's EXTENSION_SUFFIXES
-  std::string mismatch_reason;            // why not, e.g. "built for cpython-313 (not 3.13t)"
-  std::string distribution;               // the installed distribution it belongs to, when known
+  std::string module;                      // dotted import name: "markupsafe._speedups"
+  std::filesystem::path file;              // absolute path of the .so
+  std::filesystem::path sys_path_entry;    // the directory to put on sys.path
+  std::vector<std::string> init_symbols;   // PyInit_*, PyModExport_* (and U forms) from the ELF dynamic symbols
+  std::vector<std::string> c_api_imports;  // the C-API imports of interest (elf_symbols.h), sorted
+  bool matches_interpreter = true;         // its suffix is one of the interpreter's EXTENSION_SUFFIXES
+  std::string mismatch_reason;             // why not, e.g. "built for cpython-313 (not 3.13t)"
+  std::string distribution;                // the installed distribution it belongs to, when known
 };
 
 // What was found in the thing the user pointed at.
@@ -71,6 +72,17 @@ struct ProbeStep {
   bool package_imports_it = false;  // importing the top-level package loaded the module
 };
 
+// What PyInit_<name> returned when a `declared` child called it (docs/prober.md,
+// "Declared"): a multi-phase module's PyModuleDef, or a single-phase module's module.
+struct DeclaredDef {
+  InitStyle init = InitStyle::unknown;
+  std::optional<long long> m_size;
+  int slots = 0;  // multi-phase: entries of m_slots
+  MultipleInterpreters multiple_interpreters = MultipleInterpreters::unknown;
+  GilDeclaration gil = GilDeclaration::unknown;
+  std::string error;  // why PyInit could not be called or read
+};
+
 // What one probe child did (docs/prober.md, "Host protocol").
 struct ProbeResult {
   ProbeKind probe = ProbeKind::main;
@@ -88,7 +100,8 @@ struct ProbeResult {
   std::vector<long> heap_kb;  // stress: malloc'd bytes in use after each cycle (glibc; else empty)
   std::string output;         // the tail of what the child printed
   bool output_truncated = false;
-  std::string error;  // outcome "error": why the probe could not run
+  std::string error;                    // outcome "error": why the probe could not run
+  std::optional<DeclaredDef> declared;  // a `declared` child's record
 };
 
 // What the verdicts read for one probe. Usually one child's own result; when one child
@@ -99,6 +112,23 @@ struct ProbeResult {
 struct ProbeReading {
   ProbeResult result;  // result.probe: the probe this reading answers
   std::optional<ProbeKind> part_of;
+};
+
+// What a module declares, next to what the probes observed, and where they disagree
+// (docs/prober.md, "Declared"). Each fact comes from the PyModuleDef that PyInit returned
+// (source "module-def") or from the file's undefined dynamic symbols ("elf-imports").
+struct DeclaredFacts {
+  DeclaredDef def;                   // def.error when the `declared` child could not read it
+  std::string def_source;            // "module-def" when `def` was read, else empty
+  std::string init_source;           // where def.init comes from: "module-def", "elf-imports" or empty
+  std::vector<std::string> imports;  // C-API imports of interest (source "elf-imports")
+  std::string imports_error;         // the ELF file could not be read
+};
+
+// A contradiction between what a module declares and what a probe observed.
+struct Contradiction {
+  std::string id;  // stable: "declared-isolated-fails", ... (docs/prober.md, "Contradictions")
+  std::string message;
 };
 
 struct ModuleProbeReport {
@@ -118,6 +148,8 @@ struct ModuleProbeReport {
   std::string fallback_package;
   std::vector<ProbeResult> evidence;  // what each probe child did, in the order they ran
   std::vector<std::string> notes;     // e.g. "RSS grew 2.1 MiB per stress cycle"
+  DeclaredFacts declared;
+  std::vector<Contradiction> contradictions;
 };
 
 // The readings the verdicts of `report` were decided from, one per probe answered

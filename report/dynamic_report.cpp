@@ -38,6 +38,70 @@ nlohmann::json probe_result_json(const prober::ProbeReading& reading) {
   return json;
 }
 
+// What the module declares (docs/json-schema.md, "declared"): each fact with its source.
+nlohmann::json declared_json(const prober::DeclaredFacts& facts) {
+  const prober::DeclaredDef& def = facts.def;
+  const bool read = !facts.def_source.empty();
+  nlohmann::json json = {
+      {"init", to_string(def.init)},
+      {"multiple_interpreters", to_string(def.multiple_interpreters)},
+      {"gil", to_string(def.gil)},
+      {"m_size", def.m_size ? nlohmann::json(*def.m_size) : nlohmann::json(nullptr)},
+      {"imports", facts.imports},
+      {"sources",
+       {{"init", facts.init_source.empty() ? "none" : facts.init_source},
+        {"multiple_interpreters", read ? facts.def_source : "none"},
+        {"gil", read ? facts.def_source : "none"},
+        {"m_size", read && def.m_size ? facts.def_source : "none"},
+        {"imports", facts.imports_error.empty() ? "elf-imports" : "none"}}},
+      {"unseen", "macros leave no symbol: PyList_GET_ITEM, PyTuple_GET_ITEM, Py_INCREF/Py_DECREF bodies"}};
+  if (!def.error.empty()) json["error"] = def.error;
+  return json;
+}
+
+nlohmann::json contradictions_json(const std::vector<prober::Contradiction>& contradictions) {
+  nlohmann::json json = nlohmann::json::array();
+  for (const prober::Contradiction& c : contradictions) json.push_back({{"id", c.id}, {"message", c.message}});
+  return json;
+}
+
+// "declared: multi-phase, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, gil absent, m_size 16; imports PyGILState_Ensure"
+std::string declared_text(const prober::DeclaredFacts& facts) {
+  const prober::DeclaredDef& def = facts.def;
+  std::string text = std::string(to_string(def.init));
+  if (facts.def_source.empty()) {
+    if (!facts.init_source.empty()) text += " (from its imports)";
+    text += " (PyInit not read: " + def.error + ")";
+  } else if (def.init == InitStyle::single_phase) {
+    text += " (no slots)";
+    if (def.m_size) text += ", m_size " + std::to_string(*def.m_size);
+  } else {
+    text += ", multiple_interpreters " + std::string(to_string(def.multiple_interpreters)) + ", gil " +
+            std::string(to_string(def.gil));
+    if (def.m_size) text += ", m_size " + std::to_string(*def.m_size);
+  }
+  if (!facts.imports.empty()) {
+    text += "; imports";
+    for (const std::string& symbol : facts.imports) text += " " + symbol;
+  }
+  return text;
+}
+
+// The headline: every contradiction between what a module declares and what was observed.
+void write_contradictions_text(std::ostream& out, const std::vector<DynamicRun>& runs) {
+  bool any = false;
+  for (const DynamicRun& run : runs) {
+    for (const prober::ModuleProbeReport& report : run.run.modules) {
+      for (const prober::Contradiction& c : report.contradictions) {
+        if (!any) out << "declared vs observed: contradictions\n";
+        any = true;
+        out << "  " << report.module << " [" << report.interpreter << "] " << c.id << ": " << c.message << "\n";
+      }
+    }
+  }
+  if (any) out << "\n";
+}
+
 // One line per package that imports in isolated subinterpreters only by falling back:
 // what a user of the distribution sees first ("import yaml" works there, without libyaml).
 void write_fallbacks_text(std::ostream& out, const std::vector<DynamicRun>& runs) {
@@ -63,6 +127,7 @@ void write_fallbacks_text(std::ostream& out, const std::vector<DynamicRun>& runs
 nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vector<std::string>& problems) {
   nlohmann::json interpreters = nlohmann::json::array();
   nlohmann::json modules = nlohmann::json::array();
+  nlohmann::json contradictions = nlohmann::json::array();
   for (const DynamicRun& run : runs) {
     const Interpreter& interpreter = run.interpreter;
     interpreters.push_back({{"tag", interpreter.implementation_tag},
@@ -95,10 +160,17 @@ nlohmann::json dynamic_json(const std::vector<DynamicRun>& runs, const std::vect
            {"fallback_package",
             report.fallback_package.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.fallback_package)},
            {"notes", report.notes},
+           {"declared", declared_json(report.declared)},
+           {"contradictions", contradictions_json(report.contradictions)},
            {"evidence", evidence}});
+      for (const prober::Contradiction& c : report.contradictions) {
+        contradictions.push_back(
+            {{"id", c.id}, {"module", report.module}, {"interpreter", report.interpreter}, {"message", c.message}});
+      }
     }
   }
-  return {{"interpreters", interpreters}, {"modules", modules}, {"problems", problems}};
+  return {
+      {"interpreters", interpreters}, {"contradictions", contradictions}, {"modules", modules}, {"problems", problems}};
 }
 
 nlohmann::json cross_checks_json(const std::vector<CrossCheck>& checks) {
@@ -128,6 +200,7 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
           std::max({verdict_width, to_string(report.subinterpreters).size(), to_string(report.free_threading).size()});
     }
   }
+  write_contradictions_text(out, runs);
   out << std::left << std::setw(static_cast<int>(module_width) + 2) << "module" << std::setw(8) << "python"
       << std::setw(static_cast<int>(verdict_width) + 2) << "subinterpreters"
       << std::setw(static_cast<int>(verdict_width) + 2) << "free-threading";
@@ -142,6 +215,7 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
         out << std::setw(kPoolWidth) << to_string(prober::interpreter_pool_verdict(report, run.interpreter));
       }
       out << report.summary << "\n";
+      out << "    declared: " << declared_text(report.declared) << "\n";
       for (const std::string& note : report.notes) out << "    note: " << note << "\n";
       if (!verbose) continue;
       for (const prober::ProbeReading& reading : prober::probe_readings(report)) {

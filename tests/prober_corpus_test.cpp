@@ -9,12 +9,17 @@
 //   subcheck-expect-probe: interp=any|gil|free-threaded|TAG subinterpreters=V free_threading=V
 //                          [signal=N] [exit_code=N] [shared_object=ATTR] [unshared_object=ATTR]
 //                          [output=truncated] [note=WORD]
+//                          [declared_init=V] [declared_mi=V] [declared_gil=V]
+//                          [declared_import=SYMBOL] [contradiction=ID,ID...]
 //
 // Lines apply from the least to the most specific interp (any, then gil/free-threaded,
 // then a tag such as 3.12), later ones overriding a key. The extra keys ask for evidence:
 // a crash with that signal, an exit with that code, that module attribute reported (or
 // not) as shared by two interpreters, the child's output cut to its tail, a note that
-// mentions WORD.
+// mentions WORD. The declared_* keys ask what the `declared` probe read from the module's
+// PyModuleDef (init style, Py_mod_multiple_interpreters, Py_mod_gil) and that the file
+// imports SYMBOL; contradiction= lists exactly the contradictions the report must flag
+// (a module without the key must have none).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -113,7 +118,19 @@ std::string invalid_value(const std::string& key, const std::string& value) {
   }
   if (key == "signal") return is_small_number(value, 1, 64) ? "" : "signal must be 1-64, not '" + value + "'";
   if (key == "exit_code") return is_small_number(value, 1, 255) ? "" : "exit_code must be 1-255, not '" + value + "'";
-  if (key == "shared_object" || key == "unshared_object" || key == "note" || key == "module") {
+  if (key == "declared_init") {
+    return parse_init_style(value) ? "" : "'" + value + "' is not an init style";
+  }
+  if (key == "declared_mi") {
+    return parse_multiple_interpreters(value) ? "" : "'" + value + "' is not a Py_mod_multiple_interpreters value";
+  }
+  if (key == "declared_gil") return parse_gil_declaration(value) ? "" : "'" + value + "' is not a Py_mod_gil value";
+  if (key == "contradiction") {
+    static const std::regex kIds("^[a-z-]+(,[a-z-]+)*$");
+    return std::regex_match(value, kIds) ? "" : "contradiction must be ids separated by commas, not '" + value + "'";
+  }
+  if (key == "shared_object" || key == "unshared_object" || key == "note" || key == "module" ||
+      key == "declared_import") {
     return is_identifier(value) ? "" : key + " must be one word, not '" + value + "'";
   }
   return "unknown key '" + key + "'";
@@ -409,6 +426,37 @@ void check_requested_evidence(const ModuleProbeReport& report, const Fields& wan
   }
 }
 
+// What the module declares, and exactly the contradictions it must be flagged for.
+void check_declared(const ModuleProbeReport& report, const Fields& want, Problems& problems) {
+  const DeclaredDef& def = report.declared.def;
+  auto expect_value = [&](const char* key, std::string_view got) {
+    if (auto value = want.find(key); value != want.end()) {
+      problems.expect(got == value->second, std::string(key) + ": expected " + value->second + ", got " +
+                                                std::string(got) + " (" + def.error + ")");
+    }
+  };
+  expect_value("declared_init", to_string(def.init));
+  expect_value("declared_mi", to_string(def.multiple_interpreters));
+  expect_value("declared_gil", to_string(def.gil));
+  if (auto symbol = want.find("declared_import"); symbol != want.end()) {
+    const std::vector<std::string>& imports = report.declared.imports;
+    problems.expect(std::find(imports.begin(), imports.end(), symbol->second) != imports.end(),
+                    "declared imports do not list " + symbol->second);
+  }
+  std::set<std::string> expected, got;
+  if (auto ids = want.find("contradiction"); ids != want.end()) {
+    std::stringstream list(ids->second);
+    for (std::string id; std::getline(list, id, ',');) expected.insert(id);
+  }
+  std::string got_text;
+  for (const Contradiction& c : report.contradictions) {
+    got.insert(c.id);
+    got_text += " " + c.id;
+  }
+  problems.expect(got == expected, "contradictions: got [" + got_text + " ], expected " +
+                                       (want.count("contradiction") ? want.at("contradiction") : "none"));
+}
+
 // A misbehaving module must not taint the others, and a quiet one must not be accused.
 void check_well_behaved(const ModuleProbeReport& report, const Fields& want, Problems& problems) {
   const std::string& sub = want.at("subinterpreters");
@@ -438,6 +486,7 @@ std::string differences(const ModuleProbeReport& report, const Fields& want) {
   problems.expect(sub_got == sub, "subinterpreters: expected " + sub + ", got " + sub_got);
   problems.expect(ft_got == ft, "free_threading: expected " + ft + ", got " + ft_got);
   check_verdict_evidence(report, want, problems);
+  check_declared(report, want, problems);
   check_requested_evidence(report, want, problems);
   check_well_behaved(report, want, problems);
   return problems.text();

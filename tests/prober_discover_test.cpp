@@ -560,6 +560,9 @@ TEST(ProberDiscover, DebianMarkupsafePackageDirectory) {
   EXPECT_EQ(speedups.sys_path_entry, site);
   EXPECT_EQ(speedups.init_symbols, std::vector<std::string>{"PyInit__speedups"});
   EXPECT_TRUE(speedups.matches_interpreter) << speedups.mismatch_reason;
+  // Single-phase (src/markupsafe/_speedups.c returns PyModule_Create): of the C-API imports
+  // of interest it has only that one.
+  EXPECT_EQ(speedups.c_api_imports, std::vector<std::string>{"PyModule_Create2"});
 
   REQUIRE_INTERPRETER(python312, "3.12");
   ProbeTarget on_312 = discover((site / "markupsafe").string(), python312);

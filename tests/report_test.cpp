@@ -19,6 +19,8 @@
 #include "cli/report.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
+#include "report/dynamic_report.h"
+#include "report/probe_document.h"
 #include "rules/catalogue.h"
 
 namespace subcheck {
@@ -463,6 +465,57 @@ TEST(JsonReport, SchemaCheckerCatchesAMissingKeyAndAWrongType) {
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_EQ(problems[0], "/findings/0: missing rule");
   EXPECT_EQ(problems[1], "/modules/0/line: expected \"integer\", got \"four\"");
+}
+
+// A probed module that declares per-interpreter GIL support and is refused: its declared
+// facts and the contradiction are in the probe document, as docs/schema/probe-v1 says,
+// and the contradiction heads the text report.
+DynamicRun declared_but_refused_run() {
+  DynamicRun run;
+  run.interpreter.implementation_tag = "3.13";
+  run.interpreter.version = "3.13.5";
+  prober::ModuleProbeReport report;
+  report.module = "pkg._fast";
+  report.file = "/site/pkg/_fast.so";
+  report.interpreter = "3.13";
+  report.subinterpreters = SubinterpreterVerdict::unsupported;
+  report.summary = "an isolated subinterpreter refuses it";
+  report.declared.def.init = InitStyle::multi_phase;
+  report.declared.def.multiple_interpreters = MultipleInterpreters::per_interpreter_gil_supported;
+  report.declared.def.gil = GilDeclaration::absent;
+  report.declared.def.m_size = 16;
+  report.declared.def_source = report.declared.init_source = "module-def";
+  report.declared.imports = {"PyGILState_Ensure", "PyModuleDef_Init"};
+  report.contradictions = {{"declared-isolated-fails", "declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, but ..."}};
+  run.run.modules.push_back(report);
+  return run;
+}
+
+TEST(JsonReport, ProbeDocumentWithDeclaredFactsMatchesTheDocumentedSchema) {
+  std::ifstream in(fs::path(SUBCHECK_SOURCE_DIR) / "docs/schema/probe-v1.schema.json");
+  ASSERT_TRUE(in.good());
+  SchemaChecker checker(json::parse(in));
+  const std::vector<DynamicRun> runs{declared_but_refused_run()};
+  const json document = probe_document("pkg", runs, {}, "");
+  for (const std::string& problem : checker.check(document)) ADD_FAILURE() << problem;
+  const json& declared = document["modules"][0]["declared"];
+  EXPECT_EQ(declared["init"], "multi-phase");
+  EXPECT_EQ(declared["multiple_interpreters"], "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED");
+  EXPECT_EQ(declared["m_size"], 16);
+  EXPECT_EQ(declared["sources"]["multiple_interpreters"], "module-def");
+  EXPECT_EQ(declared["sources"]["imports"], "elf-imports");
+  EXPECT_EQ(document["contradictions"][0]["id"], "declared-isolated-fails");
+  EXPECT_EQ(document["contradictions"][0]["module"], "pkg._fast");
+
+  std::ostringstream text;
+  write_dynamic_text(text, runs, {}, false);
+  const std::string out = text.str();
+  EXPECT_TRUE(out.starts_with("declared vs observed: contradictions\n  pkg._fast [3.13] declared-isolated-fails:"))
+      << out;
+  EXPECT_NE(out.find("declared: multi-phase, multiple_interpreters Py_MOD_PER_INTERPRETER_GIL_SUPPORTED, gil absent, "
+                     "m_size 16; imports PyGILState_Ensure PyModuleDef_Init"),
+            std::string::npos)
+      << out;
 }
 
 TEST(JsonReport, TopLevelFieldsByHand) {

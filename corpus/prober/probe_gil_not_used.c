@@ -5,7 +5,7 @@
  *
  * subcheck-expect-probe: interp=any subinterpreters=supported
  * subcheck-expect-probe: interp=gil free_threading=not-tested
- * subcheck-expect-probe: interp=free-threaded free_threading=gil-free
+ * subcheck-expect-probe: interp=free-threaded free_threading=gil-free declared_init=multi-phase declared_mi=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED declared_gil=Py_MOD_GIL_NOT_USED
  *
  * subcheck-expect-module: name=probe_gil_not_used init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */

@@ -4,7 +4,7 @@
  * type is a different object in each interpreter, so the shared-objects probe must not
  * name it. It has no Py_mod_gil slot: a free-threaded build re-enables the GIL for it.
  *
- * subcheck-expect-probe: interp=any subinterpreters=supported unshared_object=Counter
+ * subcheck-expect-probe: interp=any subinterpreters=supported unshared_object=Counter declared_init=multi-phase declared_mi=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED declared_gil=absent
  * subcheck-expect-probe: interp=gil free_threading=not-tested
  * subcheck-expect-probe: interp=free-threaded free_threading=requires-gil
  *

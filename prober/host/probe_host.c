@@ -21,6 +21,7 @@
 #include <malloc.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -444,10 +445,12 @@ typedef enum {
   PROBE_SHARED,
   PROBE_STRESS,
   PROBE_GIL,
-  PROBE_COMBINED
+  PROBE_COMBINED,
+  PROBE_DECLARED
 } ProbeKind;
 
-static const char* const PROBE_NAMES[] = {"main", "isolated", "isolated-fresh", "shared", "stress", "gil", "combined"};
+static const char* const PROBE_NAMES[] = {"main",   "isolated", "isolated-fresh", "shared",
+                                          "stress", "gil",      "combined",       "declared"};
 
 typedef struct {
   bool has_id;
@@ -723,8 +726,8 @@ static void step_fail(StepResult* s, const char* type, const char* message) {
 }
 
 /* Result records, one line each: "P <phase>", "S <step json>", "O <json array>",
- * "G <before> <after>", "R <rss kb>", "M <malloc kb>", "D" (all results written: what
- * follows is teardown). */
+ * "G <before> <after>", "R <rss kb>", "M <malloc kb>", "C <declared json object>", "D"
+ * (all results written: what follows is teardown). */
 static void emit(const char* tag, const char* payload) {
   Buf b = {0};
   buf_str(&b, tag);
@@ -1155,6 +1158,114 @@ done:
   step_clear(&s);
   free(error);
   free(main_ids);
+}
+
+/* The spellings of core/vocabulary.h for a Py_mod_multiple_interpreters / Py_mod_gil value. */
+static const char* multiple_interpreters_name(void* value) {
+  switch ((intptr_t)value) {
+    case 0: return "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED";
+    case 1: return "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED";
+    case 2: return "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED";
+    default: return "other";
+  }
+}
+
+static const char* gil_name(void* value) {
+  switch ((intptr_t)value) {
+    case 0: return "Py_MOD_GIL_USED";
+    case 1: return "Py_MOD_GIL_NOT_USED";
+    default: return "other";
+  }
+}
+
+/* The slots of a multi-phase module's PyModuleDef, as `declared` reports them. The slot
+ * numbers are CPython's (Py_mod_multiple_interpreters 3 since 3.12, Py_mod_gil 4 since
+ * 3.13): a def read on 3.12 may still carry a 3.13 slot. */
+static void describe_module_def(const PyModuleDef* def, Buf* b) {
+  const char *multiple = "absent", *gil = "absent";
+  int slots = 0;
+  for (const PyModuleDef_Slot* slot = def->m_slots; slot && slot->slot != 0; slot++, slots++) {
+    if (slot->slot == 3) multiple = multiple_interpreters_name(slot->value);
+    if (slot->slot == 4) gil = gil_name(slot->value);
+  }
+  buf_printf(b,
+             "{\"init\":\"multi-phase\",\"m_size\":%lld,\"slots\":%d,\"multiple_interpreters\":\"%s\",\"gil\":\"%s\"}",
+             (long long)def->m_size, slots, multiple, gil);
+}
+
+static void describe_declared_failure(const char* why, Buf* b) {
+  buf_str(b, "{\"init\":\"unknown\",\"error\":");
+  buf_json_string(b, why);
+  buf_str(b, "}");
+}
+
+/* Calls the module's PyInit_<name> in the main interpreter, as the import would, and says
+ * what it returned: a multi-phase module's PyModuleDef (no Py_mod_exec has run: reading it
+ * executes none of the module's code beyond PyInit), or a single-phase module's module
+ * object (its whole init has run). Only ever in a probe child. */
+static void describe_declared(const Request* r, Buf* b) {
+  const char* dot = strrchr(r->module, '.');
+  const char* name = dot ? dot + 1 : r->module;
+  for (const char* c = name; *c; c++) {
+    if ((unsigned char)*c >= 0x80) {
+      describe_declared_failure("a non-ASCII module name (PyInitU_ is not read)", b);
+      return;
+    }
+  }
+  if (!r->file[0]) {
+    describe_declared_failure("no file to load", b);
+    return;
+  }
+  void* handle = dlopen(r->file, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* why = dlerror();
+    describe_declared_failure(why ? why : "dlopen failed", b);
+    return;
+  }
+  Buf symbol = {0};
+  buf_printf(&symbol, "PyInit_%s", name);
+  PyObject* (*init)(void) = (PyObject * (*)(void)) dlsym(handle, symbol.data);
+  if (!init) {
+    Buf why = {0};
+    buf_printf(&why, "the file exports no %s", symbol.data);
+    describe_declared_failure(why.data, b);
+    buf_free(&why);
+    buf_free(&symbol);
+    return;
+  }
+  buf_free(&symbol);
+  PyObject* result = init();
+  if (!result) {
+    StepResult s = {0};
+    step_from_exception(&s);
+    Buf why = {0};
+    buf_printf(&why, "PyInit raised %s: %s", s.error_type, s.message);
+    describe_declared_failure(why.data, b);
+    buf_free(&why);
+    step_clear(&s);
+  } else if (PyObject_TypeCheck(result, &PyModuleDef_Type)) {
+    describe_module_def((const PyModuleDef*)result, b);
+  } else if (PyModule_Check(result)) {
+    PyModuleDef* def = PyModule_GetDef(result);
+    PyErr_Clear();
+    buf_str(b, "{\"init\":\"single-phase\"");
+    if (def) buf_printf(b, ",\"m_size\":%lld", (long long)def->m_size);
+    buf_str(b, "}");
+  } else {
+    describe_declared_failure("PyInit returned neither a module nor a PyModuleDef", b);
+  }
+  /* result is not released: a single-phase module's may be the only reference, and the
+   * child exits without finalising. */
+}
+
+/* `declared`: one "C" record with what PyInit returned (docs/prober.md, "Declared"). */
+static void probe_declared(const Request* r) {
+  emit_phase("declared");
+  Buf b = {0};
+  describe_declared(r, &b);
+  emit("C", b.data);
+  buf_free(&b);
+  emit_done();
 }
 
 /* RSS of this process in KiB, -1 when /proc is unreadable. */
@@ -1882,6 +1993,7 @@ static void child_main(const Request* r, int result_write, int output_write, con
     case PROBE_SHARED: probe_subinterpreter(r, false, true); break;
     case PROBE_STRESS: probe_stress(r); break;
     case PROBE_COMBINED: probe_combined(r); break;
+    case PROBE_DECLARED: probe_declared(r); break;
   }
   fflush(NULL);
   _exit(0); /* no Py_Finalize: speed, and the process is thrown away */
@@ -1905,7 +2017,7 @@ typedef struct {
   char malformed[160];    /* the first malformed result record, if any */
   size_t records_checked; /* bytes of `results` already validated */
   unsigned steps_seen;    /* bit per step name (STEP_NAMES) */
-  bool done_seen, objects_seen;
+  bool done_seen, objects_seen, declared_seen;
   char workdir[PATH_MAX]; /* unsandboxed only: the probe's temp directory */
 } Child;
 
@@ -2179,6 +2291,17 @@ static const char* check_record(Child* c, char* line) {
         return "a malformed GIL record";
       return NULL;
     }
+    case 'C': {
+      JValue declared;
+      if (c->declared_seen || !is_json_kind(payload, J_OBJECT, &declared)) return "a malformed declared record";
+      const JValue* init = json_get(&declared, "init");
+      const bool good = init && init->type == J_STRING && optional_string_field(&declared, "error") &&
+                        optional_string_field(&declared, "multiple_interpreters") &&
+                        optional_string_field(&declared, "gil");
+      json_free(&declared);
+      c->declared_seen = true;
+      return good ? NULL : "a malformed declared record";
+    }
     case 'O': {
       JValue list;
       if (c->objects_seen || !is_json_kind(payload, J_ARRAY, &list)) return "a malformed shared-objects record";
@@ -2238,7 +2361,7 @@ static bool drain_fd(Child* c, int* fd, bool is_output) {
 
 /* What the child's result records say, assembled for the answer. */
 typedef struct {
-  Buf steps, shared_objects, rss, heap;
+  Buf steps, shared_objects, rss, heap, declared;
   const char* phase;
   const char* sandbox_failure; /* an "X" record: the probe's sandbox could not be made */
   char gil_before[8], gil_after[8];
@@ -2274,6 +2397,9 @@ static void read_records(Child* c, ChildRecords* out) {
     else if (tag == 'S' && valid_json(payload)) {
       if (out->steps.len) buf_str(&out->steps, ",");
       buf_str(&out->steps, payload);
+    } else if (tag == 'C' && payload[0] == '{' && valid_json(payload)) {
+      buf_free(&out->declared);
+      buf_str(&out->declared, payload);
     } else if (tag == 'O' && payload[0] == '[' && valid_json(payload)) {
       buf_free(&out->shared_objects);
       buf_str(&out->shared_objects, payload);
@@ -2347,6 +2473,7 @@ static void answer_child(Child* c, int status) {
   buf_printf(&b, ",\"gil_before\":%s,\"gil_after\":%s", records.gil_before, records.gil_after);
   buf_printf(&b, ",\"rss_kb\":[%s]", records.rss.len ? records.rss.data : "");
   buf_printf(&b, ",\"heap_kb\":[%s]", records.heap.len ? records.heap.data : "");
+  if (records.declared.len) buf_printf(&b, ",\"declared\":%s", records.declared.data);
   append_output(&b, c);
   buf_str(&b, "}");
   send_line(&b);
@@ -2355,6 +2482,7 @@ static void answer_child(Child* c, int status) {
   buf_free(&records.shared_objects);
   buf_free(&records.rss);
   buf_free(&records.heap);
+  buf_free(&records.declared);
 }
 
 static void finish_child(Child* c, int status) {
