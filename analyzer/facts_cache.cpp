@@ -88,12 +88,14 @@ void FactsCache::remove_stale_entries() {
   }
 }
 
+// Raw bytes, NUL-separated, not JSON: a file name need not be UTF-8.
 std::string FactsCache::entry_name(const CompileCommand& command, BuildConfig config) const {
-  nlohmann::json key = {
-      kEntryFormat, identity_, context_, to_string(config), command.file.string(), command.directory.string(),
-      command.args};
-  const std::string bytes = key.dump();
-  return hex128(XXH3_128bits(bytes.data(), bytes.size())) + ".facts";
+  std::string key = std::to_string(kEntryFormat);
+  for (const std::string& part :
+       {identity_, context_, std::string(to_string(config)), command.file.string(), command.directory.string()})
+    key += '\0' + part;
+  for (const std::string& arg : command.args) key += '\0' + arg;
+  return hex128(XXH3_128bits(key.data(), key.size())) + ".facts";
 }
 
 std::string FactsCache::content_hash(const std::string& file) {
