@@ -50,6 +50,64 @@ std::string first_macro_argument_name(std::string first) {
   return identifier ? first : std::string();
 }
 
+// The global a pointer value designates: `&g`, `&g[i]`, `&g.field`, or an array `g`
+// decaying to a pointer to its first element.
+std::optional<CXCursor> global_addressed_by(CXCursor value) {
+  CXCursor inner = strip_wrappers(value);
+  bool address_of = clang_getCursorKind(inner) == CXCursor_UnaryOperator &&
+                    clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_AddrOf;
+  if (address_of) {
+    std::vector<CXCursor> operand = children_of(inner);
+    if (operand.empty()) return std::nullopt;
+    inner = strip_wrappers(operand.front());
+  }
+  while (clang_getCursorKind(inner) == CXCursor_ArraySubscriptExpr ||
+         (clang_getCursorKind(inner) == CXCursor_MemberRefExpr && address_of)) {
+    std::vector<CXCursor> base = children_of(inner);
+    if (base.empty()) return std::nullopt;
+    inner = strip_wrappers(base.front());
+  }
+  if (clang_getCursorKind(inner) != CXCursor_DeclRefExpr) return std::nullopt;
+  CXCursor var = clang_getCursorReferenced(inner);
+  if (!is_global_variable(var)) return std::nullopt;
+  bool is_array = clang_getCanonicalType(clang_getCursorType(var)).kind == CXType_ConstantArray;
+  if (!address_of && !is_array) return std::nullopt;
+  return var;
+}
+
+// Position of a field among its record's fields, to find its value in positional rows.
+std::optional<std::size_t> field_index(CXCursor field) {
+  CXCursor record = clang_getCursorSemanticParent(field);
+  std::size_t index = 0;
+  for (CXCursor child : children_of(record)) {
+    if (clang_getCursorKind(child) != CXCursor_FieldDecl) continue;
+    if (clang_equalCursors(child, field)) return index;
+    ++index;
+  }
+  return std::nullopt;
+}
+
+// The globals whose address a table's initialiser stores in `field`: psycopg2's
+// `{ "psycopg2.Error", &Error, ... }` rows, so that `*exctable[i].exc = ...` writes each.
+std::vector<std::string> table_field_pointees(CXCursor table, CXCursor field) {
+  std::vector<std::string> usrs;
+  std::optional<CXCursor> init = initializer_of(table);
+  std::optional<std::size_t> index = field_index(field);
+  if (!init || !index || clang_getCursorKind(*init) != CXCursor_InitListExpr) return usrs;
+  for (CXCursor row : children_of(*init)) {
+    if (clang_getCursorKind(row) != CXCursor_InitListExpr) continue;
+    std::vector<CXCursor> values = children_of(row);
+    if (values.size() <= *index) continue;
+    if (std::optional<CXCursor> global = global_addressed_by(values[*index])) {
+      std::string usr = take(clang_getCursorUSR(*global));
+      if (std::find(usrs.begin(), usrs.end(), usr) == usrs.end()) usrs.push_back(usr);
+    }
+  }
+  return usrs;
+}
+
+bool is_arrow(CXCursor member, SourceMap& map) { return map.text_of(member).find("->") != std::string::npos; }
+
 }  // namespace
 
 void FunctionReader::read(CXCursor function) {
@@ -134,6 +192,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
     globals_.read(cursor, current_->fact.name);
   } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
     note_local_origin(cursor, *init);
+    note_local_pointee(cursor, *init);
     // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
     CXCursor value = strip_wrappers(*init);
     if (clang_getCursorKind(value) == CXCursor_UnaryOperator &&
@@ -151,7 +210,58 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   record_write(sides[0], cursor, false);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
     note_local_origin(*var, sides[1]);
+    note_local_pointee(*var, sides[1]);
   }
+}
+
+void FunctionReader::note_local_pointee(CXCursor local, CXCursor value) {
+  std::string usr = take(clang_getCursorUSR(local));
+  if (std::optional<CXCursor> global = global_addressed_by(value)) {
+    current_->local_pointees[usr] = {take(clang_getCursorUSR(*global))};
+  } else {
+    current_->local_pointees.erase(usr);
+  }
+}
+
+// Globals a write reaches through a pointer rather than by name: `p->x = v` or `*p = v`
+// with p holding a global's address, `*table[i].field = v` with the table's rows storing
+// globals' addresses in that field.
+std::vector<std::string> FunctionReader::globals_written_through(CXCursor target_expr) {
+  CXCursor expr = target_expr;
+  for (int guard = 0; guard < 16; ++guard) {
+    expr = strip_wrappers(expr);
+    CXCursorKind kind = clang_getCursorKind(expr);
+    std::vector<CXCursor> children = children_of(expr);
+    if (children.empty()) return {};
+    if (kind == CXCursor_MemberRefExpr) {
+      if (is_arrow(expr, map_)) return globals_pointed_by(children.front());
+      expr = children.front();
+    } else if (kind == CXCursor_ArraySubscriptExpr) {
+      CXType base = clang_getCanonicalType(clang_getCursorType(strip_wrappers(children.front())));
+      if (base.kind == CXType_Pointer) return globals_pointed_by(children.front());
+      expr = children.front();
+    } else if (kind == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(expr) == CXUnaryOperator_Deref) {
+      return globals_pointed_by(children.front());
+    } else {
+      return {};
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> FunctionReader::globals_pointed_by(CXCursor pointer_expr) {
+  CXCursor pointer = strip_wrappers(pointer_expr);
+  CXCursorKind kind = clang_getCursorKind(pointer);
+  if (kind == CXCursor_DeclRefExpr) {
+    CXCursor var = clang_getCursorReferenced(pointer);
+    auto pointees = current_->local_pointees.find(take(clang_getCursorUSR(var)));
+    return pointees == current_->local_pointees.end() ? std::vector<std::string>{} : pointees->second;
+  }
+  if (kind != CXCursor_MemberRefExpr || is_arrow(pointer, map_)) return {};
+  CXCursor field = clang_getCursorReferenced(pointer);
+  std::optional<CXCursor> table = named_variable(pointer, false);
+  if (!table || !is_global_variable(*table) || clang_getCursorKind(field) != CXCursor_FieldDecl) return {};
+  return table_field_pointees(*table, field);
 }
 
 void FunctionReader::note_compared_calls(CXCursor comparison) {
@@ -215,12 +325,20 @@ void FunctionReader::read_call(CXCursor call) {
 
 void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool through_address_of) {
   std::optional<CXCursor> var = named_variable(target_expr, through_address_of);
-  if (!var || !is_global_variable(*var)) return;
+  if (var && is_global_variable(*var)) {
+    record_global_write(take(clang_getCursorUSR(*var)), at);
+  } else if (!through_address_of) {
+    for (const std::string& usr : globals_written_through(target_expr)) record_global_write(usr, at);
+  }
+}
+
+void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at) {
   GlobalWriteFact write;
-  write.var_usr = take(clang_getCursorUSR(*var));
+  write.var_usr = var_usr;
   write.function = current_->fact.name;
   unsigned offset = 0;
   write.location = map_.location_of(at, &offset);
+  if (!current_->writes_seen.insert({var_usr, offset}).second) return;
   write.lazy_init =
       std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);

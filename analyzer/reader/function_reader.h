@@ -35,7 +35,10 @@ class FunctionReader {
     std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
     std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
     std::set<unsigned> compared_calls;                         // offsets of calls that are == / != operands
-    FunctionTokens tokens;                                     // regions and macro uses
+    // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
+    std::map<std::string, std::vector<std::string>> local_pointees;
+    std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
+    FunctionTokens tokens;                                   // regions and macro uses
   };
 
   void walk(CXCursor cursor);
@@ -47,6 +50,10 @@ class FunctionReader {
   void note_compared_calls(CXCursor comparison);
   void read_call(CXCursor call);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);
+  void record_global_write(const std::string& var_usr, CXCursor at);
+  void note_local_pointee(CXCursor local, CXCursor value);
+  std::vector<std::string> globals_written_through(CXCursor target_expr);
+  std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
   void note_local_origin(CXCursor var, CXCursor value);
   std::optional<CXCursor> named_variable(CXCursor expr, bool through_address_of);
   void add_macro_uses();
