@@ -248,10 +248,11 @@ std::vector<FunctionRef> runtime_roots(const ConfigIndex& index, const ModuleCon
 
 // Functions reachable from `roots` by calls and by taking an address (a pointer handed on
 // is a call later), across the scan's units as calls are linked elsewhere.
-std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index, std::vector<FunctionRef> order) {
+std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index,
+                                                       const std::vector<FunctionRef>& roots) {
   std::set<const FunctionFact*> seen;
   std::vector<FunctionRef> queue;
-  for (const FunctionRef& root : order) {
+  for (const FunctionRef& root : roots) {
     if (seen.insert(root.function).second) queue.push_back(root);
   }
   for (std::size_t next = 0; next < queue.size(); ++next) {
