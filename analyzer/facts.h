@@ -60,6 +60,9 @@ struct GlobalVarFact {
   bool external_linkage = false;  // visible to other units (a type defined in one file, readied in another)
   std::string function;           // enclosing function of a function static
   bool thread_local_storage = false;
+  // Functions its initialiser names: method tables, type slots, getset tables, callback
+  // structs. CPython (or whoever reads the table) calls them at run time.
+  std::vector<std::string> functions;
 };
 
 // One entry of a PyModuleDef_Slot array ({slot, value}) or of a 3.15 PySlot array

@@ -196,9 +196,9 @@ void read_slots(ModuleConfigView& view) {
   }
 }
 
-// Everything module initialisation runs: PyInit, the create/exec slot functions, and
-// what they call. Writes there happen once per interpreter, under the import lock.
-void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
+// The functions CPython runs to initialise the module: PyInit (or the export hook) and
+// the create/exec slot functions.
+std::vector<FunctionRef> init_roots(const ConfigIndex& index, FunctionRef init, const ModuleConfigView& view) {
   std::vector<FunctionRef> roots{init};
   if (view.slots) {
     for (const SlotFact& slot : view.slots->slots) {
@@ -207,8 +207,71 @@ void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleCo
       if (auto function = index.function(function_in(slot.value), init.unit)) roots.push_back(*function);
     }
   }
-  for (const FunctionRef& root : roots) {
+  return roots;
+}
+
+// Everything module initialisation runs: the init roots and what they call.
+void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
+  for (const FunctionRef& root : init_roots(index, init, view)) {
     for (const FunctionRef& reached : reachable_from(index, root)) view.init_functions.insert(reached.function->name);
+  }
+}
+
+// Functions the module hands to someone else to call later: named in a table or struct
+// initialiser (PyMethodDef, type slots, getset tables, callback structs; not the module
+// slots, whose create/exec are init roots), or taken by address in a body without being
+// called there (a callback passed as an argument or stored in a field).
+std::vector<FunctionRef> runtime_roots(const ConfigIndex& index, const ModuleConfigView& view,
+                                       const std::set<std::string>& init_root_names) {
+  std::vector<FunctionRef> roots;
+  auto add = [&](const std::string& name, const TranslationUnitFacts* unit) {
+    if (init_root_names.contains(name)) return;
+    if (auto function = index.function(name, unit)) roots.push_back(*function);
+  };
+  for (const TranslationUnitFacts* unit : view.units) {
+    std::set<std::string> module_slot_arrays;
+    for (const SlotArrayFact& slots : unit->slot_arrays) module_slot_arrays.insert(slots.usr);
+    for (const GlobalVarFact& global : unit->globals) {
+      if (module_slot_arrays.contains(global.usr)) continue;
+      for (const std::string& name : global.functions) add(name, unit);
+    }
+    for (const FunctionFact& function : unit->functions) {
+      std::set<std::string> called;
+      for (const CallFact& call : function.calls) called.insert(call.callee);
+      for (const std::string& name : function.referenced_functions) {
+        if (!called.contains(name)) add(name, unit);
+      }
+    }
+  }
+  return roots;
+}
+
+// Functions reachable from `roots` by calls and by taking an address (a pointer handed on
+// is a call later), across the scan's units as calls are linked elsewhere.
+std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index,
+                                                       const std::vector<FunctionRef>& roots) {
+  std::set<const FunctionFact*> seen;
+  std::vector<FunctionRef> queue;
+  for (const FunctionRef& root : roots) {
+    if (seen.insert(root.function).second) queue.push_back(root);
+  }
+  for (std::size_t next = 0; next < queue.size(); ++next) {
+    for (const std::string& name : queue[next].function->referenced_functions) {
+      std::optional<FunctionRef> callee = index.function(name, queue[next].unit);
+      if (callee && seen.insert(callee->function).second) queue.push_back(*callee);
+    }
+  }
+  return seen;
+}
+
+// Initialisation-only means reachable from an init root and from no run-time root: a
+// helper PyInit calls that methods call too (a lazily created exception) runs while
+// other threads run.
+void drop_runtime_reachable(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
+  std::set<std::string> init_root_names;
+  for (const FunctionRef& root : init_roots(index, init, view)) init_root_names.insert(root.function->name);
+  for (const FunctionFact* function : reachable_with_addresses(index, runtime_roots(index, view, init_root_names))) {
+    if (!init_root_names.contains(function->name)) view.init_functions.erase(function->name);
   }
 }
 
@@ -248,6 +311,12 @@ void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView&
     if (seen.insert(unit).second && !defines_a_module(*unit)) units.push_back(unit);
   };
   for (std::size_t next = 0; next < units.size(); ++next) {
+    // A function named only in a table or callback struct is as much the module's.
+    for (const GlobalVarFact& global : units[next]->globals) {
+      for (const std::string& name : global.functions) {
+        for (const TranslationUnitFacts* unit : index.units_defining(name)) join(unit);
+      }
+    }
     for (const FunctionFact& function : units[next]->functions) {
       for (const std::string& name : function.referenced_functions) {
         for (const TranslationUnitFacts* unit : index.units_defining(name)) join(unit);
@@ -313,6 +382,7 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
+  drop_runtime_reachable(index, init, view);
   // No creating call in sight and a header missing: the header may well hold it.
   if (!init_facts_trusted(view, init) || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
     forget_declarations(view);
@@ -341,6 +411,7 @@ ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook)
   read_slots(view);
   collect_init_functions(index, hook, view);
   collect_units(index, hook, view);
+  drop_runtime_reachable(index, hook, view);
   // No slot array in sight (built at run time, behind a function pointer or code not
   // seen): what the module declares is not known, so neither is how it initialises.
   if (!init_facts_trusted(view, hook) || !view.slots) forget_declarations(view);

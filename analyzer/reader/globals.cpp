@@ -1,9 +1,33 @@
 #include "analyzer/reader/globals.h"
 
+#include <algorithm>
+
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/module_tables.h"
 
 namespace subcheck::reader {
+namespace {
+
+// The functions an initialiser names, in source order, each once.
+void collect_functions(CXCursor cursor, std::vector<std::string>& names) {
+  if (clang_getCursorKind(cursor) == CXCursor_DeclRefExpr) {
+    CXCursor referenced = clang_getCursorReferenced(cursor);
+    CXCursorKind kind = clang_getCursorKind(referenced);
+    if (kind == CXCursor_FunctionDecl || kind == CXCursor_CXXMethod) {
+      std::string name = take(clang_getCursorSpelling(referenced));
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    }
+  }
+  for (CXCursor child : children_of(cursor)) collect_functions(child, names);
+}
+
+std::vector<std::string> functions_in_initializer(CXCursor var) {
+  std::vector<std::string> names;
+  if (auto init = initializer_of(var)) collect_functions(*init, names);
+  return names;
+}
+
+}  // namespace
 
 void GlobalReader::read(CXCursor var, const std::string& function) {
   if (!is_global_storage(var)) return;
@@ -24,7 +48,10 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   auto known = index_.find(usr);
   if (known != index_.end()) {
     // A tentative definition first, the real one later: report at the one with a value.
-    if (has_initializer) facts_.globals[known->second].location = map_.location_of(var);
+    if (has_initializer) {
+      facts_.globals[known->second].location = map_.location_of(var);
+      facts_.globals[known->second].functions = functions_in_initializer(var);
+    }
     return;
   }
   GlobalVarFact fact;
@@ -37,6 +64,7 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   fact.external_linkage = clang_getCursorLinkage(var) == CXLinkage_External;
   fact.function = function;
   fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
+  fact.functions = functions_in_initializer(var);
   index_[usr] = facts_.globals.size();
   facts_.globals.push_back(std::move(fact));
 }
