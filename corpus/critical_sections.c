@@ -113,6 +113,67 @@ cs_count_keywords(PyObject *module, PyObject *args, PyObject *kwargs)
     return PyLong_FromSsize_t(count);
 }
 
+/* TP FT004: a helper's parameter named kwds is whatever dict its caller passes; here
+ * the user's positional mapping (multidict's update-from-dict pattern), shared. */
+static Py_ssize_t
+cs_count_from_mapping(PyObject *kwds)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0, count = 0;
+    while (PyDict_Next(kwds, &pos, &key, &value)) {  // expect: FT004 "cs_count_from_mapping"
+        count++;
+    }
+    return count;
+}
+
+/* TP FT004: three parameters, the last two objects, yet not a METH_KEYWORDS signature:
+ * the first is no Python object, so `kwds` is any dict (multidict's pair_list helper). */
+typedef struct { Py_ssize_t size; } cs_pairs;
+
+static Py_ssize_t
+cs_pairs_update(cs_pairs *pairs, PyObject *used, PyObject *kwds)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(kwds, &pos, &key, &value)) {  // expect: FT004 "cs_pairs_update"
+        pairs->size++;
+    }
+    return pairs->size;
+}
+
+typedef struct {
+    PyObject_HEAD
+    cs_pairs pairs;
+} cs_multi;
+
+/* TN FT004: tp_init's kwargs, its self typed as the object's own struct. */
+static int
+cs_multi_init(cs_multi *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (kwds != NULL && PyDict_Next(kwds, &pos, &key, &value)) {
+        self->pairs.size++;
+    }
+    if (PyTuple_GET_SIZE(args) == 1 && PyDict_Check(PyTuple_GET_ITEM(args, 0)))
+        cs_pairs_update(&self->pairs, NULL, PyTuple_GET_ITEM(args, 0));
+    return 0;
+}
+
+static PyType_Slot cs_multi_slots[] = {
+    {Py_tp_init, cs_multi_init},
+    {0, NULL},
+};
+
+static PyType_Spec cs_multi_spec = {"critical_sections.Multi", sizeof(cs_multi), 0, Py_TPFLAGS_DEFAULT, cs_multi_slots};
+
+static PyObject *
+cs_update(PyObject *module, PyObject *mapping)
+{
+    if (PyType_FromSpec(&cs_multi_spec) == NULL) return NULL;
+    return PyLong_FromSsize_t(PyDict_Check(mapping) ? cs_count_from_mapping(mapping) : 0);
+}
+
 static PyObject *
 cs_is_shared(PyObject *module, PyObject *obj)
 {
@@ -133,6 +194,7 @@ static PyMethodDef cs_methods[] = {
     {"move_nested", cs_move_nested, METH_VARARGS, NULL},
     {"move", cs_move, METH_VARARGS, NULL},
     {"append_in_place", cs_append_in_place, METH_VARARGS, NULL},
+    {"update", cs_update, METH_O, NULL},
     {"is_shared", cs_is_shared, METH_O, NULL},
     {"debug_refs", cs_debug_refs, METH_O, NULL},
     {NULL, NULL, 0, NULL},
