@@ -709,6 +709,8 @@ constexpr const char* kMainFooter = R"(Examples:
   subcheck scan . -p build                 use build/compile_commands.json for the flags
   subcheck scan . --format json -o scan.json
   subcheck scan . --fail-on warning --ignore SI010
+  subcheck probe markupsafe --python 3.13t  import an installed distribution's modules for real
+  subcheck audit --python 3.13             every installed distribution with extension modules
   subcheck rules                           list every rule
   subcheck explain SI001                   what a rule finds and how to fix it
 
@@ -832,27 +834,33 @@ Examples:
   subcheck probe markupsafe --python 3.12 --python 3.13 --python 3.13t
   subcheck probe build/lib.linux-x86_64-cpython-313 --no-stress --format json)";
 
+// The options `probe` and `audit` share: which Pythons, how the probes run, the reports.
+void add_probing_options(CLI::App& command, ScanOptions& options) {
+  command
+      .add_option("--python", options.pythons, "CPython 3.12+ to probe with (repeatable): path, name or tag (3.13t)")
+      ->allow_extra_args(false)
+      ->type_name("EXE");
+  command.add_option("-j,--jobs", options.jobs, "Probe children at once (0: one per core)")
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
+  command.add_option("--timeout", options.timeout_seconds, "Seconds each probe child may take")
+      ->check(CLI::Range(1, 3600))
+      ->type_name("SECONDS");
+  command.add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
+  add_format_options(command, options);
+  command.add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
+  command.add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
+  command.add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
+  command.add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
+}
+
 void add_probe_command(CLI::App& app, ScanOptions& options) {
   CLI::App* probe = app.add_subcommand("probe", "Import every extension module of a package in real interpreters");
   probe->footer(kProbeFooter);
   probe->add_option("TARGET", options.path, "A wheel, an installed distribution (name or .dist-info) or a directory")
       ->required()
       ->type_name("TARGET");
-  probe->add_option("--python", options.pythons, "CPython 3.12+ to probe with (repeatable): path, name or tag (3.13t)")
-      ->allow_extra_args(false)
-      ->type_name("EXE");
-  probe->add_option("-j,--jobs", options.jobs, "Probe children at once (0: one per core)")
-      ->check(CLI::Range(0, 1024))
-      ->type_name("N");
-  probe->add_option("--timeout", options.timeout_seconds, "Seconds each probe child may take")
-      ->check(CLI::Range(1, 3600))
-      ->type_name("SECONDS");
-  probe->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
-  add_format_options(*probe, options);
-  probe->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
-  probe->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
-  probe->add_flag("-q,--quiet", options.quiet, "No progress line and no warnings on stderr");
-  probe->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
+  add_probing_options(*probe, options);
 }
 
 constexpr const char* kAuditFooter =
@@ -874,21 +882,7 @@ void add_audit_command(CLI::App& app, ScanOptions& options) {
   audit->add_option("DIR", options.site_dirs, "Site directories to audit (default: each Python's site-packages)")
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
-  audit->add_option("--python", options.pythons, "CPython 3.12+ to probe with (repeatable): path, name or tag (3.13t)")
-      ->allow_extra_args(false)
-      ->type_name("EXE");
-  audit->add_option("-j,--jobs", options.jobs, "Probe children at once (0: one per core)")
-      ->check(CLI::Range(0, 1024))
-      ->type_name("N");
-  audit->add_option("--timeout", options.timeout_seconds, "Seconds each probe child may take")
-      ->check(CLI::Range(1, 3600))
-      ->type_name("SECONDS");
-  audit->add_flag("--no-stress", options.no_stress, "Skip the concurrent subinterpreter stress probe");
-  add_format_options(*audit, options);
-  audit->add_option("--fail-on", options.fail_on, "never: exit 0 whatever the verdicts")->type_name("LEVEL");
-  audit->add_flag("--no-color", options.no_color, "No colours, even on a terminal (NO_COLOR is honoured too)");
-  audit->add_flag("-q,--quiet", options.quiet, "No progress and no warnings on stderr");
-  audit->add_flag("-v,--verbose", options.verbose, "Show every probe's steps");
+  add_probing_options(*audit, options);
 }
 
 int run(int argc, char** argv) {
