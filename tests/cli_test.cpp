@@ -1002,19 +1002,28 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
       << disagreement->dump();
 }
 
+// The first GIL interpreter the prober corpus was built for.
+std::optional<json> gil_corpus_interpreter() {
+  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
+    if (std::optional<json> interpreter = corpus_interpreter(tag)) return interpreter;
+  }
+  return std::nullopt;
+}
+
+// Copies the prober corpus module `name`, built for `interpreter`, into `tree`.
+void copy_built_module(const json& interpreter, const std::string& name, const TempDir& tree) {
+  const std::string file = name + interpreter["ext_suffix"].get<std::string>();
+  fs::copy_file(fs::path(interpreter["module_dir"].get<std::string>()) / file, tree.path() / file);
+}
+
 // A directory with built modules and no source: `scan` probes it as a wheel and says why;
 // `probe` takes the output options `scan` has, --no-color included.
 TEST(CliProbe, ScanOfADirectoryOfBuiltModulesOnlyProbesThem) {
-  std::optional<json> interpreter;
-  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
-    if ((interpreter = corpus_interpreter(tag))) break;
-  }
+  const std::optional<json> interpreter = gil_corpus_interpreter();
   if (!interpreter)
     GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
   TempDir tree;
-  const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
-                         ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
-  fs::copy_file(built, tree.path() / built.filename());
+  copy_built_module(*interpreter, "probe_isolated", tree);
   const std::string python = (*interpreter)["python"].get<std::string>();
   const std::string tag = (*interpreter)["tag"].get<std::string>();
 
@@ -1117,21 +1126,13 @@ TEST(CliAudit, OneVerdictPerDistributionAndAnUnreadableOneIsIncomplete) {
   EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
 }
 
-// Started from `/` or `/usr`, libclang once took the relative resource directory
-// lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
-// became `unknown`. subcheck passes an absolute -resource-dir.
 // A --python that names no interpreter: the others are probed, and the answer is incomplete (3).
 TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
-  std::optional<json> interpreter;
-  for (const char* tag : {"3.13", "3.12", "3.14", "3.15"}) {
-    if ((interpreter = corpus_interpreter(tag))) break;
-  }
+  const std::optional<json> interpreter = gil_corpus_interpreter();
   if (!interpreter)
     GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
   TempDir tree;
-  const fs::path built = fs::path((*interpreter)["module_dir"].get<std::string>()) /
-                         ("probe_isolated" + (*interpreter)["ext_suffix"].get<std::string>());
-  fs::copy_file(built, tree.path() / built.filename());
+  copy_built_module(*interpreter, "probe_isolated", tree);
   const std::string python = (*interpreter)["python"].get<std::string>();
   const std::string tag = (*interpreter)["tag"].get<std::string>();
   RunResult all_found = run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--quiet"});
@@ -1161,6 +1162,9 @@ TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
   EXPECT_TRUE(contains(summary.out, "- ❔ **incomplete:** interpreter not found: ")) << summary.out;
 }
 
+// Started from `/` or `/usr`, libclang once took the relative resource directory
+// lib/clang/<N> that exists there and found no builtin header (stddef.h): every module
+// became `unknown`. subcheck passes an absolute -resource-dir.
 TEST(CliScan, ReadsTheSameFromAnyWorkingDirectory) {
   TempDir tree;
   tree.write("multiphase_isolated.c", read_file(fs::path(SUBCHECK_CORPUS_DIR) / "multiphase_isolated.c"));
