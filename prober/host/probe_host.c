@@ -1180,13 +1180,15 @@ static const char* gil_name(void* value) {
 
 /* The slots of a multi-phase module's PyModuleDef, as `declared` reports them. The slot
  * numbers are CPython's (Py_mod_multiple_interpreters 3 since 3.12, Py_mod_gil 4 since
- * 3.13): a def read on 3.12 may still carry a 3.13 slot. */
+ * 3.13): a def read on 3.12 may still carry a 3.13 slot. A module built with 3.15's
+ * headers numbers them 86 and 87 (the common slot numbering of PEP 793,
+ * docs/cpython-behaviour.md #22), and 3.15 reads both. */
 static void describe_module_def(const PyModuleDef* def, Buf* b) {
   const char *multiple = "absent", *gil = "absent";
   int slots = 0;
   for (const PyModuleDef_Slot* slot = def->m_slots; slot && slot->slot != 0; slot++, slots++) {
-    if (slot->slot == 3) multiple = multiple_interpreters_name(slot->value);
-    if (slot->slot == 4) gil = gil_name(slot->value);
+    if (slot->slot == 3 || slot->slot == 86) multiple = multiple_interpreters_name(slot->value);
+    if (slot->slot == 4 || slot->slot == 87) gil = gil_name(slot->value);
   }
   buf_printf(b,
              "{\"init\":\"multi-phase\",\"m_size\":%lld,\"slots\":%d,\"multiple_interpreters\":\"%s\",\"gil\":\"%s\"}",
