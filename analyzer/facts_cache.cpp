@@ -8,12 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "analyzer/facts_codec.h"
+#include "core/safe_file.h"
 
 namespace subcheck {
 namespace {
@@ -30,15 +30,13 @@ std::string hex128(const XXH128_hash_t& hash) {
   return text;
 }
 
+// core/safe_file.h's reader (regular files only, a FIFO never blocks), as a miss when not.
 std::optional<std::string> read_file(const fs::path& file, std::uintmax_t limit) {
-  std::error_code error;
-  const std::uintmax_t size = fs::file_size(file, error);
-  if (error || size > limit || !fs::is_regular_file(file, error)) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return std::move(bytes).str();
+  try {
+    return read_regular_file(file, limit);
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
 }
 
 // The binary running this code, by content: facts extracted by another build of the

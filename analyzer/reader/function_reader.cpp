@@ -28,36 +28,12 @@ bool creates_fresh_container(const std::string& callee) {
   return names.count(callee) > 0;
 }
 
-// A Python object's struct: PyObject, PyTypeObject, or a struct whose first member is one
-// (PyObject_HEAD / PyObject_VAR_HEAD, or a base type's struct) — the `self` of a method,
-// tp_init or tp_call, the type of tp_new.
-bool is_object_struct(CXType type, int depth = 0) {
-  type = clang_getCanonicalType(type);
-  if (type.kind != CXType_Record || depth > 4) return false;
-  const std::string name = take(clang_getTypeSpelling(type));
-  if (name == "struct _object" || name == "struct _typeobject") return true;
-  struct FirstField {
-    CXType type{};
-    bool found = false;
-  } first;
-  clang_Type_visitFields(
-      type,
-      [](CXCursor field, CXClientData data) {
-        auto* result = static_cast<FirstField*>(data);
-        result->type = clang_getCursorType(field);
-        result->found = true;
-        return CXVisit_Break;
-      },
-      &first);
-  return first.found && is_object_struct(first.type, depth + 1);
-}
-
 // The parameter that holds the call's own **kwargs dict, by position and type, never by
 // name: the third of exactly three, after `PyObject *args`, as in a METH_VARARGS |
 // METH_KEYWORDS method, tp_init, tp_new and tp_call. CPython made that dict for this call
 // alone. A helper's parameter named `kwds` may be any dict a caller passes (a user's
 // positional mapping, in multidict): it is not exempt.
-std::string kwargs_parameter(CXCursor function) {
+std::string kwargs_parameter(CXCursor function, GlobalClassifier& object_types) {
   std::vector<CXCursor> parameters;
   for (CXCursor child : children_of(function)) {
     if (clang_getCursorKind(child) == CXCursor_ParmDecl) parameters.push_back(child);
@@ -68,7 +44,7 @@ std::string kwargs_parameter(CXCursor function) {
     return take(clang_getTypeSpelling(type)) == "struct _object *";
   };
   if (!is_object_pointer(type_of(parameters[1])) || !is_object_pointer(type_of(parameters[2]))) return {};
-  if (!is_object_struct(clang_getPointeeType(type_of(parameters[0])))) return {};
+  if (!object_types.is_python_object_record(clang_getPointeeType(type_of(parameters[0])))) return {};
   return take(clang_getCursorSpelling(parameters[2]));
 }
 
@@ -157,7 +133,7 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.location = map_.location_of(function);
   scan.fact.external_linkage = clang_getCursorLinkage(function) == CXLinkage_External;
   scan.fact.parse_errors = map_.has_error_within(function);
-  if (std::string kwargs = kwargs_parameter(function); !kwargs.empty())
+  if (std::string kwargs = kwargs_parameter(function, object_types_); !kwargs.empty())
     scan.local_origins[kwargs] = CallFact::ArgOrigin::kwargs_parameter;
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
   current_ = &scan;

@@ -61,6 +61,7 @@ class FunctionReader {
   SourceMap& map_;
   GlobalReader& globals_;
   TranslationUnitFacts& facts_;
+  GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
   Scan* current_ = nullptr;
 };
 

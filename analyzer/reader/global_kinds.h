@@ -18,9 +18,11 @@ std::string strip_type_noise(std::string type);
 class GlobalClassifier {
  public:
   GlobalVarFact::Kind classify(CXCursor var, CXType type);
+  // A Python object's struct: PyObject, PyTypeObject, or one whose first member is one
+  // (PyObject_HEAD, a base type's struct).
+  bool is_python_object_record(CXType record);
 
  private:
-  bool is_python_object_record(CXType record);
   bool is_python_object_pointer(CXType type);
   bool holds_python_objects(CXType type, int depth = 0);
 
