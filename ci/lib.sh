@@ -12,8 +12,9 @@ SUBCHECK_DEBS=(
   libgtest-dev libbenchmark-dev libarchive-dev libelf-dev libxxhash-dev
   libseccomp-dev libssl-dev
   # the package and its tests: dpkg-shlibdeps, the man page, the hook and Action tests
-  # (pre-commit try-repo; PyYAML reads action.yml; xmllint validates the JUnit XML)
-  dpkg-dev help2man pre-commit python3-yaml libxml2-utils
+  # (pre-commit try-repo; PyYAML reads action.yml; xmllint validates the JUnit XML;
+  # headless Chromium renders the HTML report)
+  dpkg-dev help2man pre-commit python3-yaml libxml2-utils chromium
 )
 
 log() { printf '[subcheck] %s\n' "$*" >&2; }

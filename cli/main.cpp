@@ -736,8 +736,8 @@ Examples:
 
 // --format and -o for the main report, --output-FORMAT FILE for more (docs/cli.md, "Formats").
 void add_format_options(CLI::App& command, ScanOptions& options) {
-  command.add_option("--format", options.format, "Report format: text, json, sarif, github, markdown or junit")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}))
+  command.add_option("--format", options.format, "Report format: text, json, sarif, github, markdown, junit or html")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kReportFormats), std::end(kReportFormats))))
       ->type_name("FORMAT")
       ->default_str("text");
   command.add_option("-o,--output", options.output, "Write the report to FILE instead of stdout")->type_name("FILE");

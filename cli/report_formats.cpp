@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cli/report_github.h"
+#include "cli/report_html.h"
 #include "cli/report_junit.h"
 #include "cli/report_markdown.h"
 #include "cli/report_sarif.h"
@@ -15,7 +16,40 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 bool is_document_format(std::string_view format) {
-  return format == "sarif" || format == "github" || format == "markdown" || format == "junit";
+  return format == "sarif" || format == "github" || format == "markdown" || format == "junit" || format == "html";
+}
+
+VerdictTone verdict_tone(std::string_view verdict) {
+  using Sub = SubinterpreterVerdict;
+  using Ft = FreeThreadingVerdict;
+  using Pool = InterpreterPoolVerdict;
+  if (std::optional<Sub> sub = parse_subinterpreter_verdict(verdict)) {
+    switch (*sub) {
+      case Sub::supported: return VerdictTone::pass;
+      case Sub::unsafe: return VerdictTone::hazard;
+      case Sub::unknown:
+      case Sub::timeout: return VerdictTone::unknown;
+      case Sub::abi_mismatch:
+      case Sub::not_tested: return VerdictTone::not_asked;
+      case Sub::shared_gil_only:
+      case Sub::unsupported:
+      case Sub::broken:
+      case Sub::crash: return VerdictTone::fail;
+    }
+  }
+  if (std::optional<Ft> ft = parse_free_threading_verdict(verdict)) {
+    // Those the subinterpreter vocabulary shares were decided above.
+    return *ft == Ft::gil_free ? VerdictTone::pass : VerdictTone::fail;  // requires-gil
+  }
+  if (std::optional<Pool> pool = parse_interpreter_pool_verdict(verdict)) {
+    switch (*pool) {
+      case Pool::yes: return VerdictTone::pass;
+      case Pool::no: return VerdictTone::fail;
+      case Pool::unknown: return VerdictTone::unknown;
+      case Pool::not_available: return VerdictTone::not_asked;
+    }
+  }
+  return VerdictTone::unknown;
 }
 
 fs::path source_root(const fs::path& scanned, const fs::path& cwd) {
@@ -44,6 +78,8 @@ void write_document_format(std::ostream& out, std::string_view format, const jso
     write_github_annotations(out, report, context);
   } else if (format == "junit") {
     write_junit_report(out, report, context);
+  } else if (format == "html") {
+    write_html_report(out, report, context);
   } else {
     write_markdown_summary(out, report, context);
   }

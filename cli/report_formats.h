@@ -1,4 +1,5 @@
-// The report formats besides text and JSON (SARIF, GitHub annotations, Markdown, JUnit XML): each is
+// The report formats besides text and JSON (SARIF, GitHub annotations, Markdown, JUnit XML,
+// HTML): each is
 // one writer over the JSON report document (`subcheck-scan` or `subcheck-probe`, described
 // in docs/json-schema.md), so that every format says the same thing and there is one
 // report model. What the writers share lives here.
@@ -20,8 +21,8 @@ namespace subcheck {
 class RuleCatalogue;
 
 // The formats `--format` accepts, and those written by the writers below.
-inline constexpr std::string_view kReportFormats[] = {"text", "json", "sarif", "github", "markdown", "junit"};
-bool is_document_format(std::string_view format);  // sarif, github, markdown, junit
+inline constexpr std::string_view kReportFormats[] = {"text", "json", "sarif", "github", "markdown", "junit", "html"};
+bool is_document_format(std::string_view format);  // sarif, github, markdown, junit, html
 
 struct FormatContext {
   const RuleCatalogue& rules;
@@ -53,6 +54,13 @@ struct ReportLocation {
   unsigned column = 0;
 };
 std::optional<ReportLocation> report_location(const nlohmann::json& located, const std::filesystem::path& root);
+
+// How a verdict reads, whatever its aspect (static or probed, subinterpreters,
+// free-threading or InterpreterPoolExecutor): a pass, a failure, a hazard the sources show
+// (`unsafe`), could not tell (`unknown`, `timeout`), or not a question here (`not-tested`,
+// `abi-mismatch`, `not-available`). Text the vocabulary does not know reads as unknown.
+enum class VerdictTone { pass, fail, hazard, unknown, not_asked };
+VerdictTone verdict_tone(std::string_view verdict);
 
 // One probed module x interpreter that cannot be used as asked (dynamic_failures()'s set).
 struct ProbeFailure {

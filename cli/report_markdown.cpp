@@ -258,25 +258,21 @@ void write_findings(Budget& budget, const json& report, const FormatContext& con
 }  // namespace
 
 std::string verdict_badge(const std::string& verdict) {
-  static const std::map<std::string, std::string, std::less<>> badges = {
-      {"supported", "✅"},
-      {"gil-free", "✅"},
-      {"yes", "✅"},
-      {"shared-gil-only", "❌"},
-      {"unsupported", "❌"},
-      {"requires-gil", "❌"},
-      {"no", "❌"},
-      {"crash", "💥"},
-      {"timeout", "⏱️"},
-      {"broken", "❌"},
-      {"unsafe", "⚠️"},
-      {"unknown", "❔"},
-      {"not-tested", "➖"},
-      {"abi-mismatch", "➖"},
-      {"not-available", "➖"},
-  };
-  auto badge = badges.find(verdict);
-  return (badge == badges.end() ? std::string("❔") : badge->second) + " " + cell(verdict);
+  std::string badge = "❔";
+  if (verdict == "crash")
+    badge = "💥";
+  else if (verdict == "timeout")
+    badge = "⏱️";
+  else {
+    switch (verdict_tone(verdict)) {
+      case VerdictTone::pass: badge = "✅"; break;
+      case VerdictTone::fail: badge = "❌"; break;
+      case VerdictTone::hazard: badge = "⚠️"; break;
+      case VerdictTone::unknown: badge = "❔"; break;
+      case VerdictTone::not_asked: badge = "➖"; break;
+    }
+  }
+  return badge + " " + cell(verdict);
 }
 
 void write_markdown_summary(std::ostream& out, const json& report, const FormatContext& context, std::size_t limit) {

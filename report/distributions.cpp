@@ -45,7 +45,18 @@ void add_module(DistributionVerdict& verdict, const prober::ModuleProbeReport& r
   if (worse(kPoolOrder, pool, verdict.interpreter_pool)) verdict.interpreter_pool = pool;
   const bool passes = report.subinterpreters == SubinterpreterVerdict::supported &&
                       (report.free_threading == FreeThreadingVerdict::gil_free || !interpreter.free_threaded);
-  if (!passes) verdict.blocking.push_back(report.module);
+  if (!passes && std::find(verdict.blocking.begin(), verdict.blocking.end(), report.module) == verdict.blocking.end())
+    verdict.blocking.push_back(report.module);
+}
+
+// A file built for another Python (abi-mismatch) is one this interpreter's import system
+// never picks: Debian's dist-packages, say, holds each module once per supported Python.
+// It counts only when the distribution has nothing built for this interpreter.
+std::set<std::string> distributions_built_for(const DynamicRun& run) {
+  std::set<std::string> built;
+  for (const prober::ModuleProbeReport& report : run.run.modules)
+    if (report.subinterpreters != SubinterpreterVerdict::abi_mismatch) built.insert(report.distribution);
+  return built;
 }
 
 }  // namespace
@@ -54,8 +65,11 @@ std::vector<DistributionVerdict> distribution_verdicts(const std::vector<Dynamic
   std::vector<DistributionVerdict> verdicts;
   for (const DynamicRun& run : runs) {
     std::map<std::string, DistributionVerdict> by_name;  // this interpreter's, sorted by name
+    const std::set<std::string> built_here = distributions_built_for(run);
     for (const prober::ModuleProbeReport& report : run.run.modules) {
       if (report.distribution.empty()) continue;
+      if (report.subinterpreters == SubinterpreterVerdict::abi_mismatch && built_here.contains(report.distribution))
+        continue;
       auto [entry, added] = by_name.try_emplace(report.distribution);
       DistributionVerdict& verdict = entry->second;
       if (added) {

@@ -1126,6 +1126,38 @@ TEST(CliAudit, OneVerdictPerDistributionAndAnUnreadableOneIsIncomplete) {
   EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
 }
 
+// Debian's dist-packages holds each module once per supported Python: the file built for
+// another one is never imported here and does not decide the distribution's verdict, unless
+// the distribution has nothing built for this Python.
+TEST(CliAudit, FilesBuiltForAnotherPythonCountOnlyWhenNothingIsBuiltForThisOne) {
+  const std::optional<json> here = corpus_interpreter("3.13");
+  std::optional<json> other = corpus_interpreter("3.12");
+  if (!other) other = corpus_interpreter("3.13t");
+  if (!here || !other) GTEST_SKIP() << "needs the prober corpus built for 3.13 and 3.12 or 3.13t";
+  TempDir site;
+  copy_built_module(*here, "probe_isolated", site);
+  copy_built_module(*other, "probe_isolated", site);
+  copy_built_module(*other, "probe_multiphase_not_supported", site);
+  const std::string suffix = (*here)["ext_suffix"], other_suffix = (*other)["ext_suffix"];
+  site.write("twin-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: twin\nVersion: 1.0\n");
+  site.write("twin-1.0.dist-info/RECORD", "probe_isolated" + suffix + ",,\nprobe_isolated" + other_suffix + ",,\n");
+  site.write("elsewhere-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: elsewhere\nVersion: 1.0\n");
+  site.write("elsewhere-1.0.dist-info/RECORD", "probe_multiphase_not_supported" + other_suffix + ",,\n");
+  RunResult run = run_subcheck({"audit", site.path().string(), "--python", (*here)["python"].get<std::string>(),
+                                "--no-stress", "--format", "json", "--fail-on", "never"});
+  const json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  ASSERT_EQ(report["distributions"].size(), 2u) << report["distributions"].dump(2);
+  const json& elsewhere = report["distributions"][0];
+  const json& twin = report["distributions"][1];
+  EXPECT_EQ(twin["distribution"], "twin");
+  EXPECT_EQ(twin["subinterpreters"], "supported") << twin.dump();
+  EXPECT_EQ(twin["modules"], 1);
+  EXPECT_EQ(twin["blocking_modules"], json::array());
+  EXPECT_EQ(elsewhere["distribution"], "elsewhere");
+  EXPECT_EQ(elsewhere["subinterpreters"], "abi-mismatch") << elsewhere.dump();  // never a pass
+}
+
 // A --python that names no interpreter: the others are probed, and the answer is incomplete (3).
 TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
   const std::optional<json> interpreter = gil_corpus_interpreter();
