@@ -375,11 +375,13 @@ std::pair<std::size_t, std::size_t> run_audit(const ScanOptions& options, const 
   std::size_t read = 0, total = 0;
   for (const Interpreter& interpreter : interpreters) {
     std::vector<fs::path> distributions;
-    const std::vector<std::string> site_dirs =
-        options.site_dirs.empty() ? std::vector<std::string>{interpreter.purelib.string()} : options.site_dirs;
-    for (const std::string& dir : site_dirs) {
+    std::vector<fs::path> site_dirs(options.site_dirs.begin(), options.site_dirs.end());
+    if (site_dirs.empty()) site_dirs = interpreter.site_dirs();
+    std::string searched;
+    for (const fs::path& dir : site_dirs) {
       std::vector<fs::path> more = prober::installed_distributions(dir);
       distributions.insert(distributions.end(), more.begin(), more.end());
+      searched += (searched.empty() ? "" : ", ") + dir.string();
     }
     total += distributions.size();
     prober::ProbeTarget all;
@@ -400,8 +402,8 @@ std::pair<std::size_t, std::size_t> run_audit(const ScanOptions& options, const 
     }
     if (!options.quiet) {
       std::cerr << "subcheck: audit: " << interpreter.implementation_tag << ": " << distributions.size()
-                << " distributions, " << with_modules << " with extension modules (" << all.modules.size()
-                << " modules) to probe\n";
+                << " distributions in " << searched << ", " << with_modules << " with extension modules ("
+                << all.modules.size() << " modules) to probe\n";
     }
     if (interrupt_signal()) break;
     if (!all.modules.empty())

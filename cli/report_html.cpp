@@ -116,6 +116,7 @@ class HtmlWriter {
     write_summary();
     write_controls();
     write_distributions();
+    write_contradictions();
     write_probed_modules();
     write_static_modules();
     write_findings();
@@ -151,16 +152,17 @@ class HtmlWriter {
       summarise_probed("distributions", array_member(dynamic_, "distributions"), "distribution");
     else if (!array_member(dynamic_, "modules").empty())
       summarise_probed("probed modules", array_member(dynamic_, "modules"), "module");
+    summarise_fallbacks();
     if (report_.contains("findings")) summarise_static();
     const json& contradictions = array_member(dynamic_, "contradictions");
     if (!contradictions.empty()) {
-      out_ << "<li><strong>" << contradictions.size()
-           << " contradictions</strong> between what modules declare and what they do:<ul>";
-      for (const json& contradiction : contradictions)
-        out_ << "<li><code>" << escape(text_of(contradiction, "module")) << "</code> ("
-             << escape(text_of(contradiction, "interpreter")) << ", " << escape(text_of(contradiction, "id"))
-             << "): " << escape(text_of(contradiction, "message")) << "</li>";
-      out_ << "</ul></li>\n";
+      std::map<std::string, std::size_t> per_id;
+      for (const json& contradiction : contradictions) ++per_id[text_of(contradiction, "id")];
+      std::string counts;
+      for (const auto& [id, count] : per_id) counts += (counts.empty() ? "" : ", ") + std::to_string(count) + " " + id;
+      out_ << "<li class=\"fail\"><strong>" << contradictions.size()
+           << " contradictions</strong> between what modules declare and what they do (" << escape(counts)
+           << "): <a href=\"#contradictions-section\">the list</a>.</li>\n";
     }
     out_ << "</ul></section>\n";
   }
@@ -193,6 +195,22 @@ class HtmlWriter {
            << escape(joined(names)) << ".</li>\n";
     out_ << "<li class=\"pass\"><strong>" << fine
          << "</strong> load in isolated subinterpreters on every Python probed.</li>\n";
+  }
+
+  // `import yaml` succeeds in an isolated subinterpreter, without its accelerator: the
+  // import passes and the speed is gone, which no verdict of the package alone shows.
+  void summarise_fallbacks() {
+    std::map<std::string, std::set<std::string>> fallbacks;  // package -> accelerators
+    for (const json& module : array_member(dynamic_, "modules"))
+      if (!text_of(module, "fallback_package").empty())
+        fallbacks[text_of(module, "fallback_package")].insert(text_of(module, "module"));
+    if (fallbacks.empty()) return;
+    out_ << "<li class=\"hazard\"><strong>" << fallbacks.size()
+         << " packages</strong> import in an isolated subinterpreter only by falling back, without their accelerator:";
+    std::string list;
+    for (const auto& [package, modules] : fallbacks)
+      list += (list.empty() ? " " : ", ") + package + " (" + joined(modules) + ")";
+    out_ << escape(list) << ".</li>\n";
   }
 
   void summarise_static() {
@@ -248,6 +266,21 @@ class HtmlWriter {
               cell(std::to_string(entry.value("modules", 0))) + verdict_cell(sub) + verdict_cell(ft) +
               verdict_cell(pool) + cell("<code>" + escape(blocking) + "</code>"));
     }
+    close_table(out_);
+    out_ << "</section>\n";
+  }
+
+  void write_contradictions() {
+    const json& contradictions = array_member(dynamic_, "contradictions");
+    if (contradictions.empty()) return;
+    out_ << "<section id=\"contradictions-section\"><h2>Declared versus observed</h2>\n<p>Where what a module "
+            "declares (read from its binary) and what CPython did with it disagree.</p>\n";
+    open_table(out_, "contradictions", "One row per contradiction", {"module", "python", "contradiction", "what"});
+    for (const json& contradiction : contradictions)
+      row(out_, true,
+          cell("<code>" + escape(text_of(contradiction, "module")) + "</code>") +
+              cell(escape(text_of(contradiction, "interpreter"))) + cell(escape(text_of(contradiction, "id"))) +
+              cell(escape(text_of(contradiction, "message"))));
     close_table(out_);
     out_ << "</section>\n";
   }
@@ -433,7 +466,7 @@ header .tool{margin:2px 0 0;opacity:.7}main{padding:8px 24px 40px}
 h2{font-size:17px;margin:22px 0 8px;border-bottom:1px solid #d0d7de}
 .headline{list-style:none;padding:0;font-size:15px}.headline>li{padding:4px 10px;margin:4px 0;border-left:4px solid #d0d7de}
 .headline>li.fail{border-color:#cf222e}.headline>li.pass{border-color:#1a7f37}
-.headline>li.unknown,.headline>li.incomplete{border-color:#bf8700}
+.headline>li.unknown,.headline>li.incomplete,.headline>li.hazard{border-color:#bf8700}
 #controls{position:sticky;top:0;background:#f6f8fa;padding:8px;border:1px solid #d0d7de;border-radius:6px;z-index:1}
 #controls input[type=search]{width:22em}.hint{color:#59636e}
 table{border-collapse:collapse;width:100%;margin:8px 0}caption{text-align:left;font-weight:600;padding:4px 0}

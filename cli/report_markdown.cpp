@@ -191,6 +191,30 @@ void write_module_table(Budget& budget, const json& report) {
   budget.add("");
 }
 
+// An audit's first table: one verdict per distribution and Python, its worst module's.
+void write_distribution_table(Budget& budget, const json& report) {
+  const json& distributions = array_member(dynamic_part(report), "distributions");
+  if (distributions.empty()) return;
+  budget.add("### Distributions");
+  budget.add("");
+  budget.add(
+      "| distribution | python | modules | subinterpreters | free-threading | InterpreterPoolExecutor | blocking |");
+  budget.add("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const json& entry : distributions) {
+    std::string blocking;
+    for (const json& module : array_member(entry, "blocking_modules"))
+      if (module.is_string()) blocking += (blocking.empty() ? "" : ", ") + module.get<std::string>();
+    budget.add_or_cut("| " + cell(entry.value("distribution", "")) + " | " + cell(entry.value("interpreter", "")) +
+                          " | " + std::to_string(entry.value("modules", 0)) + " | " +
+                          verdict_badge(entry.value("subinterpreters", "")) + " | " +
+                          verdict_badge(entry.value("free_threading", "")) + " | " +
+                          verdict_badge(entry.value("interpreter_pool", "")) + " | " +
+                          (blocking.empty() ? "" : code(blocking)) + " |",
+                      "distribution rows");
+  }
+  budget.add("");
+}
+
 void write_probe_table(Budget& budget, const json& report) {
   const json& dynamic = dynamic_part(report);
   const json modules = dynamic.value("modules", json::array());
@@ -282,6 +306,7 @@ void write_markdown_summary(std::ostream& out, const json& report, const FormatC
   write_header(budget, report, context);
   write_coverage(budget, report);
   write_module_table(budget, report);
+  write_distribution_table(budget, report);
   write_probe_table(budget, report);
   write_rule_counts(budget, report, context);
   write_findings(budget, report, context);

@@ -64,7 +64,13 @@ info = {
     "purelib": sysconfig.get_path("purelib"),
     "include_path": sysconfig.get_path("include"),
     "numpy_include": None,
+    "site_dirs": [],
 }
+try:
+    import site
+    info["site_dirs"] = [str(p) for p in site.getsitepackages()]
+except Exception:
+    pass
 try:
     import importlib.util, os, site
     for p in site.getsitepackages():
@@ -114,6 +120,10 @@ Interpreter interpreter_from(const nlohmann::json& info, const fs::path& program
   if (info.at("shared").get<bool>()) interpreter.library = info.at("ldlibrary").get<std::string>();
   interpreter.dynload_dir = fs::path(info.at("dynload").get<std::string>()).lexically_normal();
   interpreter.purelib = info.at("purelib").get<std::string>();
+  if (info.contains("site_dirs") && info["site_dirs"].is_array()) {
+    for (const auto& dir : info["site_dirs"])
+      if (dir.is_string()) interpreter.other_site_dirs.emplace_back(dir.get<std::string>());
+  }
   if (info.at("numpy_include").is_string())
     interpreter.numpy_include = fs::path(info.at("numpy_include").get<std::string>());
   return interpreter;
@@ -411,6 +421,15 @@ class RequestResolver {
 bool Interpreter::has_headers() const {
   std::error_code ec;
   return fs::is_regular_file(include_dir / "Python.h", ec);
+}
+
+std::vector<fs::path> Interpreter::site_dirs() const {
+  std::vector<fs::path> dirs{purelib.lexically_normal()};
+  for (const fs::path& dir : other_site_dirs) {
+    const fs::path normal = dir.lexically_normal();
+    if (std::find(dirs.begin(), dirs.end(), normal) == dirs.end()) dirs.push_back(normal);
+  }
+  return dirs;
 }
 
 InterpreterInspection inspect_interpreter_verbose(const fs::path& executable) { return inspect(executable); }

@@ -24,12 +24,18 @@ struct Interpreter {
   std::filesystem::path library_dir;            // where libpythonX.Y.so lives (LIBDIR)
   std::string library;                          // "libpython3.13t.so" (LDLIBRARY); empty when static
   std::filesystem::path dynload_dir;            // lib-dynload
-  std::filesystem::path purelib;                // site-packages
+  std::filesystem::path purelib;                // sysconfig's site-packages: where pip installs
+  // The other directories `site` puts on sys.path for installed distributions
+  // (site.getsitepackages(): Debian's python3 also reads /usr/lib/python3/dist-packages,
+  // where apt installs, besides /usr/local/lib/python3.X/dist-packages, its purelib).
+  std::vector<std::filesystem::path> other_site_dirs;
   // NumPy's C headers when numpy is installed for this interpreter. Found with
   // importlib.util.find_spec, which locates the package without running any of its code.
   std::optional<std::filesystem::path> numpy_include;
 
   bool has_headers() const;  // include_dir/Python.h exists
+  // Where installed distributions are looked for: purelib, then the others, each once.
+  std::vector<std::filesystem::path> site_dirs() const;
 };
 
 // An interpreter, or why a path is not one.

@@ -18,9 +18,9 @@
 //   (namespace packages have no __init__.py). Hidden directories (.git, .venv, .tox) and __pycache__ are not walked,
 //   nor are symlinked directories (no loops). An installed distribution's and a wheel's files are named from the site
 //   directory / unpacked root, which is the sys.path entry.
-// - Installed: RECORD; else egg-info's installed-files.txt; else top_level.txt (Debian
-//   strips RECORD). A bare project name is looked up in the interpreter's purelib, PEP 503
-//   normalised, by directory name and then by the Name: in METADATA/PKG-INFO.
+// - Installed: RECORD; else egg-info's installed-files.txt; else dpkg's list of the package
+//   that installed the metadata directory; else top_level.txt (Debian strips RECORD). A bare project name is looked up
+//   in the interpreter's purelib, PEP 503 normalised, by directory name and then by the Name: in METADATA/PKG-INFO.
 // - ABI: the file's tag must be one of the interpreter's EXTENSION_SUFFIXES. abi3 (either
 //   spelling) never matches a free-threaded build, even though 3.13t lists ".abi3.so"
 //   (docs/cpython-behaviour.md #13). A plain .so is judged by the reference counting it imports.
@@ -41,6 +41,7 @@
 #include <tuple>
 #include <variant>
 
+#include "prober/dpkg_lists.h"
 #include "prober/elf_symbols.h"
 #include "prober/prober.h"
 #include "prober/wheel_archive.h"
@@ -489,11 +490,18 @@ std::string project_of(const fs::path& info_dir) {
 fs::path find_installed(const std::string& project, const Interpreter& interpreter) {
   const std::string wanted = normalise_project_name(project);
   std::vector<fs::path> candidates;
-  std::error_code ec;
-  for (fs::directory_iterator it(interpreter.purelib, ec), end; !ec && it != end; it.increment(ec)) {
-    if (is_metadata_dir_name(it->path().filename().string()) && it->is_directory(ec)) candidates.push_back(it->path());
+  std::string searched;
+  for (const fs::path& site_dir : interpreter.site_dirs()) {
+    searched += (searched.empty() ? "" : ", ") + site_dir.string();
+    std::vector<fs::path> here;
+    std::error_code ec;
+    for (fs::directory_iterator it(site_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (is_metadata_dir_name(it->path().filename().string()) && it->is_directory(ec)) here.push_back(it->path());
+    }
+    // In sys.path order, as the import system finds them.
+    std::sort(here.begin(), here.end());
+    candidates.insert(candidates.end(), here.begin(), here.end());
   }
-  std::sort(candidates.begin(), candidates.end());
   for (const fs::path& info_dir : candidates) {
     if (normalise_project_name(project_of(info_dir)) == wanted) return info_dir;
   }
@@ -502,7 +510,7 @@ fs::path find_installed(const std::string& project, const Interpreter& interpret
   }
   throw std::runtime_error("'" + project +
                            "' is not a file or directory, and no distribution of that name is installed in " +
-                           interpreter.purelib.string() + " (" + interpreter.implementation_tag + ")");
+                           searched + " (" + interpreter.implementation_tag + ")");
 }
 
 // The first field of a RECORD line (CSV: a path with a comma is quoted, "" is a quote).
@@ -574,13 +582,18 @@ ProbeTarget discover_installed(const fs::path& info_dir, const Interpreter& inte
     add_listed_files(listed, site, site, collector, target);
   } else if (fs::is_regular_file(info_dir / "installed-files.txt", ec)) {  // egg-info, relative to itself
     add_listed_files(read_lines(info_dir / "installed-files.txt"), info_dir, site, collector, target);
+  } else if (std::optional<DpkgFiles> dpkg = dpkg_files_of(info_dir)) {
+    target.warnings.push_back(info_dir.filename().string() + " has no RECORD: modules found from dpkg's " +
+                              dpkg->list.string());
+    add_listed_files(dpkg->files, site, site, collector, target);
   } else if (fs::is_regular_file(info_dir / "top_level.txt", ec)) {
     target.warnings.push_back(info_dir.filename().string() + " has no RECORD: modules found from top_level.txt");
     add_top_level(info_dir, site, collector, target);
   } else {
-    throw std::runtime_error(info_dir.string() +
-                             " has no RECORD, installed-files.txt or top_level.txt: cannot tell "
-                             "which files it installed (pass the package directory instead)");
+    throw std::runtime_error(
+        info_dir.string() +
+        " has no RECORD, installed-files.txt or top_level.txt, and no Debian package lists it: cannot tell "
+        "which files it installed (pass the package directory instead)");
   }
   std::string distribution = metadata_name(info_dir);
   if (distribution.empty()) distribution = project_of(info_dir);

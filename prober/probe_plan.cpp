@@ -124,7 +124,8 @@ bool second_wave(ProbeKind probe) { return probe == ProbeKind::shared || probe =
 
 std::vector<fs::path> sys_path_for(const ExtensionFile& module, const Interpreter& interpreter) {
   std::vector<fs::path> path;
-  for (const fs::path& entry : {module.sys_path_entry, interpreter.purelib}) {
+  if (!module.sys_path_entry.empty()) path.push_back(module.sys_path_entry);
+  for (const fs::path& entry : interpreter.site_dirs()) {
     if (!entry.empty() && std::find(path.begin(), path.end(), entry) == path.end()) path.push_back(entry);
   }
   return path;

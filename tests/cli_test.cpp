@@ -1096,7 +1096,9 @@ TEST(CliAudit, OneVerdictPerDistributionAndAnUnreadableOneIsIncomplete) {
 
   RunResult run = run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--format", "json"});
   EXPECT_EQ(run.exit_code, 1) << run.err;  // mixed cannot be used in subinterpreters
-  EXPECT_TRUE(contains(run.err, "3 distributions, 2 with extension modules (3 modules) to probe")) << run.err;
+  EXPECT_TRUE(contains(
+      run.err, "3 distributions in " + site.path().string() + ", 2 with extension modules (3 modules) to probe"))
+      << run.err;
   const json report = json::parse(run.out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << run.out;
   ASSERT_EQ(report["distributions"].size(), 2u) << report["distributions"].dump(2);
@@ -1113,6 +1115,12 @@ TEST(CliAudit, OneVerdictPerDistributionAndAnUnreadableOneIsIncomplete) {
 
   RunResult text = run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--no-color"});
   EXPECT_TRUE(contains(text.out, "1 of 2 distributions with extension modules would not load")) << text.out;
+  RunResult markdown =
+      run_subcheck({"audit", site.path().string(), "--python", python, "--no-stress", "--format", "markdown"});
+  EXPECT_TRUE(contains(markdown.out, "### Distributions")) << markdown.out;
+  EXPECT_TRUE(contains(markdown.out, "| mixed | " + (*interpreter)["tag"].get<std::string>() +
+                                         " | 2 | ❌ unsupported | ➖ not-tested |"))
+      << markdown.out;
 
   // Without "mixed", everything probed passes; a distribution nothing says the files of
   // turns that into "incomplete", not into a pass.

@@ -606,6 +606,49 @@ TEST(ProberDiscover, DebianPsutilWithoutRecordAndDebianAbi3Naming) {
   }
 }
 
+// sid's dist-info directories may keep neither RECORD nor top_level.txt (numpy,
+// cryptography); dpkg's file lists say what the package installed, exactly, where
+// top_level.txt names a namespace package (zope) that other distributions share.
+TEST(ProberDiscover, DebianMetadataWithoutRecordIsReadFromDpkgsFileList) {
+  REQUIRE_INTERPRETER(python313, "3.13");
+  REQUIRE_DEBIAN(markupsafe, "python3-markupsafe");
+  const std::string speedups = "_speedups.cpython-313-x86_64-linux-gnu.so";
+  TempDir site("subcheck-discover-dpkg-site");
+  TempDir admin("subcheck-discover-dpkg-admin");
+  fs::create_directories(site.path() / "numpyish");
+  fs::copy_file(markupsafe / "markupsafe" / speedups, site.path() / "numpyish" / speedups);
+  site.write("numpyish-2.4.dist-info/METADATA", "Metadata-Version: 2.1\nName: numpyish\nVersion: 2.4\n");
+  fs::create_directories(site.path() / "zope/interface");
+  fs::copy_file(markupsafe / "markupsafe" / speedups, site.path() / "zope/interface" / speedups);
+  for (const char* name : {"zope.event-6.2.dist-info", "zope.interface-8.7.dist-info"}) {
+    site.write(std::string(name) + "/METADATA", "Metadata-Version: 2.1\nName: x\n");
+    site.write(std::string(name) + "/top_level.txt", "zope\n");
+  }
+  const std::string root = site.path().string();
+  admin.write("info/python3-numpyish:amd64.list", "/.\n" + root + "\n" + root + "/numpyish\n" + root + "/numpyish/" +
+                                                      speedups + "\n" + root + "/numpyish-2.4.dist-info\n/usr/lib/x/" +
+                                                      speedups + "\n");
+  admin.write("info/python3-zope.event.list",
+              root + "/zope.event-6.2.dist-info\n" + root + "/zope/event/__init__.py\n");
+  admin.write("info/python3-zope.interface.list",
+              root + "/zope.interface-8.7.dist-info\n" + root + "/zope/interface/" + speedups + "\n");
+  ASSERT_EQ(mkfifo((admin.path() / "info/python3-hostile.list").c_str(), 0600), 0);  // never opened for reading
+  ASSERT_EQ(setenv("DPKG_ADMINDIR", admin.path().c_str(), 1), 0);
+  struct Unset {
+    ~Unset() { unsetenv("DPKG_ADMINDIR"); }
+  } unset;
+
+  ProbeTarget numpyish = discover((site.path() / "numpyish-2.4.dist-info").string(), python313);
+  ASSERT_EQ(numpyish.modules.size(), 1u);  // the file outside the site directory is not taken
+  EXPECT_EQ(numpyish.modules[0].module, "numpyish._speedups");
+  EXPECT_TRUE(any_contains(numpyish.warnings, "python3-numpyish:amd64.list")) << numpyish.warnings.size();
+  EXPECT_TRUE(discover((site.path() / "zope.event-6.2.dist-info").string(), python313).modules.empty())
+      << "zope.event installed no extension module; top_level.txt's `zope` would have claimed zope.interface's";
+  ProbeTarget interface = discover((site.path() / "zope.interface-8.7.dist-info").string(), python313);
+  ASSERT_EQ(interface.modules.size(), 1u);
+  EXPECT_EQ(interface.modules[0].module, "zope.interface._speedups");
+}
+
 TEST(ProberDiscover, BuildTreeNamesPlainSoFilesAndJunk) {
   REQUIRE_INTERPRETER(python313, "3.13");
   REQUIRE_DEBIAN(site, "python3-markupsafe");
@@ -788,6 +831,14 @@ TEST(ProberDiscover, InstalledDistributionFromRecord) {
     ProbeTarget by_name = discover(name, with_site);
     EXPECT_EQ(by_name.modules.size(), 3u) << name;
   }
+  // Also in the other site directories (Debian's /usr/lib/python3/dist-packages, where apt
+  // installs, is not its python3's purelib).
+  TempDir pip_site;
+  Interpreter debian_like = python313;
+  debian_like.purelib = pip_site.path();
+  debian_like.other_site_dirs = {pip_site.path(), site.path()};
+  ASSERT_EQ(debian_like.site_dirs(), (std::vector<fs::path>{pip_site.path(), site.path()}));
+  EXPECT_EQ(discover("my-demo", debian_like).modules.size(), 3u);
   try {
     discover("not-installed-here", with_site);
     FAIL() << "an unknown project name was accepted";

@@ -7,9 +7,10 @@ the HTML source:
   row per module and finding, the verdicts of the JSON in their cells, the summary first;
   the row counters the script fills in; the filter given in the address (`#filter=FT001`,
   `#problems`) hides exactly the rows it should;
-- an audit of a site-packages directory made here (three distributions of prober-corpus
+- an audit of a site-packages directory made here (four distributions of prober-corpus
   modules: one that loads in isolated subinterpreters, one that refuses them, one that
-  crashes, the last with a name meant to inject markup) on a GIL and a free-threaded
+  crashes, with a name meant to inject markup, and a package that imports in a
+  subinterpreter only without its refused accelerator) on a GIL and a free-threaded
   interpreter: one row per distribution and Python with the JSON's verdicts, the headline
   counting the blocked ones, the crash's evidence with the child's output, the hostile name
   shown as text and no element injected;
@@ -185,11 +186,23 @@ def make_site(index, work):
                 built = pathlib.Path(interpreter["module_dir"]) / (module + interpreter["ext_suffix"])
                 shutil.copy2(built, site / built.name)
                 record.append(f"{built.name},,")
-        info = site / f"dist{number}-1.0.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-        (info / "RECORD").write_text("\n".join(record) + "\n")
+        write_distribution(site, f"dist{number}", name, record)
+    # A package that imports in an isolated subinterpreter only without its accelerator
+    # (PyYAML's case): corpus/prober/packages/probe_fallback, built for each interpreter.
+    record = []
+    for interpreter in chosen:
+        package = pathlib.Path(interpreter["module_dir"]).parent / "packages" / interpreter["tag"] / "probe_fallback"
+        shutil.copytree(package, site / "probe_fallback", dirs_exist_ok=True)
+        record += [f"probe_fallback/{f.name},," for f in package.iterdir()]
+    write_distribution(site, "fallback", "fallback", record)
     return site, chosen
+
+
+def write_distribution(site, directory, name, record):
+    info = site / f"{directory}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "RECORD").write_text("\n".join(record) + "\n")
 
 
 def test_audit(cases, binary, browser, index, work):
@@ -211,11 +224,14 @@ def test_audit(cases, binary, browser, index, work):
     want = sorted((d["distribution"], d["interpreter"], d["subinterpreters"], d["free_threading"],
                    d["interpreter_pool"]) for d in report["distributions"])
     cases.check("audit: one row per distribution and Python, the JSON's verdicts in the cells",
-                got == want and len(want) == 6, f"{got}\n{want}\n{chrome.stderr[-2000:]}")
+                got == want and len(want) == 8, f"{got}\n{want}\n{chrome.stderr[-2000:]}")
     summary = dom.by_id("summary")
-    cases.check("audit: the headline first: 2 of 3 distributions would block InterpreterPoolExecutor",
-                summary is not None and "2 of 3 distributions would block InterpreterPoolExecutor" in summary.text(),
+    cases.check("audit: the headline first: 3 of 4 distributions would block InterpreterPoolExecutor",
+                summary is not None and "3 of 4 distributions would block InterpreterPoolExecutor" in summary.text(),
                 summary.text() if summary is not None else "no #summary")
+    cases.check("audit: the package that falls back is named with its accelerator",
+                summary is not None and "only by falling back, without their accelerator: probe_fallback "
+                "(probe_fallback._accel)" in summary.text(), summary.text() if summary is not None else "")
     crash_rows = [r for r in rows(dom, "probed") if cells(r)[0] == "probe_segfault"]
     evidence = crash_rows[0].text() if crash_rows else ""
     cases.check("audit: the crash's evidence holds the probe outcome and the child's output",
