@@ -38,6 +38,9 @@ struct GlobalWriteFact {
   bool lazy_init = false;          // guarded by a test of the same variable (`if (!x) x = ...`)
   bool under_lock = false;         // inside a critical section or between lock/unlock
   bool read_modify_write = false;  // `x++`, `--x`, `x += n`: a counter, lost updates when racing
+  // In a Cython-generated unit: the .pyx line this write was generated from, as the nearest
+  // `/* "pkg/mod.pyx":12` comment before it in its function says (see generated_from below).
+  SourceLocation generated_from;
 };
 
 // A definition of a variable with static storage duration (file scope or function static).
@@ -63,6 +66,12 @@ struct GlobalVarFact {
   // Functions its initialiser names: method tables, type slots, getset tables, callback
   // structs. CPython (or whoever reads the table) calls them at run time.
   std::vector<std::string> functions;
+  // In a Cython-generated unit, for a cdef class's type object (`__pyx_type_<mod>_<Class>`):
+  // the .pyx line of `cdef class <Class>:`, from the comment Cython puts before the class's
+  // object struct. The file is the .pyx found beside the generated file (or under one of its
+  // parent directories), as an absolute path; as Cython spelled it when not found. Empty
+  // (line 0) when there is no such comment.
+  SourceLocation generated_from;
 };
 
 // One entry of a PyModuleDef_Slot array ({slot, value}) or of a 3.15 PySlot array

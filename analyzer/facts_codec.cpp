@@ -35,9 +35,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
-                                   read_modify_write)
+                                   read_modify_write, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
-                                   function, thread_local_storage, functions)
+                                   function, thread_local_storage, functions, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
@@ -60,8 +60,8 @@ namespace {
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 152);
-SUBCHECK_FACTS_SIZE(GlobalWriteFact, 112);
-SUBCHECK_FACTS_SIZE(GlobalVarFact, 208);
+SUBCHECK_FACTS_SIZE(GlobalWriteFact, 152);
+SUBCHECK_FACTS_SIZE(GlobalVarFact, 248);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);

@@ -661,7 +661,7 @@ struct CorpusTarget {
 };
 
 // Each file or directory directly under corpus/ is a scan target; its `// expect:` comments
-// say which rules must be found.
+// (`# expect:` in a Cython source) say which rules must be found.
 std::vector<CorpusTarget> corpus_targets() {
   std::vector<CorpusTarget> targets;
   const fs::path corpus(SUBCHECK_CORPUS_DIR);
@@ -670,7 +670,7 @@ std::vector<CorpusTarget> corpus_targets() {
   const std::regex rule_id(R"([A-Z]{2}\d{3})");
   auto collect = [&](const fs::path& file, CorpusTarget& target) {
     const std::string ext = file.extension().string();
-    if (ext != ".c" && ext != ".cpp" && ext != ".cc" && ext != ".h") return;
+    if (ext != ".c" && ext != ".cpp" && ext != ".cc" && ext != ".h" && ext != ".pyx") return;
     const std::string text = read_file(file);
     for (auto it = std::sregex_iterator(text.begin(), text.end(), expect); it != std::sregex_iterator(); ++it) {
       const std::string ids = (*it)[1];

@@ -382,6 +382,21 @@ TEST(CorpusExpectations, ReadsExpectNotMarkersAndMessageFragments) {
   EXPECT_EQ(expectations.fragments[1].text, "declares Py_MOD_PER");
 }
 
+TEST(CorpusExpectations, ReadsCythonSourceMarkersAfterAHash) {
+  test::TempDir dir("subcheck-expectations");
+  const fs::path file = dir.write("pkg/mod.pyx",
+                                  "cdef object cache = {}  # expect: SI011 \"'cache'\"  # a comment\n"
+                                  "cdef double scale = 2.5  # expect-not: SI011\n"
+                                  "x = 1  // expect: SI006\n");
+  const TargetExpectations expectations = test::read_expectations(dir.path());
+  EXPECT_TRUE(expectations.errors.empty()) << (expectations.errors.empty() ? "" : expectations.errors.front());
+  const std::string normalised = test::normalise(file);
+  EXPECT_EQ(expectations.findings, (std::vector<ExpectedFinding>{{"SI011", normalised, 1}}));
+  EXPECT_EQ(expectations.absent, (std::vector<ExpectedFinding>{{"SI011", normalised, 2}}));
+  ASSERT_EQ(expectations.fragments.size(), 1u);
+  EXPECT_EQ(expectations.fragments[0].text, "'cache'");
+}
+
 TEST(CorpusExpectations, RejectsMalformedMarkers) {
   test::TempDir dir("subcheck-expectations");
   const fs::path file = dir.write("bad.c",

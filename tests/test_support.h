@@ -165,8 +165,11 @@ struct TargetExpectations {
   std::vector<std::string> errors;  // malformed expectation comments
 };
 
+// Files that may carry expectations: C and C++ sources and headers, and the Cython sources
+// generated C was made from (findings of SI011 are reported there; `# expect:` in them).
 inline bool is_source_file(const fs::path& path) {
-  static const std::set<std::string> kExtensions{".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx"};
+  static const std::set<std::string> kExtensions{".c",  ".cc",  ".cpp", ".cxx", ".h",
+                                                 ".hh", ".hpp", ".hxx", ".pyx", ".pxd"};
   return kExtensions.count(path.extension().string()) > 0;
 }
 
@@ -318,9 +321,15 @@ inline void parse_finding_line(const std::string& value, const fs::path& file, u
 }
 
 inline void parse_file(const fs::path& file, TargetExpectations& out) {
-  // A marker's value runs to the next `//` or the end of the line.
+  // A marker's value runs to the next `//` or the end of the line; in Cython sources, where
+  // comments start with `#`, to the next `#` or the end of the line.
   static const std::regex kExpect(R"(//\s*expect:((?:[^/]|/(?!/))*))");
   static const std::regex kExpectNot(R"(//\s*expect-not:((?:[^/]|/(?!/))*))");
+  static const std::regex kCythonExpect(R"(#\s*expect:([^#]*))");
+  static const std::regex kCythonExpectNot(R"(#\s*expect-not:([^#]*))");
+  const bool cython = file.extension() == ".pyx" || file.extension() == ".pxd";
+  const std::regex& expect = cython ? kCythonExpect : kExpect;
+  const std::regex& expect_not = cython ? kCythonExpectNot : kExpectNot;
   constexpr std::string_view kModule = "subcheck-expect-module:";
   constexpr std::string_view kSuppressed = "subcheck-expect-suppressed:";
   constexpr std::string_view kAllowDiagnostics = "subcheck-allow-diagnostics:";
@@ -345,10 +354,10 @@ inline void parse_file(const fs::path& file, TargetExpectations& out) {
     }
     if (line.find(kAllowDiagnostics) != std::string::npos) out.allows_diagnostics = true;
     std::smatch match;
-    if (std::regex_search(line, match, kExpect)) {
+    if (std::regex_search(line, match, expect)) {
       parse_finding_line(match[1].str(), file, number, out);
     }
-    if (std::regex_search(line, match, kExpectNot)) {
+    if (std::regex_search(line, match, expect_not)) {
       parse_finding_line(match[1].str(), file, number, out, /*negative=*/true);
     }
   }

@@ -136,6 +136,11 @@ void FunctionReader::read(CXCursor function) {
   if (std::string kwargs = kwargs_parameter(function, object_types_); !kwargs.empty())
     scan.local_origins[kwargs] = CallFact::ArgOrigin::kwargs_parameter;
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
+  if (facts_.generator == "cython") {
+    Position start = position(clang_getRangeStart(clang_getCursorExtent(function)));
+    scan.file = start.file;
+    scan.start = start.offset;
+  }
   current_ = &scan;
   for (CXCursor child : children_of(function)) walk(child);
   add_macro_uses();
@@ -357,6 +362,14 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
   const CXCursorKind kind = clang_getCursorKind(at);
   write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
+  if (current_->file != nullptr) {
+    Position where = position(clang_getCursorLocation(at));
+    if (where.file == current_->file) {
+      if (auto origin = cython_origin_before(map_.file_text(where.file), current_->start, where.offset)) {
+        write.generated_from = cython_sources_.locate(facts_.file, *origin);
+      }
+    }
+  }
   facts_.global_writes.push_back(std::move(write));
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analyzer/facts.h"
+#include "analyzer/reader/cython_comments.h"
 #include "analyzer/reader/globals.h"
 #include "analyzer/reader/source_map.h"
 #include "analyzer/reader/token_scan.h"
@@ -39,6 +40,10 @@ class FunctionReader {
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
     FunctionTokens tokens;                                   // regions and macro uses
+    // Cython-generated units only: the function's file and where its text starts, the
+    // bounds for the `/* "mod.pyx":12` comment each global write was generated from.
+    CXFile file = nullptr;
+    unsigned start = 0;
   };
 
   void walk(CXCursor cursor);
@@ -62,6 +67,7 @@ class FunctionReader {
   GlobalReader& globals_;
   TranslationUnitFacts& facts_;
   GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
+  CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
 };
 

@@ -65,6 +65,13 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   fact.function = function;
   fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
   fact.functions = functions_in_initializer(var);
+  constexpr std::string_view kCythonType = "__pyx_type_";
+  if (facts_.generator == "cython" && fact.name.starts_with(kCythonType)) {
+    std::string_view text = map_.file_text(position(clang_getCursorLocation(var)).file);
+    if (auto origin = cython_class_origin(text, std::string_view(fact.name).substr(kCythonType.size()))) {
+      fact.generated_from = cython_sources_.locate(facts_.file, *origin);
+    }
+  }
   index_[usr] = facts_.globals.size();
   facts_.globals.push_back(std::move(fact));
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "analyzer/facts.h"
+#include "analyzer/reader/cython_comments.h"
 #include "analyzer/reader/global_kinds.h"
 #include "analyzer/reader/source_map.h"
 
@@ -26,6 +27,7 @@ class GlobalReader {
   SourceMap& map_;
   TranslationUnitFacts& facts_;
   GlobalClassifier classifier_;
+  CythonSourceLocator cython_sources_;
   std::map<std::string, std::size_t> index_;  // USR -> position in facts_.globals
 };
 

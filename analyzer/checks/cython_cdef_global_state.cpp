@@ -1,0 +1,164 @@
+// SI011 cython-cdef-global-state: process-wide state a Cython module's author declared in
+// the .pyx, reported there, by the name the author wrote:
+//
+// - a module-level `cdef` variable (the C static `__pyx_v_<module>_<name>`) that holds a
+//   Python object and is assigned at import, or that holds C data written at run time
+//   (a C value written only at import is the same value in every interpreter: not reported);
+// - a `cdef class` whose type object is a static PyTypeObject (`__pyx_type_<module>_<Class>`),
+//   which Cython emits unless CYTHON_USE_TYPE_SPECS is on (then the type is a heap type made
+//   from a PyType_Spec, and no such static exists in the parse).
+//
+// Cython's own runtime globals (`__pyx_m`, the interned strings, the module-state struct,
+// memoryview and closure types) are not the author's to fix: SI009 speaks for them. The .pyx
+// line comes from the `/* "pkg/mod.pyx":12` comments Cython writes before the code of each
+// source line (analyzer/reader/cython_comments.h): for a variable, the first write at import
+// that has one (its `cdef ... = value` or module-level assignment); for a class, the comment
+// before its object struct. Without one, the finding stays at the C declaration.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <optional>
+
+#include "analyzer/checks/check_support.h"
+#include "analyzer/checks/registry.h"
+
+namespace subcheck::checks {
+namespace {
+
+// `__pyx_v_3pkg_7cystate__cache` with prefix `__pyx_v_`: scope {pkg, cystate}, name `_cache`.
+// Cython mangles each enclosing scope as <length><name>_ (Symtab.py, Scope.__init__).
+struct CythonName {
+  std::vector<std::string> scope;
+  std::string name;
+};
+
+std::optional<CythonName> demangle(std::string_view cname, std::string_view prefix) {
+  if (!cname.starts_with(prefix)) return std::nullopt;
+  std::string_view rest = cname.substr(prefix.size());
+  CythonName result;
+  while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front())) != 0) {
+    std::size_t digits = 0, length = 0;
+    for (; digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits])) != 0; ++digits) {
+      length = length * 10 + static_cast<std::size_t>(rest[digits] - '0');
+      if (length > rest.size()) return std::nullopt;
+    }
+    if (length == 0 || digits + length >= rest.size() || rest[digits + length] != '_') return std::nullopt;
+    result.scope.emplace_back(rest.substr(digits, length));
+    rest.remove_prefix(digits + length + 1);
+  }
+  if (result.scope.empty() || rest.empty()) return std::nullopt;
+  result.name = std::string(rest);
+  return result;
+}
+
+// A name the author wrote in this module: the innermost scope is the module itself (not
+// Cython's `View.MemoryView` utility code), and not a Cython-made `__pyx_...` helper
+// (closure and generator scopes).
+std::optional<std::string> authored_name(const std::string& cname, std::string_view prefix, const std::string& module) {
+  std::optional<CythonName> name = demangle(cname, prefix);
+  if (!name || name->scope.back() != module || name->name.starts_with("__pyx_")) return std::nullopt;
+  return name->name;
+}
+
+bool found_source(const SourceLocation& origin) {
+  return origin.valid() && std::filesystem::path(origin.file).is_absolute();
+}
+
+std::string spelled(const SourceLocation& origin) { return origin.file + ":" + std::to_string(origin.line); }
+
+class CythonCdefGlobalState final : public Check {
+ public:
+  std::string_view rule_id() const override { return "SI011"; }
+
+  void run(CheckContext& context) const override {
+    for (const auto& module : context.model.modules) {
+      const auto* view = module.view(context.config);
+      if (view == nullptr || module.generator != "cython") continue;
+      const auto writes = writes_by_usr(view->units);
+      for (const auto* unit : view->units) {
+        if (!generated_by_cython(*unit)) continue;
+        for (const auto& global : unit->globals) {
+          if (global.function_static || global.thread_local_storage) continue;
+          if (auto name = authored_name(global.name, "__pyx_v_", module.name)) {
+            auto written = writes.find(global.usr);
+            if (written != writes.end()) report_variable(context, module, *view, global, *name, written->second);
+          } else if (auto type = authored_name(global.name, "__pyx_type_", module.name);
+                     type && global.kind == GlobalVarFact::Kind::static_type) {
+            report_class(context, module, global, *type);
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  static void report_variable(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
+                              const GlobalVarFact& global, const std::string& name,
+                              const std::vector<const GlobalWriteFact*>& writes) {
+    auto at_import = [&](const GlobalWriteFact* write) { return view.init_functions.contains(write->function); };
+    auto with_origin = [](const GlobalWriteFact* write) { return write->generated_from.valid(); };
+    // A write after import, one that names its .pyx line if any does.
+    const GlobalWriteFact* at_run_time = nullptr;
+    for (const GlobalWriteFact* write : writes) {
+      if (at_import(write)) continue;
+      if (with_origin(write)) {
+        at_run_time = write;
+        break;
+      }
+      if (at_run_time == nullptr) at_run_time = write;
+    }
+    std::string text;
+    if (global.kind == GlobalVarFact::Kind::python_object) {
+      text = "cdef variable '" + name + "' of module '" + module.name +
+             "' holds a Python object in a process-wide C static (" + global.name +
+             "): every interpreter that imports the module overwrites it and then uses another "
+             "interpreter's object. Keep the object per module: a plain module-level name, or an attribute of "
+             "a cdef class instance the module holds; then the module can declare "
+             "`# cython: subinterpreters_compatible=own_gil` (Cython 3.1+)";
+    } else if (global.kind == GlobalVarFact::Kind::other_mutable && at_run_time != nullptr) {
+      std::string where = with_origin(at_run_time) ? " (line " + std::to_string(at_run_time->generated_from.line) + ")"
+                                                   : in_function(at_run_time->function);
+      text = "cdef variable '" + name + "' of module '" + module.name + "' (" + global.type +
+             ") is process-wide C state written at run time" + where +
+             ": every interpreter shares it, own-GIL interpreters and free-threaded threads race on it. Keep it "
+             "in a cdef class instance the module holds, or guard it (a lock, an atomic) before declaring "
+             "`# cython: subinterpreters_compatible=own_gil` or `freethreading_compatible=True`";
+    } else {
+      return;  // C data written only at import: the same value in every interpreter
+    }
+    // Where the author wrote it: the first write at import that names its .pyx line (the
+    // `cdef ... = value` or module-level assignment), else any write that does.
+    auto first = std::find_if(writes.begin(), writes.end(),
+                              [&](const GlobalWriteFact* write) { return at_import(write) && with_origin(write); });
+    if (first == writes.end()) first = std::find_if(writes.begin(), writes.end(), with_origin);
+    report(context, module, global, first == writes.end() ? SourceLocation{} : (*first)->generated_from,
+           std::move(text));
+  }
+
+  static void report_class(CheckContext& context, const ExtensionModule& module, const GlobalVarFact& global,
+                           const std::string& name) {
+    report(context, module, global, global.generated_from,
+           "cdef class '" + name + "' of module '" + module.name + "' is a statically allocated type object (" +
+               global.name +
+               "), one per process, shared by every interpreter. Build the module with type specs "
+               "(define CYTHON_USE_TYPE_SPECS=1, e.g. define_macros=[(\"CYTHON_USE_TYPE_SPECS\", \"1\")]) so "
+               "Cython creates the type per module from a PyType_Spec");
+  }
+
+  // At the .pyx line when the .pyx was found; else at the C declaration, naming the line.
+  static void report(CheckContext& context, const ExtensionModule& module, const GlobalVarFact& global,
+                     const SourceLocation& origin, std::string text) {
+    if (found_source(origin)) {
+      context.sink.report(origin, std::move(text), {module.name});
+    } else {
+      if (origin.valid()) text += " (declared at " + spelled(origin) + ", not found beside the generated C)";
+      context.sink.report(global.location, std::move(text), {module.name});
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_cython_cdef_global_state() { return std::make_unique<CythonCdefGlobalState>(); }
+
+}  // namespace subcheck::checks
