@@ -134,8 +134,30 @@ std::vector<ProbeFailure> probe_failures(const json& report) {
     if (ft && (*ft == Ft::crash || *ft == Ft::timeout || *ft == Ft::broken || *ft == Ft::requires_gil)) {
       failures.push_back({&module, "free-threading", ft_text, Severity::error});
     }
+    for (const std::string aspect : {"subinterpreters", "free-threading"}) {
+      const bool already = std::any_of(failures.begin(), failures.end(), [&](const ProbeFailure& failure) {
+        return failure.module == &module && failure.aspect == aspect;
+      });
+      const std::vector<const json*> contradictions = contradictions_about(module, aspect);
+      if (!already && !contradictions.empty())
+        failures.push_back({&module, aspect, contradictions.front()->value("id", ""), Severity::error});
+    }
   }
   return failures;
+}
+
+std::string contradiction_aspect(const std::string& id) {
+  // declared-gil-not-used-reenabled, declared-setgil-reenabled: the GIL; the others
+  // (declared-isolated-fails, declared-shared-fails, declared-subinterpreters-uses-gilstate)
+  // subinterpreters.
+  return id.ends_with("-reenabled") ? "free-threading" : "subinterpreters";
+}
+
+std::vector<const json*> contradictions_about(const json& module, const std::string& aspect) {
+  std::vector<const json*> found;
+  for (const json& contradiction : array_member(module, "contradictions"))
+    if (contradiction_aspect(contradiction.value("id", "")) == aspect) found.push_back(&contradiction);
+  return found;
 }
 
 json probed_module_location(const json& report, const json& probed) {

@@ -69,7 +69,15 @@ struct ProbeFailure {
   std::string verdict;
   Severity severity = Severity::error;
 };
+// Contradictions (declared versus observed) count too, under the aspect their id speaks of,
+// for a module whose verdict of that aspect passes: `verdict` is then the contradiction id.
 std::vector<ProbeFailure> probe_failures(const nlohmann::json& report);
+
+// "subinterpreters" or "free-threading": what a contradiction id (docs/prober.md) is about.
+std::string contradiction_aspect(const std::string& id);
+
+// The module's contradictions about `aspect` ("subinterpreters", "free-threading").
+std::vector<const nlohmann::json*> contradictions_about(const nlohmann::json& module, const std::string& aspect);
 
 // Where a probed module is reported: its static module's location (the PyInit function)
 // when the scan found it, else the built module's file.

@@ -296,7 +296,7 @@ class HtmlWriter {
     for (const json& module : modules) {
       const std::string sub = text_of(module, "subinterpreters"), ft = text_of(module, "free_threading"),
                         pool = text_of(module, "interpreter_pool");
-      row(out_, attention({sub, ft, pool}),
+      row(out_, attention({sub, ft, pool}) || !array_member(module, "contradictions").empty(),
           cell("<code>" + escape(text_of(module, "module")) + "</code>") +
               cell(escape(text_of(module, "distribution"))) + cell(escape(text_of(module, "interpreter"))) +
               verdict_cell(sub) + verdict_cell(ft) + verdict_cell(pool) + cell(escape(text_of(module, "summary"))) +

@@ -196,6 +196,13 @@ TestCase probe_case(const json& module, const std::string& aspect, const std::st
   if (test.outcome != Outcome::pass) {
     test.message = aspect + " verdict " + verdict + " on " + python + ": " + module.value("summary", "");
     test.body = evidence_text(module);
+  } else if (const std::vector<const json*> contradictions = contradictions_about(module, aspect);
+             !contradictions.empty()) {
+    // The verdict passes, the declaration does not hold: a failure as in the exit code.
+    test.outcome = Outcome::failure;
+    test.type = contradictions.front()->value("id", "");
+    test.message = "declared vs observed on " + python + ": " + contradictions.front()->value("message", "");
+    test.body = evidence_text(module);
   }
   return test;
 }

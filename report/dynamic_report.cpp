@@ -264,7 +264,10 @@ bool dynamic_failures(const std::vector<DynamicRun>& runs) {
   };
   for (const DynamicRun& run : runs) {
     for (const prober::ModuleProbeReport& report : run.run.modules) {
-      if (sub_bad(report.subinterpreters) || ft_bad(report.free_threading)) return true;
+      // A module whose declaration the evidence refutes fails even when its verdicts pass
+      // (declared per-interpreter GIL support, imports PyGILState_*): that is the headline.
+      if (sub_bad(report.subinterpreters) || ft_bad(report.free_threading) || !report.contradictions.empty())
+        return true;
     }
   }
   return false;

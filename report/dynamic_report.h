@@ -25,7 +25,8 @@ void write_dynamic_text(std::ostream& out, const std::vector<DynamicRun>& runs,
 void write_cross_checks_text(std::ostream& out, const std::vector<CrossCheck>& checks);
 
 // True when any module got a verdict that means it cannot be used as asked: unsupported,
-// shared-gil-only, crash, timeout, broken, requires-gil (free-threaded interpreters).
+// shared-gil-only, crash, timeout, broken, requires-gil (free-threaded interpreters); or
+// when what a module declares contradicts what was observed (docs/prober.md).
 bool dynamic_failures(const std::vector<DynamicRun>& runs);
 
 }  // namespace subcheck

@@ -1166,6 +1166,33 @@ TEST(CliAudit, FilesBuiltForAnotherPythonCountOnlyWhenNothingIsBuiltForThisOne) 
   EXPECT_EQ(elsewhere["subinterpreters"], "abi-mismatch") << elsewhere.dump();  // never a pass
 }
 
+// Every verdict passes, yet the module declares per-interpreter GIL support and calls
+// PyGILState_*: the contradiction alone fails the run, and every format says so.
+TEST(CliProbe, AContradictionFailsTheRunWhenEveryVerdictPasses) {
+  const std::optional<json> interpreter = gil_corpus_interpreter();
+  if (!interpreter)
+    GTEST_SKIP() << "no prober corpus built for a GIL interpreter (" << SUBCHECK_PROBER_CORPUS_INDEX << ")";
+  TempDir tree;
+  copy_built_module(*interpreter, "probe_isolated_gilstate", tree);
+  const std::string python = (*interpreter)["python"].get<std::string>();
+  const fs::path junit = tree.path() / "report.xml";
+  RunResult run = run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--format", "json",
+                                "--output-junit", junit.string()});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  const json report = json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+  ASSERT_EQ(report["modules"].size(), 1u);
+  EXPECT_EQ(report["modules"][0]["subinterpreters"], "supported");
+  EXPECT_EQ(report["contradictions"][0]["id"], "declared-subinterpreters-uses-gilstate");
+  EXPECT_TRUE(contains(read_file(junit), "type=\"declared-subinterpreters-uses-gilstate\"")) << read_file(junit);
+  RunResult markdown =
+      run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--format", "markdown"});
+  EXPECT_TRUE(contains(markdown.out, "subinterpreters `declared-subinterpreters-uses-gilstate`")) << markdown.out;
+  RunResult accepted =
+      run_subcheck({"probe", tree.path().string(), "--python", python, "--no-stress", "--fail-on", "never", "--quiet"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+}
+
 // A --python that names no interpreter: the others are probed, and the answer is incomplete (3).
 TEST(CliProbe, AnInterpreterAskedForAndNotFoundMakesTheAnswerIncomplete) {
   const std::optional<json> interpreter = gil_corpus_interpreter();
