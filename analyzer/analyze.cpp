@@ -177,6 +177,7 @@ AnalysisResult analyze(const AnalyzeOptions& options, const RuleCatalogue& rules
   for (const std::string& warning : database.warnings) {
     result.diagnostics.push_back({Severity::warning, {}, warning});
   }
+  for (const std::string& note : database.notes) result.diagnostics.push_back({Severity::note, {}, note});
   for (CompileCommand& command : database.commands) {
     command.args.insert(command.args.end(), options.extra_args.begin(), options.extra_args.end());
   }

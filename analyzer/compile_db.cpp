@@ -3,6 +3,7 @@
 #include "analyzer/compile_db.h"
 
 #include "analyzer/compile_flags.h"
+#include "analyzer/setup_py.h"
 #include "core/process.h"
 #include "core/safe_file.h"
 
@@ -540,6 +541,92 @@ std::vector<std::string> python_system_includes(const std::optional<Interpreter>
   return includes;
 }
 
+// "2 extensions", "1 macro".
+std::string counted(std::size_t count, const std::string& one, const std::string& many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+// The -D/-U/-I of each setup.py Extension, added to the inferred command of each of its
+// sources in the tree (the first Extension listing a source wins). Sources that no
+// Extension lists keep the inferred flags alone.
+void apply_setup_py(const std::optional<Interpreter>& python, const fs::path& root, CompileDatabase& db) {
+  fs::path setup_py = root / "setup.py";
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(setup_py, ec)) || ec) return;
+  fs::path tree = canonical_or_self(root);
+  std::string shown = setup_py.string();
+  if (!python) {
+    db.warnings.push_back(shown +
+                          ": not read (no Python to parse it); its define_macros and include_dirs were not applied");
+    return;
+  }
+  if (!is_within(canonical_or_self(setup_py), tree)) {
+    db.warnings.push_back(shown + ": not read (a symlink that leads out of the scanned tree)");
+    return;
+  }
+  std::optional<fs::path> setup_cfg;
+  if (fs::exists(fs::symlink_status(root / "setup.cfg", ec))) {
+    if (is_within(canonical_or_self(root / "setup.cfg"), tree)) {
+      setup_cfg = root / "setup.cfg";
+    } else {
+      db.warnings.push_back((root / "setup.cfg").string() +
+                            ": not read (a symlink that leads out of the scanned tree)");
+    }
+  }
+  std::optional<SetupPyDeclarations> declarations = read_setup_py(setup_py, shown, *python, setup_cfg);
+  if (!declarations) return;
+  db.warnings.insert(db.warnings.end(), declarations->warnings.begin(), declarations->warnings.end());
+  db.notes.insert(db.notes.end(), declarations->notes.begin(), declarations->notes.end());
+  if (declarations->extensions.empty()) return;
+
+  // setup.cfg's [build_ext] options: build_ext applies them to every extension.
+  std::vector<std::string> build_ext_flags;
+  if (declarations->build_ext) {
+    build_ext_flags =
+        setup_extension_flags(*declarations->build_ext, root, tree, setup_cfg->string() + " [build_ext]", db.warnings);
+  }
+  auto is_macro = [](const std::string& flag) { return flag.starts_with("-D") || flag.starts_with("-U"); };
+  auto is_include = [](const std::string& flag) { return flag.starts_with("-I"); };
+  std::map<fs::path, std::size_t> command_of;  // canonical source -> index in db.commands
+  for (std::size_t i = 0; i < db.commands.size(); ++i) command_of.emplace(canonical_or_self(db.commands[i].file), i);
+  std::set<std::size_t> applied;
+  std::size_t macros = 0, include_dirs = 0;
+  DroppedFlagSummary dropped;
+  for (const SetupExtension& extension : declarations->extensions) {
+    if (!extension.sources) continue;
+    std::vector<std::size_t> targets;
+    for (const std::string& source : *extension.sources) {
+      auto it = command_of.find(canonical_or_self(absolute_normal(root / source)));
+      if (it != command_of.end() && applied.insert(it->second).second) targets.push_back(it->second);
+    }
+    if (targets.empty()) continue;
+    std::vector<std::string> own = setup_extension_flags(extension, root, tree, shown, db.warnings);
+    macros += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_macro));
+    include_dirs += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_include));
+    std::vector<std::string> argv{"cc"};
+    argv.insert(argv.end(), build_ext_flags.begin(), build_ext_flags.end());
+    argv.insert(argv.end(), own.begin(), own.end());
+    for (std::size_t target : targets) {
+      CompileCommand& command = db.commands[target];
+      CleanedFlags flags = clean_compile_flags(argv, {command.file, command.file.string(), root, {tree}});
+      dropped.add(flags.dropped);
+      // Before the inferred -I directories, so that the project's own are searched first.
+      auto first_include = std::find_if(command.args.begin(), command.args.end(), is_include);
+      command.args.insert(first_include, flags.args.begin(), flags.args.end());
+    }
+  }
+  dropped.append_warnings(setup_py, db.warnings);
+  std::string from = "setup.py";
+  if (!applied.empty() && !build_ext_flags.empty()) {
+    from += ", setup.cfg";
+    macros += static_cast<std::size_t>(std::count_if(build_ext_flags.begin(), build_ext_flags.end(), is_macro));
+    include_dirs += static_cast<std::size_t>(std::count_if(build_ext_flags.begin(), build_ext_flags.end(), is_include));
+  }
+  db.origin += " (+ " + from + ": " + counted(declarations->extensions.size(), "extension", "extensions") + ", " +
+               counted(macros, "macro", "macros") + ", " + counted(include_dirs, "include dir", "include dirs") +
+               " applied)";
+}
+
 CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_is_directory) {
   CompileDatabase db;
   db.origin = "inferred";
@@ -553,6 +640,7 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
       python_system_includes(options.python, tree_mentions_numpy(scan), db.warnings);
   FlagInference inference(include_root, std::move(header_dirs), std::move(system_includes));
   for (const fs::path& source : scan.sources) db.commands.push_back(inference.command_for(source));
+  if (root_is_directory) apply_setup_py(options.python, root, db);
   return db;
 }
 

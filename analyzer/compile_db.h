@@ -27,8 +27,11 @@ struct CompileDatabaseOptions {
 
 struct CompileDatabase {
   std::vector<CompileCommand> commands;
-  std::string origin;                 // "compile_commands.json: PATH" or "inferred"
+  // "compile_commands.json: PATH", "inferred", or "inferred (+ ROOT/setup.py: 2 extensions,
+  // 3 macros, 1 include dir applied)" when flags were inferred and setup.py declares extensions
+  std::string origin;
   std::vector<std::string> warnings;  // e.g. missing Python headers, skipped entries
+  std::vector<std::string> notes;     // e.g. a setup.py argument that is not a literal
 };
 
 // Reads compile_commands.json (build_dir, which may also name the file itself; else the
@@ -49,7 +52,12 @@ struct CompileDatabase {
 // include when the tree includes numpy headers; then `-I` for the file's directory, the
 // root, root/include, root/src and up to 64 other directories holding headers, nearest to
 // the file first. Without a Python target a warning says so and no Python include is added;
-// this function does not search for one itself (see find_default_python).
+// this function does not search for one itself (see find_default_python). When the root is
+// a directory holding setup.py, each source an Extension(...) lists gets that extension's
+// literal -D/-U/-I, and those of setup.cfg's [build_ext] (analyzer/setup_py.h; include
+// directories only inside the tree), before
+// the inferred -I; the origin then says "inferred (+ setup.py: …)", an argument that is not
+// a literal is one of `notes`, and a setup.py that cannot be read is a warning.
 //
 // A corrupt database found in the tree is reported as a warning and flags are inferred;
 // throws std::runtime_error naming the path on a corrupt database named by build_dir, a

@@ -9,8 +9,10 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <sstream>
 
 extern char** environ;
@@ -71,9 +73,25 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   }
   Fd read_end(fds[0]), write_end(fds[1]);
 
+  // Input goes through a file, not a pipe: the child may never read it, and a pipe's
+  // writer would then block.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> input_file(nullptr, &std::fclose);
+  if (options.input) {
+    input_file.reset(std::tmpfile());
+    if (!input_file ||
+        std::fwrite(options.input->data(), 1, options.input->size(), input_file.get()) != options.input->size() ||
+        std::fflush(input_file.get()) != 0 || ::lseek(::fileno(input_file.get()), 0, SEEK_SET) != 0) {
+      outcome.spawn_error = "cannot write the input to a temporary file";
+      return outcome;
+    }
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (input_file) {
+    posix_spawn_file_actions_adddup2(&actions, ::fileno(input_file.get()), STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
   if (options.merge_stderr) {
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);

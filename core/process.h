@@ -19,6 +19,8 @@ struct ProcessOptions {
   bool merge_stderr = false;         // capture stderr with stdout (else it goes to /dev/null)
   bool search_path = false;          // look argv[0] up in PATH
   std::size_t max_output = 1 << 20;  // kept; the rest is read and dropped
+  // The child's stdin: this text, from an unlinked temporary file (else /dev/null).
+  std::optional<std::string> input = std::nullopt;
 };
 
 struct ProcessOutcome {
@@ -30,7 +32,7 @@ struct ProcessOutcome {
   bool succeeded() const { return spawn_error.empty() && !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 };
 
-// Runs argv with stdin on /dev/null, in a process group of its own so that a time-out
+// Runs argv with stdin on /dev/null (or options.input), in a process group of its own so that a time-out
 // also stops anything it started. Never throws.
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options);
 
