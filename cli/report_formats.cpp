@@ -1,6 +1,7 @@
 #include "cli/report_formats.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "cli/report_github.h"
@@ -9,6 +10,10 @@
 #include "cli/report_markdown.h"
 #include "cli/report_sarif.h"
 #include "core/vocabulary.h"
+
+#ifndef SUBCHECK_DOCS_URI
+#define SUBCHECK_DOCS_URI "file:///usr/share/doc/subcheck/"
+#endif
 
 namespace subcheck {
 
@@ -59,6 +64,14 @@ fs::path source_root(const fs::path& scanned, const fs::path& cwd) {
   const fs::path relative = root.lexically_relative(cwd);
   if (!relative.empty() && *relative.begin() != "..") return cwd;
   return root;
+}
+
+std::string docs_uri(std::string_view page) { return std::string(SUBCHECK_DOCS_URI) + std::string(page); }
+
+std::string rule_docs_uri(std::string_view rule_id) {
+  std::string anchor(rule_id);
+  for (char& c : anchor) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return docs_uri("rules.md#" + anchor);
 }
 
 std::string github_link_base() {

@@ -36,6 +36,12 @@ struct FormatContext {
 };
 
 std::filesystem::path source_root(const std::filesystem::path& scanned, const std::filesystem::path& cwd);
+// A page of subcheck's documentation: SUBCHECK_DOCS_URI (the installed docs, a file:// URI,
+// unless the build was given the published docs' URL) followed by `page` ("cli.md").
+std::string docs_uri(std::string_view page);
+// A rule's entry in rules.md: docs_uri("rules.md#si001").
+std::string rule_docs_uri(std::string_view rule_id);
+
 // From GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA; empty when one is missing.
 std::string github_link_base();
 

@@ -9,10 +9,6 @@
 #include "core/finding.h"
 #include "rules/catalogue.h"
 
-#ifndef SUBCHECK_DOCS_URI
-#define SUBCHECK_DOCS_URI "file:///usr/share/doc/subcheck/"
-#endif
-
 namespace subcheck {
 
 using nlohmann::json;
@@ -453,10 +449,8 @@ class HtmlWriter {
 
   std::string rule_link(const std::string& id) const {
     const Rule* rule = context_.rules.find(id);
-    std::string anchor = id;
-    for (char& c : anchor) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return "<a href=\"" + escape(std::string(SUBCHECK_DOCS_URI) + "rules.md#" + anchor) + "\" title=\"" +
-           escape(rule ? rule->name : "") + "\">" + escape(id) + "</a>";
+    return "<a href=\"" + escape(rule_docs_uri(id)) + "\" title=\"" + escape(rule ? rule->name : "") + "\">" +
+           escape(id) + "</a>";
   }
 
   static constexpr const char* kStyle = R"(

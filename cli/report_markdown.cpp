@@ -7,10 +7,6 @@
 #include "core/finding.h"
 #include "rules/catalogue.h"
 
-#ifndef SUBCHECK_DOCS_URI
-#define SUBCHECK_DOCS_URI "file:///usr/share/doc/subcheck/"
-#endif
-
 namespace subcheck {
 
 using nlohmann::json;
@@ -76,11 +72,6 @@ std::string link_target(std::string_view target) {
   return out;
 }
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // Appends lines while they fit in the byte budget; what does not fit is counted per
 // section, so the note at the end can say what was cut.
 class Budget {
@@ -117,9 +108,8 @@ int severity_rank(const json& finding) {
 // A rule id, linked to its documentation when the docs are published on the web
 // (SUBCHECK_DOCS_URI); a file:// link to the installed docs would not open from a summary.
 std::string rule_reference(const std::string& id) {
-  const std::string docs = SUBCHECK_DOCS_URI;
-  if (docs.starts_with("file:")) return code(id);
-  return "[" + cell(id) + "](" + link_target(docs + "rules.md#" + lower(id)) + ")";
+  if (docs_uri("").starts_with("file:")) return code(id);
+  return "[" + cell(id) + "](" + link_target(rule_docs_uri(id)) + ")";
 }
 
 std::string file_link(const json& located, const FormatContext& context) {

@@ -10,10 +10,6 @@
 #include "core/vocabulary.h"
 #include "rules/catalogue.h"
 
-#ifndef SUBCHECK_DOCS_URI
-#define SUBCHECK_DOCS_URI "file:///usr/share/doc/subcheck/"
-#endif
-
 namespace subcheck {
 
 namespace fs = std::filesystem;
@@ -49,11 +45,6 @@ constexpr ProbeRule kProbeRules[] = {
      "What the sources declare and what the built module did when imported do not match: the built module "
      "may not come from these sources, or the declaration is wrong (docs/prober.md, cross-checks)."},
 };
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 const char* sarif_level(Severity severity) {
   switch (severity) {
@@ -97,7 +88,7 @@ json rule_descriptor(const Rule& rule) {
           {"shortDescription", {{"text", rule.summary}}},
           {"fullDescription", {{"text", rule.what.empty() ? rule.summary : rule.what}}},
           {"help", {{"text", help}, {"markdown", "**" + rule.id + " " + rule.name + "**\n\n" + help}}},
-          {"helpUri", std::string(SUBCHECK_DOCS_URI) + "rules.md#" + lower(rule.id)},
+          {"helpUri", rule_docs_uri(rule.id)},
           {"defaultConfiguration", {{"level", sarif_level(rule.severity)}}},
           {"properties", {{"tags", {std::string(to_string(rule.category))}}}}};
 }
@@ -108,7 +99,7 @@ json probe_rule_descriptor(const ProbeRule& rule) {
           {"shortDescription", {{"text", rule.summary}}},
           {"fullDescription", {{"text", rule.full}}},
           {"help", {{"text", rule.full}}},
-          {"helpUri", std::string(SUBCHECK_DOCS_URI) + "prober.md"},
+          {"helpUri", docs_uri("prober.md")},
           {"defaultConfiguration", {{"level", rule.id == std::string("PROBE-XC") ? "warning" : "error"}}},
           {"properties", {{"tags", {rule.tag, "dynamic"}}}}};
 }
@@ -314,7 +305,7 @@ json sarif_report(const json& report, const FormatContext& context) {
   json driver = {{"name", "subcheck"},
                  {"version", version},
                  {"semanticVersion", version},
-                 {"informationUri", std::string(SUBCHECK_DOCS_URI) + "cli.md"},
+                 {"informationUri", docs_uri("cli.md")},
                  {"rules", std::move(rules)}};
   json run = {{"tool", {{"driver", std::move(driver)}}},
               {"originalUriBaseIds", {{kSrcRoot, {{"uri", directory_uri(context.source_root)}}}}},
