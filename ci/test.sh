@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds subcheck and runs the whole test suite: on this machine (CPython 3.12, 3.13, 3.13t)
 # in a plain Debug build and under ASan+UBSan, then in the Debian sid root (CPython 3.14 and
-# 3.15, sid's g++ and libclang). Ends with what ran, what was skipped and why, per Python.
+# 3.15, sid's g++ and libclang); then the Debian package in a clean bookworm root. Ends with
+# what ran, what was skipped and why, per Python.
 #   bash ci/test.sh              # everything
 #   bash ci/test.sh --quick      # the plain build on this machine only
 set -euo pipefail
@@ -46,7 +47,16 @@ if [ "$quick" -eq 0 ]; then
   summary+=("sid=$results/sid.xml")
 fi
 
+package_status=0
+if [ "$quick" -eq 0 ]; then
+  # The Debian package (CPack), installed with apt into a clean bookworm root, scanning the
+  # bundled example there (docs/install.md).
+  log "package: built with CPack, installed into a clean Debian root, run there (ci/test-package.sh)"
+  bash "$REPO_ROOT/ci/test-package.sh" || { package_status=1; status=1; }
+fi
+
 log "summary (JUnit files in $results)"
 /usr/bin/python3 "$REPO_ROOT/ci/test-summary.py" "${summary[@]}"
+[ "$package_status" -eq 0 ] || log "package test failed: see its PASS/FAIL lines above (bash ci/test-package.sh)"
 [ "$style_status" -eq 0 ] || log "style check failed: see the clang-format / clang-tidy output above (bash ci/check-style.sh)"
 exit "$status"
