@@ -137,7 +137,9 @@ class HtmlWriter {
     if (report_.value("complete", true) == false)
       out_ << "<li class=\"incomplete\"><strong>Stopped early:</strong> "
            << escape(text_of(report_, "incomplete_reason")) << "</li>\n";
-    const json& incomplete = array_member(report_.value("coverage", json::object()), "incomplete");
+    // A named copy: array_member() returns a reference into its argument.
+    const json coverage = report_.value("coverage", json::object());
+    const json& incomplete = array_member(coverage, "incomplete");
     if (!incomplete.empty()) {
       out_ << "<li class=\"incomplete\"><strong>The answer is incomplete</strong> (could not tell is not a pass):<ul>";
       for (const json& reason : incomplete)
