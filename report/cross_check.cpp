@@ -90,6 +90,45 @@ void compare_free_threading(const ModuleVerdict& expected, const prober::ModuleP
   out.push_back(std::move(base));
 }
 
+// What the built module's PyModuleDef declares (read by the `declared` child) against what
+// its sources declare: a difference means the binary was built from other sources or other
+// flags than the ones scanned, and every other comparison of the pair is suspect. Py_mod_gil
+// only on free-threaded interpreters (3.12's headers have no slot; the free-threaded view
+// is the one read with Py_GIL_DISABLED).
+void compare_declared(const ExtensionModule& module, const prober::ModuleProbeReport& seen, bool free_threaded,
+                      CrossCheck base, std::vector<CrossCheck>& out) {
+  const prober::DeclaredDef& declared = seen.declared.def;
+  const ModuleConfigView* view = module.view(free_threaded ? BuildConfig::free_threaded : BuildConfig::gil);
+  if (seen.declared.def_source != "module-def" || view == nullptr) return;
+  std::string differences;
+  auto differ = [&](std::string_view what, std::string_view source, std::string_view binary) {
+    differences += (differences.empty() ? "" : "; ") + std::string(what) + ": the sources say " + std::string(source) +
+                   ", the binary " + std::string(binary);
+  };
+  const bool known = view->init != InitStyle::unknown && declared.init != InitStyle::unknown;
+  if (known && view->init != declared.init) differ("init", to_string(view->init), to_string(declared.init));
+  const bool both_multi_phase = view->init == InitStyle::multi_phase && declared.init == InitStyle::multi_phase;
+  auto comparable = [](MultipleInterpreters value) {
+    return value != MultipleInterpreters::unknown && value != MultipleInterpreters::other;
+  };
+  if (both_multi_phase && comparable(view->multiple_interpreters) && comparable(declared.multiple_interpreters) &&
+      view->multiple_interpreters != declared.multiple_interpreters) {
+    differ("Py_mod_multiple_interpreters", to_string(view->multiple_interpreters),
+           to_string(declared.multiple_interpreters));
+  }
+  auto gil_comparable = [](GilDeclaration value) {
+    return value != GilDeclaration::unknown && value != GilDeclaration::other;
+  };
+  if (both_multi_phase && free_threaded && gil_comparable(view->gil) && gil_comparable(declared.gil) &&
+      view->gil != declared.gil) {
+    differ("Py_mod_gil", to_string(view->gil), to_string(declared.gil));
+  }
+  if (differences.empty()) return;
+  base.message = "the built module does not declare what the scanned sources do (" + differences +
+                 "): it was built from other sources or with other flags";
+  out.push_back(std::move(base));
+}
+
 // Types with the same address in two interpreters are static types; a module that
 // claims per-interpreter GIL support with them is the SI004 contradiction, seen live.
 void compare_shared_objects(const ExtensionModule& module, const prober::ModuleProbeReport& seen, CrossCheck base,
@@ -189,6 +228,7 @@ std::vector<CrossCheck> cross_check(const AnalysisResult& analysis, const std::v
                             ""};
       if (!run.interpreter.free_threaded) compare_subinterpreters(verdict, report, base, checks);
       if (run.interpreter.free_threaded) compare_free_threading(verdict, report, base, checks);
+      compare_declared(module, report, run.interpreter.free_threaded, base, checks);
       compare_shared_objects(module, report, base, checks);
     }
   }

@@ -1000,6 +1000,20 @@ PyMODINIT_FUNC PyInit_probe_multiphase_no_slot(void) { return PyModuleDef_Init(&
   // free-threaded build compares the GIL: the binary without the slot turned it on.
   EXPECT_TRUE(contains((*disagreement)["message"], free_threaded ? "enabled the GIL" : "refused"))
       << disagreement->dump();
+  // And the cause, read from the binary itself: its PyModuleDef has no slot where the
+  // sources have one. The matching pair (probe_static_type) has no such line.
+  auto declared_differs = [&](const std::string& module, const std::string& slot) {
+    for (const json& check : report["cross_checks"])
+      if (check["module"] == module && contains(check["message"], "does not declare what the scanned sources do") &&
+          contains(check["message"], slot + ": the sources say"))
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(declared_differs("probe_multiphase_no_slot", "Py_mod_multiple_interpreters"))
+      << report["cross_checks"].dump(2);
+  EXPECT_EQ(declared_differs("probe_multiphase_no_slot", "Py_mod_gil"), free_threaded)
+      << report["cross_checks"].dump(2);
+  EXPECT_FALSE(declared_differs("probe_static_type", "Py_mod_multiple_interpreters")) << report["cross_checks"].dump(2);
 }
 
 // The first GIL interpreter the prober corpus was built for.
