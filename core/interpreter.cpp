@@ -67,13 +67,9 @@ info = {
     "site_dirs": [],
 }
 try:
-    import site
-    info["site_dirs"] = [str(p) for p in site.getsitepackages()]
-except Exception:
-    pass
-try:
     import importlib.util, os, site
-    for p in site.getsitepackages():
+    info["site_dirs"] = [str(p) for p in site.getsitepackages()]
+    for p in info["site_dirs"]:
         if p not in sys.path:
             sys.path.append(p)
     spec = importlib.util.find_spec("numpy")
