@@ -128,6 +128,14 @@ const json& array_member(const json& object, const char* key) {
   return found != object.end() && found->is_array() ? *found : kEmpty;
 }
 
+std::string joined_strings(const json& array) {
+  std::string out;
+  if (!array.is_array()) return out;
+  for (const json& item : array)
+    if (item.is_string()) out += (out.empty() ? "" : ", ") + item.get<std::string>();
+  return out;
+}
+
 std::vector<ProbeFailure> probe_failures(const json& report) {
   using Sub = SubinterpreterVerdict;
   using Ft = FreeThreadingVerdict;

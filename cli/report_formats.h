@@ -92,6 +92,9 @@ nlohmann::json probed_module_location(const nlohmann::json& report, const nlohma
 // `dynamic` of a scan with --probe, the probe report itself, else an empty object.
 const nlohmann::json& dynamic_part(const nlohmann::json& report);
 
+// The strings of a JSON array, joined with ", " (other elements skipped).
+std::string joined_strings(const nlohmann::json& array);
+
 // report[key] when it is an array, else an empty array: a reference into the report, so
 // pointers to its elements stay valid (json::value() returns a copy).
 const nlohmann::json& array_member(const nlohmann::json& object, const char* key);

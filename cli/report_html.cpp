@@ -254,9 +254,7 @@ class HtmlWriter {
                {"distribution", "python", "modules", "subinterpreters", "free-threading", "InterpreterPoolExecutor",
                 "blocking modules"});
     for (const json& entry : distributions) {
-      std::string blocking;
-      for (const json& module : array_member(entry, "blocking_modules"))
-        if (module.is_string()) blocking += (blocking.empty() ? "" : ", ") + module.get<std::string>();
+      const std::string blocking = joined_strings(array_member(entry, "blocking_modules"));
       const std::string sub = text_of(entry, "subinterpreters"), ft = text_of(entry, "free_threading"),
                         pool = text_of(entry, "interpreter_pool");
       row(out_, attention({sub, ft, pool}),
@@ -386,9 +384,7 @@ class HtmlWriter {
       const std::string severity = text_of(finding, "severity");
       const std::optional<Severity> parsed = parse_severity(severity);
       const bool attention = parsed && *parsed != Severity::note;
-      std::string modules;
-      for (const json& name : array_member(finding, "modules"))
-        if (name.is_string()) modules += (modules.empty() ? "" : ", ") + name.get<std::string>();
+      const std::string modules = joined_strings(array_member(finding, "modules"));
       std::string message = escape(text_of(finding, "message"));
       if (!text_of(finding, "hint").empty())
         message += "<br><span class=\"fix\">Fix: " + escape(text_of(finding, "hint")) + "</span>";

@@ -191,9 +191,7 @@ void write_distribution_table(Budget& budget, const json& report) {
       "| distribution | python | modules | subinterpreters | free-threading | InterpreterPoolExecutor | blocking |");
   budget.add("| --- | --- | --- | --- | --- | --- | --- |");
   for (const json& entry : distributions) {
-    std::string blocking;
-    for (const json& module : array_member(entry, "blocking_modules"))
-      if (module.is_string()) blocking += (blocking.empty() ? "" : ", ") + module.get<std::string>();
+    const std::string blocking = joined_strings(array_member(entry, "blocking_modules"));
     budget.add_or_cut("| " + cell(entry.value("distribution", "")) + " | " + cell(entry.value("interpreter", "")) +
                           " | " + std::to_string(entry.value("modules", 0)) + " | " +
                           verdict_badge(entry.value("subinterpreters", "")) + " | " +
