@@ -418,16 +418,15 @@ ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook)
   return view;
 }
 
-// pybind11 and nanobind modules whose headers were not available: what the macro's
-// options say is all there is.
-ModuleConfigView view_of_binding(const BindingModuleFact& binding, const TranslationUnitFacts* unit) {
-  ModuleConfigView view;
-  view.units = {unit};
+// What a pybind11 / nanobind macro's options declare. `py::mod_gil_not_used()` makes
+// the framework call PyUnstable_Module_SetGIL under Py_GIL_DISABLED, from its own code
+// and only when the option is given, so the option is the declaration.
+void apply_binding_options(ModuleConfigView& view, const BindingModuleFact& binding) {
   auto has = [&](const char* word) {
     return std::any_of(binding.options.begin(), binding.options.end(),
                        [&](const std::string& option) { return option.find(word) != std::string::npos; });
   };
-  if (has("mod_gil_not_used")) {
+  if (has("mod_gil_not_used") && view.gil == GilDeclaration::absent) {
     view.gil = GilDeclaration::not_used;
     view.gil_at = binding.location;
   }
@@ -436,12 +435,20 @@ ModuleConfigView view_of_binding(const BindingModuleFact& binding, const Transla
       : has("shared_gil")        ? MultipleInterpreters::supported
       : has("not_supported")     ? std::optional(MultipleInterpreters::not_supported)
                                  : std::nullopt;
-  if (chosen) {
+  if (chosen && view.multiple_interpreters == MultipleInterpreters::absent) {
     // Only pybind11 3 knows these options, and pybind11 3 uses multi-phase init.
     view.init = InitStyle::multi_phase;
     view.multiple_interpreters = *chosen;
     view.multiple_interpreters_at = binding.location;
   }
+}
+
+// pybind11 and nanobind modules whose headers were not available: what the macro's
+// options say is all there is.
+ModuleConfigView view_of_binding(const BindingModuleFact& binding, const TranslationUnitFacts* unit) {
+  ModuleConfigView view;
+  view.units = {unit};
+  apply_binding_options(view, binding);
   view.init_functions.insert("PyInit_" + binding.module_name);
   return view;
 }
@@ -502,6 +509,8 @@ void add_config(std::vector<ExtensionModule>& modules, BuildConfig config, const
       auto existing = module.configs.find(config);
       if (existing == module.configs.end() || existing->second.init == InitStyle::unknown) {
         module.configs[config] = view_of_binding(binding, unit);
+      } else {
+        apply_binding_options(existing->second, binding);  // the headers were there: PyInit was read
       }
     }
   }

@@ -73,11 +73,13 @@ ensure_interpreters() {
 }
 
 
-# Debian trixie's binary packages that tests/prober_discover_test.cpp probes (its
-# REQUIRE_DEBIAN lines: python3-markupsafe, python3-psutil, python3-simplejson; without
-# them those tests skip). Unpacked once under $SUBCHECK_CACHE/debian-bin/ by
-# ci/fetch-debian-source.sh --binary, then skipped in well under a second.
-SUBCHECK_TEST_BINARY_DEBS=(python3-markupsafe python3-psutil python3-simplejson)
+# Debian trixie's binary packages the tests use: tests/prober_discover_test.cpp probes
+# python3-markupsafe, python3-psutil and python3-simplejson (its REQUIRE_DEBIAN lines);
+# tests/binding_test.cpp scans pybind11 modules with pybind11-dev's headers (2.13: bookworm's
+# 2.10 predates py::mod_gil_not_used). Without them those tests skip. Unpacked once under
+# $SUBCHECK_CACHE/debian-bin/ by ci/fetch-debian-source.sh --binary, never installed; then
+# skipped in well under a second.
+SUBCHECK_TEST_BINARY_DEBS=(python3-markupsafe python3-psutil python3-simplejson pybind11-dev)
 
 ensure_test_packages() {
   log "trixie packages for the tests: ${SUBCHECK_TEST_BINARY_DEBS[*]} (cached in $SUBCHECK_CACHE/debian-bin)"

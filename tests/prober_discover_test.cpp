@@ -41,7 +41,6 @@ std::string environment_or(const char* name, const fs::path& fallback) {
 
 fs::path home() { return environment_or("HOME", "/root"); }
 fs::path pyenv_root() { return environment_or("PYENV_ROOT", home() / ".pyenv"); }
-fs::path subcheck_cache() { return environment_or("SUBCHECK_CACHE", home() / ".cache" / "subcheck"); }
 
 // ${PYENV_ROOT}/versions/3.12.*/bin/python3, newest first.
 std::optional<fs::path> pyenv_python(const std::string& minor_version) {
@@ -88,14 +87,9 @@ const std::optional<Interpreter>& interpreter_for(const std::string& tag) {
                  << ")";                                                                                              \
   const Interpreter& var = *var##_found
 
-fs::path debian_dist_packages(const std::string& package_prefix) {
-  std::error_code ec;
-  for (fs::directory_iterator it(subcheck_cache() / "debian-bin", ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().rfind(package_prefix + "_", 0) == 0) {
-      return it->path() / "usr" / "lib" / "python3" / "dist-packages";
-    }
-  }
-  return {};
+fs::path debian_dist_packages(const std::string& package) {
+  fs::path root = test::debian_unpacked(package);
+  return root.empty() ? root : root / "usr" / "lib" / "python3" / "dist-packages";
 }
 
 #define REQUIRE_DEBIAN(var, package)                  \

@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/process.h"
 #include "core/text.h"
 #include "core/vocabulary.h"
 
@@ -127,6 +128,16 @@ class TempDir {
 };
 
 using ::subcheck::is_valid_utf8;  // core/text.h
+
+// Where ci/fetch-debian-source.sh --binary unpacked a Debian package (PACKAGE_VERSION_ARCH
+// under $SUBCHECK_CACHE/debian-bin), or an empty path.
+inline fs::path debian_unpacked(const std::string& package) {
+  std::error_code ec;
+  for (fs::directory_iterator it(subcheck_cache() / "debian-bin", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind(package + "_", 0) == 0) return it->path();
+  }
+  return {};
+}
 
 // ---------------------------------------------------------------------------------------
 // Corpus expectations (format: corpus/README.md)

@@ -17,6 +17,39 @@ bool is_module_api(const std::string& callee) {
   return names.count(callee) > 0;
 }
 
+// The calls that create a module object, the ones an entry point's framework code makes
+// for it (pybind11's `module_::create_extension_module`, in an installed header).
+bool creates_module(const std::string& callee) {
+  return callee == "PyModule_Create2" || callee == "PyModuleDef_Init" || callee == "PyModule_FromDefAndSpec2";
+}
+
+bool is_module_entry_point(const std::string& name) {
+  return name.rfind("PyInit_", 0) == 0 || name.rfind("PyModExport_", 0) == 0;
+}
+
+// The module-creating call inside `function`, a definition outside the project, looking
+// through at most `depth` further such definitions. Bounded by depth and by the set of
+// definitions already seen, so a template maze costs little.
+std::optional<std::string> module_creation_inside(CXCursor function, SourceMap& map, int depth,
+                                                  std::set<std::string>& seen) {
+  if (depth < 0 || !seen.insert(take(clang_getCursorUSR(function))).second || seen.size() > 64) return std::nullopt;
+  std::optional<std::string> found;
+  std::vector<CXCursor> pending = children_of(function);
+  while (!pending.empty() && !found) {
+    CXCursor cursor = pending.back();
+    pending.pop_back();
+    if (clang_getCursorKind(cursor) == CXCursor_CallExpr) {
+      std::optional<std::string> callee = callee_of(cursor);
+      if (callee && creates_module(*callee)) return callee;
+      CXCursor definition = clang_getCursorDefinition(clang_getCursorReferenced(cursor));
+      if (!clang_Cursor_isNull(definition) && !map.in_project(position(clang_getCursorLocation(definition)).file))
+        found = module_creation_inside(definition, map, depth - 1, seen);
+    }
+    for (CXCursor child : children_of(cursor)) pending.push_back(child);
+  }
+  return found;
+}
+
 bool creates_fresh_container(const std::string& callee) {
   // Each returns a new container that nothing else holds yet: the keys, values and items
   // lists of a dict or mapping are copies, not views.
@@ -307,6 +340,7 @@ void FunctionReader::read_if(CXCursor cursor) {
 
 void FunctionReader::read_call(CXCursor call) {
   std::optional<std::string> callee = callee_of(call);
+  if (callee && is_module_entry_point(current_->fact.name)) lift_module_creation(call);
   if (!callee || (!map_.spelled_in_project(call) && !is_module_api(*callee))) return;
   CallFact fact;
   fact.callee = *callee;
@@ -336,6 +370,23 @@ void FunctionReader::read_call(CXCursor call) {
   Region region = region_at(current_->tokens.regions, fact.offset);
   fact.critical_section_depth = region.critical_sections;
   fact.under_lock = region.locks > 0 || region.critical_sections > 0;
+  current_->referenced.insert(fact.callee);
+  current_->fact.calls.push_back(std::move(fact));
+}
+
+// A binding framework's entry point creates the module in the framework's own code:
+// pybind11's PYBIND11_MODULE calls `module_::create_extension_module`, an installed
+// header's function that calls PyModule_Create2. Record that creation at the entry
+// point's call, as if the project had made it, so the module's init style is known.
+void FunctionReader::lift_module_creation(CXCursor call) {
+  CXCursor definition = clang_getCursorDefinition(clang_getCursorReferenced(call));
+  if (clang_Cursor_isNull(definition) || map_.in_project(position(clang_getCursorLocation(definition)).file)) return;
+  std::set<std::string> seen;
+  std::optional<std::string> api = module_creation_inside(definition, map_, 3, seen);
+  if (!api) return;
+  CallFact fact;
+  fact.callee = *api;
+  fact.location = map_.location_of(call, &fact.offset);
   current_->referenced.insert(fact.callee);
   current_->fact.calls.push_back(std::move(fact));
 }

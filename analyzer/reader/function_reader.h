@@ -54,6 +54,7 @@ class FunctionReader {
   void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);
   void read_call(CXCursor call);
+  void lift_module_creation(CXCursor call);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);
   void record_global_write(const std::string& var_usr, CXCursor at);
   void note_local_pointee(CXCursor local, CXCursor value);
