@@ -66,6 +66,9 @@ struct GlobalVarFact {
   // Functions its initialiser names: method tables, type slots, getset tables, callback
   // structs. CPython (or whoever reads the table) calls them at run time.
   std::vector<std::string> functions;
+  // Global variables (usrs) its initialiser names: `{"AsIs", &asisType}` rows of a type
+  // table, a type's `tp_methods` array defined in another file.
+  std::vector<std::string> referenced_globals;
   // In a Cython-generated unit, for a cdef class's type object (`__pyx_type_<mod>_<Class>`):
   // the .pyx line of `cdef class <Class>:`, from the comment Cython puts before the class's
   // object struct. The file is the .pyx found beside the generated file (or under one of its

@@ -311,10 +311,14 @@ void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView&
     if (seen.insert(unit).second && !defines_a_module(*unit)) units.push_back(unit);
   };
   for (std::size_t next = 0; next < units.size(); ++next) {
-    // A function named only in a table or callback struct is as much the module's.
+    // A function or a variable named only in a table or callback struct is as much the
+    // module's: psycopg2 readies its types from a `{name, &type}` table.
     for (const GlobalVarFact& global : units[next]->globals) {
       for (const std::string& name : global.functions) {
         for (const TranslationUnitFacts* unit : index.units_defining(name)) join(unit);
+      }
+      for (const std::string& usr : global.referenced_globals) {
+        for (const TranslationUnitFacts* unit : index.units_defining_global(usr)) join(unit);
       }
     }
     for (const FunctionFact& function : units[next]->functions) {

@@ -8,23 +8,34 @@
 namespace subcheck::reader {
 namespace {
 
-// The functions an initialiser names, in source order, each once.
-void collect_functions(CXCursor cursor, std::vector<std::string>& names) {
+// The functions and the global variables an initialiser names, in source order, each once.
+struct InitializerNames {
+  std::vector<std::string> functions;  // names
+  std::vector<std::string> globals;    // usrs
+};
+
+void add_once(std::vector<std::string>& list, std::string item) {
+  if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+}
+
+void collect_names(CXCursor cursor, InitializerNames& names) {
   if (clang_getCursorKind(cursor) == CXCursor_DeclRefExpr) {
     CXCursor referenced = clang_getCursorReferenced(cursor);
     CXCursorKind kind = clang_getCursorKind(referenced);
     if (kind == CXCursor_FunctionDecl || kind == CXCursor_CXXMethod) {
-      std::string name = take(clang_getCursorSpelling(referenced));
-      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+      add_once(names.functions, take(clang_getCursorSpelling(referenced)));
+    } else if (kind == CXCursor_VarDecl && is_global_variable(referenced)) {
+      add_once(names.globals, take(clang_getCursorUSR(referenced)));
     }
   }
-  for (CXCursor child : children_of(cursor)) collect_functions(child, names);
+  for (CXCursor child : children_of(cursor)) collect_names(child, names);
 }
 
-std::vector<std::string> functions_in_initializer(CXCursor var) {
-  std::vector<std::string> names;
-  if (auto init = initializer_of(var)) collect_functions(*init, names);
-  return names;
+void read_initializer_names(CXCursor var, GlobalVarFact& fact) {
+  InitializerNames names;
+  if (auto init = initializer_of(var)) collect_names(*init, names);
+  fact.functions = std::move(names.functions);
+  fact.referenced_globals = std::move(names.globals);
 }
 
 }  // namespace
@@ -50,7 +61,7 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
     // A tentative definition first, the real one later: report at the one with a value.
     if (has_initializer) {
       facts_.globals[known->second].location = map_.location_of(var);
-      facts_.globals[known->second].functions = functions_in_initializer(var);
+      read_initializer_names(var, facts_.globals[known->second]);
     }
     return;
   }
@@ -64,7 +75,7 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   fact.external_linkage = clang_getCursorLinkage(var) == CXLinkage_External;
   fact.function = function;
   fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
-  fact.functions = functions_in_initializer(var);
+  read_initializer_names(var, fact);
   constexpr std::string_view kCythonType = "__pyx_type_";
   if (facts_.generator == "cython" && fact.name.starts_with(kCythonType)) {
     std::string_view text = map_.file_text(position(clang_getCursorLocation(var)).file);
