@@ -3,6 +3,8 @@
 #include "analyzer/compile_db.h"
 
 #include "analyzer/compile_flags.h"
+#include "analyzer/meson_build.h"
+#include "analyzer/pyproject_toml.h"
 #include "analyzer/setup_py.h"
 #include "core/process.h"
 #include "core/safe_file.h"
@@ -546,85 +548,153 @@ std::string counted(std::size_t count, const std::string& one, const std::string
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }
 
-// The -D/-U/-I of each setup.py Extension, added to the inferred command of each of its
-// sources in the tree (the first Extension listing a source wins). Sources that no
-// Extension lists keep the inferred flags alone.
-void apply_setup_py(const std::optional<Interpreter>& python, const fs::path& root, CompileDatabase& db) {
-  fs::path setup_py = root / "setup.py";
+// What the build files contributed, for the origin string: "setup.py, meson.build: 2
+// extensions, 3 macros, 1 include dir applied".
+struct DeclaredFlagsTally {
+  std::vector<std::string> files;  // those that declared an extension
+  std::set<std::size_t> applied;   // db.commands that got declared flags (the first wins)
+  std::size_t extensions = 0, macros = 0, include_dirs = 0;
+};
+
+bool is_macro_flag(const std::string& flag) { return flag.starts_with("-D") || flag.starts_with("-U"); }
+bool is_include_flag(const std::string& flag) { return flag.starts_with("-I"); }
+
+// The one place declared flags reach commands: the -D/-U/-I of each extension (setup.py's,
+// pyproject.toml's, meson.build's), after `shared` (setup.cfg's [build_ext]), are added to
+// the inferred command of each of its sources in the tree (relative to base_dir, or
+// absolute), before the inferred -I so that the project's own directories are searched
+// first. A source already given flags by an earlier extension or file keeps those. Sources
+// that no extension lists keep the inferred flags alone.
+void apply_declared_extensions(const SetupPyDeclarations& declarations, const std::vector<std::string>& shared,
+                               const fs::path& base_dir, const fs::path& tree, const std::string& shown,
+                               CompileDatabase& db, DeclaredFlagsTally& tally) {
+  db.warnings.insert(db.warnings.end(), declarations.warnings.begin(), declarations.warnings.end());
+  db.notes.insert(db.notes.end(), declarations.notes.begin(), declarations.notes.end());
+  if (declarations.extensions.empty()) return;
+  std::map<fs::path, std::size_t> command_of;  // canonical source -> index in db.commands
+  for (std::size_t i = 0; i < db.commands.size(); ++i) command_of.emplace(canonical_or_self(db.commands[i].file), i);
+  DroppedFlagSummary dropped;
+  bool any_applied = false;
+  for (const SetupExtension& extension : declarations.extensions) {
+    if (!extension.sources) continue;
+    std::vector<std::size_t> targets;
+    for (const std::string& source : *extension.sources) {
+      auto it = command_of.find(canonical_or_self(absolute_normal(base_dir / source)));
+      if (it != command_of.end() && tally.applied.insert(it->second).second) targets.push_back(it->second);
+    }
+    if (targets.empty()) continue;
+    any_applied = true;
+    std::vector<std::string> own = setup_extension_flags(extension, base_dir, tree, shown, db.warnings);
+    tally.macros += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_macro_flag));
+    tally.include_dirs += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_include_flag));
+    std::vector<std::string> argv{"cc"};
+    argv.insert(argv.end(), shared.begin(), shared.end());
+    argv.insert(argv.end(), own.begin(), own.end());
+    for (std::size_t target : targets) {
+      CompileCommand& command = db.commands[target];
+      CleanedFlags flags = clean_compile_flags(argv, {command.file, command.file.string(), base_dir, {tree}});
+      dropped.add(flags.dropped);
+      auto first_include = std::find_if(command.args.begin(), command.args.end(), is_include_flag);
+      command.args.insert(first_include, flags.args.begin(), flags.args.end());
+    }
+  }
+  dropped.append_warnings(shown, db.warnings);
+  tally.files.push_back(fs::path(shown).filename().string());
+  tally.extensions += declarations.extensions.size();
+  if (any_applied && !shared.empty()) {
+    tally.files.emplace_back("setup.cfg");
+    tally.macros += static_cast<std::size_t>(std::count_if(shared.begin(), shared.end(), is_macro_flag));
+    tally.include_dirs += static_cast<std::size_t>(std::count_if(shared.begin(), shared.end(), is_include_flag));
+  }
+}
+
+// A build file at the root that is a symlink out of the tree is not read.
+bool inside_tree(const fs::path& file, const fs::path& tree, std::vector<std::string>& warnings) {
+  if (is_within(canonical_or_self(file), tree)) return true;
+  warnings.push_back(file.string() + ": not read (a symlink that leads out of the scanned tree)");
+  return false;
+}
+
+bool exists_here(const fs::path& file) {
   std::error_code ec;
-  if (!fs::exists(fs::symlink_status(setup_py, ec)) || ec) return;
-  fs::path tree = canonical_or_self(root);
+  return fs::exists(fs::symlink_status(file, ec)) && !ec;
+}
+
+// setup.py's Extension(...)s and setup.cfg's [build_ext] (analyzer/setup_py.h).
+void apply_setup_py(const std::optional<Interpreter>& python, const fs::path& root, const fs::path& tree,
+                    CompileDatabase& db, DeclaredFlagsTally& tally) {
+  fs::path setup_py = root / "setup.py";
+  if (!exists_here(setup_py)) return;
   std::string shown = setup_py.string();
   if (!python) {
     db.warnings.push_back(shown +
                           ": not read (no Python to parse it); its define_macros and include_dirs were not applied");
     return;
   }
-  if (!is_within(canonical_or_self(setup_py), tree)) {
-    db.warnings.push_back(shown + ": not read (a symlink that leads out of the scanned tree)");
-    return;
-  }
+  if (!inside_tree(setup_py, tree, db.warnings)) return;
   std::optional<fs::path> setup_cfg;
-  if (fs::exists(fs::symlink_status(root / "setup.cfg", ec))) {
-    if (is_within(canonical_or_self(root / "setup.cfg"), tree)) {
-      setup_cfg = root / "setup.cfg";
-    } else {
-      db.warnings.push_back((root / "setup.cfg").string() +
-                            ": not read (a symlink that leads out of the scanned tree)");
-    }
-  }
+  if (exists_here(root / "setup.cfg") && inside_tree(root / "setup.cfg", tree, db.warnings))
+    setup_cfg = root / "setup.cfg";
   std::optional<SetupPyDeclarations> declarations = read_setup_py(setup_py, shown, *python, setup_cfg);
   if (!declarations) return;
-  db.warnings.insert(db.warnings.end(), declarations->warnings.begin(), declarations->warnings.end());
-  db.notes.insert(db.notes.end(), declarations->notes.begin(), declarations->notes.end());
-  if (declarations->extensions.empty()) return;
-
   // setup.cfg's [build_ext] options: build_ext applies them to every extension.
   std::vector<std::string> build_ext_flags;
-  if (declarations->build_ext) {
+  if (declarations->build_ext && !declarations->extensions.empty()) {
     build_ext_flags =
         setup_extension_flags(*declarations->build_ext, root, tree, setup_cfg->string() + " [build_ext]", db.warnings);
   }
-  auto is_macro = [](const std::string& flag) { return flag.starts_with("-D") || flag.starts_with("-U"); };
-  auto is_include = [](const std::string& flag) { return flag.starts_with("-I"); };
-  std::map<fs::path, std::size_t> command_of;  // canonical source -> index in db.commands
-  for (std::size_t i = 0; i < db.commands.size(); ++i) command_of.emplace(canonical_or_self(db.commands[i].file), i);
-  std::set<std::size_t> applied;
-  std::size_t macros = 0, include_dirs = 0;
-  DroppedFlagSummary dropped;
-  for (const SetupExtension& extension : declarations->extensions) {
-    if (!extension.sources) continue;
-    std::vector<std::size_t> targets;
-    for (const std::string& source : *extension.sources) {
-      auto it = command_of.find(canonical_or_self(absolute_normal(root / source)));
-      if (it != command_of.end() && applied.insert(it->second).second) targets.push_back(it->second);
-    }
-    if (targets.empty()) continue;
-    std::vector<std::string> own = setup_extension_flags(extension, root, tree, shown, db.warnings);
-    macros += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_macro));
-    include_dirs += static_cast<std::size_t>(std::count_if(own.begin(), own.end(), is_include));
-    std::vector<std::string> argv{"cc"};
-    argv.insert(argv.end(), build_ext_flags.begin(), build_ext_flags.end());
-    argv.insert(argv.end(), own.begin(), own.end());
-    for (std::size_t target : targets) {
-      CompileCommand& command = db.commands[target];
-      CleanedFlags flags = clean_compile_flags(argv, {command.file, command.file.string(), root, {tree}});
-      dropped.add(flags.dropped);
-      // Before the inferred -I directories, so that the project's own are searched first.
-      auto first_include = std::find_if(command.args.begin(), command.args.end(), is_include);
-      command.args.insert(first_include, flags.args.begin(), flags.args.end());
-    }
+  apply_declared_extensions(*declarations, build_ext_flags, root, tree, shown, db, tally);
+}
+
+// pyproject.toml: setuptools' ext-modules are applied like setup.py's; meson-python's
+// flags are meson.build's (read next); other backends that compile are a note on how to
+// supply their flags.
+void apply_pyproject_toml(const fs::path& root, const fs::path& tree, CompileDatabase& db, DeclaredFlagsTally& tally) {
+  fs::path pyproject = root / "pyproject.toml";
+  if (!exists_here(pyproject) || !inside_tree(pyproject, tree, db.warnings)) return;
+  std::string shown = pyproject.string();
+  std::optional<PyprojectDeclarations> declarations = read_pyproject_toml(pyproject, shown);
+  if (!declarations) return;
+  apply_declared_extensions(declarations->setuptools, {}, root, tree, shown, db, tally);
+  const std::string& backend = declarations->build_backend;
+  if (backend.empty() || db.commands.empty()) return;
+  if (backend == "mesonpy") {
+    db.notes.push_back(shown + ": build-backend mesonpy: " +
+                       (exists_here(root / "meson.build") ? std::string("the flags were read from meson.build")
+                                                          : std::string("there is no meson.build beside it to read")));
+    return;
   }
-  dropped.append_warnings(setup_py, db.warnings);
-  std::string from = "setup.py";
-  if (!applied.empty() && !build_ext_flags.empty()) {
-    from += ", setup.cfg";
-    macros += static_cast<std::size_t>(std::count_if(build_ext_flags.begin(), build_ext_flags.end(), is_macro));
-    include_dirs += static_cast<std::size_t>(std::count_if(build_ext_flags.begin(), build_ext_flags.end(), is_include));
+  // Backends that compile nothing, or whose flags subcheck reads (setup.py, ext-modules).
+  for (std::string_view known : {"setuptools.build_meta", "setuptools.build_meta:__legacy__", "flit_core.buildapi",
+                                 "hatchling.build", "poetry.core.masonry.api", "pdm.backend"}) {
+    if (backend == known) return;
   }
-  db.origin += " (+ " + from + ": " + counted(declarations->extensions.size(), "extension", "extensions") + ", " +
-               counted(macros, "macro", "macros") + ", " + counted(include_dirs, "include dir", "include dirs") +
-               " applied)";
+  db.notes.push_back(shown + ": build-backend " + backend +
+                     " computes the compile flags in its own build system, which subcheck does not run; supply "
+                     "them with a compile database (CMake: configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, then "
+                     "scan with -p BUILD_DIR) or with --extra-arg=-DNAME / --extra-arg=-IDIR");
+}
+
+void apply_meson_build(const fs::path& root, const fs::path& tree, CompileDatabase& db, DeclaredFlagsTally& tally) {
+  if (std::optional<SetupPyDeclarations> declarations = read_meson_build(root, tree)) {
+    // Sources and include directories come back absolute.
+    apply_declared_extensions(*declarations, {}, root, tree, (root / "meson.build").string(), db, tally);
+  }
+}
+
+// Flags the tree's build files declare, on top of the inferred ones.
+void apply_build_files(const std::optional<Interpreter>& python, const fs::path& root, CompileDatabase& db) {
+  fs::path tree = canonical_or_self(root);
+  DeclaredFlagsTally tally;
+  apply_setup_py(python, root, tree, db, tally);
+  apply_pyproject_toml(root, tree, db, tally);
+  apply_meson_build(root, tree, db, tally);
+  if (tally.files.empty()) return;
+  std::string from;
+  for (const std::string& file : tally.files) from += (from.empty() ? "" : ", ") + file;
+  db.origin += " (+ " + from + ": " + counted(tally.extensions, "extension", "extensions") + ", " +
+               counted(tally.macros, "macro", "macros") + ", " +
+               counted(tally.include_dirs, "include dir", "include dirs") + " applied)";
 }
 
 CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_is_directory) {
@@ -640,7 +710,7 @@ CompileDatabase infer_commands(const CompileDatabaseOptions& options, bool root_
       python_system_includes(options.python, tree_mentions_numpy(scan), db.warnings);
   FlagInference inference(include_root, std::move(header_dirs), std::move(system_includes));
   for (const fs::path& source : scan.sources) db.commands.push_back(inference.command_for(source));
-  if (root_is_directory) apply_setup_py(options.python, root, db);
+  if (root_is_directory) apply_build_files(options.python, root, db);
   return db;
 }
 
