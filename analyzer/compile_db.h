@@ -27,8 +27,9 @@ struct CompileDatabaseOptions {
 
 struct CompileDatabase {
   std::vector<CompileCommand> commands;
-  // "compile_commands.json: PATH", "inferred", or "inferred (+ ROOT/setup.py: 2 extensions,
-  // 3 macros, 1 include dir applied)" when flags were inferred and setup.py declares extensions
+  // "compile_commands.json: PATH", "inferred", or "inferred (+ setup.py: 2 extensions,
+  // 3 macros, 1 include dir applied)" when flags were inferred and setup.py, pyproject.toml
+  // or meson.build declares extensions (each that did is named)
   std::string origin;
   std::vector<std::string> warnings;  // e.g. missing Python headers, skipped entries
   std::vector<std::string> notes;     // e.g. a setup.py argument that is not a literal
@@ -56,8 +57,13 @@ struct CompileDatabase {
 // a directory holding setup.py, each source an Extension(...) lists gets that extension's
 // literal -D/-U/-I, and those of setup.cfg's [build_ext] (analyzer/setup_py.h; include
 // directories only inside the tree), before
-// the inferred -I; the origin then says "inferred (+ setup.py: …)", an argument that is not
-// a literal is one of `notes`, and a setup.py that cannot be read is a warning.
+// the inferred -I; likewise pyproject.toml's [tool.setuptools] ext-modules
+// (analyzer/pyproject_toml.h) and meson.build's extension_module(...)s
+// (analyzer/meson_build.h), a source keeping the flags of the first extension that lists
+// it. The origin then says "inferred (+ setup.py, meson.build: …)" (the files that declared
+// extensions), an argument that is not a literal (or a pyproject.toml build backend whose
+// flags live in its own build system) is one of `notes`, and a build file that cannot be
+// read is a warning.
 //
 // A corrupt database found in the tree is reported as a warning and flags are inferred;
 // throws std::runtime_error naming the path on a corrupt database named by build_dir, a

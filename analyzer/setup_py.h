@@ -34,6 +34,8 @@ struct SetupExtension {
   std::vector<std::string> include_dirs;
 };
 
+// Also what pyproject.toml's ext-modules and meson.build declare (analyzer/pyproject_toml.h,
+// analyzer/meson_build.h): one shape, one place that applies it (analyzer/compile_db.cpp).
 struct SetupPyDeclarations {
   std::vector<SetupExtension> extensions;
   // One line per argument that was not a literal, e.g. "setup.py:14: define_macros is not
