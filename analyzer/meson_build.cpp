@@ -23,6 +23,10 @@ constexpr std::size_t kMaxExpressionDepth = 64;  // nested brackets and calls in
 constexpr std::size_t kMaxValueDepth = 32;       // arrays inside arrays, through variables too
 constexpr std::size_t kMaxArrayItems = 10000;    // after `+` and flattening
 constexpr std::uintmax_t kMaxTotalBytes = std::uintmax_t{16} << 20;
+// Array items built, string bytes joined (per 16) and leaves walked, over all files: what
+// keeps `b1 = a + []` repeated 100,000 times from building 10,000 items each time.
+constexpr std::size_t kMaxWork = 8'000'000;
+constexpr std::size_t kMaxNotes = 500;
 
 // ---------------------------------------------------------------------------------------
 // Tokens
@@ -215,6 +219,9 @@ struct SyntaxProblem : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The work budget is spent: reading stops, what was read so far is kept.
+struct TooMuchWork {};
+
 enum class Language { c, cpp };
 
 // Flags meant for every target of a language: add_project_arguments / add_global_arguments.
@@ -236,6 +243,8 @@ struct MesonState {
   std::map<std::string, ValuePtr> variables;
   std::set<fs::path> visited;
   std::size_t files_read = 0;
+  std::size_t work = 0;
+  std::size_t notes_dropped = 0;
   std::uintmax_t bytes_read = 0;
   ProjectArguments project;
   std::vector<PendingExtension> extensions;
@@ -285,7 +294,23 @@ class MesonFile {
     ++pos_;
   }
 
+  void spend(std::size_t units) {
+    state_.work += units;
+    if (state_.work > kMaxWork) throw TooMuchWork{};
+  }
+
+  std::vector<ValuePtr> leaves(const ValuePtr& value) {
+    std::vector<ValuePtr> found = flatten(value);
+    spend(found.size());
+    return found;
+  }
+
   void note(int line, const std::string& message) {
+    spend(1);
+    if (state_.out.notes.size() >= kMaxNotes) {
+      ++state_.notes_dropped;
+      return;
+    }
     state_.out.notes.push_back(shown_ + ":" + std::to_string(line) + ": " + message);
   }
 
@@ -352,17 +377,20 @@ class MesonFile {
     std::size_t& depth_;
   };
 
-  static ValuePtr plus(const ValuePtr& left, const ValuePtr& right) {
+  ValuePtr plus(const ValuePtr& left, const ValuePtr& right) {
     if (left->kind == Value::Kind::string && right->kind == Value::Kind::string) {
+      spend((left->text.size() + right->text.size()) / 16 + 1);
       if (left->text.size() + right->text.size() > kMaxSetupPyBytes) return make_other("a string too long");
       return make_string(left->text + right->text);
     }
     if (left->kind == Value::Kind::array) {
+      spend(left->items.size() + right->items.size());
       std::vector<ValuePtr> items = left->items;
       if (right->kind == Value::Kind::array) {
         if (items.size() + right->items.size() > kMaxArrayItems) return make_other("an array too large");
         items.insert(items.end(), right->items.begin(), right->items.end());
       } else {
+        spend(1);
         items.push_back(right);
       }
       return make_array(std::move(items));
@@ -456,6 +484,7 @@ class MesonFile {
           ++pos_;
           std::vector<ValuePtr> items;
           while (!at_punct("]")) {
+            spend(1);
             items.push_back(expression());
             if (!at_punct(",")) break;
             ++pos_;
@@ -505,7 +534,7 @@ class MesonFile {
   std::vector<std::string> literal_paths(const std::vector<ValuePtr>& values, int line, const std::string& what) {
     std::vector<std::string> paths;
     for (const ValuePtr& value : values) {
-      for (const ValuePtr& leaf : flatten(value)) {
+      for (const ValuePtr& leaf : leaves(value)) {
         if (leaf->kind == Value::Kind::string) {
           paths.push_back(in_dir(leaf->text).string());
         } else if (leaf->kind == Value::Kind::files || leaf->kind == Value::Kind::include_dirs) {
@@ -590,7 +619,7 @@ class MesonFile {
                   std::vector<std::string>& undefs, std::vector<std::string>& includes) {
     std::vector<std::string> strings;
     for (const ValuePtr& value : values) {
-      for (const ValuePtr& leaf : flatten(value)) {
+      for (const ValuePtr& leaf : leaves(value)) {
         if (leaf->kind == Value::Kind::string) {
           strings.push_back(leaf->text);
         } else {
@@ -627,7 +656,7 @@ class MesonFile {
   void project_arguments(const std::string& name, int line, const CallArgs& args) {
     std::vector<Language> languages;
     if (ValuePtr language = args.get("language")) {
-      for (const ValuePtr& leaf : flatten(language)) {
+      for (const ValuePtr& leaf : leaves(language)) {
         if (leaf->kind == Value::Kind::string && leaf->text == "c") languages.push_back(Language::c);
         if (leaf->kind == Value::Kind::string && leaf->text == "cpp") languages.push_back(Language::cpp);
       }
@@ -666,7 +695,7 @@ class MesonFile {
       base.include_dirs = literal_paths({dirs}, line, "include_directories of " + which + ",");
     }
     if (ValuePtr dependencies = args.get("dependencies")) {
-      for (const ValuePtr& leaf : flatten(dependencies)) {
+      for (const ValuePtr& leaf : leaves(dependencies)) {
         if (leaf->kind == Value::Kind::dependency &&
             (leaf->text == "python" || leaf->text == "python3" || leaf->text == "numpy"))
           continue;  // inference adds Python's and NumPy's headers
@@ -750,7 +779,17 @@ std::optional<SetupPyDeclarations> read_meson_build(const fs::path& root, const 
       return state.out;
     }
     state.visited.insert(canonical);
-    MesonFile::read_file(state, file, file.string(), 0);
+    try {
+      MesonFile::read_file(state, file, file.string(), 0);
+    } catch (const TooMuchWork&) {
+      state.out.warnings.push_back(file.string() +
+                                   ": reading stopped (its values grew too large to follow); what the rest "
+                                   "declares was not applied");
+    }
+    if (state.notes_dropped > 0) {
+      state.out.notes.push_back(file.string() + ": " + std::to_string(state.notes_dropped) +
+                                " more notes on meson.build files not shown");
+    }
     for (const PendingExtension& pending : state.extensions) {
       state.out.extensions.push_back(with_project_arguments(pending, state.project));
     }

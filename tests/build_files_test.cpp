@@ -300,6 +300,22 @@ TEST(MesonBuildHostile, HugeUnterminatedDeepFifoAndOutsideFilesAreWarningsAndThe
          t.write("meson.build", text + "v1 += v1\npy.extension_module('n', 'n.c', c_args: v19999)\n");
        },
        "an array nested too deeply, is not a literal"},
+      {"values that grow",
+       [&](const test::TempDir& t) {
+         std::string text = ok_module + "a = [";
+         for (int i = 0; i < 10000; ++i) text += "'-DX',";
+         text += "]\n";
+         for (int i = 0; i < 2000; ++i) text += "b" + std::to_string(i) + " = a + []\n";
+         t.write("meson.build", text);
+       },
+       "reading stopped (its values grew too large to follow)"},
+      {"many notes",
+       [&](const test::TempDir& t) {
+         std::string text = ok_module;
+         for (int i = 0; i < 2000; ++i) text += "configure_file(output: 'c.h')\n";
+         t.write("meson.build", text);
+       },
+       "1500 more notes on meson.build files not shown"},
       {"binary", [&](const test::TempDir& t) { t.write("meson.build", ok_module + std::string("\0\xff\xfe(", 4)); },
        "not understood"},
   };
