@@ -38,6 +38,9 @@ struct GlobalWriteFact {
   bool lazy_init = false;          // guarded by a test of the same variable (`if (!x) x = ...`)
   bool under_lock = false;         // inside a critical section or between lock/unlock
   bool read_modify_write = false;  // `x++`, `--x`, `x += n`: a counter, lost updates when racing
+  // `x = 1`, `s.ready = true`, `p = NULL`: the value stored is a constant expression, as a
+  // flag's is (an "already initialised" mark), not data computed at the write.
+  bool stores_constant = false;
   // In a Cython-generated unit: the .pyx line this write was generated from, as the nearest
   // `/* "pkg/mod.pyx":12` comment before it in its function says (see generated_from below).
   SourceLocation generated_from;
@@ -116,6 +119,10 @@ struct FunctionFact {
   // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
   // slot array a PyModExport_ hook hands to CPython, whatever its linkage.
   std::vector<std::string> returned_globals;
+  // USRs of static-storage variables read in a condition (an if, while or do-while test, the
+  // test of ?:, an operand of && or ||), outside any call's arguments: `if (loaded) return 0;`,
+  // `if (!state.ready)`. The flags a function's control flow depends on.
+  std::vector<std::string> tested_globals;
   // An error inside its body (a name from a missing header, say): calls clang could not
   // make sense of may be missing from `calls`, though API macros still come from tokens.
   bool parse_errors = false;

@@ -20,7 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kEntryFormat = 1;
+// Bumped when what the facts hold changes (2: FunctionFact::tested_globals,
+// GlobalWriteFact::stores_constant), so no entry of an older reader is taken for a newer one's.
+constexpr int kEntryFormat = 2;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -68,6 +68,53 @@ std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUn
   return result;
 }
 
+namespace {
+
+// The first write to `usr` an init function makes with a flag's value, or nullptr.
+const GlobalWriteFact* setting_write(const ModuleConfigView& view,
+                                     const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes,
+                                     const std::string& usr) {
+  auto found = writes.find(usr);
+  if (found == writes.end()) return nullptr;
+  for (const GlobalWriteFact* write : found->second) {
+    if (view.init_functions.contains(write->function) && (write->stores_constant || write->read_modify_write)) {
+      return write;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<ExecOnceGuard> exec_once_guards(const ModuleConfigView& view) {
+  const auto writes = writes_by_usr(view.units);
+  std::map<std::string, std::pair<const TranslationUnitFacts*, const GlobalVarFact*>> flags;
+  for (const auto* unit : view.units) {
+    if (generated_by_cython(*unit)) continue;
+    for (const auto& global : unit->globals) {
+      if (global.kind == GlobalVarFact::Kind::other_mutable && !global.thread_local_storage) {
+        flags.try_emplace(global.usr, unit, &global);
+      }
+    }
+  }
+  std::vector<ExecOnceGuard> guards;
+  std::set<std::string> seen;
+  for (const auto* unit : view.units) {
+    for (const auto& function : unit->functions) {
+      if (!view.init_functions.contains(function.name)) continue;
+      for (const std::string& usr : function.tested_globals) {
+        auto flag = flags.find(usr);
+        if (flag == flags.end() || seen.contains(usr)) continue;
+        if (const GlobalWriteFact* write = setting_write(view, writes, usr)) {
+          seen.insert(usr);
+          guards.push_back({flag->second.first, flag->second.second, function.name, write});
+        }
+      }
+    }
+  }
+  return guards;
+}
+
 SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view) {
   if (view.def != nullptr && view.def->location.valid()) return view.def->location;
   if (view.slots != nullptr && view.slots->location.valid()) return view.slots->location;

@@ -122,6 +122,19 @@ std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUn
 // SI006: hand-written global Python-object variables written at run time.
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);
 
+// SI012, shared with SI004: a process-global flag (plain C data, not thread-local) that the
+// module's initialisation functions (exec or create slot, PyInit, what only they reach)
+// both test in a condition and set, with a constant or an increment: an "already loaded"
+// guard. Exec runs once per module object, in every interpreter, so the second one finds
+// the flag set. Hand-written units only; each variable once, in the view's unit order.
+struct ExecOnceGuard {
+  const TranslationUnitFacts* unit;  // a unit that defines it
+  const GlobalVarFact* var;
+  std::string tested_in;         // an init function whose condition reads it
+  const GlobalWriteFact* write;  // the first init-time write that sets it
+};
+std::vector<ExecOnceGuard> exec_once_guards(const ModuleConfigView& view);
+
 // Where a module-level finding about the module definition goes: the PyModuleDef,
 // else the slots array, else the PyInit function (or PyModExport_ hook).
 SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view);

@@ -1,7 +1,8 @@
 // SI004 per-interpreter-gil-contradiction: the module declares
 // Py_MOD_PER_INTERPRETER_GIL_SUPPORTED yet keeps state every interpreter shares: what
 // SI005 (static Python objects), SI006 (global Python objects written at run time) and
-// SI007 (the PyState module registry) report, decided by the same predicates in
+// SI007 (the PyState module registry) and SI012 (a process-global "already loaded" guard
+// in the module's initialisation) report, decided by the same predicates in
 // check_support and, for SI007, the same API list from its TOML. CPython believes the
 // claim, so instead of refusing the import the module loads and then corrupts objects
 // across interpreters that run in parallel under different GILs. One finding per item.
@@ -26,6 +27,7 @@ class PerInterpreterGilContradiction final : public Check {
       report_static_objects(module, *view, context.sink);
       report_written_python_globals(module, *view, context.sink);
       report_registry_calls(module, *view, registry_apis, context.sink);
+      report_exec_once_guards(module, *view, context.sink);
     }
   }
 
@@ -67,6 +69,17 @@ class PerInterpreterGilContradiction final : public Check {
                                            ", which only works for single-phase modules; use " + advice + " instead",
                                        {module.name});
                          });
+  }
+
+  static void report_exec_once_guards(const ExtensionModule& module, const ModuleConfigView& view, FindingSink& sink) {
+    for (const ExecOnceGuard& guard : exec_once_guards(view)) {
+      sink.report(guard.var->location,
+                  claim(module) + "process-global '" + guard.var->name + "' is an initialise-once guard, tested" +
+                      in_function(guard.tested_in) + " and set" + in_function(guard.write->function) +
+                      " during module initialisation: the second interpreter's exec sees it set and skips or "
+                      "refuses its set-up. Keep the flag in module state, or remove it",
+                  {module.name});
+    }
   }
 };
 

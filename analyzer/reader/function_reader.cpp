@@ -182,6 +182,7 @@ void FunctionReader::read(CXCursor function) {
             [](const CallFact& a, const CallFact& b) { return a.offset < b.offset; });
   scan.fact.referenced_functions.assign(scan.referenced.begin(), scan.referenced.end());
   scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
+  scan.fact.tested_globals.assign(scan.tested_globals.begin(), scan.tested_globals.end());
   facts_.functions.push_back(std::move(scan.fact));
 }
 
@@ -191,10 +192,26 @@ void FunctionReader::walk(CXCursor cursor) {
     case CXCursor_CallExpr: read_call(cursor); break;
     case CXCursor_DeclRefExpr: read_decl_ref(cursor); break;
     case CXCursor_VarDecl: read_var_decl(cursor); break;
-    case CXCursor_BinaryOperator:
+    case CXCursor_BinaryOperator: {
       note_compared_calls(cursor);
       read_assignment(cursor, kind);
+      CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(cursor);
+      if (op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr) {
+        for (CXCursor operand : children_of(cursor)) note_tested(operand);
+      }
       break;
+    }
+    case CXCursor_WhileStmt:
+    case CXCursor_ConditionalOperator: {
+      std::vector<CXCursor> parts = children_of(cursor);
+      if (!parts.empty()) note_tested(parts.front());
+      break;
+    }
+    case CXCursor_DoStmt: {
+      std::vector<CXCursor> parts = children_of(cursor);
+      if (!parts.empty()) note_tested(parts.back());
+      break;
+    }
     case CXCursor_CompoundAssignOperator: read_assignment(cursor, kind); break;
     case CXCursor_UnaryOperator: {
       CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(cursor);
@@ -329,6 +346,7 @@ void FunctionReader::note_compared_calls(CXCursor comparison) {
 void FunctionReader::read_if(CXCursor cursor) {
   std::vector<CXCursor> parts = children_of(cursor);
   if (parts.empty()) return;
+  note_tested(parts[0]);
   walk(parts[0]);
   std::vector<std::string> tested;
   collect_referenced_vars(parts[0], tested);
@@ -336,6 +354,20 @@ void FunctionReader::read_if(CXCursor cursor) {
   current_->guard_vars.insert(current_->guard_vars.end(), tested.begin(), tested.end());
   for (std::size_t i = 1; i < parts.size(); ++i) walk(parts[i]);
   current_->guard_vars.resize(before);
+}
+
+// The static-storage variables a condition reads itself. Arguments of calls in it are
+// left out: `if (PyModule_AddIntConstant(m, "LIMIT", limit) < 0)` tests the call's result,
+// and `limit` decides nothing.
+void FunctionReader::note_tested(CXCursor condition) {
+  CXCursorKind kind = clang_getCursorKind(condition);
+  if (kind == CXCursor_CallExpr) return;
+  if (kind == CXCursor_DeclRefExpr) {
+    CXCursor var = clang_getCursorReferenced(condition);
+    if (is_global_variable(var)) current_->tested_globals.insert(take(clang_getCursorUSR(var)));
+    return;
+  }
+  for (CXCursor child : children_of(condition)) note_tested(child);
 }
 
 void FunctionReader::read_call(CXCursor call) {
@@ -413,6 +445,10 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
   const CXCursorKind kind = clang_getCursorKind(at);
   write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
+  if (kind == CXCursor_BinaryOperator) {
+    std::vector<CXCursor> sides = children_of(at);
+    write.stores_constant = sides.size() == 2 && constant_value(sides[1]).has_value();
+  }
   if (current_->file != nullptr) {
     Position where = position(clang_getCursorLocation(at));
     if (where.file == current_->file) {

@@ -33,6 +33,7 @@ class FunctionReader {
     FunctionFact fact;
     std::set<std::string> referenced;
     std::set<std::string> referenced_globals;
+    std::set<std::string> tested_globals;                      // static-storage variables read in a condition
     std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
     std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
     std::set<unsigned> compared_calls;                         // offsets of calls that are == / != operands
@@ -51,6 +52,7 @@ class FunctionReader {
   void read_var_decl(CXCursor cursor);
   void read_assignment(CXCursor cursor, CXCursorKind kind);
   void read_if(CXCursor cursor);
+  void note_tested(CXCursor condition);
   void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);
   void read_call(CXCursor call);

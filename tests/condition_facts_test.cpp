@@ -1,0 +1,107 @@
+// The facts SI012 (exec-once-guard) reads from a function body: the static-storage
+// variables its conditions read (FunctionFact::tested_globals) and whether a write stores
+// a constant (GlobalWriteFact::stores_constant). Real libclang on real C.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/compile_db.h"
+#include "analyzer/extract.h"
+#include "core/interpreter.h"
+#include "tests/test_support.h"
+
+namespace subcheck {
+namespace {
+
+const std::optional<Interpreter>& python() {
+  static const std::optional<Interpreter> found = find_default_python();
+  return found;
+}
+
+#define REQUIRE_PYTHON() \
+  if (!python()) GTEST_SKIP() << "no CPython >= 3.12 found: cannot parse C extensions"
+
+TranslationUnitFacts extract(const char* text) {
+  test::TempDir tree("subcheck-condition-facts");
+  const auto source = tree.write("mod.c", text);
+  CompileCommand command{source, tree.path(), {"-isystem", python()->include_dir.string()}};
+  Extractor extractor(ExtractOptions{{tree.path()}});
+  return extractor.extract(command, BuildConfig::gil);
+}
+
+// The names (not USRs) of the globals `function` tests, through the unit's globals.
+std::vector<std::string> tested_names(const TranslationUnitFacts& facts, const std::string& function) {
+  std::vector<std::string> names;
+  for (const FunctionFact& fact : facts.functions) {
+    if (fact.name != function) continue;
+    for (const std::string& usr : fact.tested_globals) {
+      for (const GlobalVarFact& global : facts.globals) {
+        if (global.usr == usr) names.push_back(global.name);
+      }
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const GlobalWriteFact* write_of(const TranslationUnitFacts& facts, const std::string& name) {
+  for (const GlobalVarFact& global : facts.globals) {
+    if (global.name != name) continue;
+    for (const GlobalWriteFact& write : facts.global_writes) {
+      if (write.var_usr == global.usr) return &write;
+    }
+  }
+  return nullptr;
+}
+
+constexpr const char* kSource = R"(#include <Python.h>
+#include <stdbool.h>
+static int loaded, waiting, either, other, chosen, limit, in_call, never_tested;
+static struct { bool ready; } state;
+static char *table;
+static int f(int x) { return x; }
+int tests(void) {
+    if (loaded) return 0;
+    while (waiting > 0) waiting--;
+    if (!state.ready) state.ready = true;
+    int x = chosen ? 1 : 2;
+    x += (either && other);
+    if (f(in_call) < 0) return -1;
+    do { x--; } while (x > limit);
+    never_tested = 1;
+    table = PyMem_Malloc(16);
+    loaded = 1;
+    return x;
+}
+)";
+
+TEST(ConditionFacts, RecordsTheGlobalsConditionsReadButNotCallArguments) {
+  REQUIRE_PYTHON();
+  TranslationUnitFacts facts = extract(kSource);
+  ASSERT_TRUE(facts.trustworthy);
+  EXPECT_EQ(tested_names(facts, "tests"),
+            (std::vector<std::string>{"chosen", "either", "limit", "loaded", "other", "state", "waiting"}));
+}
+
+TEST(ConditionFacts, AWriteOfAConstantIsMarkedAndComputedDataIsNot) {
+  REQUIRE_PYTHON();
+  TranslationUnitFacts facts = extract(kSource);
+  for (const char* name : {"loaded", "never_tested", "state"}) {
+    const GlobalWriteFact* write = write_of(facts, name);
+    ASSERT_NE(write, nullptr) << name;
+    EXPECT_TRUE(write->stores_constant) << name;
+  }
+  const GlobalWriteFact* table = write_of(facts, "table");
+  ASSERT_NE(table, nullptr);
+  EXPECT_FALSE(table->stores_constant);
+  const GlobalWriteFact* waiting = write_of(facts, "waiting");
+  ASSERT_NE(waiting, nullptr);
+  EXPECT_FALSE(waiting->stores_constant);
+  EXPECT_TRUE(waiting->read_modify_write);
+}
+
+}  // namespace
+}  // namespace subcheck
