@@ -123,6 +123,12 @@ struct FunctionFact {
   // test of ?:, an operand of && or ||), outside any call's arguments: `if (loaded) return 0;`,
   // `if (!state.ready)`. The flags a function's control flow depends on.
   std::vector<std::string> tested_globals;
+  // Of those, the ones an `if` tests whose branch leaves the function at once (`if (loaded)
+  // return 0;`, `{ PyErr_SetString(...); return -1; }`: a return or goto among the branch's
+  // own statements), in a function taking a PyObject * (the module, the spec): a test that
+  // decides whether the module's set-up runs. A C library's once-setting (libmpdec's
+  // mpd_setminalloc) takes no Python object and is left out.
+  std::vector<std::string> exit_guard_globals;
   // An error inside its body (a name from a missing header, say): calls clang could not
   // make sense of may be missing from `calls`, though API macros still come from tokens.
   bool parse_errors = false;

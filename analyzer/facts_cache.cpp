@@ -20,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Bumped when what the facts hold changes (2: FunctionFact::tested_globals,
-// GlobalWriteFact::stores_constant), so no entry of an older reader is taken for a newer one's.
+// Bumped when what the facts hold changes (2: FunctionFact::tested_globals and
+// exit_guard_globals, GlobalWriteFact::stores_constant), so no entry of an older reader is taken for a newer one's.
 constexpr int kEntryFormat = 2;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 

@@ -9,7 +9,8 @@
  * TN: SI012 at `exec_runs` (only written, never tested), at `lookup_table` (a lazily built
  *     process-wide C table: the value stored is the data, not a flag; SI010 notes it) and
  *     at `tables_once` (pthread_once: the flag is the library's, never tested here), whose
- *     `crc_table` is process-wide C data SI010 notes. FT001: no Py_mod_gil slot (kept out so
+ *     `crc_table` is process-wide C data SI010 notes, and at `setting_applied` (the
+ *     once-setting of a C helper that takes no Python object, left to SI010). FT001: no Py_mod_gil slot (kept out so
  *     the case is about interpreters, not threads).
  *
  * subcheck-expect-module: name=exec_once_guard init=multi-phase multiple_interpreters=absent gil=absent subinterpreters=shared-gil-only free_threading=requires-gil
@@ -24,6 +25,19 @@ static long exec_runs;               // expect: SI010  // expect-not: SI012
 static unsigned char *lookup_table;  // expect: SI010  // expect-not: SI012
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;  // expect-not: SI012 SI010
 static int crc_table[256];           // expect: SI010  // expect-not: SI012
+static int setting_applied;          // expect: SI010  // expect-not: SI012
+
+/* A C library's once-setting, as libmpdec's mpd_setminalloc: no Python object in sight,
+ * so its early return skips no module set-up. */
+static void
+apply_setting(int value)
+{
+    if (setting_applied) {
+        return;
+    }
+    crc_table[0] = value;
+    setting_applied = 1;
+}
 
 static void
 build_crc_table(void)
@@ -36,12 +50,13 @@ build_crc_table(void)
 static int
 add_constants(PyObject *module)
 {
-    if (!constants_ready) {
-        if (PyModule_AddIntConstant(module, "LIMIT", 64) < 0) {
-            return -1;
-        }
-        constants_ready = 1;
+    if (constants_ready) {
+        return 0;
     }
+    if (PyModule_AddIntConstant(module, "LIMIT", 64) < 0) {
+        return -1;
+    }
+    constants_ready = 1;
     return 0;
 }
 
@@ -60,6 +75,7 @@ once_guard_exec(PyObject *module)
         }
     }
     pthread_once(&tables_once, build_crc_table);
+    apply_setting(3);
     if (add_constants(module) < 0) {
         return -1;
     }

@@ -76,6 +76,17 @@ int tests(void) {
     loaded = 1;
     return x;
 }
+int guards(PyObject *module) {
+    if (loaded) return 0;
+    if (!state.ready) { state.ready = true; }
+    if (chosen > 1) { PyErr_SetString(PyExc_ImportError, "twice"); return -1; }
+    if (waiting) { if (limit) return -1; }
+    return 0;
+}
+int no_object(int n) {
+    if (either) return n;
+    return 0;
+}
 )";
 
 TEST(ConditionFacts, RecordsTheGlobalsConditionsReadButNotCallArguments) {
@@ -84,6 +95,26 @@ TEST(ConditionFacts, RecordsTheGlobalsConditionsReadButNotCallArguments) {
   ASSERT_TRUE(facts.trustworthy);
   EXPECT_EQ(tested_names(facts, "tests"),
             (std::vector<std::string>{"chosen", "either", "limit", "loaded", "other", "state", "waiting"}));
+}
+
+// Exit guards: an if whose own branch returns, in a function that takes a PyObject *.
+TEST(ConditionFacts, ExitGuardsAreTestsWhoseBranchReturnsInAFunctionTakingAnObject) {
+  REQUIRE_PYTHON();
+  TranslationUnitFacts facts = extract(kSource);
+  for (const FunctionFact& function : facts.functions) {
+    std::vector<std::string> names;
+    for (const std::string& usr : function.exit_guard_globals) {
+      for (const GlobalVarFact& global : facts.globals) {
+        if (global.usr == usr) names.push_back(global.name);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    if (function.name == "guards") {
+      EXPECT_EQ(names, (std::vector<std::string>{"chosen", "limit", "loaded"}));
+    } else {
+      EXPECT_TRUE(names.empty()) << function.name;  // `tests` and `no_object` take no object
+    }
+  }
 }
 
 TEST(ConditionFacts, AWriteOfAConstantIsMarkedAndComputedDataIsNot) {

@@ -102,7 +102,7 @@ std::vector<ExecOnceGuard> exec_once_guards(const ModuleConfigView& view) {
   for (const auto* unit : view.units) {
     for (const auto& function : unit->functions) {
       if (!view.init_functions.contains(function.name)) continue;
-      for (const std::string& usr : function.tested_globals) {
+      for (const std::string& usr : function.exit_guard_globals) {
         auto flag = flags.find(usr);
         if (flag == flags.end() || seen.contains(usr)) continue;
         if (const GlobalWriteFact* write = setting_write(view, writes, usr)) {

@@ -124,8 +124,9 @@ std::vector<WrittenGlobal> written_python_globals(const std::vector<const Transl
 
 // SI012, shared with SI004: a process-global flag (plain C data, not thread-local) that the
 // module's initialisation functions (exec or create slot, PyInit, what only they reach)
-// both test in a condition and set, with a constant or an increment: an "already loaded"
-// guard. Exec runs once per module object, in every interpreter, so the second one finds
+// test in an `if` whose branch returns at once, in a function taking a PyObject *
+// (FunctionFact::exit_guard_globals), and set with a constant or an increment: an
+// "already loaded" guard. Exec runs once per module object, in every interpreter, so the second one finds
 // the flag set. Hand-written units only; each variable once, in the view's unit order.
 struct ExecOnceGuard {
   const TranslationUnitFacts* unit;  // a unit that defines it

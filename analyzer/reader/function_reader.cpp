@@ -66,6 +66,44 @@ bool creates_fresh_container(const std::string& callee) {
 // METH_KEYWORDS method, tp_init, tp_new and tp_call. CPython made that dict for this call
 // alone. A helper's parameter named `kwds` may be any dict a caller passes (a user's
 // positional mapping, in multidict): it is not exempt.
+bool is_object_pointer(CXType type) {  // PyObject is `struct _object`
+  return take(clang_getTypeSpelling(clang_getCanonicalType(type))) == "struct _object *";
+}
+
+bool takes_object(CXCursor function) {
+  for (CXCursor child : children_of(function)) {
+    if (clang_getCursorKind(child) == CXCursor_ParmDecl && is_object_pointer(clang_getCursorType(child))) return true;
+  }
+  return false;
+}
+
+// A branch that leaves the function at once: a return or goto, alone or among the
+// statements of its block (not nested in a further if: that is an error path).
+bool leaves_at_once(CXCursor branch) {
+  auto leaves = [](CXCursor statement) {
+    CXCursorKind kind = clang_getCursorKind(statement);
+    return kind == CXCursor_ReturnStmt || kind == CXCursor_GotoStmt;
+  };
+  if (leaves(branch)) return true;
+  if (clang_getCursorKind(branch) != CXCursor_CompoundStmt) return false;
+  std::vector<CXCursor> statements = children_of(branch);
+  return std::any_of(statements.begin(), statements.end(), leaves);
+}
+
+// The static-storage variables a condition reads itself. Arguments of calls in it are
+// left out: `if (PyModule_AddIntConstant(m, "LIMIT", limit) < 0)` tests the call's result,
+// and `limit` decides nothing.
+void collect_tested(CXCursor condition, std::set<std::string>& usrs) {
+  CXCursorKind kind = clang_getCursorKind(condition);
+  if (kind == CXCursor_CallExpr) return;
+  if (kind == CXCursor_DeclRefExpr) {
+    CXCursor var = clang_getCursorReferenced(condition);
+    if (is_global_variable(var)) usrs.insert(take(clang_getCursorUSR(var)));
+    return;
+  }
+  for (CXCursor child : children_of(condition)) collect_tested(child, usrs);
+}
+
 std::string kwargs_parameter(CXCursor function, GlobalClassifier& object_types) {
   std::vector<CXCursor> parameters;
   for (CXCursor child : children_of(function)) {
@@ -73,9 +111,6 @@ std::string kwargs_parameter(CXCursor function, GlobalClassifier& object_types) 
   }
   if (parameters.size() != 3) return {};
   auto type_of = [](CXCursor parameter) { return clang_getCanonicalType(clang_getCursorType(parameter)); };
-  auto is_object_pointer = [](CXType type) {  // PyObject is `struct _object`
-    return take(clang_getTypeSpelling(type)) == "struct _object *";
-  };
   if (!is_object_pointer(type_of(parameters[1])) || !is_object_pointer(type_of(parameters[2]))) return {};
   if (!object_types.is_python_object_record(clang_getPointeeType(type_of(parameters[0])))) return {};
   return take(clang_getCursorSpelling(parameters[2]));
@@ -169,6 +204,7 @@ void FunctionReader::read(CXCursor function) {
   if (std::string kwargs = kwargs_parameter(function, object_types_); !kwargs.empty())
     scan.local_origins[kwargs] = CallFact::ArgOrigin::kwargs_parameter;
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
+  scan.takes_object = takes_object(function);
   if (facts_.generator == "cython") {
     Position start = position(clang_getRangeStart(clang_getCursorExtent(function)));
     scan.file = start.file;
@@ -183,6 +219,7 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.referenced_functions.assign(scan.referenced.begin(), scan.referenced.end());
   scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
   scan.fact.tested_globals.assign(scan.tested_globals.begin(), scan.tested_globals.end());
+  scan.fact.exit_guard_globals.assign(scan.exit_guard_globals.begin(), scan.exit_guard_globals.end());
   facts_.functions.push_back(std::move(scan.fact));
 }
 
@@ -347,6 +384,9 @@ void FunctionReader::read_if(CXCursor cursor) {
   std::vector<CXCursor> parts = children_of(cursor);
   if (parts.empty()) return;
   note_tested(parts[0]);
+  if (current_->takes_object && parts.size() > 1 && leaves_at_once(parts[1])) {
+    collect_tested(parts[0], current_->exit_guard_globals);
+  }
   walk(parts[0]);
   std::vector<std::string> tested;
   collect_referenced_vars(parts[0], tested);
@@ -356,19 +396,7 @@ void FunctionReader::read_if(CXCursor cursor) {
   current_->guard_vars.resize(before);
 }
 
-// The static-storage variables a condition reads itself. Arguments of calls in it are
-// left out: `if (PyModule_AddIntConstant(m, "LIMIT", limit) < 0)` tests the call's result,
-// and `limit` decides nothing.
-void FunctionReader::note_tested(CXCursor condition) {
-  CXCursorKind kind = clang_getCursorKind(condition);
-  if (kind == CXCursor_CallExpr) return;
-  if (kind == CXCursor_DeclRefExpr) {
-    CXCursor var = clang_getCursorReferenced(condition);
-    if (is_global_variable(var)) current_->tested_globals.insert(take(clang_getCursorUSR(var)));
-    return;
-  }
-  for (CXCursor child : children_of(condition)) note_tested(child);
-}
+void FunctionReader::note_tested(CXCursor condition) { collect_tested(condition, current_->tested_globals); }
 
 void FunctionReader::read_call(CXCursor call) {
   std::optional<std::string> callee = callee_of(call);

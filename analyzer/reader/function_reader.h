@@ -34,6 +34,8 @@ class FunctionReader {
     std::set<std::string> referenced;
     std::set<std::string> referenced_globals;
     std::set<std::string> tested_globals;                      // static-storage variables read in a condition
+    std::set<std::string> exit_guard_globals;                  // ... in an if whose branch returns at once
+    bool takes_object = false;                                 // a PyObject * parameter
     std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
     std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
     std::set<unsigned> compared_calls;                         // offsets of calls that are == / != operands
