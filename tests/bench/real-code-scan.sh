@@ -5,8 +5,10 @@
 # OUT/NAME.json and OUT/NAME.txt and prints one summary line.
 #
 # Usage: tests/bench/real-code-scan.sh [--subcheck PATH] [--python PY] [--out DIR] [PROJECT...]
-# PROJECT is `cpython` or a Debian source package name (default: cpython and every package
-# in DEFAULT_PACKAGES). Sources come from ci/fetch-debian-source.sh (cached).
+# PROJECT is `cpython`, `pyyaml-cython` (pyyaml's _yaml.pyx turned into C by trixie's Cython
+# 3.0.11, as its setup.py does) or a Debian source package name (default: cpython, every
+# package in DEFAULT_PACKAGES and pyyaml-cython). Sources come from
+# ci/fetch-debian-source.sh (cached); contourpy is scanned with trixie's pybind11-dev headers.
 set -euo pipefail
 
 PROG=${0##*/}
@@ -14,7 +16,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 DEFAULT_PACKAGES=(markupsafe pyrsistent python-crcmod netifaces python-xxhash brotli
                   python-multidict python-sysv-ipc python-pylibacl python-hiredis
-                  psycopg2 dbus-python)
+                  psycopg2 dbus-python contourpy python-ldap python-pyxattr python-pyaudio
+                  python-systemd)
 
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
@@ -33,7 +36,7 @@ while (($#)); do
         *) projects+=("$1"); shift ;;
     esac
 done
-((${#projects[@]})) || projects=(cpython "${DEFAULT_PACKAGES[@]}")
+((${#projects[@]})) || projects=(cpython "${DEFAULT_PACKAGES[@]}" pyyaml-cython)
 [[ -x $subcheck ]] || die "subcheck binary '$subcheck' not found (use --subcheck or SUBCHECK)"
 mkdir -p "$out"
 
@@ -60,9 +63,22 @@ for project in "${projects[@]}"; do
         src=$(sed -n 's/^SRC=//p' <<<"$db_output")
         db=$(sed -n 's/^DB=//p' <<<"$db_output")
         scan cpython "$src/Modules" -p "$db" -j 2
+    elif [[ $project == pyyaml-cython ]]; then
+        tree=$("$REPO/ci/fetch-debian-source.sh" pyyaml 2>/dev/null | tail -n 1)
+        cython=$("$REPO/ci/fetch-debian-source.sh" --binary cython3 2>/dev/null | tail -n 1)
+        [[ -d $tree && -d $cython ]] || die "no pyyaml source or cython3 package"
+        rm -rf "$out/src/pyyaml-cython" && mkdir -p "$out/src" && cp -a "$tree" "$out/src/pyyaml-cython"
+        (cd "$out/src/pyyaml-cython" && PYTHONPATH=$cython/usr/lib/python3/dist-packages "${PYTHON:-python3}" \
+            -c 'import sys; from Cython.Compiler.Main import main; sys.argv = ["cython", "-3", "yaml/_yaml.pyx"]; main(command_line=1)')
+        scan "$project" "$out/src/pyyaml-cython" --python "$python" -j 2
     else
         tree=$("$REPO/ci/fetch-debian-source.sh" "$project" 2>/dev/null | tail -n 1)
         [[ -d $tree ]] || die "no source tree for $project"
-        scan "$project" "$tree" --python "$python" -j 2
+        extra=()
+        if [[ $project == contourpy ]]; then
+            pybind11=$("$REPO/ci/fetch-debian-source.sh" --binary pybind11-dev 2>/dev/null | tail -n 1)
+            extra=(--extra-arg="-I$pybind11/usr/include")
+        fi
+        scan "$project" "$tree" --python "$python" -j 2 "${extra[@]}"
     fi
 done
