@@ -550,10 +550,22 @@ std::string ModuleConfigView::gil_spelling() const {
   return std::string(to_string(gil));
 }
 
+namespace {
+
+// A unit defining `main` and no module entry point is a program (a project's test or
+// tool, dbus-gmain's tests/30574.c), not extension code: no interpreter imports it.
+bool is_program(const TranslationUnitFacts& unit) {
+  return !defines_a_module(unit) &&
+         std::any_of(unit.functions.begin(), unit.functions.end(),
+                     [](const FunctionFact& f) { return f.name == "main" && f.external_linkage; });
+}
+
+}  // namespace
+
 std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig config) const {
   std::vector<const TranslationUnitFacts*> result;
   for (const TranslationUnitFacts& unit : units) {
-    if (unit.config == config) result.push_back(&unit);
+    if (unit.config == config && !is_program(unit)) result.push_back(&unit);
   }
   return result;
 }

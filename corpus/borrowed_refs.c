@@ -139,6 +139,28 @@ borrowed_private_copies(PyObject *module, PyObject *args)
     return result;
 }
 
+/* A bus binding's clean-up: the borrowed item is only tested for NULL, never used, so it
+ * cannot be used after another thread freed it; one kept and used is still reported. */
+static PyObject *
+borrowed_only_tested(PyObject *module, PyObject *args)
+{
+    PyObject *registry, *key;
+    if (!PyArg_ParseTuple(args, "O!O", &PyDict_Type, &registry, &key)) {
+        return NULL;
+    }
+    if (PyDict_GetItem(registry, key) && PyDict_DelItem(registry, key) < 0) {  // expect-not: FT003
+        return NULL;
+    }
+    if (!PyDict_GetItemString(registry, "default")) {  // expect-not: FT003
+        Py_RETURN_NONE;
+    }
+    PyObject *kept;
+    if ((kept = PyDict_GetItemString(registry, "default"))) {  // expect: FT003
+        return Py_NewRef(kept);
+    }
+    Py_RETURN_NONE;
+}
+
 /* The type's MRO dicts can change under another thread too. */
 static PyObject *
 borrowed_type_lookup(PyObject *module, PyObject *name)
@@ -187,6 +209,7 @@ static PyMethodDef borrowed_methods[] = {
     {"fresh", borrowed_fresh, METH_O, NULL},
     {"private_copies", borrowed_private_copies, METH_VARARGS, NULL},
     {"type_lookup", borrowed_type_lookup, METH_O, NULL},
+    {"only_tested", borrowed_only_tested, METH_VARARGS, NULL},
     {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -380,9 +380,28 @@ void FunctionReader::note_compared_calls(CXCursor comparison) {
   }
 }
 
+// Calls whose result an `if` only tests for NULL (`if (PyDict_GetItem(d, k))`, `!call`,
+// operands of && and ||): like a comparison by address, the object is never used.
+void FunctionReader::note_truth_tested_calls(CXCursor condition) {
+  CXCursor inner = strip_wrappers(condition);
+  CXCursorKind kind = clang_getCursorKind(inner);
+  bool logical =
+      (kind == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_LNot) ||
+      (kind == CXCursor_BinaryOperator && (clang_getCursorBinaryOperatorKind(inner) == CXBinaryOperator_LAnd ||
+                                           clang_getCursorBinaryOperatorKind(inner) == CXBinaryOperator_LOr));
+  if (logical) {
+    for (CXCursor operand : children_of(inner)) note_truth_tested_calls(operand);
+  } else if (kind == CXCursor_CallExpr) {
+    unsigned offset = 0;
+    map_.location_of(inner, &offset);
+    current_->compared_calls.insert(offset);
+  }
+}
+
 void FunctionReader::read_if(CXCursor cursor) {
   std::vector<CXCursor> parts = children_of(cursor);
   if (parts.empty()) return;
+  note_truth_tested_calls(parts[0]);
   note_tested(parts[0]);
   if (current_->takes_object && parts.size() > 1 && leaves_at_once(parts[1])) {
     collect_tested(parts[0], current_->exit_guard_globals);

@@ -57,6 +57,7 @@ class FunctionReader {
   void note_tested(CXCursor condition);
   void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);
+  void note_truth_tested_calls(CXCursor condition);
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of);
