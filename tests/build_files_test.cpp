@@ -20,6 +20,7 @@
 #include "analyzer/compile_db.h"
 #include "analyzer/meson_build.h"
 #include "rules/catalogue.h"
+#include "tests/build_flags_support.h"
 #include "tests/test_support.h"
 
 namespace subcheck {
@@ -27,11 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-const std::optional<Interpreter>& target_python() {
-  static const std::optional<Interpreter> python = find_default_python();
-  return python;
-}
+using namespace build_flags_test;
 
 // A static type object only when WITH_TYPES is defined; the module claims a GIL per
 // interpreter, so the type is SI004 (which supersedes SI005) on line 4.
@@ -55,53 +52,9 @@ constexpr std::string_view kGuardedType =
     "static PyModuleDef shapes_def = {PyModuleDef_HEAD_INIT, .m_name = \"shapes\", .m_slots = shapes_slots};\n"
     "PyMODINIT_FUNC PyInit_shapes(void) { return PyModuleDef_Init(&shapes_def); }\n";
 
-CompileDatabase infer(const fs::path& root) {
-  return load_compile_database({root, std::nullopt, target_python(), kDefaultMaxFileBytes});
-}
-
-AnalysisResult scan(const fs::path& root) {
-  AnalyzeOptions options;
-  options.root = root;
-  options.python = target_python();
-  options.jobs = 2;
-  return analyze(options, RuleCatalogue::builtin());
-}
-
-bool any_contains(const std::vector<std::string>& messages, std::string_view needle) {
-  return std::any_of(messages.begin(), messages.end(),
-                     [&](const std::string& message) { return message.find(needle) != std::string::npos; });
-}
-
-std::string joined(const std::vector<std::string>& messages) {
-  std::string text;
-  for (const std::string& message : messages) text += "  " + message + "\n";
-  return text;
-}
-
 std::size_t findings_of(const AnalysisResult& result, std::string_view rule) {
   return static_cast<std::size_t>(std::count_if(result.findings.begin(), result.findings.end(),
                                                 [&](const Finding& finding) { return finding.rule == rule; }));
-}
-
-std::size_t errors_in(const AnalysisResult& result) {
-  return static_cast<std::size_t>(std::count_if(result.diagnostics.begin(), result.diagnostics.end(),
-                                                [](const ToolDiagnostic& d) { return d.severity == Severity::error; }));
-}
-
-const CompileCommand* command_for(const CompileDatabase& db, std::string_view file_name) {
-  for (const CompileCommand& command : db.commands) {
-    if (command.file.filename() == file_name) return &command;
-  }
-  return nullptr;
-}
-
-bool has_arg(const CompileCommand& command, std::string_view arg) {
-  return std::find(command.args.begin(), command.args.end(), arg) != command.args.end();
-}
-
-bool mentions(const CompileCommand& command, std::string_view text) {
-  return std::any_of(command.args.begin(), command.args.end(),
-                     [&](const std::string& arg) { return arg.find(text) != std::string::npos; });
 }
 
 // shapes_config.inc is no header to the tree walk, so only include_directories puts

@@ -21,6 +21,7 @@
 #include "analyzer/compile_db.h"
 #include "analyzer/setup_py.h"
 #include "rules/catalogue.h"
+#include "tests/build_flags_support.h"
 #include "tests/test_support.h"
 
 namespace subcheck {
@@ -28,14 +29,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-const std::optional<Interpreter>& setup_python() {
-  static const std::optional<Interpreter> python = find_default_python();
-  return python;
-}
+using namespace build_flags_test;
 
 #define REQUIRE_PYTHON() \
-  if (!setup_python()) GTEST_SKIP() << "no CPython >= 3.12 found: cannot read setup.py"
+  if (!target_python()) GTEST_SKIP() << "no CPython >= 3.12 found: cannot read setup.py"
 
 // Parses only with MY_FLAG defined and inc/ (which holds no .h, so inference never adds it)
 // on the include path; then a single-phase module with SI001 on line 12.
@@ -60,29 +57,6 @@ constexpr std::string_view kSetupPy =
     "    Extension('m', sources=['m.c'], define_macros=[('MY_FLAG', '1')], include_dirs=['inc']),\n"
     "])\n";
 
-CompileDatabase infer(const fs::path& root) {
-  return load_compile_database({root, std::nullopt, setup_python(), kDefaultMaxFileBytes});
-}
-
-AnalysisResult scan(const fs::path& root) {
-  AnalyzeOptions options;
-  options.root = root;
-  options.python = setup_python();
-  options.jobs = 2;
-  return analyze(options, RuleCatalogue::builtin());
-}
-
-bool any_contains(const std::vector<std::string>& messages, std::string_view needle) {
-  return std::any_of(messages.begin(), messages.end(),
-                     [&](const std::string& message) { return message.find(needle) != std::string::npos; });
-}
-
-std::string joined(const std::vector<std::string>& messages) {
-  std::string text;
-  for (const std::string& message : messages) text += "  " + message + "\n";
-  return text;
-}
-
 std::string diagnostics_text(const AnalysisResult& result) {
   std::string text;
   for (const ToolDiagnostic& diagnostic : result.diagnostics) {
@@ -90,28 +64,6 @@ std::string diagnostics_text(const AnalysisResult& result) {
             std::to_string(diagnostic.location.line) + ": " + diagnostic.message + "\n";
   }
   return text;
-}
-
-std::size_t errors_in(const AnalysisResult& result) {
-  return static_cast<std::size_t>(std::count_if(result.diagnostics.begin(), result.diagnostics.end(),
-                                                [](const ToolDiagnostic& d) { return d.severity == Severity::error; }));
-}
-
-const CompileCommand* command_for(const CompileDatabase& db, std::string_view file_name) {
-  for (const CompileCommand& command : db.commands) {
-    if (command.file.filename() == file_name) return &command;
-  }
-  return nullptr;
-}
-
-bool has_arg(const CompileCommand& command, std::string_view arg) {
-  return std::find(command.args.begin(), command.args.end(), arg) != command.args.end();
-}
-
-// Every -I/-D/-U the command has beyond what inference alone gives.
-bool mentions(const CompileCommand& command, std::string_view text) {
-  return std::any_of(command.args.begin(), command.args.end(),
-                     [&](const std::string& arg) { return arg.find(text) != std::string::npos; });
 }
 
 void write_flagged_tree(const test::TempDir& tree) {
@@ -247,7 +199,7 @@ TEST(SetupPyHostile, IncludeDirsAndMacrosOutsideTheTreeAreNeverUsed) {
   CompileDatabase db = infer(tree.path());
   const CompileCommand* m = command_for(db, "m.c");
   ASSERT_TRUE(m);
-  fs::path python_include = setup_python()->include_dir;
+  fs::path python_include = target_python()->include_dir;
   fs::path canonical_tree = fs::canonical(tree.path());
   for (const std::string& arg : m->args) {
     if (!arg.starts_with("-I")) continue;
