@@ -14,17 +14,26 @@
 
 namespace subcheck {
 
+// Where a call's argument comes from, as far as its own function can tell: one of the
+// function's parameters still holding what the caller passed (whose origin the module
+// model follows through the callers, analyzer/module_model.h), or a container the function
+// has just made (`PyDict_New()`, `PyDict_Keys(d)`: a new reference no other thread has).
+struct ArgSource {
+  enum class Kind { unknown, parameter, fresh_container } kind = Kind::unknown;
+  int parameter = -1;  // for `parameter`: its position in the enclosing function
+};
+
 // A call (or a use of an API macro such as PyList_GET_ITEM) inside a function body.
 struct CallFact {
   std::string callee;
   SourceLocation location;
-  unsigned offset = 0;            // byte offset in location.file, for ordering
-  std::vector<std::string> args;  // source text of each argument (macro names kept)
-  std::string first_arg_var;      // variable named by the first argument (after & and casts), if any
-  enum class ArgOrigin { unknown, kwargs_parameter, fresh_container } first_arg_origin = ArgOrigin::unknown;
-  bool is_macro = false;           // seen as a macro use, not a real call
-  int critical_section_depth = 0;  // Py_BEGIN_CRITICAL_SECTION nesting at this point
-  bool under_lock = false;         // between a mutex lock and its unlock in the same function
+  unsigned offset = 0;                 // byte offset in location.file, for ordering
+  std::vector<std::string> args;       // source text of each argument (macro names kept)
+  std::string first_arg_var;           // variable named by the first argument (after & and casts), if any
+  std::vector<ArgSource> arg_sources;  // one per argument (for a macro use: the first only)
+  bool is_macro = false;               // seen as a macro use, not a real call
+  int critical_section_depth = 0;      // Py_BEGIN_CRITICAL_SECTION nesting at this point
+  bool under_lock = false;             // between a mutex lock and its unlock in the same function
   // The call is an operand of == or != itself: its result is compared by address and
   // never dereferenced (`PyWeakref_GetObject(ref) == self`).
   bool result_only_compared = false;
@@ -113,6 +122,11 @@ struct FunctionFact {
   std::string usr;
   SourceLocation location;
   bool external_linkage = false;
+  // The parameter that receives a call's own **kwargs dict when CPython calls the function
+  // through a table: the third of exactly three, after `PyObject *args`, the first pointing
+  // to a Python object's struct (METH_VARARGS | METH_KEYWORDS, tp_init, tp_new, tp_call).
+  // -1 when the signature is not that one. By position and type, never by name.
+  int kwargs_parameter = -1;
   std::vector<CallFact> calls;                    // in source order, API macros included
   std::vector<std::string> referenced_functions;  // called or taken by address: slots, method tables
   std::vector<std::string> referenced_globals;    // USRs of external-linkage variables it uses

@@ -32,7 +32,8 @@ namespace subcheck {
 // the way from the worker without a word: the size checks below fail to compile when a
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, first_arg_origin, is_macro,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
                                    read_modify_write, stores_constant, generated_from)
@@ -42,9 +43,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
                                    parse_errors)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, calls, referenced_functions,
-                                   referenced_globals, returned_globals, tested_globals, exit_guard_globals,
-                                   parse_errors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
+                                   referenced_functions, referenced_globals, returned_globals, tested_globals,
+                                   exit_guard_globals, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
@@ -60,7 +61,7 @@ namespace {
                 " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
-SUBCHECK_FACTS_SIZE(CallFact, 152);
+SUBCHECK_FACTS_SIZE(CallFact, 176);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 152);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 272);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);

@@ -560,6 +560,80 @@ bool is_program(const TranslationUnitFacts& unit) {
                      [](const FunctionFact& f) { return f.name == "main" && f.external_linkage; });
 }
 
+using ParameterRef = std::pair<const FunctionFact*, int>;
+
+// Who calls what, directly, and which functions are handed to someone else to call (named
+// in a table or initialiser, or taken by address in a body): those get calls no one sees.
+struct CallSites {
+  std::map<const FunctionFact*, std::vector<std::pair<const FunctionFact*, const CallFact*>>> callers;
+  std::set<const FunctionFact*> address_taken;
+};
+
+CallSites call_sites(const ConfigIndex& index) {
+  CallSites sites;
+  for (const TranslationUnitFacts* unit : index.units()) {
+    auto take_address = [&](const std::string& name) {
+      if (auto function = index.function(name, unit)) sites.address_taken.insert(function->function);
+    };
+    for (const GlobalVarFact& global : unit->globals)
+      std::for_each(global.functions.begin(), global.functions.end(), take_address);
+    for (const FunctionFact& function : unit->functions) {
+      std::set<std::string> called;
+      for (const CallFact& call : function.calls) {
+        called.insert(call.callee);
+        if (auto callee = index.function(call.callee, unit))
+          sites.callers[callee->function].emplace_back(&function, &call);
+      }
+      for (const std::string& name : function.referenced_functions) {
+        if (!called.contains(name)) take_address(name);
+      }
+    }
+  }
+  return sites;
+}
+
+// Greatest fixed point: start from every parameter that could be private (the kwargs
+// parameter of a function CPython may call; each parameter of a function only called
+// directly) and drop one as soon as a call passes it something else, until nothing drops.
+// Mutually recursive helpers passing the dict around stay private.
+std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index) {
+  CallSites sites = call_sites(index);
+  std::set<ParameterRef> candidates;
+  for (const TranslationUnitFacts* unit : index.units()) {
+    for (const FunctionFact& function : unit->functions) {
+      if (function.kwargs_parameter >= 0) candidates.insert({&function, function.kwargs_parameter});
+      auto callers = sites.callers.find(&function);
+      if (callers == sites.callers.end() || sites.address_taken.contains(&function)) continue;
+      for (const auto& [caller, call] : callers->second) {
+        for (int position = 0; position < static_cast<int>(call->arg_sources.size()); ++position)
+          candidates.insert({&function, position});
+      }
+    }
+  }
+  auto passes_private = [&](const FunctionFact* caller, const CallFact* call, int position) {
+    if (position >= static_cast<int>(call->arg_sources.size())) return false;
+    const ArgSource& source = call->arg_sources[static_cast<std::size_t>(position)];
+    return source.kind == ArgSource::Kind::fresh_container ||
+           (source.kind == ArgSource::Kind::parameter && candidates.contains({caller, source.parameter}));
+  };
+  for (bool dropped = true; dropped;) {
+    dropped = false;
+    for (auto candidate = candidates.begin(); candidate != candidates.end();) {
+      const auto& callers = sites.callers[candidate->first];
+      bool all_private = std::all_of(callers.begin(), callers.end(), [&](const auto& site) {
+        return passes_private(site.first, site.second, candidate->second);
+      });
+      if (all_private) {
+        ++candidate;
+      } else {
+        candidate = candidates.erase(candidate);
+        dropped = true;
+      }
+    }
+  }
+  return candidates;
+}
+
 }  // namespace
 
 std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig config) const {
@@ -568,6 +642,13 @@ std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig co
     if (unit.config == config && !is_program(unit)) result.push_back(&unit);
   }
   return result;
+}
+
+bool AnalysisModel::first_arg_is_private(const FunctionFact& function, const CallFact& call) const {
+  if (call.arg_sources.empty()) return false;
+  const ArgSource& source = call.arg_sources.front();
+  return source.kind == ArgSource::Kind::fresh_container ||
+         (source.kind == ArgSource::Kind::parameter && private_dict_parameters.contains({&function, source.parameter}));
 }
 
 std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) const {
@@ -581,6 +662,7 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
   for (BuildConfig config : kAllConfigs) {
     ConfigIndex index(model.units_for(config));
     add_config(model.modules, config, index);
+    model.private_dict_parameters.merge(private_dict_parameters(index));
   }
   for (ExtensionModule& module : model.modules) join_pyinit_functions(module);
   std::sort(model.modules.begin(), model.modules.end(),

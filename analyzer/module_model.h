@@ -66,7 +66,16 @@ struct AnalysisModel {
   // file (main file of a unit) -> names of the modules it belongs to
   std::map<std::string, std::vector<std::string>> owners;
 
+  // Parameters (function, position) that hold, at every call, a dict no other thread can
+  // see: the **kwargs dict CPython makes for a call through a method table or type slot,
+  // a container the caller has just made, or such a parameter of the caller, followed
+  // through direct calls. By origin, never by name (FT003, FT004).
+  std::set<std::pair<const FunctionFact*, int>> private_dict_parameters;
+
   std::vector<const TranslationUnitFacts*> units_for(BuildConfig config) const;
+  // The call's first argument is a container no other thread holds (a fresh one, or a
+  // parameter in private_dict_parameters).
+  bool first_arg_is_private(const FunctionFact& function, const CallFact& call) const;
   std::vector<std::string> modules_owning(const std::string& file) const;
 };
 

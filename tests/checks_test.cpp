@@ -291,10 +291,11 @@ void write_spam(TranslationUnitFacts& facts) {
                          write_to(depth, "spam_count", at(file, 32)), write_to(lock, "spam_count", at(file, 33))};
 
   CallFact borrowed = call("PyDict_GetItem", at(file, 40, 16), {"cache", "key"});
+  // The kwargs dict of a METH_KEYWORDS method (in spam_methods), and a dict just made.
   CallFact from_kwargs = call("PyDict_GetItem", at(file, 41, 16), {"kwargs", "key"});
-  from_kwargs.first_arg_origin = CallFact::ArgOrigin::kwargs_parameter;
+  from_kwargs.arg_sources = {{ArgSource::Kind::parameter, 2}, {}};
   CallFact from_fresh = call("PyDict_GetItemString", at(file, 42, 16), {"fresh", "\"k\""});
-  from_fresh.first_arg_origin = CallFact::ArgOrigin::fresh_container;
+  from_fresh.arg_sources = {{ArgSource::Kind::fresh_container, -1}, {}};
   CallFact list_macro = call("PyList_GET_ITEM", at(file, 43, 16), {"items", "0"});
   list_macro.is_macro = true;
   CallFact strong = call("PyDict_GetItemRef", at(file, 44, 9), {"cache", "key", "&value"});
@@ -310,6 +311,8 @@ void write_spam(TranslationUnitFacts& facts) {
   facts.functions.push_back(function("spam_lookup", at(file, 38, 1),
                                      {borrowed, from_kwargs, from_fresh, list_macro, strong, find_module, add_module,
                                       ensure, release, save, bare_next, guarded_next}));
+  facts.functions.back().kwargs_parameter = 2;
+  facts.globals[5].functions = {"spam_lookup"};  // spam_methods
   facts.functions.push_back(function("spam_count", at(file, 30, 1), {}));
   facts.patterns.push_back(
       {PatternFact::Kind::refcnt_uniqueness, at(file, 60, 9), "spam_steal", "Py_REFCNT(...) == 1"});

@@ -3,8 +3,9 @@
 // another thread can remove the item and free it between the lookup and its use; the
 // strong-reference replacement (PyDict_GetItemRef, ...) closes that window. The
 // API -> replacement table is the rule's [data]. Not reported when the container is the
-// function's own kwargs dict or a container it has just created (no other thread can
-// reach those), nor when the result is only compared by address.
+// call's own kwargs dict (followed through helpers) or a container just created (no other
+// thread can reach those: AnalysisModel::first_arg_is_private), nor when the result is
+// only compared by address.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"
@@ -22,7 +23,8 @@ class BorrowedReferenceApi final : public Check {
         context.model.units_for(context.config),
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           auto replacement = replacements.find(call.callee);
-          if (replacement == replacements.end() || container_is_private(call) || call.result_only_compared) {
+          if (replacement == replacements.end() || context.model.first_arg_is_private(function, call) ||
+              call.result_only_compared) {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
@@ -31,11 +33,6 @@ class BorrowedReferenceApi final : public Check {
   }
 
  private:
-  static bool container_is_private(const CallFact& call) {
-    return call.first_arg_origin == CallFact::ArgOrigin::kwargs_parameter ||
-           call.first_arg_origin == CallFact::ArgOrigin::fresh_container;
-  }
-
   static std::string message(const std::string& api, const std::string& replacement, const std::string& function) {
     return api + " returns a borrowed reference; use " + replacement + in_function(function) +
            ": without the GIL another thread can drop the item before it is used";

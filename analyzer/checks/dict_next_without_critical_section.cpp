@@ -20,8 +20,9 @@ class DictNextWithoutCriticalSection final : public Check {
         context.model.units_for(context.config),
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           if (call.callee != kDictNext || call.critical_section_depth > 0) return;
-          // The function's own **kwargs dict, or a dict it just made: no other thread has it.
-          if (call.first_arg_origin != CallFact::ArgOrigin::unknown) return;
+          // The call's own **kwargs dict (followed through helpers), or a dict just made:
+          // no other thread has it.
+          if (context.model.first_arg_is_private(function, call)) return;
           context.sink.report(call.location, message(call, function.name), modules_of(context, unit));
         });
   }

@@ -61,12 +61,8 @@ bool creates_fresh_container(const std::string& callee) {
   return names.count(callee) > 0;
 }
 
-// The parameter that holds the call's own **kwargs dict, by position and type, never by
-// name: the third of exactly three, after `PyObject *args`, as in a METH_VARARGS |
-// METH_KEYWORDS method, tp_init, tp_new and tp_call. CPython made that dict for this call
-// alone. A helper's parameter named `kwds` may be any dict a caller passes (a user's
-// positional mapping, in multidict): it is not exempt.
-bool is_object_pointer(CXType type) {  // PyObject is `struct _object`
+// PyObject is `struct _object`.
+bool is_object_pointer(CXType type) {
   return take(clang_getTypeSpelling(clang_getCanonicalType(type))) == "struct _object *";
 }
 
@@ -104,16 +100,23 @@ void collect_tested(CXCursor condition, std::set<std::string>& usrs) {
   for (CXCursor child : children_of(condition)) collect_tested(child, usrs);
 }
 
-std::string kwargs_parameter(CXCursor function, GlobalClassifier& object_types) {
+std::vector<CXCursor> parameters_of(CXCursor function) {
   std::vector<CXCursor> parameters;
   for (CXCursor child : children_of(function)) {
     if (clang_getCursorKind(child) == CXCursor_ParmDecl) parameters.push_back(child);
   }
-  if (parameters.size() != 3) return {};
+  return parameters;
+}
+
+// The position of the parameter holding a call's own **kwargs dict (FunctionFact::
+// kwargs_parameter), or -1. A helper's parameter named `kwds` may be any dict a caller
+// passes (a user's positional mapping, in multidict): the callers decide (the model).
+int kwargs_parameter(const std::vector<CXCursor>& parameters, GlobalClassifier& object_types) {
+  if (parameters.size() != 3) return -1;
   auto type_of = [](CXCursor parameter) { return clang_getCanonicalType(clang_getCursorType(parameter)); };
-  if (!is_object_pointer(type_of(parameters[1])) || !is_object_pointer(type_of(parameters[2]))) return {};
-  if (!object_types.is_python_object_record(clang_getPointeeType(type_of(parameters[0])))) return {};
-  return take(clang_getCursorSpelling(parameters[2]));
+  if (!is_object_pointer(type_of(parameters[1])) || !is_object_pointer(type_of(parameters[2]))) return -1;
+  if (!object_types.is_python_object_record(clang_getPointeeType(type_of(parameters[0])))) return -1;
+  return 2;
 }
 
 void collect_referenced_vars(CXCursor cursor, std::vector<std::string>& usrs) {
@@ -201,8 +204,12 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.location = map_.location_of(function);
   scan.fact.external_linkage = clang_getCursorLinkage(function) == CXLinkage_External;
   scan.fact.parse_errors = map_.has_error_within(function);
-  if (std::string kwargs = kwargs_parameter(function, object_types_); !kwargs.empty())
-    scan.local_origins[kwargs] = CallFact::ArgOrigin::kwargs_parameter;
+  std::vector<CXCursor> parameters = parameters_of(function);
+  scan.fact.kwargs_parameter = kwargs_parameter(parameters, object_types_);
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    scan.local_origins[take(clang_getCursorSpelling(parameters[i]))] = {ArgSource::Kind::parameter,
+                                                                        static_cast<int>(i)};
+  }
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
   scan.takes_object = takes_object(function);
   if (facts_.generator == "cython") {
@@ -429,15 +436,16 @@ void FunctionReader::read_call(CXCursor call) {
     CXCursor arg = clang_Cursor_getArgument(call, static_cast<unsigned>(i));
     fact.args.push_back(map_.text_of(arg));
     std::optional<CXCursor> var = named_variable(arg, /*through_address_of=*/true);
-    if (i == 0 && var) {
-      fact.first_arg_var = take(clang_getCursorSpelling(*var));
-      auto origin = current_->local_origins.find(fact.first_arg_var);
-      if (origin != current_->local_origins.end()) fact.first_arg_origin = origin->second;
-    }
-    // Passing &global lets the callee store into it.
+    if (i == 0 && var) fact.first_arg_var = take(clang_getCursorSpelling(*var));
+    fact.arg_sources.push_back(source_of(arg));
+    // Passing &global lets the callee store into it; passing &local, into the local, which
+    // then holds what the callee put there (`PyArg_UnpackTuple(args, "f", 0, 1, &kwds)`).
     CXCursor stripped = strip_wrappers(arg);
-    if (clang_getCursorKind(stripped) == CXCursor_UnaryOperator &&
-        clang_getCursorUnaryOperatorKind(stripped) == CXUnaryOperator_AddrOf && var && is_global_variable(*var)) {
+    bool address_of = clang_getCursorKind(stripped) == CXCursor_UnaryOperator &&
+                      clang_getCursorUnaryOperatorKind(stripped) == CXUnaryOperator_AddrOf;
+    if (address_of && var && !is_global_variable(*var))
+      current_->local_origins.erase(take(clang_getCursorSpelling(*var)));
+    if (address_of && var && is_global_variable(*var)) {
       CXType type = clang_getCanonicalType(clang_getCursorType(*var));
       if (type.kind == CXType_Pointer || type.kind == CXType_Int || type.kind == CXType_Long ||
           type.kind == CXType_LongLong || type.kind == CXType_UInt || type.kind == CXType_ULong) {
@@ -507,16 +515,32 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
   facts_.global_writes.push_back(std::move(write));
 }
 
+// What a variable holds after `var = value`: a fresh container, another variable's origin
+// (`d = kwds`), or nothing known (a parameter assigned anything else no longer holds what
+// its caller passed).
 void FunctionReader::note_local_origin(CXCursor var, CXCursor value) {
-  CXCursor inner = strip_wrappers(value);
-  if (clang_getCursorKind(inner) != CXCursor_CallExpr) return;
-  std::optional<std::string> callee = callee_of(inner);
+  ArgSource source = source_of(value);
   std::string name = take(clang_getCursorSpelling(var));
-  if (callee && creates_fresh_container(*callee)) {
-    current_->local_origins[name] = CallFact::ArgOrigin::fresh_container;
-  } else {
+  if (source.kind == ArgSource::Kind::unknown) {
     current_->local_origins.erase(name);
+  } else {
+    current_->local_origins[name] = source;
   }
+}
+
+// Where a value comes from: a call making a fresh container, or a plain variable (a
+// parameter, or a local holding one) whose origin is known at this point of the body.
+ArgSource FunctionReader::source_of(CXCursor value) {
+  CXCursor inner = strip_wrappers(value);
+  CXCursorKind kind = clang_getCursorKind(inner);
+  if (kind == CXCursor_CallExpr) {
+    std::optional<std::string> callee = callee_of(inner);
+    if (callee && creates_fresh_container(*callee)) return {ArgSource::Kind::fresh_container, -1};
+  } else if (kind == CXCursor_DeclRefExpr) {
+    auto origin = current_->local_origins.find(take(clang_getCursorSpelling(inner)));
+    if (origin != current_->local_origins.end()) return origin->second;
+  }
+  return {};
 }
 
 // The variable an lvalue or argument expression names: x, &x, x.field, x[i], (T)x.
@@ -565,7 +589,7 @@ void FunctionReader::add_macro_uses() {
     if (!call.args.empty()) {
       call.first_arg_var = first_macro_argument_name(call.args.front());
       auto origin = call.first_arg_var.empty() ? scan.local_origins.end() : scan.local_origins.find(call.first_arg_var);
-      if (origin != scan.local_origins.end()) call.first_arg_origin = origin->second;
+      call.arg_sources.push_back(origin == scan.local_origins.end() ? ArgSource{} : origin->second);
     }
     Region region = region_at(scan.tokens.regions, call.offset);
     call.critical_section_depth = region.critical_sections;

@@ -33,12 +33,12 @@ class FunctionReader {
     FunctionFact fact;
     std::set<std::string> referenced;
     std::set<std::string> referenced_globals;
-    std::set<std::string> tested_globals;                      // static-storage variables read in a condition
-    std::set<std::string> exit_guard_globals;                  // ... in an if whose branch returns at once
-    bool takes_object = false;                                 // a PyObject * parameter
-    std::map<std::string, CallFact::ArgOrigin> local_origins;  // by variable name
-    std::vector<std::string> guard_vars;                       // usrs tested by enclosing ifs
-    std::set<unsigned> compared_calls;                         // offsets of calls that are == / != operands
+    std::set<std::string> tested_globals;            // static-storage variables read in a condition
+    std::set<std::string> exit_guard_globals;        // ... in an if whose branch returns at once
+    bool takes_object = false;                       // a PyObject * parameter
+    std::map<std::string, ArgSource> local_origins;  // by variable name
+    std::vector<std::string> guard_vars;             // usrs tested by enclosing ifs
+    std::set<unsigned> compared_calls;               // offsets of calls that are == / != operands
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
@@ -66,6 +66,7 @@ class FunctionReader {
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
   void note_local_origin(CXCursor var, CXCursor value);
+  ArgSource source_of(CXCursor value);
   std::optional<CXCursor> named_variable(CXCursor expr, bool through_address_of);
   void add_macro_uses();
 
