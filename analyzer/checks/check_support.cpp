@@ -140,7 +140,7 @@ void ListedApiCallCheck::run(CheckContext& context) const {
   for_each_listed_call(context.model.units_for(context.config), required_data(context.rule),
                        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
                            const std::string& advice) {
-                         std::string text = call.callee + in_function(function.name) + " " + problem();
+                         std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
                          if (!advice.empty()) text += "; use " + advice + " instead";
                          context.sink.report(call.location, std::move(text), modules_of(context, unit));
                        });

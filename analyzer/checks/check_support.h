@@ -95,7 +95,7 @@ class ListedApiCallCheck : public Check {
 
  protected:
   // Follows "<API> (in <function>)", e.g. "assumes a single interpreter: ...".
-  virtual std::string problem() const = 0;
+  virtual std::string problem(const std::string& api) const = 0;
 };
 
 // Globals of `units` by USR (first definition wins: a header's static seen by

@@ -15,9 +15,17 @@ class GilStateApi final : public ListedApiCallCheck {
   std::string_view rule_id() const override { return "SI008"; }
 
  protected:
-  std::string problem() const override {
-    return "assumes a single interpreter: from a thread serving a subinterpreter it attaches to the "
-           "main interpreter";
+  // What each call does wrong from a thread that serves a subinterpreter: Ensure attaches
+  // the main interpreter, Release ends what Ensure began, GetThisThreadState answers for
+  // the main interpreter.
+  std::string problem(const std::string& api) const override {
+    std::string what = "attaches to the main interpreter";
+    if (api == "PyGILState_Release") {
+      what = "ends the thread state PyGILState_Ensure made, which is the main interpreter's";
+    } else if (api == "PyGILState_GetThisThreadState") {
+      what = "returns this thread's state in the main interpreter, not in the one it serves";
+    }
+    return "assumes a single interpreter: from a thread serving a subinterpreter it " + what;
   }
 };
 

@@ -15,7 +15,7 @@ class PyStateFindModule final : public ListedApiCallCheck {
   std::string_view rule_id() const override { return "SI007"; }
 
  protected:
-  std::string problem() const override {
+  std::string problem(const std::string& /*api*/) const override {
     return "keeps one module per PyModuleDef and works only for single-phase modules, so the module "
            "cannot be isolated";
   }
