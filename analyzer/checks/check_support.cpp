@@ -126,6 +126,13 @@ std::string slot_entry(InitStyle init, const std::string& slot, const std::strin
   return "{" + slot + ", " + value + "}";
 }
 
+bool readies_static_types_per_interpreter(const TranslationUnitFacts& unit) {
+  return std::any_of(unit.functions.begin(), unit.functions.end(), [](const FunctionFact& function) {
+    return std::any_of(function.calls.begin(), function.calls.end(),
+                       [](const CallFact& call) { return call.callee == "_PyStaticType_InitForExtension"; });
+  });
+}
+
 bool is_static_python_object(const GlobalVarFact& global) {
   return global.kind == GlobalVarFact::Kind::static_type || global.kind == GlobalVarFact::Kind::static_object;
 }

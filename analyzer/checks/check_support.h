@@ -64,13 +64,23 @@ void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& u
 // statically allocated object.
 bool is_static_python_object(const GlobalVarFact& global);
 
+// CPython's own modules (built with Py_BUILD_CORE) may hand their static types to
+// _PyStaticType_InitForExtension, which keeps each type's mutable parts (dict, subclasses,
+// cache) per interpreter as it does for the builtin types: 3.13's _datetime. Such a unit's
+// static types are not shared state. The API is internal; extensions outside CPython
+// cannot use it.
+bool readies_static_types_per_interpreter(const TranslationUnitFacts& unit);
+
 // Calls visit(unit, global) for every static Python object defined in a hand-written unit.
 template <typename Visit>
 void for_each_static_python_object(const std::vector<const TranslationUnitFacts*>& units, Visit&& visit) {
   for (const auto* unit : units) {
     if (generated_by_cython(*unit)) continue;
+    bool managed_types = readies_static_types_per_interpreter(*unit);
     for (const auto& global : unit->globals) {
-      if (is_static_python_object(global)) visit(*unit, global);
+      if (!is_static_python_object(global)) continue;
+      if (managed_types && global.kind == GlobalVarFact::Kind::static_type) continue;
+      visit(*unit, global);
     }
   }
 }
