@@ -8,8 +8,8 @@
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
  * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup.
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
- * PyDict_Values return), on a result only compared by address, and for every *Ref
- * replacement.
+ * PyDict_Values return), on a result only compared by address, inside assert(), and for
+ * every *Ref replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -154,6 +154,8 @@ borrowed_only_tested(PyObject *module, PyObject *args)
     if (!PyDict_GetItemString(registry, "default")) {  // expect-not: FT003
         Py_RETURN_NONE;
     }
+    /* Checked only in debug builds: a release build (NDEBUG) has no call here. */
+    assert(PyUnicode_Check(PyDict_GetItem(registry, key)));  // expect-not: FT003
     PyObject *kept;
     if ((kept = PyDict_GetItemString(registry, "default"))) {  // expect: FT003
         return Py_NewRef(kept);

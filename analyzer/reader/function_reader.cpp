@@ -431,6 +431,7 @@ void FunctionReader::read_call(CXCursor call) {
   CallFact fact;
   fact.callee = *callee;
   fact.location = map_.location_of(call, &fact.offset);
+  if (current_->tokens.in_assert(fact.offset)) return;  // not in the module as it is built
   int count = clang_Cursor_getNumArguments(call);
   for (int i = 0; i < count; ++i) {
     CXCursor arg = clang_Cursor_getArgument(call, static_cast<unsigned>(i));

@@ -60,6 +60,11 @@ void record_refcnt_test(const std::vector<std::string>& tokens, const std::vecto
 
 }  // namespace
 
+bool FunctionTokens::in_assert(unsigned offset) const {
+  return std::any_of(assert_spans.begin(), assert_spans.end(),
+                     [offset](const auto& span) { return span.first <= offset && offset <= span.second; });
+}
+
 Region region_at(const std::vector<Region>& regions, unsigned offset) {
   Region current{0, 0, 0};
   for (const Region& region : regions) {
@@ -111,7 +116,10 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     const std::string& word = spelled[i];
     // assert(...) compiles to nothing in release builds and decides nothing at run time.
     if ((word == "assert" || word == "Py_DEBUG_ASSERT") && i + 1 < count && spelled[i + 1] == "(") {
+      // From the macro's name: what it expands to is located there.
+      unsigned first = position(clang_getTokenLocation(unit, tokens[i])).offset;
       i = closing_paren(spelled, i + 1);
+      result.assert_spans.emplace_back(first, position(clang_getTokenLocation(unit, tokens[i])).offset);
       continue;
     }
     Position at = position(clang_getTokenLocation(unit, tokens[i]));

@@ -31,6 +31,11 @@ struct MacroUse {
 struct FunctionTokens {
   std::vector<Region> regions;       // in offset order
   std::vector<MacroUse> macro_uses;  // Py*/_Py*/__Pyx* names followed by "("
+  // [first, last] byte offsets of each assert(...), its name to its ")": code that release
+  // builds (NDEBUG, as extensions are built) compile to nothing.
+  std::vector<std::pair<unsigned, unsigned>> assert_spans;
+
+  bool in_assert(unsigned offset) const;
 };
 
 // Scans the tokens of one function definition; nested critical sections and refcount
