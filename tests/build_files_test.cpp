@@ -135,7 +135,8 @@ TEST(MesonBuildFlags, ProjectArgumentsFilesVariablesAndLanguagesAreRead) {
     EXPECT_TRUE(has_arg(*b, flag)) << flag << "\n" << joined(b->args);
   EXPECT_FALSE(mentions(*b, "FROM_PROJECT"));
   EXPECT_TRUE(has_arg(*a, "-I" + (fs::canonical(tree.path()) / "inc").string())) << joined(a->args);
-  EXPECT_FALSE(mentions(*a, "/usr/include")) << "outside the tree";
+  // Exactly: the Python include directory may itself lie under /usr/include (in the sid root).
+  EXPECT_FALSE(has_arg(*a, "-I/usr/include")) << "outside the tree\n" << joined(a->args);
   EXPECT_FALSE(mentions(*other, "COMMON")) << "no extension lists other.c";
   EXPECT_TRUE(any_contains(db.warnings, "include directory '/usr/include' lies outside the scanned tree"))
       << joined(db.warnings);
