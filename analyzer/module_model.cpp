@@ -217,10 +217,31 @@ void collect_init_functions(const ConfigIndex& index, FunctionRef init, ModuleCo
   }
 }
 
-// Functions the module hands to someone else to call later: named in a table or struct
-// initialiser (PyMethodDef, type slots, getset tables, callback structs; not the module
-// slots, whose create/exec are init roots), or taken by address in a body without being
-// called there (a callback passed as an argument or stored in a field).
+// Calls visit(name) for each function `unit` hands to someone else to call: named in a
+// global's initialiser (a method table, type slots, a callback struct; the module slot
+// arrays only `with_module_slots`), or taken by address in a body without being called
+// there (a callback passed as an argument or stored in a field).
+template <typename Visit>
+void for_each_function_handed_on(const TranslationUnitFacts& unit, bool with_module_slots, Visit&& visit) {
+  std::set<std::string> module_slot_arrays;
+  if (!with_module_slots) {
+    for (const SlotArrayFact& slots : unit.slot_arrays) module_slot_arrays.insert(slots.usr);
+  }
+  for (const GlobalVarFact& global : unit.globals) {
+    if (module_slot_arrays.contains(global.usr)) continue;
+    for (const std::string& name : global.functions) visit(name);
+  }
+  for (const FunctionFact& function : unit.functions) {
+    std::set<std::string> called;
+    for (const CallFact& call : function.calls) called.insert(call.callee);
+    for (const std::string& name : function.referenced_functions) {
+      if (!called.contains(name)) visit(name);
+    }
+  }
+}
+
+// Functions the module hands to someone else to call later (not the module slots, whose
+// create/exec are init roots), except the init roots themselves.
 std::vector<FunctionRef> runtime_roots(const ConfigIndex& index, const ModuleConfigView& view,
                                        const std::set<std::string>& init_root_names) {
   std::vector<FunctionRef> roots;
@@ -229,19 +250,7 @@ std::vector<FunctionRef> runtime_roots(const ConfigIndex& index, const ModuleCon
     if (auto function = index.function(name, unit)) roots.push_back(*function);
   };
   for (const TranslationUnitFacts* unit : view.units) {
-    std::set<std::string> module_slot_arrays;
-    for (const SlotArrayFact& slots : unit->slot_arrays) module_slot_arrays.insert(slots.usr);
-    for (const GlobalVarFact& global : unit->globals) {
-      if (module_slot_arrays.contains(global.usr)) continue;
-      for (const std::string& name : global.functions) add(name, unit);
-    }
-    for (const FunctionFact& function : unit->functions) {
-      std::set<std::string> called;
-      for (const CallFact& call : function.calls) called.insert(call.callee);
-      for (const std::string& name : function.referenced_functions) {
-        if (!called.contains(name)) add(name, unit);
-      }
-    }
+    for_each_function_handed_on(*unit, /*with_module_slots=*/false, [&](const std::string& name) { add(name, unit); });
   }
   return roots;
 }
@@ -572,24 +581,25 @@ struct CallSites {
 CallSites call_sites(const ConfigIndex& index) {
   CallSites sites;
   for (const TranslationUnitFacts* unit : index.units()) {
-    auto take_address = [&](const std::string& name) {
+    for_each_function_handed_on(*unit, /*with_module_slots=*/true, [&](const std::string& name) {
       if (auto function = index.function(name, unit)) sites.address_taken.insert(function->function);
-    };
-    for (const GlobalVarFact& global : unit->globals)
-      std::for_each(global.functions.begin(), global.functions.end(), take_address);
+    });
     for (const FunctionFact& function : unit->functions) {
-      std::set<std::string> called;
       for (const CallFact& call : function.calls) {
-        called.insert(call.callee);
         if (auto callee = index.function(call.callee, unit))
           sites.callers[callee->function].emplace_back(&function, &call);
-      }
-      for (const std::string& name : function.referenced_functions) {
-        if (!called.contains(name)) take_address(name);
       }
     }
   }
   return sites;
+}
+
+// A dict no other thread holds: one just made, or a parameter of `function` that every
+// caller hands such a dict (`private_parameters`).
+bool is_private_source(const ArgSource& source, const FunctionFact* function,
+                       const std::set<ParameterRef>& private_parameters) {
+  return source.kind == ArgSource::Kind::fresh_container ||
+         (source.kind == ArgSource::Kind::parameter && private_parameters.contains({function, source.parameter}));
 }
 
 // Greatest fixed point: start from every parameter that could be private (the kwargs
@@ -611,10 +621,8 @@ std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index) {
     }
   }
   auto passes_private = [&](const FunctionFact* caller, const CallFact* call, int position) {
-    if (position >= static_cast<int>(call->arg_sources.size())) return false;
-    const ArgSource& source = call->arg_sources[static_cast<std::size_t>(position)];
-    return source.kind == ArgSource::Kind::fresh_container ||
-           (source.kind == ArgSource::Kind::parameter && candidates.contains({caller, source.parameter}));
+    return position < static_cast<int>(call->arg_sources.size()) &&
+           is_private_source(call->arg_sources[static_cast<std::size_t>(position)], caller, candidates);
   };
   for (bool dropped = true; dropped;) {
     dropped = false;
@@ -645,10 +653,7 @@ std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig co
 }
 
 bool AnalysisModel::first_arg_is_private(const FunctionFact& function, const CallFact& call) const {
-  if (call.arg_sources.empty()) return false;
-  const ArgSource& source = call.arg_sources.front();
-  return source.kind == ArgSource::Kind::fresh_container ||
-         (source.kind == ArgSource::Kind::parameter && private_dict_parameters.contains({&function, source.parameter}));
+  return !call.arg_sources.empty() && is_private_source(call.arg_sources.front(), &function, private_dict_parameters);
 }
 
 std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) const {

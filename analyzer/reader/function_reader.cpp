@@ -66,11 +66,9 @@ bool is_object_pointer(CXType type) {
   return take(clang_getTypeSpelling(clang_getCanonicalType(type))) == "struct _object *";
 }
 
-bool takes_object(CXCursor function) {
-  for (CXCursor child : children_of(function)) {
-    if (clang_getCursorKind(child) == CXCursor_ParmDecl && is_object_pointer(clang_getCursorType(child))) return true;
-  }
-  return false;
+bool takes_object(const std::vector<CXCursor>& parameters) {
+  return std::any_of(parameters.begin(), parameters.end(),
+                     [](CXCursor parameter) { return is_object_pointer(clang_getCursorType(parameter)); });
 }
 
 // A branch that leaves the function at once: a return or goto, alone or among the
@@ -211,7 +209,7 @@ void FunctionReader::read(CXCursor function) {
                                                                         static_cast<int>(i)};
   }
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
-  scan.takes_object = takes_object(function);
+  scan.takes_object = takes_object(parameters);
   if (facts_.generator == "cython") {
     Position start = position(clang_getRangeStart(clang_getCursorExtent(function)));
     scan.file = start.file;
