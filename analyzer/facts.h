@@ -50,6 +50,11 @@ struct GlobalWriteFact {
   // `x = 1`, `s.ready = true`, `p = NULL`: the value stored is a constant expression, as a
   // flag's is (an "already initialised" mark), not data computed at the write.
   bool stores_constant = false;
+  // The write puts a Python object where the global's type does not say one lives: a
+  // Py_buffer's `obj` (`view.obj = self`), or a buffer request filling a static Py_buffer
+  // (PyObject_GetBuffer, PyBuffer_FillInfo with an exporter), which takes a reference to
+  // the exporter. Such a global holds a Python object (SI006), not only C data (SI010).
+  bool stores_object = false;
   // In a Cython-generated unit: the .pyx line this write was generated from, as the nearest
   // `/* "pkg/mod.pyx":12` comment before it in its function says (see generated_from below).
   SourceLocation generated_from;

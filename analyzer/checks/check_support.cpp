@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "rules/catalogue.h"
 
 namespace subcheck::checks {
@@ -121,6 +122,41 @@ SourceLocation definition_location(const ExtensionModule& module, const ModuleCo
   return module.location;
 }
 
+namespace {
+
+// The suffix of the module's entry point when it is a non-ASCII export (PyInitU_,
+// PyModExportU_), or "".
+std::string punycode_suffix(const ExtensionModule& module, const ModuleConfigView& view) {
+  for (const auto* unit : view.units) {
+    for (const auto& function : unit->functions) {
+      if (function.location != module.location) continue;
+      for (std::string_view prefix : {"PyInitU_", "PyModExportU_"}) {
+        if (function.name.starts_with(prefix)) return function.name.substr(prefix.size());
+      }
+    }
+  }
+  return {};
+}
+
+// `"spam"` -> spam; anything but a plain string literal (a macro, a concatenation) -> "".
+std::string string_literal(const std::string& spelling) {
+  if (spelling.size() < 2 || spelling.front() != '"' || spelling.back() != '"') return {};
+  std::string inner = spelling.substr(1, spelling.size() - 2);
+  return inner.find_first_of("\\\"") == std::string::npos ? inner : std::string{};
+}
+
+}  // namespace
+
+std::string import_name(const ExtensionModule& module, const ModuleConfigView& view) {
+  std::string suffix = punycode_suffix(module, view);
+  if (suffix.empty()) return module.name;
+  if (std::optional<std::string> decoded = decode_export_punycode(suffix)) return *decoded;
+  if (view.def != nullptr) {
+    if (std::string literal = string_literal(view.def->m_name); !literal.empty()) return literal;
+  }
+  return module.name;
+}
+
 std::string slot_entry(InitStyle init, const std::string& slot, const std::string& value) {
   if (init == InitStyle::export_hook) return "PySlot_DATA(" + slot + ", " + value + ")";
   return "{" + slot + ", " + value + "}";
@@ -137,9 +173,18 @@ bool is_static_python_object(const GlobalVarFact& global) {
   return global.kind == GlobalVarFact::Kind::static_type || global.kind == GlobalVarFact::Kind::static_object;
 }
 
+bool stores_object(const WrittenGlobal& global) {
+  return std::any_of(global.writes.begin(), global.writes.end(),
+                     [](const GlobalWriteFact* write) { return write->stores_object; });
+}
+
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units) {
-  std::vector<WrittenGlobal> globals = written_globals(units, {GlobalVarFact::Kind::python_object});
-  std::erase_if(globals, [](const WrittenGlobal& global) { return generated_by_cython(*global.unit); });
+  std::vector<WrittenGlobal> globals =
+      written_globals(units, {GlobalVarFact::Kind::python_object, GlobalVarFact::Kind::other_mutable});
+  std::erase_if(globals, [](const WrittenGlobal& global) {
+    return generated_by_cython(*global.unit) ||
+           (global.var->kind == GlobalVarFact::Kind::other_mutable && !stores_object(global));
+  });
   return globals;
 }
 

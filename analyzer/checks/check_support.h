@@ -129,7 +129,12 @@ struct WrittenGlobal {
 std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
                                            const std::set<GlobalVarFact::Kind>& kinds);
 
-// SI006: hand-written global Python-object variables written at run time.
+// A write of the global puts a Python object into it (GlobalWriteFact::stores_object): a
+// static Py_buffer filled by a buffer request, or its obj set.
+bool stores_object(const WrittenGlobal& global);
+
+// SI006: hand-written global Python-object variables written at run time: those whose type
+// holds Python objects, and C data a write puts one into (stores_object).
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);
 
 // SI012, shared with SI004: a process-global flag (plain C data, not thread-local) that the
@@ -149,6 +154,13 @@ std::vector<ExecOnceGuard> exec_once_guards(const ModuleConfigView& view);
 // Where a module-level finding about the module definition goes: the PyModuleDef,
 // else the slots array, else the PyInit function (or PyModExport_ hook).
 SourceLocation definition_location(const ExtensionModule& module, const ModuleConfigView& view);
+
+// What a user imports the module as, for messages. ExtensionModule::name is the entry
+// point's suffix, which for a non-ASCII name (`PyInitU_`, `PyModExportU_`) is punycode:
+// decoded, that is the name (CPython names a multi-phase module by its spec, so
+// `_testmultiphase_zkouška_načtení`, whatever the def's m_name). Failing that, the
+// PyModuleDef's m_name when it is a string literal, else the symbol's suffix.
+std::string import_name(const ExtensionModule& module, const ModuleConfigView& view);
 
 // Multi-phase modules and 3.15's export hooks: CPython builds both from a slot array, with
 // the same defaults for a missing Py_mod_multiple_interpreters or Py_mod_gil slot

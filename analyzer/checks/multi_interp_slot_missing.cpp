@@ -20,14 +20,15 @@ class MultiInterpSlotMissing final : public Check {
       const auto* view = module.view(context.config);
       if (view == nullptr || !built_from_slots(view->init)) continue;
       if (view->multiple_interpreters != MultipleInterpreters::absent) continue;
-      context.sink.report(definition_location(module, *view), message(module, view->init), {module.name});
+      context.sink.report(definition_location(module, *view), message(import_name(module, *view), view->init),
+                          {module.name});
     }
   }
 
  private:
-  static std::string message(const ExtensionModule& module, InitStyle init) {
+  static std::string message(const std::string& name, InitStyle init) {
     const char* kind = init == InitStyle::export_hook ? "export-hook module '" : "multi-phase module '";
-    return kind + module.name +
+    return kind + name +
            "' has no Py_mod_multiple_interpreters slot, so CPython assumes "
            "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (shared GIL only): isolated subinterpreters "
            "(concurrent.interpreters, InterpreterPoolExecutor) refuse it; once the module is "

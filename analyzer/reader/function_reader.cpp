@@ -23,6 +23,48 @@ bool creates_module(const std::string& callee) {
   return callee == "PyModule_Create2" || callee == "PyModuleDef_Init" || callee == "PyModule_FromDefAndSpec2";
 }
 
+// C library calls that write into the memory their first argument points to: memcpy,
+// strcpy, snprintf and kin. Given a global array (`strcpy(format, view->format)` into a
+// function-static `char format[]`), they write process-global memory as surely as an
+// assignment does. Fortified and builtin spellings (`__builtin___memcpy_chk`) count too.
+bool writes_through_first_argument(std::string callee) {
+  static const std::set<std::string> names = {
+      "memcpy",    "memmove",  "memset",        "strcpy",         "strncpy", "stpcpy",        "stpncpy",
+      "strcat",    "strncat",  "strlcpy",       "strlcat",        "sprintf", "snprintf",      "vsprintf",
+      "vsnprintf", "wmemcpy",  "wmemmove",      "wmemset",        "wcscpy",  "wcsncpy",       "wcscat",
+      "wcsncat",   "swprintf", "PyOS_snprintf", "PyOS_vsnprintf", "bzero",   "explicit_bzero"};
+  for (std::string_view prefix : {"__builtin___", "__builtin_", "__"}) {
+    if (callee.starts_with(prefix)) callee.erase(0, prefix.size());
+  }
+  if (callee.ends_with("_chk")) callee.erase(callee.size() - 4);
+  return names.count(callee) > 0;
+}
+
+// The argument is memory the callee may write and the expression names it: a global
+// array (or an element's or member's array) or `&global`. A global pointer is not: what
+// it points to is not the variable.
+bool names_writable_memory(CXCursor arg) {
+  CXCursor stripped = strip_wrappers(arg);
+  if (clang_getCursorKind(stripped) == CXCursor_UnaryOperator &&
+      clang_getCursorUnaryOperatorKind(stripped) == CXUnaryOperator_AddrOf) {
+    return true;
+  }
+  CXTypeKind kind = clang_getCanonicalType(clang_getCursorType(stripped)).kind;
+  return kind == CXType_ConstantArray || kind == CXType_IncompleteArray;
+}
+
+// The argument of a buffer request that receives the Py_buffer, and whether the request
+// stores an object in its `obj`: PyObject_GetBuffer always (a new reference to the
+// exporter), PyBuffer_FillInfo unless its exporter is a constant (NULL).
+std::optional<unsigned> filled_buffer_argument(const std::string& callee, CXCursor call) {
+  if (callee == "PyObject_GetBuffer" && clang_Cursor_getNumArguments(call) >= 2) return 1;
+  if (callee == "PyBuffer_FillInfo" && clang_Cursor_getNumArguments(call) >= 2 &&
+      !constant_value(clang_Cursor_getArgument(call, 1)).has_value()) {
+    return 0;
+  }
+  return std::nullopt;
+}
+
 bool is_module_entry_point(const std::string& name) {
   return name.rfind("PyInit_", 0) == 0 || name.rfind("PyModExport_", 0) == 0;
 }
@@ -316,7 +358,13 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   bool assigns =
       kind == CXCursor_CompoundAssignOperator || clang_getCursorBinaryOperatorKind(cursor) == CXBinaryOperator_Assign;
   if (!assigns || sides.size() != 2) return;
-  record_write(sides[0], cursor, false);
+  // `view.obj = Py_NewRef(self)`: a Python object goes where the global's type may not
+  // say one lives (a Py_buffer is C data until its obj is set, global_kinds.cpp).
+  CXType target = clang_getCanonicalType(clang_getCursorType(sides[0]));
+  bool stores_object = target.kind == CXType_Pointer &&
+                       object_types_.is_python_object_record(clang_getPointeeType(target)) &&
+                       !constant_value(sides[1]).has_value();
+  record_write(sides[0], cursor, false, stores_object);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
     note_local_origin(*var, sides[1]);
     note_local_pointee(*var, sides[1]);
@@ -451,6 +499,13 @@ void FunctionReader::read_call(CXCursor call) {
         record_write(arg, call, true);
       }
     }
+    if (i == 0 && var && is_global_variable(*var) && writes_through_first_argument(fact.callee) &&
+        names_writable_memory(arg)) {
+      record_write(arg, call, true);
+    }
+  }
+  if (std::optional<unsigned> filled = filled_buffer_argument(fact.callee, call)) {
+    record_write(clang_Cursor_getArgument(call, *filled), call, true, /*stores_object=*/true);
   }
   fact.result_only_compared = current_->compared_calls.count(fact.offset) > 0;
   Region region = region_at(current_->tokens.regions, fact.offset);
@@ -477,18 +532,19 @@ void FunctionReader::lift_module_creation(CXCursor call) {
   current_->fact.calls.push_back(std::move(fact));
 }
 
-void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool through_address_of) {
+void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object) {
   std::optional<CXCursor> var = named_variable(target_expr, through_address_of);
   if (var && is_global_variable(*var)) {
-    record_global_write(take(clang_getCursorUSR(*var)), at);
+    record_global_write(take(clang_getCursorUSR(*var)), at, stores_object);
   } else if (!through_address_of) {
-    for (const std::string& usr : globals_written_through(target_expr)) record_global_write(usr, at);
+    for (const std::string& usr : globals_written_through(target_expr)) record_global_write(usr, at, stores_object);
   }
 }
 
-void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at) {
+void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at, bool stores_object) {
   GlobalWriteFact write;
   write.var_usr = var_usr;
+  write.stores_object = stores_object;
   write.function = current_->fact.name;
   unsigned offset = 0;
   write.location = map_.location_of(at, &offset);

@@ -32,6 +32,17 @@ const std::set<std::string>& sync_types() {
   return types;
 }
 
+// Py_buffer (struct bufferinfo): a C description of memory (buf, len, shape, strides).
+// Its `obj` member is a PyObject *, but it holds the exporter only after a buffer request
+// fills it; a static Py_buffer written field by field, or copied whole from another
+// description (_testbuffer.c's `static Py_buffer info`, `static_buffer` with obj NULL), is
+// plain C data. By type it is C data (SI010); the writes that do store an object in it
+// are marked GlobalWriteFact::stores_object, and those make it SI006's.
+bool is_buffer_description(CXType record) {
+  std::string spelling = strip_type_noise(take(clang_getTypeSpelling(clang_getCanonicalType(record))));
+  return spelling == "bufferinfo" || spelling == "Py_buffer";
+}
+
 }  // namespace
 
 std::string strip_type_noise(std::string type) {
@@ -87,7 +98,7 @@ bool GlobalClassifier::holds_python_objects(CXType type, int depth) {
   if (type.kind == CXType_ConstantArray || type.kind == CXType_IncompleteArray) {
     return holds_python_objects(clang_getArrayElementType(type), depth + 1);
   }
-  if (type.kind == CXType_Record && !is_python_object_record(type)) {
+  if (type.kind == CXType_Record && !is_python_object_record(type) && !is_buffer_description(type)) {
     struct Search {
       GlobalClassifier* self;
       int depth;
