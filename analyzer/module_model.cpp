@@ -30,6 +30,16 @@ ModuleSlot module_slot(std::int64_t id) {
   }
 }
 
+// Whether some CPython accepts `id` in a module's slots: 1-4 everywhere (3.15 keeps them
+// for compatibility), and 3.15's module and generic slots. Every other id is refused at
+// import, checked on 3.14 and 3.15: "unknown slot ID" up to 3.14 (anything above 4 or
+// negative), "invalid module slot" in 3.15 (its type slots, 5-83, 88-91, 93, 95-99, 107,
+// 108) and "unknown module slot ID" past its last (110).
+bool some_python_accepts_module_slot(std::int64_t id) {
+  return (id >= 1 && id <= 4) || (id >= 84 && id <= 87) || id == 92 || id == 94 || (id >= 100 && id <= 106) ||
+         id == 109 || id == 110;
+}
+
 // Slot values as CPython spells them. The number wins over the spelling: projects wrap
 // these macros in their own.
 void set_multiple_interpreters(ModuleConfigView& view, const std::string& text, std::optional<std::int64_t> number) {
@@ -191,7 +201,9 @@ void read_slots(ModuleConfigView& view) {
         set_gil(view, slot.value, slot.number);
         view.gil_at = slot.location;
         break;
-      case ModuleSlot::other: break;
+      case ModuleSlot::other:
+        if (!some_python_accepts_module_slot(slot.id)) view.refused_slot_at = slot.location;
+        break;
     }
   }
 }

@@ -34,6 +34,9 @@ struct ModuleConfigView {
   GilDeclaration gil = GilDeclaration::absent;
   std::string gil_other;  // the source's spelling, for `other`
   std::optional<SourceLocation> gil_at;
+  // A slot whose id no CPython accepts for a module (docs/cpython-behaviour.md #26): every
+  // import fails with SystemError, so no interpreter ever gets the module.
+  std::optional<SourceLocation> refused_slot_at;
   std::set<std::string> init_functions;            // PyInit, slot functions and what they call
   std::vector<const TranslationUnitFacts*> units;  // the units that make up the module
 

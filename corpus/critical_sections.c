@@ -5,7 +5,7 @@
  * Py_BEGIN_CRITICAL_SECTION2), FT006 (Py_REFCNT compared with 1 as a uniqueness test).
  * TN: FT004 inside Py_BEGIN_CRITICAL_SECTION(dict); FT005 for
  * Py_BEGIN_CRITICAL_SECTION2 and for two sections one after the other; FT006 for a
- * reference count that is only printed.
+ * reference count that is only printed, and for a test whose branch only raises.
  *
  * subcheck-expect-module: name=critical_sections init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -187,6 +187,30 @@ cs_debug_refs(PyObject *module, PyObject *obj)
     Py_RETURN_NONE;
 }
 
+/* TN FT006: the comparison only guards an error (a test that a reference was handed over,
+ * as CPython's _testcapimodule does): it decides nothing about using the object.
+ * TP FT006: the same comparison whose branch does something with the object. */
+static PyObject *
+cs_check_handed_over(PyObject *module, PyObject *arg)
+{
+    PyObject *held = Py_NewRef(arg);
+    Py_DECREF(held);
+    if (Py_REFCNT(arg) != 1) {  // expect-not: FT006
+        PyErr_SetString(PyExc_AssertionError, "a reference was not given back");
+        return NULL;
+    }
+    if (Py_REFCNT(arg) == 1)  // expect-not: FT006
+        goto fail;
+    if (Py_REFCNT(arg) == 1) {  // expect: FT006
+        PyErr_Clear();
+        return Py_NewRef(arg);
+    }
+    Py_RETURN_NONE;
+fail:
+    PyErr_SetString(PyExc_AssertionError, "only one owner");
+    return NULL;
+}
+
 static PyMethodDef cs_methods[] = {
     {"sum_values_racy", cs_sum_values_racy, METH_O, NULL},
     {"sum_values", cs_sum_values, METH_O, NULL},
@@ -197,6 +221,7 @@ static PyMethodDef cs_methods[] = {
     {"update", cs_update, METH_O, NULL},
     {"is_shared", cs_is_shared, METH_O, NULL},
     {"debug_refs", cs_debug_refs, METH_O, NULL},
+    {"check_handed_over", cs_check_handed_over, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

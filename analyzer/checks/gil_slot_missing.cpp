@@ -3,7 +3,8 @@
 // hook returns) or no PyUnstable_Module_SetGIL call
 // (single-phase). CPython then re-enables the GIL for the whole process when the module
 // is imported (with one RuntimeWarning for the first such module only). Modules whose
-// init style is unknown are not judged.
+// init style is unknown are not judged, nor are modules whose slots hold an id no CPython
+// accepts (every import fails).
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -18,7 +19,8 @@ class GilSlotMissing final : public Check {
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
-      if (view == nullptr || view->gil != GilDeclaration::absent) continue;
+      // A module whose slots CPython refuses is never created: it re-enables nothing.
+      if (view == nullptr || view->gil != GilDeclaration::absent || view->refused_slot_at) continue;
       if (built_from_slots(view->init)) {
         context.sink.report(slots_location(module, *view), slots_message(module, view->init), {module.name});
       } else if (view->init == InitStyle::single_phase) {

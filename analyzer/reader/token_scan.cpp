@@ -1,6 +1,7 @@
 #include "analyzer/reader/token_scan.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "analyzer/reader/cursors.h"
@@ -36,6 +37,63 @@ bool looks_like_python_api(const std::string& word) {
   return word.rfind("Py", 0) == 0 || word.rfind("_Py", 0) == 0 || word.rfind("__Pyx", 0) == 0;
 }
 
+// The index of the "(" that opens the parentheses enclosing `at`, if any.
+std::optional<std::size_t> enclosing_open_paren(const std::vector<std::string>& tokens, std::size_t at) {
+  int depth = 0;
+  for (std::size_t i = at; i-- > 0;) {
+    if (tokens[i] == ")") ++depth;
+    if (tokens[i] == "(" && depth-- == 0) return i;
+  }
+  return std::nullopt;
+}
+
+// A statement that only reports an error: a call that sets one, `return NULL`, `return -1`
+// or `goto label`.
+bool error_statement(const std::vector<std::string>& statement) {
+  if (statement.empty()) return false;
+  const std::string& first = statement.front();
+  if (first == "return") {
+    return statement == std::vector<std::string>{"return", "NULL"} ||
+           statement == std::vector<std::string>{"return", "-", "1"};
+  }
+  if (first == "goto") return statement.size() == 2;
+  std::string_view call = first;
+  if (call.starts_with("_")) call.remove_prefix(1);
+  return call.starts_with("PyErr_Set") || call.starts_with("PyErr_Format") || call.starts_with("PyErr_Bad") ||
+         call == "PyErr_NoMemory";
+}
+
+// Whether the `if` whose condition holds the token at `at` only raises: its branch sets an
+// error and leaves (`{ PyErr_Format(...); return NULL; }`), deciding nothing about the
+// object. CPython's own tests check a reference was handed over this way.
+bool condition_of_raising_branch(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
+                                 std::size_t at) {
+  std::optional<std::size_t> open = enclosing_open_paren(tokens, at);
+  while (open && !(*open > 0 && tokens[*open - 1] == "if")) open = enclosing_open_paren(tokens, *open);
+  if (!open) return false;
+  std::size_t body = closing_paren(tokens, static_cast<unsigned>(*open)) + 1;
+  const bool braced = body < tokens.size() && tokens[body] == "{";
+  std::vector<std::vector<std::string>> statements(1);
+  int depth = 0;
+  for (std::size_t i = braced ? body + 1 : body; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    if (kinds[i] == CXToken_Comment) continue;  // the unit may keep comments as tokens
+    if (depth == 0 && braced && token == "}") break;
+    if (token == "(" || token == "{" || token == "[") ++depth;
+    if (token == ")" || token == "}" || token == "]") --depth;
+    if (depth == 0 && token == ";") {
+      if (!braced) break;
+      statements.emplace_back();
+      continue;
+    }
+    statements.back().push_back(token);
+  }
+  if (statements.back().empty()) statements.pop_back();
+  if (statements.empty()) return false;
+  const std::string& last = statements.back().front();
+  return (last == "return" || last == "goto") && std::all_of(statements.begin(), statements.end(), error_statement);
+}
+
 // Py_REFCNT(x) compared with 1 or 2 decides "am I the only owner?", which another
 // thread can change at any moment on a free-threaded build.
 void record_refcnt_test(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds, std::size_t at,
@@ -51,7 +109,7 @@ void record_refcnt_test(const std::vector<std::string>& tokens, const std::vecto
   };
   bool after = close + 2 < tokens.size() && comparisons.count(tokens[close + 1]) && small_literal(close + 2);
   bool before = at >= 2 && comparisons.count(tokens[at - 1]) && small_literal(at - 2);
-  if (after || before) {
+  if ((after || before) && !condition_of_raising_branch(tokens, kinds, at)) {
     std::string text = before ? tokens[at - 2] + " " + tokens[at - 1] + " Py_REFCNT(...)"
                               : "Py_REFCNT(...) " + tokens[close + 1] + " " + tokens[close + 2];
     patterns.push_back({PatternFact::Kind::refcnt_uniqueness, where, function, text});
