@@ -187,10 +187,19 @@ std::vector<FunctionRef> reachable_from(const ConfigIndex& index, FunctionRef st
   return order;
 }
 
+// A second create, multiple-interpreters or gil slot is refused like an unknown id (#26).
 void read_slots(ModuleConfigView& view) {
   if (!view.slots) return;
+  std::set<ModuleSlot> seen;
   for (const SlotFact& slot : view.slots->slots) {
-    switch (module_slot(slot.id)) {
+    const ModuleSlot kind = module_slot(slot.id);
+    const bool once_only =
+        kind == ModuleSlot::create || kind == ModuleSlot::multiple_interpreters || kind == ModuleSlot::gil;
+    if ((once_only && !seen.insert(kind).second) ||
+        (kind == ModuleSlot::other && !some_python_accepts_module_slot(slot.id))) {
+      view.refused_slot_at = slot.location;
+    }
+    switch (kind) {
       case ModuleSlot::create: view.has_create_slot = true; break;
       case ModuleSlot::exec: view.has_exec_slot = true; break;
       case ModuleSlot::multiple_interpreters:
@@ -201,9 +210,7 @@ void read_slots(ModuleConfigView& view) {
         set_gil(view, slot.value, slot.number);
         view.gil_at = slot.location;
         break;
-      case ModuleSlot::other:
-        if (!some_python_accepts_module_slot(slot.id)) view.refused_slot_at = slot.location;
-        break;
+      case ModuleSlot::other: break;
     }
   }
 }
