@@ -5,7 +5,8 @@
  * Py_BEGIN_CRITICAL_SECTION2), FT006 (Py_REFCNT compared with 1 as a uniqueness test).
  * TN: FT004 inside Py_BEGIN_CRITICAL_SECTION(dict); FT005 for
  * Py_BEGIN_CRITICAL_SECTION2 and for two sections one after the other; FT006 for a
- * reference count that is only printed, and for a test whose branch only raises.
+ * reference count that is only printed, and for a test whose branch only raises (itself
+ * or through a helper of the unit that only raises).
  *
  * subcheck-expect-module: name=critical_sections init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -211,6 +212,35 @@ fail:
     return NULL;
 }
 
+/* A helper that only raises, the way CPython's tests report a failed check, and one that
+ * keeps the object. */
+static PyObject *
+cs_fail(PyObject *module, const char *what)
+{
+    PyErr_Format(PyExc_AssertionError, "%s: a reference was kept", what);
+    return NULL;
+}
+
+static PyObject *
+cs_keep(PyObject *module, PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+
+/* TN FT006: the branch returns what a raising helper of the unit returns (NULL).
+ * TP FT006: the branch returns what a helper that keeps the object returns. */
+static PyObject *
+cs_check_through_helper(PyObject *module, PyObject *arg)
+{
+    if (Py_REFCNT(arg) != 2) {  // expect-not: FT006
+        return cs_fail(module, "check_through_helper");
+    }
+    if (Py_REFCNT(arg) == 1)  // expect: FT006
+        return cs_keep(module, arg);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef cs_methods[] = {
     {"sum_values_racy", cs_sum_values_racy, METH_O, NULL},
     {"sum_values", cs_sum_values, METH_O, NULL},
@@ -222,6 +252,7 @@ static PyMethodDef cs_methods[] = {
     {"is_shared", cs_is_shared, METH_O, NULL},
     {"debug_refs", cs_debug_refs, METH_O, NULL},
     {"check_handed_over", cs_check_handed_over, METH_O, NULL},
+    {"check_through_helper", cs_check_through_helper, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

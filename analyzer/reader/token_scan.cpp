@@ -1,6 +1,7 @@
 #include "analyzer/reader/token_scan.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -63,17 +64,21 @@ bool error_statement(const std::vector<std::string>& statement) {
          call == "PyErr_NoMemory";
 }
 
-// Whether the `if` whose condition holds the token at `at` only raises: its branch sets an
-// error and leaves (`{ PyErr_Format(...); return NULL; }`), deciding nothing about the
-// object. CPython's own tests check a reference was handed over this way.
-bool condition_of_raising_branch(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
-                                 std::size_t at) {
-  std::optional<std::size_t> open = enclosing_open_paren(tokens, at);
-  while (open && !(*open > 0 && tokens[*open - 1] == "if")) open = enclosing_open_paren(tokens, *open);
-  if (!open) return false;
-  std::size_t body = closing_paren(tokens, static_cast<unsigned>(*open)) + 1;
+// Whether the function named by the token at an index only raises (a helper such as
+// `return raise_error(self, "msg");`); empty when no helper may be followed.
+using RaisingHelper = std::function<bool(std::size_t)>;
+
+// One statement's tokens and where each stands in the function's tokens.
+struct Statement {
+  std::vector<std::string> tokens;
+  std::vector<std::size_t> at;
+};
+
+// The statements of the block whose "{" is at `body`, or the one statement starting there.
+std::vector<Statement> statements_at(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
+                                     std::size_t body) {
   const bool braced = body < tokens.size() && tokens[body] == "{";
-  std::vector<std::vector<std::string>> statements(1);
+  std::vector<Statement> statements(1);
   int depth = 0;
   for (std::size_t i = braced ? body + 1 : body; i < tokens.size(); ++i) {
     const std::string& token = tokens[i];
@@ -86,18 +91,74 @@ bool condition_of_raising_branch(const std::vector<std::string>& tokens, const s
       statements.emplace_back();
       continue;
     }
-    statements.back().push_back(token);
+    statements.back().tokens.push_back(token);
+    statements.back().at.push_back(i);
   }
-  if (statements.back().empty()) statements.pop_back();
+  if (statements.back().tokens.empty()) statements.pop_back();
+  return statements;
+}
+
+// `return helper(...)` where the helper only raises: it returns the helper's NULL.
+bool returns_raising_helper(const Statement& statement, const RaisingHelper& raising_helper) {
+  const std::vector<std::string>& words = statement.tokens;
+  if (!raising_helper || words.size() < 4 || words[0] != "return" || words[2] != "(" || words.back() != ")") {
+    return false;
+  }
+  return closing_paren(words, 2) == words.size() - 1 && raising_helper(statement.at[1]);
+}
+
+// Statements that only set an error and leave (`PyErr_Format(...); return NULL;`).
+bool only_raise(const std::vector<Statement>& statements, const RaisingHelper& raising_helper) {
   if (statements.empty()) return false;
-  const std::string& last = statements.back().front();
-  return (last == "return" || last == "goto") && std::all_of(statements.begin(), statements.end(), error_statement);
+  const std::string& last = statements.back().tokens.front();
+  return (last == "return" || last == "goto") && std::all_of(statements.begin(), statements.end(), [&](const auto& s) {
+           return error_statement(s.tokens) || returns_raising_helper(s, raising_helper);
+         });
+}
+
+// Whether the `if` whose condition holds the token at `at` only raises: its branch sets an
+// error and leaves (`{ PyErr_Format(...); return NULL; }`, or returns a helper of the unit
+// that does), deciding nothing about the object. CPython's own tests check a reference was
+// handed over this way.
+bool condition_of_raising_branch(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
+                                 std::size_t at, const RaisingHelper& raising_helper) {
+  std::optional<std::size_t> open = enclosing_open_paren(tokens, at);
+  while (open && !(*open > 0 && tokens[*open - 1] == "if")) open = enclosing_open_paren(tokens, *open);
+  if (!open) return false;
+  std::size_t body = closing_paren(tokens, static_cast<unsigned>(*open)) + 1;
+  return only_raise(statements_at(tokens, kinds, body), raising_helper);
+}
+
+// Whether the function `token` names is defined in this unit and its body only raises:
+// the error statements of a branch, ending in `return NULL` or `return -1`.
+bool names_raising_helper(SourceMap& map, CXToken token) {
+  CXTranslationUnit unit = map.unit();
+  CXCursor callee = clang_getCursorReferenced(clang_getCursor(unit, clang_getTokenLocation(unit, token)));
+  if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl) return false;
+  CXCursor definition = clang_getCursorDefinition(callee);
+  if (clang_Cursor_isNull(definition)) return false;
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(unit, map.file_range(clang_getCursorExtent(definition)), &tokens, &count);
+  std::vector<std::string> spelled(count);
+  std::vector<CXTokenKind> kinds(count);
+  for (unsigned i = 0; i < count; ++i) {
+    spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
+    kinds[i] = clang_getTokenKind(tokens[i]);
+  }
+  clang_disposeTokens(unit, tokens, count);
+  auto body = std::find(spelled.begin(), spelled.end(), "{");
+  if (body == spelled.end()) return false;
+  std::vector<Statement> statements = statements_at(spelled, kinds, body - spelled.begin());
+  // Not followed further: a helper that returns another helper is not looked into.
+  return !statements.empty() && statements.back().tokens.front() == "return" && only_raise(statements, {});
 }
 
 // Py_REFCNT(x) compared with 1 or 2 decides "am I the only owner?", which another
 // thread can change at any moment on a free-threaded build.
 void record_refcnt_test(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds, std::size_t at,
-                        const SourceLocation& where, const std::string& function, std::vector<PatternFact>& patterns) {
+                        const SourceLocation& where, const std::string& function, const RaisingHelper& raising_helper,
+                        std::vector<PatternFact>& patterns) {
   static const std::set<std::string> comparisons = {"==", "!=", "<", "<=", ">", ">="};
   std::size_t close = at + 1;
   for (int depth = 0; close < tokens.size(); ++close) {
@@ -109,7 +170,7 @@ void record_refcnt_test(const std::vector<std::string>& tokens, const std::vecto
   };
   bool after = close + 2 < tokens.size() && comparisons.count(tokens[close + 1]) && small_literal(close + 2);
   bool before = at >= 2 && comparisons.count(tokens[at - 1]) && small_literal(at - 2);
-  if ((after || before) && !condition_of_raising_branch(tokens, kinds, at)) {
+  if ((after || before) && !condition_of_raising_branch(tokens, kinds, at, raising_helper)) {
     std::string text = before ? tokens[at - 2] + " " + tokens[at - 1] + " Py_REFCNT(...)"
                               : "Py_REFCNT(...) " + tokens[close + 1] + " " + tokens[close + 2];
     patterns.push_back({PatternFact::Kind::refcnt_uniqueness, where, function, text});
@@ -196,7 +257,8 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     } else if (is_unlock_call(word)) {
       result.regions.push_back({at.offset, critical, locks = std::max(0, locks - 1)});
     } else if (word == "Py_REFCNT" && call) {
-      record_refcnt_test(spelled, kinds, i, where, function_name, patterns);
+      auto raising_helper = [&](std::size_t callee) { return names_raising_helper(map, tokens[callee]); };
+      record_refcnt_test(spelled, kinds, i, where, function_name, raising_helper, patterns);
     }
     if (call && looks_like_python_api(word)) {
       result.macro_uses.push_back({word, where, at.offset, macro_arguments(spelled, i + 1)});
