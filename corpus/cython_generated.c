@@ -9,8 +9,9 @@
  * Py_mod_multiple_interpreters nor Py_mod_gil. The module-state struct 3.0 also emits is
  * left out to keep the case small.
  *
- * TP: SI009 (at PyInit), SI002 (no Py_mod_multiple_interpreters, at __pyx_moduledef),
- * FT001 (no Py_mod_gil, at __pyx_moduledef_slots).
+ * TP: SI009 (at the __Pyx_check_single_interpreter call), SI002 (no
+ * Py_mod_multiple_interpreters, at __pyx_moduledef), FT001 (no Py_mod_gil, at
+ * __pyx_moduledef_slots).
  * TN: SI001 (the single-phase PyModule_Create fallback is compiled out); SI006/SI010 for
  * the generated globals (__pyx_m, main_interpreter_id, ...): the global-state rules do not
  * report inside Cython-generated code, whose fix is in Cython and its directives, not in
@@ -161,7 +162,7 @@ namespace {
 #endif
 
 __Pyx_PyMODINIT_FUNC PyInit_cyspam(void) CYTHON_SMALL_CODE; /*proto*/
-__Pyx_PyMODINIT_FUNC PyInit_cyspam(void)  // expect: SI009
+__Pyx_PyMODINIT_FUNC PyInit_cyspam(void)  // expect-not: SI009
 #if CYTHON_PEP489_MULTI_PHASE_INIT
 {
   return PyModuleDef_Init(&__pyx_moduledef);
@@ -207,7 +208,7 @@ static CYTHON_SMALL_CODE int __Pyx_copy_spec_to_module(PyObject *spec, PyObject 
 static CYTHON_SMALL_CODE PyObject* __pyx_pymod_create(PyObject *spec, PyModuleDef *def) {
     PyObject *module = NULL, *moddict, *modname;
     CYTHON_UNUSED_VAR(def);
-    if (__Pyx_check_single_interpreter())
+    if (__Pyx_check_single_interpreter())  // expect: SI009 "Interpreter change detected"
         return NULL;
     if (__pyx_m)
         return __Pyx_NewRef(__pyx_m);

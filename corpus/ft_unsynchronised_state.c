@@ -4,7 +4,7 @@
  * races: import runs them once, under the import lock.
  *
  * TP: FT002 at the first unsynchronised write of each variable made after initialisation
- * (a lazily created cache, a counter, a flag); SI006/SI010 at the variables; SI003.
+ * (a lazily created cache, a counter, a flag, a struct holding a callback); SI006/SI010 at the variables; SI003.
  * TN: FT002 for the writes in the exec slot and in the helper it calls, and for the
  * counter's second site (one finding per variable, naming the other sites).
  *
@@ -17,12 +17,16 @@ static long call_count = 0;  // expect: SI010
 static int verbose = 0;  // expect: SI010
 static PyObject *UnsyncError = NULL;  // expect: SI006
 static int exec_ran = 0;  // expect: SI010
+static struct {
+    PyObject *callback;
+    long runs;
+} pending;  // expect: SI006
 
 static PyObject *
 unsync_lookup(PyObject *module, PyObject *key)
 {
     if (lookup_cache == NULL) {
-        lookup_cache = PyDict_New();  // expect: FT002
+        lookup_cache = PyDict_New();  // expect: FT002 "process-global Python object 'lookup_cache'"
         if (lookup_cache == NULL) {
             return NULL;
         }
@@ -51,6 +55,15 @@ unsync_set_verbose(PyObject *module, PyObject *flag)
 }
 
 static PyObject *
+unsync_defer(PyObject *module, PyObject *callback)
+{
+    PyObject *old = pending.callback;
+    pending.callback = Py_NewRef(callback);  // expect: FT002 "process-global variable holding Python objects 'pending'"
+    Py_XDECREF(old);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 unsync_calls(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     return PyLong_FromLong(call_count);
@@ -60,6 +73,7 @@ static PyMethodDef unsync_methods[] = {
     {"lookup", unsync_lookup, METH_O, NULL},
     {"set_verbose", unsync_set_verbose, METH_O, NULL},
     {"calls", unsync_calls, METH_NOARGS, NULL},
+    {"defer", unsync_defer, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -211,9 +211,11 @@ class CythonCdefGlobalState final : public Check {
     report(context, module, global, global.generated_from,
            "cdef class '" + name + "' of module '" + module.name + "' is a statically allocated type object (" +
                global.name +
-               "), one per process, shared by every interpreter. Build the module with type specs "
-               "(define CYTHON_USE_TYPE_SPECS=1, e.g. define_macros=[(\"CYTHON_USE_TYPE_SPECS\", \"1\")]) so "
-               "Cython creates the type per module from a PyType_Spec");
+               "), one per process, shared by every interpreter. Build the module with type specs and "
+               "module state (define CYTHON_USE_TYPE_SPECS=1 and CYTHON_USE_MODULE_STATE=1, e.g. "
+               "define_macros=[(\"CYTHON_USE_TYPE_SPECS\", \"1\"), (\"CYTHON_USE_MODULE_STATE\", \"1\")], "
+               "Cython 3.1+) so Cython creates the type per module from a PyType_Spec: with type specs "
+               "alone the type is still kept in Cython's process-wide module state struct");
   }
 
   // Only for a module that declares own_gil: otherwise SI009 reports the module, or one GIL

@@ -3,7 +3,9 @@
 // lets them into a subinterpreter, but that generated check raises
 // "ImportError: Interpreter change detected - this module can only be loaded into one
 // interpreter per process" on the second interpreter that imports the module. Reported at
-// the PyInit function, the module's entry point.
+// the guard's call in the generated module-creation code, where the refusal happens.
+#include <optional>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -20,18 +22,21 @@ class CythonSingleInterpreter final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || module.generator != "cython") continue;
-      if (!calls_interpreter_check(*view)) continue;
-      context.sink.report(module.location, message(module), {module.name});
+      const auto guard = interpreter_check_call(*view);
+      if (!guard) continue;
+      context.sink.report(*guard, message(module), {module.name});
     }
   }
 
  private:
-  static bool calls_interpreter_check(const ModuleConfigView& view) {
-    bool found = false;
+  // The first call of the guard in the module's units (Cython emits one, in the create
+  // function), in source order so the report does not depend on unit order.
+  static std::optional<SourceLocation> interpreter_check_call(const ModuleConfigView& view) {
+    std::optional<SourceLocation> first;
     for_each_call(view.units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
-      found = found || call.callee == kCythonInterpreterCheck;
+      if (call.callee == kCythonInterpreterCheck && (!first || call.location < *first)) first = call.location;
     });
-    return found;
+    return first;
   }
 
   static std::string message(const ExtensionModule& module) {

@@ -30,10 +30,16 @@ class DictNextWithoutCriticalSection final : public Check {
  private:
   static std::string message(const CallFact& call, const std::string& function) {
     const std::string dict = call.args.empty() ? std::string("the dict") : call.args.front();
-    return "PyDict_Next" + in_function(function) +
-           " iterates outside a critical section: on free-threaded builds another thread can "
-           "change the dict during the loop; wrap the loop in Py_BEGIN_CRITICAL_SECTION(" +
-           dict + ") ... Py_END_CRITICAL_SECTION()";
+    // One message for a loop and for a single call (taking the first item): both read the
+    // table and hand out borrowed key and value. A critical section is suspended while the
+    // body calls back into Python, hence the copy as the alternative.
+    return "PyDict_Next" + in_function(function) + " reads " + dict +
+           " outside a critical section: on free-threaded builds another thread can change the dict "
+           "between calls and free the borrowed key and value it returns; hold "
+           "Py_BEGIN_CRITICAL_SECTION(" +
+           dict +
+           ") ... Py_END_CRITICAL_SECTION() around the iteration and every use of key and value, or "
+           "iterate over a copy (PyDict_Copy) when that code calls back into Python";
   }
 };
 

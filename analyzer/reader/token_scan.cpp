@@ -230,7 +230,10 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     kinds[i] = clang_getTokenKind(tokens[i]);
   }
   int critical = 0, locks = 0;
+  // The declarator before the body names the function itself: `int Py_thing(void) {` is no use.
+  bool in_body = false;
   for (unsigned i = 0; i < count; ++i) {
+    if (!in_body && kinds[i] == CXToken_Punctuation && spelled[i] == "{") in_body = true;
     if (kinds[i] != CXToken_Identifier) continue;
     const std::string& word = spelled[i];
     // assert(...) compiles to nothing in release builds and decides nothing at run time.
@@ -260,7 +263,7 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
       auto raising_helper = [&](std::size_t callee) { return names_raising_helper(map, tokens[callee]); };
       record_refcnt_test(spelled, kinds, i, where, function_name, raising_helper, patterns);
     }
-    if (call && looks_like_python_api(word)) {
+    if (call && in_body && looks_like_python_api(word)) {
       result.macro_uses.push_back({word, where, at.offset, macro_arguments(spelled, i + 1)});
     }
   }

@@ -4513,7 +4513,7 @@ __Pyx_PyMODINIT_FUNC initcystate(void) CYTHON_SMALL_CODE; /*proto*/
 __Pyx_PyMODINIT_FUNC initcystate(void)
 #else
 __Pyx_PyMODINIT_FUNC PyInit_cystate(void) CYTHON_SMALL_CODE; /*proto*/
-__Pyx_PyMODINIT_FUNC PyInit_cystate(void)  // expect: SI009
+__Pyx_PyMODINIT_FUNC PyInit_cystate(void)  // expect-not: SI009
 #if CYTHON_PEP489_MULTI_PHASE_INIT
 {
   return PyModuleDef_Init(&__pyx_moduledef);
@@ -4568,7 +4568,7 @@ static CYTHON_SMALL_CODE int __Pyx_copy_spec_to_module(PyObject *spec, PyObject 
 static CYTHON_SMALL_CODE PyObject* __pyx_pymod_create(PyObject *spec, PyModuleDef *def) {
     PyObject *module = NULL, *moddict, *modname;
     CYTHON_UNUSED_VAR(def);
-    if (__Pyx_check_single_interpreter())
+    if (__Pyx_check_single_interpreter())  // expect: SI009 "Interpreter change detected"
         return NULL;
     if (__pyx_m)
         return __Pyx_NewRef(__pyx_m);
