@@ -116,7 +116,7 @@ class ConfigIndex {
       for (const SlotArrayFact& slots : unit->slot_arrays) slots_[slots.usr] = &slots;
       for (const GlobalVarFact& global : unit->globals) {
         if (global.external_linkage) global_definers_[global.usr].push_back(unit);
-        globals_[global.usr].push_back({unit, &global});
+        globals_[global.usr].emplace_back(unit, &global);
       }
     }
   }

@@ -17,7 +17,7 @@ std::vector<std::string> modules_of(const CheckContext& context, const Translati
 namespace {
 
 // The file's owners that `reaching` names, in the owners' order; all of them when none.
-std::vector<std::string> narrowed(std::vector<std::string> owners, const std::vector<std::string>& reaching) {
+std::vector<std::string> narrowed(const std::vector<std::string>& owners, const std::vector<std::string>& reaching) {
   std::vector<std::string> kept;
   for (const std::string& owner : owners) {
     if (blames(reaching, owner)) kept.push_back(owner);
