@@ -92,6 +92,11 @@ struct GlobalVarFact {
   // parent directories), as an absolute path; as Cython spelled it when not found. Empty
   // (line 0) when there is no such comment.
   SourceLocation generated_from;
+  // A statically allocated object (Kind::static_object) whose initialiser uses
+  // PyObject_HEAD_INIT or PyVarObject_HEAD_INIT: from 3.12 on, the headers make its
+  // reference count _Py_IMMORTAL_REFCNT (Include/object.h), so no interpreter's incref or
+  // decref ever changes it.
+  bool immortal_head_init = false;
 };
 
 // One entry of a PyModuleDef_Slot array ({slot, value}) or of a 3.15 PySlot array
@@ -134,7 +139,10 @@ struct FunctionFact {
   int kwargs_parameter = -1;
   std::vector<CallFact> calls;                    // in source order, API macros included
   std::vector<std::string> referenced_functions;  // called or taken by address: slots, method tables
-  std::vector<std::string> referenced_globals;    // USRs of external-linkage variables it uses
+  // USRs of the static-storage variables it uses, whatever their linkage: the PyModuleDef,
+  // type specs and tables it hands to CPython (what the module model follows to the
+  // functions a module reaches), and external ones defined in other files.
+  std::vector<std::string> referenced_globals;
   // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
   // slot array a PyModExport_ hook hands to CPython, whatever its linkage.
   std::vector<std::string> returned_globals;

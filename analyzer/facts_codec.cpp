@@ -38,7 +38,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, fir
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
                                    read_modify_write, stores_constant, stores_object, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
-                                   function, thread_local_storage, functions, referenced_globals, generated_from)
+                                   function, thread_local_storage, functions, referenced_globals, generated_from,
+                                   immortal_head_init)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
@@ -63,7 +64,7 @@ namespace {
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 176);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 152);
-SUBCHECK_FACTS_SIZE(GlobalVarFact, 272);
+SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);

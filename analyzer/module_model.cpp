@@ -116,6 +116,7 @@ class ConfigIndex {
       for (const SlotArrayFact& slots : unit->slot_arrays) slots_[slots.usr] = &slots;
       for (const GlobalVarFact& global : unit->globals) {
         if (global.external_linkage) global_definers_[global.usr].push_back(unit);
+        globals_[global.usr].emplace_back(unit, &global);
       }
     }
   }
@@ -150,6 +151,14 @@ class ConfigIndex {
     return found == global_definers_.end() ? none : found->second;
   }
 
+  // Every definition of the global with this USR (a header's static: one per unit).
+  const std::vector<std::pair<const TranslationUnitFacts*, const GlobalVarFact*>>& globals(
+      const std::string& usr) const {
+    static const std::vector<std::pair<const TranslationUnitFacts*, const GlobalVarFact*>> none;
+    auto found = globals_.find(usr);
+    return found == globals_.end() ? none : found->second;
+  }
+
   const ModuleDefFact* def(const std::string& name, const TranslationUnitFacts* from) const {
     auto found = defs_.find(name);
     if (found == defs_.end()) return nullptr;
@@ -172,6 +181,7 @@ class ConfigIndex {
   std::unordered_map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const ModuleDefFact*>>> defs_;
   std::unordered_map<std::string, const SlotArrayFact*> slots_;
   std::unordered_map<std::string, std::vector<const TranslationUnitFacts*>> global_definers_;
+  std::unordered_map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const GlobalVarFact*>>> globals_;
 };
 
 // Functions reachable by calls from `start`, nearest first.
@@ -303,6 +313,44 @@ void drop_runtime_reachable(const ConfigIndex& index, FunctionRef init, ModuleCo
   }
 }
 
+// What the module's code reaches (ModuleConfigView::reached_functions): from the init
+// roots and the globals CPython reads the module from (the PyModuleDef, the slots), every
+// function called, taken by address or named in a reached global's initialiser, and every
+// global a reached function uses or a reached initialiser names.
+void collect_reach(const ConfigIndex& index, FunctionRef entry, ModuleConfigView& view) {
+  std::vector<FunctionRef> functions;
+  std::vector<std::string> globals;
+  std::set<std::string> seen_globals;
+  auto add_function = [&](const std::string& name, const TranslationUnitFacts* from) {
+    std::optional<FunctionRef> function = index.function(name, from);
+    if (function && view.reached_functions.insert(function->function).second) functions.push_back(*function);
+  };
+  auto add_global = [&](const std::string& usr) {
+    if (!usr.empty() && seen_globals.insert(usr).second) globals.push_back(usr);
+  };
+  for (const FunctionRef& root : init_roots(index, entry, view)) {
+    if (view.reached_functions.insert(root.function).second) functions.push_back(root);
+  }
+  if (view.def) add_global(view.def->usr);
+  if (view.slots) add_global(view.slots->usr);
+  std::size_t next_function = 0, next_global = 0;
+  while (next_function < functions.size() || next_global < globals.size()) {
+    for (; next_function < functions.size(); ++next_function) {
+      const FunctionRef reached = functions[next_function];
+      for (const CallFact& call : reached.function->calls) add_function(call.callee, reached.unit);
+      for (const std::string& name : reached.function->referenced_functions) add_function(name, reached.unit);
+      for (const std::string& usr : reached.function->referenced_globals) add_global(usr);
+    }
+    for (; next_global < globals.size(); ++next_global) {
+      for (const auto& [unit, global] : index.globals(globals[next_global])) {
+        view.reached_globals.insert(global);
+        for (const std::string& name : global->functions) add_function(name, unit);
+        for (const std::string& usr : global->referenced_globals) add_global(usr);
+      }
+    }
+  }
+}
+
 // The prefixes CPython looks for, export hooks first as 3.15 does (#15, #22).
 constexpr std::string_view kExportPrefixes[] = {"PyModExportU_", "PyModExport_"};
 constexpr std::string_view kInitPrefixes[] = {"PyInitU_", "PyInit_"};
@@ -415,6 +463,7 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
   drop_runtime_reachable(index, init, view);
+  collect_reach(index, init, view);
   // No creating call in sight and a header missing: the header may well hold it.
   if (!init_facts_trusted(view, init) || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
     forget_declarations(view);
@@ -444,6 +493,7 @@ ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook)
   collect_init_functions(index, hook, view);
   collect_units(index, hook, view);
   drop_runtime_reachable(index, hook, view);
+  collect_reach(index, hook, view);
   // No slot array in sight (built at run time, behind a function pointer or code not
   // seen): what the module declares is not known, so neither is how it initialises.
   if (!init_facts_trusted(view, hook) || !view.slots) forget_declarations(view);
@@ -680,6 +730,24 @@ std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) 
   return found == owners.end() ? std::vector<std::string>{} : found->second;
 }
 
+std::vector<std::string> AnalysisModel::modules_reaching(const FunctionFact& function) const {
+  auto found = function_modules.find(&function);
+  return found == function_modules.end() ? std::vector<std::string>{} : found->second;
+}
+
+std::vector<std::string> AnalysisModel::modules_reaching(const GlobalVarFact& global) const {
+  auto found = global_modules.find(&global);
+  return found == global_modules.end() ? std::vector<std::string>{} : found->second;
+}
+
+namespace {
+
+void add_once(std::vector<std::string>& names, const std::string& name) {
+  if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+}
+
+}  // namespace
+
 AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
   AnalysisModel model;
   model.units = std::move(units);
@@ -700,6 +768,9 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
             if (std::find(names.begin(), names.end(), module.name) == names.end()) names.push_back(module.name);
           }
         }
+        for (const FunctionFact* function : view.reached_functions)
+          add_once(model.function_modules[function], module.name);
+        for (const GlobalVarFact* global : view.reached_globals) add_once(model.global_modules[global], module.name);
       }
     }
   }

@@ -39,6 +39,14 @@ struct ModuleConfigView {
   std::optional<SourceLocation> refused_slot_at;
   std::set<std::string> init_functions;            // PyInit, slot functions and what they call
   std::vector<const TranslationUnitFacts*> units;  // the units that make up the module
+  // What the module's own code reaches: from the entry point, the create and exec slots
+  // and the PyModuleDef (its method table, its slots), following calls, functions taken
+  // by address or named in an initialiser (method tables, type slots, getset tables), and
+  // the globals those name (a type spec, its slot array). A file holding several modules
+  // (CPython's _testmultiphase.c) has a function belong to the modules that reach it, not
+  // to every module of the file (AnalysisModel::modules_reaching).
+  std::set<const FunctionFact*> reached_functions;
+  std::set<const GlobalVarFact*> reached_globals;
 
   // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
   std::string multiple_interpreters_spelling() const;
@@ -80,6 +88,13 @@ struct AnalysisModel {
   // parameter in private_dict_parameters).
   bool first_arg_is_private(const FunctionFact& function, const CallFact& call) const;
   std::vector<std::string> modules_owning(const std::string& file) const;
+  // The modules whose code reaches the function or the global (ModuleConfigView::
+  // reached_functions, reached_globals), in module order; empty when none does.
+  std::vector<std::string> modules_reaching(const FunctionFact& function) const;
+  std::vector<std::string> modules_reaching(const GlobalVarFact& global) const;
+
+  std::map<const FunctionFact*, std::vector<std::string>> function_modules;
+  std::map<const GlobalVarFact*, std::vector<std::string>> global_modules;
 };
 
 // Builds modules from facts. Pointers in the result point into model.units, so the

@@ -5,9 +5,12 @@
  * declared by hand, so that the case reads the same on every Python version; a real module
  * includes pycore_typeobject.h under Py_BUILD_CORE_MODULE.
  *
- * TP: SI004 for a statically allocated object beside the managed types (CPython keeps no
- * per-interpreter copy of an instance).
- * TN: SI004 and SI005 for the static types readied through _PyStaticType_InitForExtension.
+ * TP: SI004 for a statically allocated object beside the managed types that exec writes
+ * (CPython keeps no per-interpreter copy of an instance).
+ * TN: SI004 and SI005 for the static types readied through _PyStaticType_InitForExtension;
+ * SI004 for a statically allocated constant nothing writes, as _datetime's `zero_delta`:
+ * PyObject_HEAD_INIT makes it immortal on 3.12+, the only versions with a per-interpreter
+ * GIL (SI005 still notes it).
  *
  * subcheck-expect-module: name=managed_static_type init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsafe free_threading=gil-free
  */
@@ -35,7 +38,8 @@ static PyTypeObject LongSpanType = {  // expect-not: SI004  // expect-not: SI005
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
 
-static SpanObject zero_span = {PyObject_HEAD_INIT(&SpanType) 0};  // expect: SI004 "'zero_span'"  // expect-not: SI005
+static SpanObject zero_span = {PyObject_HEAD_INIT(&SpanType) 0};  // expect: SI005 "'zero_span'"  // expect-not: SI004
+static SpanObject first_span = {PyObject_HEAD_INIT(&SpanType) 0};  // expect: SI004 "'first_span'"  // expect-not: SI005
 
 static PyTypeObject *const span_types[] = {&SpanType, &LongSpanType};
 
@@ -49,6 +53,10 @@ managed_exec(PyObject *module)
         }
     }
     if (PyModule_AddObjectRef(module, "Span", (PyObject *)&SpanType) < 0) {
+        return -1;
+    }
+    first_span.days = 1;
+    if (PyModule_AddObjectRef(module, "FIRST", (PyObject *)&first_span) < 0) {
         return -1;
     }
     return PyModule_AddObjectRef(module, "ZERO", (PyObject *)&zero_span);

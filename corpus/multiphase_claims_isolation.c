@@ -32,7 +32,7 @@ typedef struct {
     int unused;
 } MarkerObject;
 
-static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI004 "statically allocated Python object (MarkerObject)"  // expect-not: SI005
+static MarkerObject marker = {PyObject_HEAD_INIT(NULL) 0};  /* written below */  // expect: SI004 "statically allocated Python object (MarkerObject)"  // expect-not: SI005
 
 static PyObject *last_result = NULL;  // expect: SI004 "in claims_isolation_remember"  // expect-not: SI006
 static unsigned long lookups = 0;  // expect: SI010
@@ -41,6 +41,7 @@ static PyObject *
 claims_isolation_remember(PyObject *module, PyObject *value)
 {
     Py_XSETREF(last_result, Py_NewRef(value));
+    marker.unused++;
     lookups++;
     Py_RETURN_NONE;
 }

@@ -28,7 +28,7 @@ class BorrowedReferenceApi final : public Check {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
-                              modules_of(context, unit));
+                              modules_of(context, unit, function));
         });
   }
 

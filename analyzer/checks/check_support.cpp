@@ -14,6 +14,41 @@ std::vector<std::string> modules_of(const CheckContext& context, const Translati
   return context.model.modules_owning(unit.file);
 }
 
+namespace {
+
+// The file's owners that `reaching` names, in the owners' order; all of them when none.
+std::vector<std::string> narrowed(const std::vector<std::string>& owners, const std::vector<std::string>& reaching) {
+  std::vector<std::string> kept;
+  for (const std::string& owner : owners) {
+    if (blames(reaching, owner)) kept.push_back(owner);
+  }
+  return kept.empty() ? owners : kept;
+}
+
+}  // namespace
+
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const FunctionFact& function) {
+  return narrowed(modules_of(context, unit), context.model.modules_reaching(function));
+}
+
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const std::string& function) {
+  for (const FunctionFact& defined : unit.functions) {
+    if (!function.empty() && defined.name == function) return modules_of(context, unit, defined);
+  }
+  return modules_of(context, unit);
+}
+
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const GlobalVarFact& global) {
+  return narrowed(modules_of(context, unit), context.model.modules_reaching(global));
+}
+
+bool blames(const std::vector<std::string>& modules, const std::string& module) {
+  return std::find(modules.begin(), modules.end(), module) != modules.end();
+}
+
 const std::map<std::string, std::string>& required_data(const Rule& rule) {
   if (rule.data.empty()) {
     throw std::runtime_error("rule " + rule.id + " (" + rule.name +
@@ -194,7 +229,7 @@ void ListedApiCallCheck::run(CheckContext& context) const {
                            const std::string& advice) {
                          std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
                          if (!advice.empty()) text += "; use " + advice + " instead";
-                         context.sink.report(call.location, std::move(text), modules_of(context, unit));
+                         context.sink.report(call.location, std::move(text), modules_of(context, unit, function));
                        });
 }
 

@@ -24,8 +24,27 @@ namespace subcheck::checks {
 // per-declaration findings in generated code only bury the one that matters.
 bool generated_by_cython(const TranslationUnitFacts& unit);
 
-// The modules a line-level finding in `unit` belongs to.
+// The modules a finding in `unit` outside any function (or in a function the unit does not
+// define) belongs to: every module owning the file.
 std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit);
+
+// The modules a finding inside `function` of `unit` belongs to: of the file's modules,
+// those whose code reaches the function (AnalysisModel::modules_reaching), so a file
+// defining several modules blames each for its own code. When none does (a function no
+// table or call reaches), every module owning the file, as for a file-scope finding.
+// Every check reporting inside a function, and every check judging per module, asks here.
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const FunctionFact& function);
+// The same for a function named `function` (a pattern's enclosing function); "" or a
+// name the unit does not define: the file's modules.
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const std::string& function);
+// The same for a global: the file's modules whose code uses it or names it in a table.
+std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit,
+                                    const GlobalVarFact& global);
+
+// `module` is among `modules` (a finding's attribution from modules_of).
+bool blames(const std::vector<std::string>& modules, const std::string& module);
 
 // The rule's [data] table (API name -> replacement or description). Throws
 // std::runtime_error naming the rule when the table is empty: a check that matches

@@ -23,7 +23,7 @@ class DictNextWithoutCriticalSection final : public Check {
           // The call's own **kwargs dict (followed through helpers), or a dict just made:
           // no other thread has it.
           if (context.model.first_arg_is_private(function, call)) return;
-          context.sink.report(call.location, message(call, function.name), modules_of(context, unit));
+          context.sink.report(call.location, message(call, function.name), modules_of(context, unit, function));
         });
   }
 

@@ -27,22 +27,36 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
       const auto* view = module.view(context.config);
       // Cython's generated runtime is Cython's to make thread-safe (freethreading_compatible).
       if (view == nullptr || view->gil != GilDeclaration::not_used || module.generator == "cython") continue;
-      report_module(module, *view, all_globals, context.sink);
+      report_module(context, module, *view, all_globals);
     }
   }
 
  private:
-  static void report_module(const ExtensionModule& module, const ModuleConfigView& view,
-                            const std::map<std::string, const GlobalVarFact*>& all_globals, FindingSink& sink) {
+  // Writes made in functions of another module of the same file (modules_of).
+  static std::set<const GlobalWriteFact*> other_modules_writes(const CheckContext& context,
+                                                               const ExtensionModule& module,
+                                                               const ModuleConfigView& view) {
+    std::set<const GlobalWriteFact*> foreign;
+    for (const TranslationUnitFacts* unit : view.units) {
+      for (const GlobalWriteFact& write : unit->global_writes) {
+        if (!blames(modules_of(context, *unit, write.function), module.name)) foreign.insert(&write);
+      }
+    }
+    return foreign;
+  }
+
+  static void report_module(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
+                            const std::map<std::string, const GlobalVarFact*>& all_globals) {
     // The module's own definitions first: a static in a header is one variable per unit.
     auto module_globals = globals_by_usr(view.units);
     std::set<std::string> locked_callees = always_called_under_lock(view.units);
+    const std::set<const GlobalWriteFact*> foreign = other_modules_writes(context, module, view);
     for (const auto& [usr, writes] : writes_by_usr(view.units)) {
       const GlobalVarFact* var = lookup(usr, module_globals, all_globals);
       if (var == nullptr || !is_shared_mutable(*var)) continue;
       std::vector<const GlobalWriteFact*> racing;
       for (const auto* write : writes) {
-        if (write->under_lock || view.init_functions.contains(write->function) ||
+        if (foreign.contains(write) || write->under_lock || view.init_functions.contains(write->function) ||
             locked_callees.contains(write->function)) {
           continue;
         }
@@ -53,7 +67,7 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
       // eager initialisation) covers every site, which the message lists.
       std::sort(racing.begin(), racing.end(),
                 [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location < b->location; });
-      sink.report(racing.front()->location, message(module, *var, racing), {module.name});
+      context.sink.report(racing.front()->location, message(module, *var, racing), {module.name});
     }
   }
 

@@ -25,7 +25,7 @@ class GlobalMutableState final : public Check {
                                               {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global)) continue;
       std::string text = global.var->kind == GlobalVarFact::Kind::api_table ? table_message(global) : message(global);
-      context.sink.report(global.var->location, std::move(text), modules_of(context, *global.unit));
+      context.sink.report(global.var->location, std::move(text), modules_of(context, *global.unit, *global.var));
     }
   }
 

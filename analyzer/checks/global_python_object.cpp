@@ -15,7 +15,7 @@ class GlobalPythonObject final : public Check {
 
   void run(CheckContext& context) const override {
     for (const auto& global : written_python_globals(context.model.units_for(context.config))) {
-      context.sink.report(global.var->location, message(global), modules_of(context, *global.unit));
+      context.sink.report(global.var->location, message(global), modules_of(context, *global.unit, *global.var));
     }
   }
 

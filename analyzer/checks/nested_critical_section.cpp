@@ -18,7 +18,7 @@ class NestedCriticalSection final : public Check {
       if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::nested_critical_section) continue;
-        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit));
+        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit, pattern.function));
       }
     }
   }

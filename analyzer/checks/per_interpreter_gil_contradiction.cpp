@@ -5,7 +5,15 @@
 // in the module's initialisation) report, decided by the same predicates in
 // check_support and, for SI007, the same API list from its TOML. CPython believes the
 // claim, so instead of refusing the import the module loads and then corrupts objects
-// across interpreters that run in parallel under different GILs. One finding per item.
+// across interpreters that run in parallel under different GILs. One finding per item,
+// for the modules the item belongs to (check_support's modules_of: in a file defining
+// several modules, those whose code reaches it).
+//
+// A statically allocated object made with PyObject_HEAD_INIT is immortal on 3.12+, the
+// only versions with a per-interpreter GIL: no interpreter changes its reference count.
+// When no function writes it by name either, it is a constant every interpreter may read
+// (3.13's _datetime `zero_delta`, `utc_timezone`), not shared state, and not reported
+// here. SI005 still reports it for modules that run under older Pythons' subinterpreters.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"
@@ -24,9 +32,9 @@ class PerInterpreterGilContradiction final : public Check {
       if (view == nullptr || view->multiple_interpreters != MultipleInterpreters::per_interpreter_gil_supported) {
         continue;
       }
-      report_static_objects(module, *view, context.sink);
-      report_written_python_globals(module, *view, context.sink);
-      report_registry_calls(module, *view, registry_apis, context.sink);
+      report_static_objects(context, module, *view);
+      report_written_python_globals(context, module, *view);
+      report_registry_calls(context, module, *view, registry_apis);
       report_exec_once_guards(module, *view, context.sink);
     }
   }
@@ -36,38 +44,53 @@ class PerInterpreterGilContradiction final : public Check {
     return "module '" + module.name + "' declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED but ";
   }
 
-  static void report_static_objects(const ExtensionModule& module, const ModuleConfigView& view, FindingSink& sink) {
-    for_each_static_python_object(view.units, [&](const TranslationUnitFacts&, const GlobalVarFact& global) {
+  // Immortal (PyObject_HEAD_INIT) and written by no function: a read-only constant. A
+  // write through a pointer to it (a method's `self->hash = ...`) is not seen; CPython's
+  // own such writes are same-value caches (_datetime's hashcode, "a benign race").
+  static bool immortal_constant(const GlobalVarFact& global,
+                                const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
+    return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init &&
+           !writes.contains(global.usr);
+  }
+
+  static void report_static_objects(CheckContext& context, const ExtensionModule& module,
+                                    const ModuleConfigView& view) {
+    const auto writes = writes_by_usr(view.units);
+    for_each_static_python_object(view.units, [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
+      if (immortal_constant(global, writes) || !blames(modules_of(context, unit, global), module.name)) return;
       const std::string what = global.kind == GlobalVarFact::Kind::static_type
                                    ? "' is a static PyTypeObject shared by every interpreter; create it with "
                                      "PyType_FromModuleAndSpec and keep it in module state"
                                    : "' is a statically allocated Python object (" + global.type +
                                          ") shared by every interpreter; create it at run time and keep it in "
                                          "module state";
-      sink.report(global.location, claim(module) + "'" + global.name + what, {module.name});
+      context.sink.report(global.location, claim(module) + "'" + global.name + what, {module.name});
     });
   }
 
-  static void report_written_python_globals(const ExtensionModule& module, const ModuleConfigView& view,
-                                            FindingSink& sink) {
+  static void report_written_python_globals(CheckContext& context, const ExtensionModule& module,
+                                            const ModuleConfigView& view) {
     for (const auto& global : written_python_globals(view.units)) {
-      sink.report(global.var->location,
-                  claim(module) + "process-global Python object '" + global.var->name + "' is assigned at run time" +
-                      in_function(global.writes.front()->function) +
-                      "; interpreters with their own GIL would share it. Keep it in module state",
-                  {module.name});
+      if (!blames(modules_of(context, *global.unit, *global.var), module.name)) continue;
+      context.sink.report(global.var->location,
+                          claim(module) + "process-global Python object '" + global.var->name +
+                              "' is assigned at run time" + in_function(global.writes.front()->function) +
+                              "; interpreters with their own GIL would share it. Keep it in module state",
+                          {module.name});
     }
   }
 
-  static void report_registry_calls(const ExtensionModule& module, const ModuleConfigView& view,
-                                    const std::map<std::string, std::string>& apis, FindingSink& sink) {
+  static void report_registry_calls(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
+                                    const std::map<std::string, std::string>& apis) {
     for_each_listed_call(view.units, apis,
-                         [&](const TranslationUnitFacts&, const FunctionFact& function, const CallFact& call,
+                         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
                              const std::string& advice) {
-                           sink.report(call.location,
-                                       claim(module) + "calls " + call.callee + in_function(function.name) +
-                                           ", which only works for single-phase modules; use " + advice + " instead",
-                                       {module.name});
+                           if (!blames(modules_of(context, unit, function), module.name)) return;
+                           context.sink.report(call.location,
+                                               claim(module) + "calls " + call.callee + in_function(function.name) +
+                                                   ", which only works for single-phase modules; use " + advice +
+                                                   " instead",
+                                               {module.name});
                          });
   }
 

@@ -17,7 +17,7 @@ class RefcntUniquenessTest final : public Check {
       if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
         if (pattern.kind != PatternFact::Kind::refcnt_uniqueness) continue;
-        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit));
+        context.sink.report(pattern.location, message(pattern), modules_of(context, *unit, pattern.function));
       }
     }
   }

@@ -15,10 +15,10 @@ class StaticTypeObject final : public Check {
   std::string_view rule_id() const override { return "SI005"; }
 
   void run(CheckContext& context) const override {
-    for_each_static_python_object(context.model.units_for(context.config),
-                                  [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
-                                    context.sink.report(global.location, message(global), modules_of(context, unit));
-                                  });
+    for_each_static_python_object(
+        context.model.units_for(context.config), [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
+          context.sink.report(global.location, message(global), modules_of(context, unit, global));
+        });
   }
 
  private:

@@ -320,8 +320,7 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
   CXCursorKind target = clang_getCursorKind(referenced);
   if (target == CXCursor_FunctionDecl || target == CXCursor_CXXMethod) {
     current_->referenced.insert(take(clang_getCursorSpelling(referenced)));
-  } else if (target == CXCursor_VarDecl && clang_getCursorLinkage(referenced) == CXLinkage_External &&
-             is_global_storage(referenced)) {
+  } else if (target == CXCursor_VarDecl && is_global_storage(referenced)) {
     current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
   }
 }
@@ -476,7 +475,7 @@ void FunctionReader::read_call(CXCursor call) {
   if (!callee || (!map_.spelled_in_project(call) && !is_module_api(*callee))) return;
   CallFact fact;
   fact.callee = *callee;
-  fact.location = map_.location_of(call, &fact.offset);
+  fact.location = map_.file_location_of(call, &fact.offset);
   if (current_->tokens.in_assert(fact.offset)) return;  // not in the module as it is built
   int count = clang_Cursor_getNumArguments(call);
   for (int i = 0; i < count; ++i) {

@@ -1,6 +1,7 @@
 #include "analyzer/reader/globals.h"
 
 #include <algorithm>
+#include <string>
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/module_tables.h"
@@ -38,6 +39,17 @@ void read_initializer_names(CXCursor var, GlobalVarFact& fact) {
   fact.referenced_globals = std::move(names.globals);
 }
 
+// The initialiser starts the object with CPython's own header macro, which from 3.12 on
+// gives it the immortal reference count (Include/object.h). Told by the macro's name in
+// the source, since the expansion differs between versions and builds.
+bool head_init_in_initializer(SourceMap& map, CXCursor var) {
+  auto init = initializer_of(var);
+  if (!init) return false;
+  std::string text = map.text_of(*init);
+  return text.find("PyObject_HEAD_INIT") != std::string::npos ||
+         text.find("PyVarObject_HEAD_INIT") != std::string::npos;
+}
+
 }  // namespace
 
 void GlobalReader::read(CXCursor var, const std::string& function) {
@@ -62,6 +74,8 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
     if (has_initializer) {
       facts_.globals[known->second].location = map_.location_of(var);
       read_initializer_names(var, facts_.globals[known->second]);
+      GlobalVarFact& fact = facts_.globals[known->second];
+      fact.immortal_head_init = fact.kind == GlobalVarFact::Kind::static_object && head_init_in_initializer(map_, var);
     }
     return;
   }
@@ -76,6 +90,7 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   fact.function = function;
   fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
   read_initializer_names(var, fact);
+  fact.immortal_head_init = fact.kind == GlobalVarFact::Kind::static_object && head_init_in_initializer(map_, var);
   constexpr std::string_view kCythonType = "__pyx_type_";
   if (facts_.generator == "cython" && fact.name.starts_with(kCythonType)) {
     std::string_view text = map_.file_text(position(clang_getCursorLocation(var)).file);

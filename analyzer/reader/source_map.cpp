@@ -65,6 +65,14 @@ SourceLocation SourceMap::location_of(CXCursor cursor, unsigned* offset) {
   return SourceLocation{file_name(at.file), at.line, at.column};
 }
 
+SourceLocation SourceMap::file_location_of(CXCursor cursor, unsigned* offset) {
+  Position at;
+  clang_getFileLocation(clang_getCursorLocation(cursor), &at.file, &at.line, &at.column, &at.offset);
+  if (!at.file) return location_of(cursor, offset);
+  if (offset) *offset = at.offset;
+  return SourceLocation{file_name(at.file), at.line, at.column};
+}
+
 SourceLocation SourceMap::location_of(const Position& at) {
   if (!at.file) return {};
   return SourceLocation{file_name(at.file), at.line, at.column};

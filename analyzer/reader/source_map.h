@@ -46,6 +46,11 @@ class SourceMap {
   bool spelled_in_project(CXCursor cursor);
 
   SourceLocation location_of(CXCursor cursor, unsigned* offset = nullptr);
+  // Where the cursor's own tokens are in a file: for an expression passed as a macro's
+  // argument (`Py_NewRef(\n PyState_FindModule(def))`), where the argument is spelled, not
+  // the macro's name; otherwise the expansion position, as location_of. The token scan of
+  // API names sees the same position, so a call inside a macro argument is one call.
+  SourceLocation file_location_of(CXCursor cursor, unsigned* offset = nullptr);
   SourceLocation location_of(const Position& at);
   std::string_view file_text(CXFile file);
   // The source text of a cursor, taken from the file at its expansion range, so macro
