@@ -159,6 +159,11 @@ struct FunctionFact {
   // An error inside its body (a name from a missing header, say): calls clang could not
   // make sense of may be missing from `calls`, though API macros still come from tokens.
   bool parse_errors = false;
+  // It returns a pointer, has at least one `return`, and every `return` (outside lambdas)
+  // gives a null pointer constant: NULL, 0, nullptr. A function that can only fail, as
+  // CPython's createfunc_null / createfunc_raise: a Py_mod_create slot naming one fails
+  // every import (docs/cpython-behaviour.md #27). False after a parse error in the body.
+  bool returns_only_null = false;
 };
 
 // `Py_REFCNT(x) == 1` and similar uniqueness tests.

@@ -225,6 +225,19 @@ void read_slots(ModuleConfigView& view) {
   }
 }
 
+// A create slot whose function can only return NULL: CPython's createfunc_null and
+// createfunc_raise. PyModule_FromDefAndSpec2 then raises SystemError ("creation of module
+// ... failed without setting an exception", or the function's own) in every interpreter,
+// so no module exists and, on a free-threaded build, the GIL is not switched on (#27).
+void find_failing_create(const ConfigIndex& index, FunctionRef entry, ModuleConfigView& view) {
+  if (!view.slots) return;
+  for (const SlotFact& slot : view.slots->slots) {
+    if (module_slot(slot.id) != ModuleSlot::create) continue;
+    std::optional<FunctionRef> create = index.function(function_in(slot.value), entry.unit);
+    if (create && create->function->returns_only_null) view.failing_create_at = slot.location;
+  }
+}
+
 // The functions CPython runs to initialise the module: PyInit (or the export hook) and
 // the create/exec slot functions.
 std::vector<FunctionRef> init_roots(const ConfigIndex& index, FunctionRef init, const ModuleConfigView& view) {
@@ -293,24 +306,43 @@ std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index,
   for (const FunctionRef& root : roots) {
     if (seen.insert(root.function).second) queue.push_back(root);
   }
+  auto visit = [&](const std::string& name, const TranslationUnitFacts* unit) {
+    std::optional<FunctionRef> callee = index.function(name, unit);
+    if (callee && seen.insert(callee->function).second) queue.push_back(*callee);
+  };
   for (std::size_t next = 0; next < queue.size(); ++next) {
-    for (const std::string& name : queue[next].function->referenced_functions) {
-      std::optional<FunctionRef> callee = index.function(name, queue[next].unit);
-      if (callee && seen.insert(callee->function).second) queue.push_back(*callee);
-    }
+    // The reader lists every callee among the referenced functions too; calls are followed
+    // as well so that facts written without that (tests) mean the same.
+    for (const CallFact& call : queue[next].function->calls) visit(call.callee, queue[next].unit);
+    for (const std::string& name : queue[next].function->referenced_functions) visit(name, queue[next].unit);
   }
   return seen;
 }
 
 // Initialisation-only means reachable from an init root and from no run-time root: a
 // helper PyInit calls that methods call too (a lazily created exception) runs while
-// other threads run.
+// other threads run. Also records everything the module can run (reachable_functions).
 void drop_runtime_reachable(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
   std::set<std::string> init_root_names;
-  for (const FunctionRef& root : init_roots(index, init, view)) init_root_names.insert(root.function->name);
-  for (const FunctionFact* function : reachable_with_addresses(index, runtime_roots(index, view, init_root_names))) {
+  std::vector<FunctionRef> roots = init_roots(index, init, view);
+  for (const FunctionRef& root : roots) init_root_names.insert(root.function->name);
+  const std::vector<FunctionRef> runtime = runtime_roots(index, view, init_root_names);
+  for (const FunctionFact* function : reachable_with_addresses(index, runtime)) {
     if (!init_root_names.contains(function->name)) view.init_functions.erase(function->name);
   }
+  roots.insert(roots.end(), runtime.begin(), runtime.end());
+  for (const FunctionFact* function : reachable_with_addresses(index, roots))
+    view.reachable_functions.insert(function->name);
+}
+
+// A call lost to a parse error could make any function reachable: only a module whose
+// units all parsed cleanly, bodies included, has a call graph to judge by.
+bool call_graph_complete(const ModuleConfigView& view) {
+  return std::all_of(view.units.begin(), view.units.end(), [](const TranslationUnitFacts* unit) {
+    return unit->parsed && unit->complete && unit->trustworthy && unit->missing_headers.empty() &&
+           std::none_of(unit->functions.begin(), unit->functions.end(),
+                        [](const FunctionFact& function) { return function.parse_errors; });
+  });
 }
 
 // What the module's code reaches (ModuleConfigView::reached_functions): from the init
@@ -459,11 +491,13 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
     view.gil_other.clear();
     view.gil_at.reset();
     read_slots(view);
+    find_failing_create(index, init, view);
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
   drop_runtime_reachable(index, init, view);
   collect_reach(index, init, view);
+  view.call_graph_complete = call_graph_complete(view);
   // No creating call in sight and a header missing: the header may well hold it.
   if (!init_facts_trusted(view, init) || (view.init == InitStyle::unknown && !init.unit->missing_headers.empty())) {
     forget_declarations(view);
@@ -490,10 +524,12 @@ ModuleConfigView view_of_export_hook(const ConfigIndex& index, FunctionRef hook)
   view.created_at = hook.function->location;
   view.slots = returned_slots(index, hook);
   read_slots(view);
+  find_failing_create(index, hook, view);
   collect_init_functions(index, hook, view);
   collect_units(index, hook, view);
   drop_runtime_reachable(index, hook, view);
   collect_reach(index, hook, view);
+  view.call_graph_complete = call_graph_complete(view);
   // No slot array in sight (built at run time, behind a function pointer or code not
   // seen): what the module declares is not known, so neither is how it initialises.
   if (!init_facts_trusted(view, hook) || !view.slots) forget_declarations(view);
@@ -565,12 +601,15 @@ void add_entry_point(ExtensionModule& module, BuildConfig config, const ConfigIn
 }
 
 // PyInit_ beside a hook still initialises the module on older Pythons: what it writes is
-// module initialisation (FT002), not a write at run time.
+// module initialisation (FT002), not a write at run time, and what it runs is reachable.
 void join_pyinit_functions(ExtensionModule& module) {
   for (const auto& [config, pyinit] : module.pyinit_configs) {
     auto hook = module.configs.find(config);
     if (hook != module.configs.end()) {
-      hook->second.init_functions.insert(pyinit.init_functions.begin(), pyinit.init_functions.end());
+      ModuleConfigView& view = hook->second;
+      view.init_functions.insert(pyinit.init_functions.begin(), pyinit.init_functions.end());
+      view.reachable_functions.insert(pyinit.reachable_functions.begin(), pyinit.reachable_functions.end());
+      view.call_graph_complete = view.call_graph_complete && pyinit.call_graph_complete;
     }
   }
 }

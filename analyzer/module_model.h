@@ -37,7 +37,21 @@ struct ModuleConfigView {
   // A slot whose id no CPython accepts for a module (docs/cpython-behaviour.md #26): every
   // import fails with SystemError, so no interpreter ever gets the module.
   std::optional<SourceLocation> refused_slot_at;
-  std::set<std::string> init_functions;            // PyInit, slot functions and what they call
+  // The Py_mod_create slot when its function can only return NULL (FunctionFact::
+  // returns_only_null; #27): PyModule_FromDefAndSpec2 raises SystemError in every
+  // interpreter, so, as with a refused slot, no module ever exists.
+  std::optional<SourceLocation> failing_create_at;
+  std::set<std::string> init_functions;  // PyInit, slot functions and what they call
+  // Every function the module can run: reachable from its init roots (PyInit or the export
+  // hook, create/exec) and from what it hands to others to call (method tables, type
+  // slots, any function whose address is taken), by calls and by taking addresses. A
+  // vendored library's API the module never calls is not in it. Wider than
+  // reached_functions below (every address taken in the module's units counts), because
+  // it decides that code never runs; reached_functions decides whose code it is.
+  std::set<std::string> reachable_functions;
+  // reachable_functions can be trusted to be complete: every unit of the module parsed
+  // cleanly, with no error in any function body (where a call may have been lost).
+  bool call_graph_complete = false;
   std::vector<const TranslationUnitFacts*> units;  // the units that make up the module
   // What the module's own code reaches: from the entry point, the create and exec slots
   // and the PyModuleDef (its method table, its slots), following calls, functions taken
@@ -47,6 +61,9 @@ struct ModuleConfigView {
   // to every module of the file (AnalysisModel::modules_reaching).
   std::set<const FunctionFact*> reached_functions;
   std::set<const GlobalVarFact*> reached_globals;
+
+  // No CPython ever creates the module (#26, #27): every import fails, in every interpreter.
+  bool never_created() const { return refused_slot_at.has_value() || failing_create_at.has_value(); }
 
   // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
   std::string multiple_interpreters_spelling() const;

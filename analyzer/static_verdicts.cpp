@@ -68,8 +68,9 @@ std::vector<const VerdictEffect*> effects_on(const ExtensionModule& module, cons
 SubinterpreterVerdict declared_subinterpreters(const ExtensionModule& module) {
   const ModuleConfigView* view = module.view(BuildConfig::gil);
   if (view == nullptr || view->init == InitStyle::unknown) return SubinterpreterVerdict::unknown;
-  // Single-phase modules, and modules no CPython creates (a refused slot id: no interpreter loads them).
-  if (view->init == InitStyle::single_phase || view->refused_slot_at) return SubinterpreterVerdict::unsupported;
+  // Single-phase modules, and modules no CPython creates (a refused slot id, a create
+  // function that only returns NULL: no interpreter loads them, #26, #27).
+  if (view->init == InitStyle::single_phase || view->never_created()) return SubinterpreterVerdict::unsupported;
   switch (view->multiple_interpreters) {
     case MultipleInterpreters::not_supported: return SubinterpreterVerdict::unsupported;
     // It loads; whether it then behaves is what the contradiction findings say.

@@ -5,7 +5,8 @@
  * TP: SI006 for each exception object the table loop creates, and for the object a local
  * pointer stores; SI010 for a C table filled through a cursor pointer and a struct
  * updated through `&global`.
- * Also FT001/SI001: a plain single-phase module.
+ * Also FT001/SI001: a plain single-phase module, with m_size 0 so that its PyInit runs
+ * in every interpreter that imports it and what PyInit writes is rewritten there.
  * TN: the base-class field of the same table (only read), a table whose rows are only
  * read, and a local struct written through a pointer to itself.
  *
@@ -103,7 +104,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "globals_through_pointers", NULL, -1, methods,
+    PyModuleDef_HEAD_INIT, "globals_through_pointers", NULL, 0, methods,
 };
 
 PyMODINIT_FUNC

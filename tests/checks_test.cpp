@@ -286,9 +286,15 @@ void write_spam(TranslationUnitFacts& facts) {
   auto methods = global("spam_methods", GlobalVarFact::Kind::api_table, at(file, 17, 20), "PyMethodDef[]");
   auto unused = global("never_written", GlobalVarFact::Kind::python_object, at(file, 18, 18));
   auto quiet = global("quiet_flag", GlobalVarFact::Kind::other_mutable, at(file, 19, 12), "int");
-  facts.globals = {error, type, counter, depth, lock, methods, unused, quiet};
-  facts.global_writes = {write_to(error, "PyInit_spam", at(file, 133)), write_to(counter, "spam_count", at(file, 31)),
-                         write_to(depth, "spam_count", at(file, 32)), write_to(lock, "spam_count", at(file, 33))};
+  // Written only by PyInit (m_size -1: once per process), and by a function nothing runs.
+  auto init_flag = global("init_flag", GlobalVarFact::Kind::other_mutable, at(file, 20, 12), "int");
+  auto vendored = global("vendored", GlobalVarFact::Kind::other_mutable, at(file, 21, 12), "int");
+  facts.globals = {error, type, counter, depth, lock, methods, unused, quiet, init_flag, vendored};
+  facts.global_writes = {
+      write_to(error, "PyInit_spam", at(file, 133)),     write_to(counter, "spam_count", at(file, 31)),
+      write_to(depth, "spam_count", at(file, 32)),       write_to(lock, "spam_count", at(file, 33)),
+      write_to(init_flag, "PyInit_spam", at(file, 134)), write_to(vendored, "vendor_set", at(file, 71))};
+  facts.functions.push_back(function("vendor_set", at(file, 70, 1), {}, /*external=*/true));
 
   CallFact borrowed = call("PyDict_GetItem", at(file, 40, 16), {"cache", "key"});
   // The kwargs dict of a METH_KEYWORDS method (in spam_methods), and a dict just made.
@@ -312,7 +318,7 @@ void write_spam(TranslationUnitFacts& facts) {
                                      {borrowed, from_kwargs, from_fresh, list_macro, strong, find_module, add_module,
                                       ensure, release, save, bare_next, guarded_next}));
   facts.functions.back().kwargs_parameter = 2;
-  facts.globals[5].functions = {"spam_lookup"};  // spam_methods
+  facts.globals[5].functions = {"spam_lookup", "spam_count"};  // spam_methods
   facts.functions.push_back(function("spam_count", at(file, 30, 1), {}));
   facts.patterns.push_back(
       {PatternFact::Kind::refcnt_uniqueness, at(file, 60, 9), "spam_steal", "Py_REFCNT(...) == 1"});
@@ -345,6 +351,7 @@ void write_isolated(TranslationUnitFacts& facts) {
   per_thread.thread_local_storage = true;
   auto mutex = global("mutex", GlobalVarFact::Kind::sync_primitive, at(file, 13, 16), "PyMutex");
   auto table = global("isolated_methods", GlobalVarFact::Kind::api_table, at(file, 14, 20), "PyMethodDef[]");
+  table.functions = {"isolated_hit"};
   facts.globals = {flag, hits, per_thread, mutex, table};
   GlobalWriteFact locked = write_to(hits, "isolated_hit", at(file, 41));
   locked.under_lock = true;
@@ -366,7 +373,9 @@ void write_liar(TranslationUnitFacts& facts) {
   auto cache = global("cache", GlobalVarFact::Kind::python_object, at(file, 11, 18));
   auto calls = global("calls", GlobalVarFact::Kind::other_mutable, at(file, 12, 12), "int");
   auto ready = global("ready", GlobalVarFact::Kind::other_mutable, at(file, 13, 12), "int");
-  facts.globals = {type, cache, calls, ready};
+  auto methods = global("liar_methods", GlobalVarFact::Kind::api_table, at(file, 14, 20), "PyMethodDef[]");
+  methods.functions = {"get_cache", "liar_call"};
+  facts.globals = {type, cache, calls, ready, methods};
   GlobalWriteFact lazy = write_to(cache, "get_cache", at(file, 22, 9));
   lazy.lazy_init = true;
   facts.global_writes = {lazy, write_to(calls, "liar_call", at(file, 31, 5)),
@@ -486,7 +495,14 @@ TEST_F(ChecksTest, SI003ReportsBothSharedGilOnlyDeclarationsAtTheSlot) {
   EXPECT_EQ(lines_in(found, kCython), Lines{102});
   EXPECT_EQ(found.size(), 4u);  // legacy, refuser, cy, cyplain; never a per-interpreter-GIL module
   EXPECT_TRUE(lines_in(found, kIsolated).empty());
-  EXPECT_NE(message_at(found, kRefuser, 102).find("every subinterpreter refuses it"), std::string::npos);
+  // Only subinterpreters that check extensions refuse NOT_SUPPORTED; legacy ones load it.
+  const std::string refuser = message_at(found, kRefuser, 102);
+  EXPECT_NE(refuser.find("subinterpreters that check extensions refuse it"), std::string::npos) << refuser;
+  EXPECT_NE(refuser.find("legacy Py_NewInterpreter() subinterpreters of a GIL build still load it"), std::string::npos)
+      << refuser;
+  // refuser keeps no state (m_size 0, nothing written): only the declaration needs changing.
+  EXPECT_NE(refuser.find("only the declaration needs changing"), std::string::npos) << refuser;
+  EXPECT_EQ(refuser.find("isolate its state"), std::string::npos) << refuser;
 }
 
 TEST_F(ChecksTest, SI004ReportsEachItemThatContradictsAPerInterpreterGilClaim) {
@@ -538,11 +554,21 @@ TEST_F(ChecksTest, SI006ReportsWrittenPythonObjectGlobalsNamingTheWriter) {
 
 TEST_F(ChecksTest, SI010ReportsWrittenCDataButNotLocksThreadLocalsOrTables) {
   auto found = gil("SI010");
-  EXPECT_EQ(lines_in(found, kSinglePhase), Lines{14});  // counter; not depth, lock, tables, quiet_flag
+  // counter; not depth, lock, tables, quiet_flag, init_flag (PyInit of an m_size -1 module
+  // runs once per process) or vendored (written by a function the module never runs)
+  EXPECT_EQ(lines_in(found, kSinglePhase), Lines{14});
   EXPECT_EQ(lines_in(found, kIsolated), (Lines{10, 11}));
   EXPECT_EQ(lines_in(found, kLiar), (Lines{12, 13}));
   EXPECT_TRUE(lines_in(found, kCython).empty());
-  EXPECT_NE(message_at(found, kSinglePhase, 14).find("spam_count"), std::string::npos);
+  const std::string counter = message_at(found, kSinglePhase, 14);
+  EXPECT_NE(counter.find("spam_count"), std::string::npos) << counter;
+  // spam is single-phase: no own-GIL interpreter loads it, legacy ones share its GIL.
+  EXPECT_EQ(counter.find("own-GIL interpreters race"), std::string::npos) << counter;
+  EXPECT_NE(counter.find("legacy subinterpreters"), std::string::npos) << counter;
+  // isolated claims a per-interpreter GIL and runs without the GIL: both races are real.
+  const std::string hits = message_at(found, kIsolated, 11);
+  EXPECT_NE(hits.find("own-GIL interpreters race on it"), std::string::npos) << hits;
+  EXPECT_NE(hits.find("threads of a free-threaded build race on it"), std::string::npos) << hits;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,6 +133,36 @@ TEST(ConditionFacts, AWriteOfAConstantIsMarkedAndComputedDataIsNot) {
   ASSERT_NE(waiting, nullptr);
   EXPECT_FALSE(waiting->stores_constant);
   EXPECT_TRUE(waiting->read_modify_write);
+}
+
+// FunctionFact::returns_only_null: a pointer-returning function whose every `return` gives
+// a null pointer constant (a Py_mod_create function that can only fail, #27).
+TEST(ConditionFacts, AFunctionThatCanOnlyReturnNullIsMarked) {
+  REQUIRE_PYTHON();
+  TranslationUnitFacts facts = extract(R"(#include <Python.h>
+static PyObject *plain_null(PyObject *spec, PyModuleDef *def) { return NULL; }
+static PyObject *raises(PyObject *spec, PyModuleDef *def) {
+    if (def == NULL) { PyErr_SetString(PyExc_SystemError, "no def"); return 0; }
+    PyErr_SetString(PyExc_SystemError, "never");
+    return (PyObject *)NULL;
+}
+static PyObject *sometimes(PyObject *spec, PyModuleDef *def) {
+    if (def == NULL) return NULL;
+    return PyModule_New("x");
+}
+static PyObject *falls_off(PyObject *spec, PyModuleDef *def) { PyErr_SetString(PyExc_SystemError, "x"); }
+static int zero(void) { return 0; }
+static const int nothing = 0;
+static const int *address(void) { return &nothing; }
+)");
+  std::map<std::string, bool> marked;
+  for (const FunctionFact& function : facts.functions) marked[function.name] = function.returns_only_null;
+  EXPECT_TRUE(marked.at("plain_null"));
+  EXPECT_TRUE(marked.at("raises"));
+  EXPECT_FALSE(marked.at("sometimes"));
+  EXPECT_FALSE(marked.at("falls_off"));  // no return at all: nothing says it fails
+  EXPECT_FALSE(marked.at("zero"));       // returns an int: 0 is a value, not a null pointer
+  EXPECT_FALSE(marked.at("address"));    // a constant's address is not null
 }
 
 }  // namespace

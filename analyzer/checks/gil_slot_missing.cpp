@@ -3,8 +3,9 @@
 // hook returns) or no PyUnstable_Module_SetGIL call
 // (single-phase). CPython then re-enables the GIL for the whole process when the module
 // is imported (with one RuntimeWarning for the first such module only). Modules whose
-// init style is unknown are not judged, nor are modules whose slots hold an id no CPython
-// accepts (every import fails).
+// init style is unknown are not judged, nor are modules no CPython creates: slots holding
+// an id no CPython accepts, or a create function that can only return NULL (every import
+// fails, and a failed import switches the GIL off again: #26, #27).
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -19,8 +20,8 @@ class GilSlotMissing final : public Check {
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
-      // A module whose slots CPython refuses is never created: it re-enables nothing.
-      if (view == nullptr || view->gil != GilDeclaration::absent || view->refused_slot_at) continue;
+      // A module CPython never creates re-enables nothing.
+      if (view == nullptr || view->gil != GilDeclaration::absent || view->never_created()) continue;
       if (built_from_slots(view->init)) {
         context.sink.report(slots_location(module, *view), slots_message(module, view->init), {module.name});
       } else if (view->init == InitStyle::single_phase) {

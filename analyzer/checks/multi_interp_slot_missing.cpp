@@ -19,7 +19,8 @@ class MultiInterpSlotMissing final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || !built_from_slots(view->init)) continue;
-      if (view->multiple_interpreters != MultipleInterpreters::absent || view->refused_slot_at) continue;
+      // A module no interpreter ever gets (#26, #27) is refused by none for its slot.
+      if (view->multiple_interpreters != MultipleInterpreters::absent || view->never_created()) continue;
       context.sink.report(definition_location(module, *view), message(import_name(module, *view), view->init),
                           {module.name});
     }

@@ -235,6 +235,22 @@ std::vector<std::string> table_field_pointees(CXCursor table, CXCursor field) {
 
 bool is_arrow(CXCursor member, SourceMap& map) { return map.text_of(member).find("->") != std::string::npos; }
 
+// A null pointer constant as a `return` spells it: NULL (C's `((void *)0)`, C++'s
+// `__null`), 0, nullptr. Only the literal itself, under parentheses and casts: a value
+// computed from anything else (`return &table[0]`) is not one.
+bool is_null_pointer_constant(CXCursor value) {
+  CXCursor inner = strip_wrappers(value);
+  CXCursorKind kind = clang_getCursorKind(inner);
+  if (kind == CXCursor_CXXNullPtrLiteralExpr) return true;
+  bool literal = kind == CXCursor_IntegerLiteral || (kind == CXCursor_UnexposedExpr && children_of(inner).empty());
+  return literal && constant_value(inner) == 0;
+}
+
+bool returns_pointer(CXCursor function) {
+  CXType result = clang_getCanonicalType(clang_getResultType(clang_getCursorType(function)));
+  return result.kind == CXType_Pointer;
+}
+
 }  // namespace
 
 void FunctionReader::read(CXCursor function) {
@@ -252,6 +268,7 @@ void FunctionReader::read(CXCursor function) {
   }
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
   scan.takes_object = takes_object(parameters);
+  scan.returns_pointer = returns_pointer(function);
   if (facts_.generator == "cython") {
     Position start = position(clang_getRangeStart(clang_getCursorExtent(function)));
     scan.file = start.file;
@@ -267,6 +284,8 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
   scan.fact.tested_globals.assign(scan.tested_globals.begin(), scan.tested_globals.end());
   scan.fact.exit_guard_globals.assign(scan.exit_guard_globals.begin(), scan.exit_guard_globals.end());
+  scan.fact.returns_only_null =
+      scan.returns_pointer && !scan.fact.parse_errors && scan.returns > 0 && scan.null_returns == scan.returns;
   facts_.functions.push_back(std::move(scan.fact));
 }
 
@@ -310,6 +329,13 @@ void FunctionReader::walk(CXCursor cursor) {
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
     case CXCursor_ReturnStmt: read_return(cursor); break;
+    case CXCursor_LambdaExpr:
+    case CXCursor_BlockExpr:
+      // Its `return`s are its own, not the enclosing function's; the rest counts as before.
+      ++current_->nested_bodies;
+      for (CXCursor child : children_of(cursor)) walk(child);
+      --current_->nested_bodies;
+      return;
     default: break;
   }
   for (CXCursor child : children_of(cursor)) walk(child);
@@ -326,9 +352,14 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
 }
 
 // `return slots;`, `return &slots[0];`, `return (PySlot *)slots;`: a PyModExport_ hook
-// names its slot array here, and the module model follows it (#22).
+// names its slot array here, and the module model follows it (#22). Each `return` is also
+// counted for FunctionFact::returns_only_null.
 void FunctionReader::read_return(CXCursor cursor) {
   std::vector<CXCursor> value = children_of(cursor);
+  if (current_->nested_bodies == 0) {
+    ++current_->returns;
+    if (!value.empty() && is_null_pointer_constant(value.front())) ++current_->null_returns;
+  }
   if (value.empty()) return;
   std::optional<CXCursor> var = named_variable(value.front(), true);
   if (!var || !is_global_storage(*var)) return;

@@ -43,6 +43,12 @@ class FunctionReader {
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
     FunctionTokens tokens;                                   // regions and macro uses
+    // For FunctionFact::returns_only_null: the function's own `return`s (not a lambda's or
+    // a block's inside it) and how many of them give a null pointer constant.
+    bool returns_pointer = false;
+    int nested_bodies = 0;
+    int returns = 0;
+    int null_returns = 0;
     // Cython-generated units only: the function's file and where its text starts, the
     // bounds for the `/* "mod.pyx":12` comment each global write was generated from.
     CXFile file = nullptr;

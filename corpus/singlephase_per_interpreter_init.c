@@ -1,0 +1,48 @@
+/* SI010 in a single-phase module with m_size >= 0: CPython runs its PyInit again in every
+ * interpreter that imports it (and on every import after the module left sys.modules), so
+ * what initialisation writes is rewritten (docs/cpython-behaviour.md #28). The module
+ * declares Py_MOD_GIL_NOT_USED for the free-threaded build: there its threads run without
+ * the GIL and race on what its methods write.
+ *
+ * TP: SI010 at `init_runs` (PyInit writes it, in each interpreter); at `hits` with the
+ *     free-threaded race in the message, and FT002 at the write.
+ * Also SI001: single-phase.
+ *
+ * subcheck-expect-module: name=per_interp_init init=single-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=unsafe
+ */
+#include <Python.h>
+
+static int init_runs;  // expect: SI010 "(in PyInit_per_interp_init)"
+static long hits;      // expect: SI010 "threads of a free-threaded build race on it"
+
+static PyObject *
+per_interp_hit(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    hits += 1;  // expect: FT002
+    return PyLong_FromLong(hits + init_runs);
+}
+
+static PyMethodDef per_interp_methods[] = {
+    {"hit", per_interp_hit, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef per_interp_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "per_interp_init",
+    .m_size = 0,
+    .m_methods = per_interp_methods,
+};
+
+PyMODINIT_FUNC
+PyInit_per_interp_init(void)
+{
+    init_runs++;
+    PyObject *module = PyModule_Create(&per_interp_def);  // expect: SI001
+#ifdef Py_GIL_DISABLED
+    if (module != NULL) {
+        PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED);
+    }
+#endif
+    return module;
+}
