@@ -58,7 +58,7 @@ class EntryIndex {
   EntryIndex(const std::vector<const TranslationUnitFacts*>& units, const StringTable& thread_start,
              const StringTable& synchronous) {
     for (const auto* unit : units) {
-      for (const auto& function : unit->functions) by_name_[function.name].push_back({unit, &function});
+      for (const auto& function : unit->functions) by_name_[function.name].emplace_back(unit, &function);
     }
     for (const auto* unit : units) {
       for (const auto& function : unit->functions) add_entries_from(*unit, function, thread_start, synchronous);
