@@ -127,6 +127,21 @@ struct ModuleDefFact {
   bool parse_errors = false;  // an error inside its definition: a member may be missing
 };
 
+// A function handed on without being called where it is named: passed as an argument of a
+// call (`pthread_create(&t, NULL, worker, arg)`, `sqlite3_create_function_v2(..., &step, ...)`)
+// or stored by an assignment (`rl_pre_input_hook = on_pre_input_hook;`, `cfg.cb = f;`).
+// Whoever receives it decides when, and on which thread, it runs (SI008).
+struct FunctionHandoff {
+  enum class Kind { argument, assignment } kind = Kind::argument;
+  int position = -1;     // for an argument: its position in the call, from 0
+  std::string function;  // the function handed on
+  // For an argument: the callee (a constructor's class, qualified: "std::thread"); for an
+  // assignment: the variable assigned, or the member's name for `x.f = ...` / `p->f = ...`.
+  std::string target;
+  bool target_is_global = false;  // an assignment to a variable with static storage (a library's hook)
+  SourceLocation location;
+};
+
 struct FunctionFact {
   std::string name;
   std::string usr;
@@ -142,6 +157,7 @@ struct FunctionFact {
   // USRs of the static-storage variables it uses, whatever their linkage: the PyModuleDef,
   // type specs and tables it hands to CPython (what the module model follows to the
   // functions a module reaches), and external ones defined in other files.
+  std::vector<FunctionHandoff> handoffs;          // functions it passes on or stores, in source order
   std::vector<std::string> referenced_globals;
   // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
   // slot array a PyModExport_ hook hands to CPython, whatever its linkage.

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 // exit_guard_globals, GlobalWriteFact::stores_constant; 3: GlobalWriteFact::stores_object,
 // writes through libc's memcpy/strcpy/snprintf, Py_buffer as C data; 4:
 // FunctionFact::returns_only_null), so no entry of an older reader is taken for a newer one's.
-constexpr int kEntryFormat = 4;
+constexpr int kEntryFormat = 5;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

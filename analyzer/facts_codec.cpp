@@ -44,8 +44,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
                                    parse_errors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionHandoff, kind, position, function, target, target_is_global, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
-                                   referenced_functions, referenced_globals, returned_globals, tested_globals,
+                                   referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
                                    exit_guard_globals, parse_errors, returns_only_null)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
@@ -68,7 +69,8 @@ SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);
-SUBCHECK_FACTS_SIZE(FunctionFact, 264);
+SUBCHECK_FACTS_SIZE(FunctionHandoff, 120);
+SUBCHECK_FACTS_SIZE(FunctionFact, 288);
 SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);

@@ -134,18 +134,34 @@ std::vector<std::string> parse_supersedes(const std::string& source, const toml:
   return ids;
 }
 
-std::map<std::string, std::string> parse_data(const std::string& source, const toml::table& table) {
+std::map<std::string, std::string> parse_string_table(const std::string& source, const std::string& where,
+                                                      const toml::table& entries) {
   std::map<std::string, std::string> data;
-  const toml::node* node = table.get("data");
-  if (node == nullptr) return data;
-  const toml::table* entries = node->as_table();
-  if (entries == nullptr) fail(source, "field 'data' must be a table of strings");
-  for (const auto& [key, value] : *entries) {
+  for (const auto& [key, value] : entries) {
     const auto* text = value.as_string();
-    if (text == nullptr) fail(source, "data entry " + quoted(key.str()) + " must be a string");
+    if (text == nullptr) fail(source, where + " entry " + quoted(key.str()) + " must be a string");
     data.emplace(std::string(key.str()), text->get());
   }
   return data;
+}
+
+// [data]: string entries are the APIs the check matches; a sub-table (`[data.NAME]`) is a
+// further named list of strings (Rule::data_tables).
+void parse_data(const std::string& source, const toml::table& table, Rule& rule) {
+  const toml::node* node = table.get("data");
+  if (node == nullptr) return;
+  const toml::table* entries = node->as_table();
+  if (entries == nullptr) fail(source, "field 'data' must be a table of strings");
+  toml::table direct;
+  for (const auto& [key, value] : *entries) {
+    if (const toml::table* sub = value.as_table()) {
+      rule.data_tables.emplace(std::string(key.str()),
+                               parse_string_table(source, "data." + std::string(key.str()), *sub));
+    } else {
+      direct.insert(key, value);
+    }
+  }
+  rule.data = parse_string_table(source, "data", direct);
 }
 
 // The verdicts a rule may lower a module to: only outcomes worse than what the module's
@@ -252,7 +268,7 @@ Rule parse_rule(const std::string& source, const std::string& text) {
   rule.example = required_text(source, table, "example");
   rule.fix = required_text(source, table, "fix");
   rule.references = parse_references(source, table);
-  rule.data = parse_data(source, table);
+  parse_data(source, table, rule);
   rule.verdict = parse_verdict(source, table);
   rule.supersedes = parse_supersedes(source, table);
   return rule;

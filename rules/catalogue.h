@@ -45,6 +45,10 @@ struct Rule {
   std::vector<std::string> references;
   // Rule-specific data, e.g. the replacement for each borrowed-reference API.
   std::map<std::string, std::string> data;
+  // Named sub-tables of [data] (`[data.thread_start]`), each a table of string to string:
+  // further lists a check reads besides the APIs it matches (SI008's thread-creating and
+  // synchronous-callback APIs). Kept apart so `data` stays exactly the matched APIs.
+  std::map<std::string, std::map<std::string, std::string>> data_tables;
   std::optional<VerdictEffect> verdict;  // the [verdict] table
   // Rules whose finding this one's replaces where both point at the same place for the
   // same modules: SI004 says what SI005-SI007 say there, and why it is worse.

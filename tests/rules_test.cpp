@@ -235,6 +235,23 @@ TEST(RuleCatalogueFromSources, ParsesAValidRuleWithItsDataAndTrimsMultiLineText)
   EXPECT_EQ(rule.data, (std::map<std::string, std::string>{{"PyFoo", "PyFooRef"}}));
 }
 
+// `[data.NAME]` sub-tables are further lists, kept apart from the matched APIs (SI008's
+// thread-creating and synchronous-callback APIs).
+TEST(RuleCatalogueFromSources, KeepsDataSubTablesApartFromTheMatchedApis) {
+  RuleCatalogue catalogue = RuleCatalogue::from_sources(
+      {{"rules/SI101-test-rule.toml",
+        render(valid_fields(), "[data]\nPyFoo = \"PyFooRef\"\n[data.starts]\n\"std::thread\" = \"C++\"\n")}});
+  const Rule& rule = catalogue.rules().front();
+  EXPECT_EQ(rule.data, (std::map<std::string, std::string>{{"PyFoo", "PyFooRef"}}));
+  EXPECT_EQ(rule.data_tables,
+            (std::map<std::string, std::map<std::string, std::string>>{{"starts", {{"std::thread", "C++"}}}}));
+  EXPECT_EQ(rejection_of(render(valid_fields(), "[data.starts]\nbar = 2\n")),
+            "rules/SI101-test-rule.toml: data.starts entry 'bar' must be a string");
+  const Rule& si008 = RuleCatalogue::builtin().at("SI008");
+  EXPECT_TRUE(si008.data_tables.at("thread_start").contains("pthread_create"));
+  EXPECT_TRUE(si008.data_tables.at("synchronous_callback").contains("sqlite3_create_function_v2"));
+}
+
 TEST(RuleCatalogueFromSources, OrdersSubinterpreterRulesBeforeFreeThreadingRules) {
   RuleCatalogue catalogue = RuleCatalogue::from_sources({
       {"a.toml", render(valid_fields("FT101", "ft-rule"))},

@@ -251,6 +251,44 @@ bool returns_pointer(CXCursor function) {
   return result.kind == CXType_Pointer;
 }
 
+// The functions a value hands on: `f`, `&f`, `*f` (a function designator still: readline.c's
+// `completion_matches(text, *on_completion)`), `(hook_t *)f`, and either branch of
+// `cond ? (hook_t *)f : 0` (readline.c's display-matches hook).
+void functions_named_by(CXCursor value, std::vector<std::string>& names, int depth = 0) {
+  if (depth > 8) return;
+  CXCursor inner = strip_wrappers(value);
+  CXCursorKind kind = clang_getCursorKind(inner);
+  if (kind == CXCursor_UnaryOperator && (clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_AddrOf ||
+                                         clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_Deref)) {
+    for (CXCursor operand : children_of(inner)) functions_named_by(operand, names, depth + 1);
+  } else if (kind == CXCursor_ConditionalOperator) {
+    std::vector<CXCursor> parts = children_of(inner);
+    for (std::size_t i = 1; i < parts.size(); ++i) functions_named_by(parts[i], names, depth + 1);
+  } else if (kind == CXCursor_DeclRefExpr) {
+    CXCursor referenced = clang_getCursorReferenced(inner);
+    if (clang_getCursorKind(referenced) == CXCursor_FunctionDecl) {
+      names.push_back(take(clang_getCursorSpelling(referenced)));
+    }
+  }
+}
+
+// What a call hands its arguments to: the callee, or for a constructor its class with
+// its namespaces (`std::thread`; libc++'s inline `std::__1` left out).
+std::string handoff_target(CXCursor call, const std::string& callee) {
+  CXCursor referenced = clang_getCursorReferenced(call);
+  if (clang_getCursorKind(referenced) != CXCursor_Constructor) return callee;
+  std::string name;
+  for (CXCursor scope = clang_getCursorSemanticParent(referenced);
+       !clang_Cursor_isNull(scope) && clang_getCursorKind(scope) != CXCursor_TranslationUnit;
+       scope = clang_getCursorSemanticParent(scope)) {
+    if (clang_getCursorKind(scope) == CXCursor_Namespace && clang_Cursor_isInlineNamespace(scope)) continue;
+    std::string qualified = take(clang_getCursorSpelling(scope));
+    if (!name.empty()) qualified.append("::").append(name);
+    name = std::move(qualified);
+  }
+  return name.empty() ? callee : name;
+}
+
 }  // namespace
 
 void FunctionReader::read(CXCursor function) {
@@ -395,9 +433,32 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
                        object_types_.is_python_object_record(clang_getPointeeType(target)) &&
                        !constant_value(sides[1]).has_value();
   record_write(sides[0], cursor, false, stores_object);
+  if (kind == CXCursor_BinaryOperator) note_stored_functions(sides[0], sides[1]);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
     note_local_origin(*var, sides[1]);
     note_local_pointee(*var, sides[1]);
+  }
+}
+
+// `hook = f;`, `cfg.callback = &f;`: the function goes where someone else calls it.
+void FunctionReader::note_stored_functions(CXCursor target, CXCursor value) {
+  std::vector<std::string> names;
+  functions_named_by(value, names);
+  if (names.empty()) return;
+  FunctionHandoff handoff;
+  handoff.kind = FunctionHandoff::Kind::assignment;
+  handoff.location = map_.location_of(value);
+  CXCursor stripped = strip_wrappers(target);
+  if (std::optional<CXCursor> var = named_variable(target, false);
+      var && clang_getCursorKind(stripped) == CXCursor_DeclRefExpr) {
+    handoff.target = take(clang_getCursorSpelling(*var));
+    handoff.target_is_global = is_global_variable(*var);
+  } else if (clang_getCursorKind(stripped) == CXCursor_MemberRefExpr) {
+    handoff.target = take(clang_getCursorSpelling(stripped));
+  }
+  for (std::string& name : names) {
+    handoff.function = std::move(name);
+    current_->fact.handoffs.push_back(handoff);
   }
 }
 
@@ -512,6 +573,7 @@ void FunctionReader::read_call(CXCursor call) {
   for (int i = 0; i < count; ++i) {
     CXCursor arg = clang_Cursor_getArgument(call, static_cast<unsigned>(i));
     fact.args.push_back(map_.text_of(arg));
+    note_passed_functions(call, fact.callee, arg, i);
     std::optional<CXCursor> var = named_variable(arg, /*through_address_of=*/true);
     if (i == 0 && var) fact.first_arg_var = take(clang_getCursorSpelling(*var));
     fact.arg_sources.push_back(source_of(arg));
@@ -543,6 +605,20 @@ void FunctionReader::read_call(CXCursor call) {
   fact.under_lock = region.locks > 0 || region.critical_sections > 0;
   current_->referenced.insert(fact.callee);
   current_->fact.calls.push_back(std::move(fact));
+}
+
+// `pthread_create(&t, NULL, worker, arg)`: the callee decides when and where `worker` runs.
+void FunctionReader::note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index) {
+  std::vector<std::string> names;
+  functions_named_by(arg, names);
+  for (std::string& name : names) {
+    FunctionHandoff handoff;
+    handoff.function = std::move(name);
+    handoff.position = index;
+    handoff.target = handoff_target(call, callee);
+    handoff.location = map_.location_of(arg);
+    current_->fact.handoffs.push_back(std::move(handoff));
+  }
 }
 
 // A binding framework's entry point creates the module in the framework's own code:

@@ -66,6 +66,8 @@ class FunctionReader {
   void note_truth_tested_calls(CXCursor condition);
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
+  void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
+  void note_stored_functions(CXCursor target, CXCursor value);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object = false);
   void record_global_write(const std::string& var_usr, CXCursor at, bool stores_object = false);
   void note_local_pointee(CXCursor local, CXCursor value);
