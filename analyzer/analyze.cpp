@@ -45,12 +45,16 @@ ParseRun parse_all(const std::vector<CompileCommand>& commands, const AnalyzeOpt
   std::vector<TranslationUnitFacts> units;
   units.reserve(cached.size());
   std::size_t next_parsed = 0;
-  for (std::optional<TranslationUnitFacts>& unit : cached) {
-    if (unit) {
-      units.push_back(std::move(*unit));
+  for (std::size_t i = 0; i < cached.size(); ++i) {
+    if (cached[i]) {
+      units.push_back(std::move(*cached[i]));
     } else if (next_parsed < run.units.size()) {
       units.push_back(std::move(run.units[next_parsed++]));
+    } else {
+      continue;
     }
+    // What the build files say is no fact of the parse (nor of the cache): set it here.
+    units.back().declared_modules = commands[i / std::size(kAllConfigs)].declared_modules;
   }
   run.units = std::move(units);
   return run;

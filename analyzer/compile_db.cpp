@@ -559,6 +559,16 @@ struct DeclaredFlagsTally {
 bool is_macro_flag(const std::string& flag) { return flag.starts_with("-D") || flag.starts_with("-U"); }
 bool is_include_flag(const std::string& flag) { return flag.starts_with("-I"); }
 
+// An extension's import name ends in the name its PyInit_ function carries: `pkg._ext`
+// is built from PyInit__ext. A name that is not a literal says nothing.
+void note_declared_module(const std::string& extension_name, CompileCommand& command) {
+  if (extension_name.empty()) return;
+  std::string module = extension_name.substr(extension_name.rfind('.') + 1);
+  if (module.empty()) return;
+  std::vector<std::string>& modules = command.declared_modules;
+  if (std::find(modules.begin(), modules.end(), module) == modules.end()) modules.push_back(module);
+}
+
 // The one place declared flags reach commands: the -D/-U/-I of each extension (setup.py's,
 // pyproject.toml's, meson.build's), after `shared` (setup.cfg's [build_ext]), are added to
 // the inferred command of each of its sources in the tree (relative to base_dir, or
@@ -580,7 +590,9 @@ void apply_declared_extensions(const SetupPyDeclarations& declarations, const st
     std::vector<std::size_t> targets;
     for (const std::string& source : *extension.sources) {
       auto it = command_of.find(canonical_or_self(absolute_normal(base_dir / source)));
-      if (it != command_of.end() && tally.applied.insert(it->second).second) targets.push_back(it->second);
+      if (it == command_of.end()) continue;
+      note_declared_module(extension.name, db.commands[it->second]);
+      if (tally.applied.insert(it->second).second) targets.push_back(it->second);
     }
     if (targets.empty()) continue;
     any_applied = true;

@@ -16,6 +16,10 @@ struct CompileCommand {
   std::filesystem::path file;       // absolute source path
   std::filesystem::path directory;  // working directory of the compile
   std::vector<std::string> args;    // compiler flags only: no compiler, -c, -o, or the file
+  // The extensions a build file (setup.py, pyproject.toml, meson.build) lists this source
+  // among, by import name's last component (`pkg._ext` -> `_ext`): the source is compiled
+  // into each, whatever the call graph the parse yields (a missing header can hide calls).
+  std::vector<std::string> declared_modules;
 };
 
 struct CompileDatabaseOptions {

@@ -408,13 +408,22 @@ bool defines_a_module(const TranslationUnitFacts& unit) {
   });
 }
 
-// The units that make up the module: PyInit's unit, and every unit defining an external
-// function or variable the module's units refer to, transitively. A unit that defines
-// another module's PyInit is that module's: joining it (CPython's modules call helpers
-// exported by posixmodule.c) would hand its findings to every caller.
+// The units that make up the module: PyInit's unit, every unit a build file lists among
+// the module's sources, and every unit defining an external function or variable the
+// module's units refer to, transitively. The build file is direct evidence: a missing
+// header can make clang drop the very calls that lead into a unit (python-ldap's
+// LDAPmessage_to_python takes an `LDAP *`). A unit found only through references that
+// defines another module's PyInit is that module's: joining it (CPython's modules call
+// helpers exported by posixmodule.c) would hand its findings to every caller.
 void collect_units(const ConfigIndex& index, FunctionRef init, ModuleConfigView& view) {
   std::vector<const TranslationUnitFacts*> units{init.unit};
   std::set<const TranslationUnitFacts*> seen{init.unit};
+  const std::string name = module_name_of(init.function->name);
+  for (const TranslationUnitFacts* unit : index.units()) {
+    const std::vector<std::string>& declared = unit->declared_modules;
+    if (std::find(declared.begin(), declared.end(), name) != declared.end() && seen.insert(unit).second)
+      units.push_back(unit);
+  }
   auto join = [&](const TranslationUnitFacts* unit) {
     if (seen.insert(unit).second && !defines_a_module(*unit)) units.push_back(unit);
   };

@@ -88,7 +88,29 @@ std::optional<std::string> callee_of(CXCursor call) {
   }
   std::string spelling = take(clang_getCursorSpelling(call));
   if (!spelling.empty()) return spelling;
-  return std::nullopt;
+  return recovered_callee(call);
+}
+
+// A call to a function whose declaration clang refused (a parameter or return type from a
+// missing header: `PyObject *to_python(LDAP *ld)`) keeps its arguments, but the callee
+// becomes an error-recovery expression that names no declaration. The source still spells
+// the function there: one identifier, the callee's only token. Without it, the call graph
+// would lose every call into such a function, and with it the unit defining it.
+std::optional<std::string> recovered_callee(CXCursor call) {
+  std::vector<CXCursor> children = children_of(call);
+  if (children.empty() || clang_getCursorKind(children.front()) != CXCursor_UnexposedExpr ||
+      !children_of(children.front()).empty()) {
+    return std::nullopt;
+  }
+  CXTranslationUnit unit = clang_Cursor_getTranslationUnit(call);
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(unit, clang_getCursorExtent(children.front()), &tokens, &count);
+  std::optional<std::string> name;
+  if (count == 1 && clang_getTokenKind(tokens[0]) == CXToken_Identifier)
+    name = take(clang_getTokenSpelling(unit, tokens[0]));
+  clang_disposeTokens(unit, tokens, count);
+  return name;
 }
 
 }  // namespace subcheck::reader

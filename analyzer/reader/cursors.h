@@ -36,4 +36,8 @@ bool is_global_variable(CXCursor var);
 // The name of the function a call expression calls (or its spelling when it names none).
 std::optional<std::string> callee_of(CXCursor call);
 
+// The callee's name as the source spells it, when clang could not resolve the call (its
+// declaration was invalid, so the callee is an error-recovery expression); nullopt otherwise.
+std::optional<std::string> recovered_callee(CXCursor call);
+
 }  // namespace subcheck::reader
