@@ -103,6 +103,34 @@ bool creates_fresh_container(const std::string& callee) {
   return names.count(callee) > 0;
 }
 
+// The origin of `name` at `offset` read from the body's tokens alone, for a call libclang
+// did not list (its statement lies in a `for` whose header it could not type, see
+// FunctionTokens::body): fresh when, walking back, the nearest assignment is
+// `name = PyDict_New (...)` (or another fresh-container call) and every use of `name` in
+// between is a first argument or a test (`(name`, `!name`), which hands the container to
+// nobody. Anything else (`, name` as a later argument, `x = name`, `&name`, `return name`)
+// may publish it: unknown.
+ArgSource origin_in_tokens(const std::vector<BodyToken>& body, const std::string& name, unsigned offset) {
+  if (name.empty()) return {};
+  auto end = std::lower_bound(body.begin(), body.end(), offset,
+                              [](const BodyToken& token, unsigned at) { return token.offset < at; });
+  for (auto it = end; it != body.begin();) {
+    --it;
+    if (it->spelling != name) continue;
+    auto next = std::next(it);
+    if (next != end && next->spelling == "=") {
+      auto callee = std::next(next);
+      bool fresh = callee != end && std::next(callee) != end && std::next(callee)->spelling == "(" &&
+                   creates_fresh_container(callee->spelling);
+      return fresh ? ArgSource{ArgSource::Kind::fresh_container, -1} : ArgSource{};
+    }
+    if (it == body.begin()) return {};
+    const std::string& before = std::prev(it)->spelling;
+    if (before != "(" && before != "!") return {};
+  }
+  return {};
+}
+
 // PyObject is `struct _object`.
 bool is_object_pointer(CXType type) {
   return take(clang_getTypeSpelling(clang_getCanonicalType(type))) == "struct _object *";
@@ -750,7 +778,9 @@ void FunctionReader::add_macro_uses() {
     if (!call.args.empty()) {
       call.first_arg_var = first_macro_argument_name(call.args.front());
       auto origin = call.first_arg_var.empty() ? scan.local_origins.end() : scan.local_origins.find(call.first_arg_var);
-      call.arg_sources.push_back(origin == scan.local_origins.end() ? ArgSource{} : origin->second);
+      call.arg_sources.push_back(origin == scan.local_origins.end()
+                                     ? origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset)
+                                     : origin->second);
     }
     Region region = region_at(scan.tokens.regions, call.offset);
     call.critical_section_depth = region.critical_sections;

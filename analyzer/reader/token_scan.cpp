@@ -229,6 +229,10 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
     kinds[i] = clang_getTokenKind(tokens[i]);
   }
+  for (unsigned i = 0; i < count; ++i) {
+    Position at = position(clang_getTokenLocation(unit, tokens[i]));
+    if (kinds[i] != CXToken_Comment && !map.is_skipped(at)) result.body.push_back({spelled[i], at.offset});
+  }
   int critical = 0, locks = 0;
   // The declarator before the body names the function itself: `int Py_thing(void) {` is no use.
   bool in_body = false;

@@ -28,7 +28,16 @@ struct MacroUse {
   std::vector<std::string> args;
 };
 
+// One token of a function body, outside preprocessor branches the build skips.
+struct BodyToken {
+  std::string spelling;
+  unsigned offset;
+};
+
 struct FunctionTokens {
+  // Every token, in order: the fallback for statements libclang does not list (a `for` whose
+  // header names a variable of an unknown type, when a library's header is missing).
+  std::vector<BodyToken> body;
   std::vector<Region> regions;       // in offset order
   std::vector<MacroUse> macro_uses;  // Py*/_Py*/__Pyx* names followed by "("
   // [first, last] byte offsets of each assert(...), its name to its ")": code that release
