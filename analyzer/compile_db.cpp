@@ -389,7 +389,7 @@ CompileDatabase commands_from_database(const fs::path& database, const DatabaseS
     } else {
       CleanedFlags flags = clean_compile_flags(raw.argv, {raw.file, raw.raw_file, raw.directory, trusted_roots});
       dropped.add(flags.dropped);
-      db.commands.push_back({raw.file, raw.directory, std::move(flags.args)});
+      db.commands.push_back({raw.file, raw.directory, std::move(flags.args), {}});
     }
   }
   for (const auto& [reason, count_and_example] : skipped) {
@@ -477,7 +477,7 @@ class FlagInference {
       : root_(std::move(root)), header_dirs_(std::move(header_dirs)), system_includes_(std::move(system_includes)) {}
 
   CompileCommand command_for(const fs::path& source) const {
-    CompileCommand command{source, root_, {}};
+    CompileCommand command{source, root_, {}, {}};
     bool is_c = source.extension() == ".c";
     command.args = is_c ? std::vector<std::string>{"-x", "c", "-std=gnu11"}
                         : std::vector<std::string>{"-x", "c++", "-std=gnu++17"};

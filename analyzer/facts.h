@@ -157,7 +157,7 @@ struct FunctionFact {
   // USRs of the static-storage variables it uses, whatever their linkage: the PyModuleDef,
   // type specs and tables it hands to CPython (what the module model follows to the
   // functions a module reaches), and external ones defined in other files.
-  std::vector<FunctionHandoff> handoffs;          // functions it passes on or stores, in source order
+  std::vector<FunctionHandoff> handoffs;  // functions it passes on or stores, in source order
   std::vector<std::string> referenced_globals;
   // USRs of static-storage variables a `return` names (`return slots;`, `&slots[0]`): the
   // slot array a PyModExport_ hook hands to CPython, whatever its linkage.

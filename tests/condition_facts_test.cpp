@@ -28,7 +28,7 @@ const std::optional<Interpreter>& python() {
 TranslationUnitFacts extract(const char* text) {
   test::TempDir tree("subcheck-condition-facts");
   const auto source = tree.write("mod.c", text);
-  CompileCommand command{source, tree.path(), {"-isystem", python()->include_dir.string()}};
+  CompileCommand command{source, tree.path(), {"-isystem", python()->include_dir.string()}, {}};
   Extractor extractor(ExtractOptions{{tree.path()}});
   return extractor.extract(command, BuildConfig::gil);
 }

@@ -196,7 +196,7 @@ TEST(HostileCompileDatabase, TheWritingFlagsDoWriteWhenGivenToLibclangUnfiltered
   test::TempDir tree("subcheck-hostile-tree"), outside("subcheck-hostile-outside");
   const fs::path canary = outside.write("shell-rc", "echo canary\n");
   const fs::path source = tree.write("good.c", kGoodModule);
-  CompileCommand command{source, tree.path(), {"-isystem", hostile_python()->include_dir.string()}};
+  CompileCommand command{source, tree.path(), {"-isystem", hostile_python()->include_dir.string()}, {}};
   std::vector<std::string> flags = writing_flags(canary, outside.path());
   command.args.insert(command.args.end(), flags.begin(), flags.begin() + 7);  // -H ... -fmodules-cache-path=
   Extractor extractor(ExtractOptions{{tree.path()}});

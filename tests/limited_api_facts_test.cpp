@@ -24,7 +24,7 @@ TranslationUnitFacts extract(const char* text, std::vector<std::string> extra_fl
                              BuildConfig config = BuildConfig::gil) {
   test::TempDir tree("subcheck-limited-api-facts");
   const auto source = tree.write("mod.c", text);
-  CompileCommand command{source, tree.path(), {"-isystem", python()->include_dir.string()}};
+  CompileCommand command{source, tree.path(), {"-isystem", python()->include_dir.string()}, {}};
   command.args.insert(command.args.end(), extra_flags.begin(), extra_flags.end());
   Extractor extractor(ExtractOptions{{tree.path()}});
   return extractor.extract(command, config);
