@@ -44,8 +44,12 @@ struct GlobalWriteFact {
   std::string var_usr;
   std::string function;  // enclosing function
   SourceLocation location;
-  bool lazy_init = false;          // guarded by a test of the same variable (`if (!x) x = ...`)
-  bool under_lock = false;         // inside a critical section or between lock/unlock
+  bool lazy_init = false;   // guarded by a test of the same variable (`if (!x) x = ...`)
+  bool under_lock = false;  // inside a critical section or between lock/unlock
+  // Between a mutex lock and its unlock (PyMutex_Lock, pthread_mutex_lock, ...): one lock
+  // for the process, unlike a critical section, which locks one object and is a no-op
+  // with the GIL.
+  bool under_mutex = false;
   bool read_modify_write = false;  // `x++`, `--x`, `x += n`: a counter, lost updates when racing
   // `x = 1`, `s.ready = true`, `p = NULL`: the value stored is a constant expression, as a
   // flag's is (an "already initialised" mark), not data computed at the write.
@@ -93,9 +97,10 @@ struct GlobalVarFact {
   // (line 0) when there is no such comment.
   SourceLocation generated_from;
   // A statically allocated object (Kind::static_object) whose initialiser uses
-  // PyObject_HEAD_INIT or PyVarObject_HEAD_INIT: from 3.12 on, the headers make its
-  // reference count _Py_IMMORTAL_REFCNT (Include/object.h), so no interpreter's incref or
-  // decref ever changes it.
+  // PyObject_HEAD_INIT or PyVarObject_HEAD_INIT naming its type (not NULL, which leaves the
+  // type to be set at run time): from 3.12 on, the headers make its reference count
+  // _Py_IMMORTAL_REFCNT (Include/object.h), so no interpreter's incref or decref ever
+  // changes it.
   bool immortal_head_init = false;
 };
 

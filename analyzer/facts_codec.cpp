@@ -35,7 +35,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
                                    read_modify_write, stores_constant, stores_object, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage, functions, referenced_globals, generated_from,

@@ -9,9 +9,9 @@
  *   It also hands out a static object made with PyObject_HEAD_INIT and bumps a field of
  *   it in a method: written at run time, SI004.
  * - `quiet_neighbour` claims the same and only shares the file: its verdict stays
- *   supported. Its exec hands out a static object made with PyObject_HEAD_INIT (immortal
- *   on 3.12+, the only versions with a per-interpreter GIL) that nothing writes: a
- *   constant, no SI004 (SI005 still notes it).
+ *   supported. Its exec hands out a static object made with PyObject_HEAD_INIT naming its
+ *   type (immortal on 3.12+, the first versions with isolated subinterpreters) that
+ *   nothing writes: a constant, no SI004 and no SI005.
  * - `cache_first` is single-phase and looks itself up in its PyInit (the "check the cache
  *   first" pattern); a method returns `Py_NewRef(PyState_FindModule(...))` with the call
  *   on the macro's second line: one SI007, at the call.
@@ -19,7 +19,7 @@
  * TP: SI004 at the lookup, the written global and the written static object (FT002 at the
  * global's write: lookup_user declares Py_MOD_GIL_NOT_USED); SI007 once per call in
  * cache_first.
- * TN: no SI004 for the unwritten immortal object, no second SI007 on the line of
+ * TN: no SI004 or SI005 for the unwritten immortal object, no second SI007 on the line of
  * `Py_NewRef(`.
  *
  * subcheck-expect-module: name=lookup_user init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsafe free_threading=unsafe
@@ -90,7 +90,7 @@ PyInit_lookup_user(void)
 
 /* ---- quiet_neighbour ---- */
 
-static ConstantObject unit_value = {PyObject_HEAD_INIT(NULL) 1};  // expect: SI005 "'unit_value'"  // expect-not: SI004
+static ConstantObject unit_value = {PyObject_HEAD_INIT(&PyBaseObject_Type) 1};  // expect-not: SI004 SI005
 
 static PyObject *
 quiet_neighbour_unit(PyObject *module, PyObject *Py_UNUSED(ignored))

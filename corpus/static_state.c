@@ -3,7 +3,8 @@
  *
  * TP: SI005 (two static types and a statically allocated object), SI006 (file-scope exception object, array and struct
  * of Python objects, a function-static interned string), SI010 (a counter a method updates).
- * TN: SI010 for a non-const table that is only read; for a flag and a C table written
+ * TN: SI005 for an immortal constant (PyObject_HEAD_INIT with its type, never written);
+ * SI010 for a non-const table that is only read; for a flag and a C table written
  * only while PyInit runs, which with m_size = -1 is once per process
  * (docs/cpython-behaviour.md #28); const data; a function-static kwlist; the
  * PyMethodDef/PyModuleDef tables; SI004 (nothing is claimed).
@@ -33,13 +34,19 @@ static PyTypeObject Point3Type = {  // expect: SI005
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
 
-/* A statically allocated object of a type of the module's own, as CPython's _datetime
- * keeps `zero_delta`: shared by every interpreter like a static type. */
+/* A statically allocated object whose type is set at run time (PyObject_HEAD_INIT(NULL),
+ * then Py_SET_TYPE): shared by every interpreter like a static type, and written. */
 typedef struct {
     PyObject_HEAD
     long value;
 } SentinelObject;
 static SentinelObject sentinel = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005
+
+/* An immortal constant, as CPython's _datetime keeps `zero_delta`: PyObject_HEAD_INIT with
+ * its type makes it immortal from 3.12 (the first version with isolated subinterpreters)
+ * and nothing writes it, so every interpreter may share it like Py_None. Its type is
+ * reported on its own. */
+static PointObject origin_point = {PyObject_HEAD_INIT(&PointType) 0.0, 0.0};  // expect-not: SI005
 
 static PyObject *StaticStateError;  // expect: SI006
 static PyObject *small_numbers[4];  // expect: SI006
@@ -164,7 +171,8 @@ PyInit_static_state(void)  // expect: FT001
     initialised = 1;
     if (PyModule_AddObjectRef(module, "error", StaticStateError) < 0 ||
         PyModule_AddObjectRef(module, "Point", (PyObject *)&PointType) < 0 ||
-        PyModule_AddObjectRef(module, "Point3", (PyObject *)&Point3Type) < 0) {
+        PyModule_AddObjectRef(module, "Point3", (PyObject *)&Point3Type) < 0 ||
+        PyModule_AddObjectRef(module, "ORIGIN", (PyObject *)&origin_point) < 0) {
         Py_DECREF(module);
         return NULL;
     }

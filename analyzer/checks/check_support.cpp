@@ -89,6 +89,11 @@ std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
   return writes;
 }
 
+bool immortal_constant(const GlobalVarFact& global,
+                       const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
+  return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init && !writes.contains(global.usr);
+}
+
 std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUnitFacts*>& units,
                                            const std::set<GlobalVarFact::Kind>& kinds) {
   const auto writes = writes_by_usr(units);

@@ -90,14 +90,31 @@ bool is_static_python_object(const GlobalVarFact& global);
 // cannot use it.
 bool readies_static_types_per_interpreter(const TranslationUnitFacts& unit);
 
-// Calls visit(unit, global) for every static Python object defined in a hand-written unit.
+// Writes of `units` by the USR of the written variable, each write location once,
+// in location order.
+std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
+    const std::vector<const TranslationUnitFacts*>& units);
+
+// A statically allocated object (not a type) made with PyObject_HEAD_INIT and written by
+// no function: from 3.12, the first version with isolated subinterpreters, the macro makes
+// it immortal, so no interpreter changes its reference count, and nothing else changes
+// either. A read-only constant every interpreter may share, like Py_None (3.13's _datetime
+// `zero_delta`, `utc_timezone`). A write through a pointer to it (a method's
+// `self->hash = ...`) is not seen; CPython's own are same-value caches.
+bool immortal_constant(const GlobalVarFact& global,
+                       const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes);
+
+// Calls visit(unit, global) for every static Python object defined in a hand-written unit
+// that is shared state: a static type (unless CPython keeps it per interpreter) or an
+// object other than an immortal constant.
 template <typename Visit>
 void for_each_static_python_object(const std::vector<const TranslationUnitFacts*>& units, Visit&& visit) {
+  const auto writes = writes_by_usr(units);
   for (const auto* unit : units) {
     if (generated_by_cython(*unit)) continue;
     bool managed_types = readies_static_types_per_interpreter(*unit);
     for (const auto& global : unit->globals) {
-      if (!is_static_python_object(global)) continue;
+      if (!is_static_python_object(global) || immortal_constant(global, writes)) continue;
       if (managed_types && global.kind == GlobalVarFact::Kind::static_type) continue;
       visit(*unit, global);
     }
@@ -130,11 +147,6 @@ class ListedApiCallCheck : public Check {
 // Globals of `units` by USR (first definition wins: a header's static seen by
 // several units is one variable).
 std::map<std::string, const GlobalVarFact*> globals_by_usr(const std::vector<const TranslationUnitFacts*>& units);
-
-// Writes of `units` by the USR of the written variable, each write location once,
-// in location order.
-std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
-    const std::vector<const TranslationUnitFacts*>& units);
 
 // A global of a kind a check cares about that some function writes at run time.
 struct WrittenGlobal {

@@ -1,13 +1,14 @@
-// SI008 gilstate-api: PyGILState_Ensure / PyGILState_Release /
-// PyGILState_GetThisThreadState. The GILState API assumes a single interpreter: on a thread
-// that has no thread state it attaches to the main interpreter, whatever interpreter the
-// code serves. The API names come from the rule's [data].
+// SI008 gilstate-api: PyGILState_Ensure / PyGILState_Release. The GILState API assumes a
+// single interpreter: on a thread that has no thread state it attaches to the main
+// interpreter, whatever interpreter the code serves. The API names come from the rule's
+// [data].
 //
 // Since 3.12 every thread state that gets attached is bound to the GILState slot of its OS
-// thread (Python/pystate.c, tstate_activate -> bind_gilstate_tstate), so on a thread that
-// has a thread state of any interpreter, PyGILState_Ensure re-attaches that one. The hazard
-// is a thread without one: a thread the module or a library started. How the calling
-// function is reached decides (docs/real-code.md, Session 13):
+// thread (docs/cpython-behaviour.md #29), so on a thread that has a thread state of any
+// interpreter, PyGILState_Ensure re-attaches that one, and PyGILState_GetThisThreadState
+// (not in the table) returns it. The hazard is a thread without one: a thread the module
+// or a library started. How the calling function is reached decides (docs/real-code.md,
+// Session 13):
 //   - handed, itself or a function calling it, to a thread-creating API
 //     ([data.thread_start]): reported, naming the thread's start;
 //   - reached only through APIs that call back on the registering thread, inside calls it
@@ -15,6 +16,7 @@
 //     not reported;
 //   - otherwise (a library that may call from its own thread, direct calls, method tables):
 //     reported as before, saying who decides the thread.
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -103,7 +105,8 @@ class EntryIndex {
       accounted.insert(call.callee);
       add(call.callee, &unit, {Entry::Kind::call, &function, {}, {}, {}});
     }
-    for (const FunctionHandoff& handoff : function.handoffs) {
+    for (const FunctionHandoff& stored : function.handoffs) {
+      const FunctionHandoff& handoff = *passed_on_from_local(function, &stored);
       accounted.insert(handoff.function);
       Entry::Kind kind = Entry::Kind::handed_on;
       bool library_hook = handoff.kind == FunctionHandoff::Kind::argument || handoff.target_is_global;
@@ -120,8 +123,31 @@ class EntryIndex {
     }
   }
 
+  // `cb = on_event; ...; library_register(ctx, cb);` (CPython's _ssl picks its PSK callback
+  // so): a function stored in a local variable that a later call of the same function
+  // takes as an argument is handed to that call. Otherwise the store itself.
+  const FunctionHandoff* passed_on_from_local(const FunctionFact& function, const FunctionHandoff* stored) {
+    if (stored->kind != FunctionHandoff::Kind::assignment || stored->target_is_global || stored->target.empty()) {
+      return stored;
+    }
+    for (const CallFact& call : function.calls) {
+      if (call.location.file != stored->location.file || call.location < stored->location) continue;
+      for (std::size_t i = 0; i < call.args.size(); ++i) {
+        if (call.args[i] != stored->target && call.args[i] != "&" + stored->target) continue;
+        FunctionHandoff& passed = passed_on_.emplace_back(*stored);
+        passed.kind = FunctionHandoff::Kind::argument;
+        passed.position = static_cast<int>(i);
+        passed.target = call.callee;
+        passed.location = call.location;
+        return &passed;
+      }
+    }
+    return stored;
+  }
+
   std::map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const FunctionFact*>>> by_name_;
   std::map<const FunctionFact*, std::vector<Entry>> entries_;
+  std::deque<FunctionHandoff> passed_on_;  // stable addresses: entries point into it
 };
 
 // What the callers of a function, followed back through direct calls, show about the
@@ -170,11 +196,10 @@ std::string where(const SourceLocation& at, const SourceLocation& finding) {
 }
 
 // What each call does on a thread without a thread state: Ensure attaches the main
-// interpreter, Release ends what Ensure began there, GetThisThreadState answers for it.
+// interpreter, Release ends what Ensure began there.
 std::string what_it_does(const std::string& api) {
   if (api == "PyGILState_Release")
     return "ends the thread state PyGILState_Ensure made, which is the main interpreter's";
-  if (api == "PyGILState_GetThisThreadState") return "returns the main interpreter's thread state, or none";
   return "attaches to the main interpreter";
 }
 

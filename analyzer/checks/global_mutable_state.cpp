@@ -19,6 +19,11 @@
 //   the module calls, as hiredis' hiredisSetAllocators in python-hiredis). Judged only when
 //   the module's units parsed cleanly, so no call was lost (call_graph_complete).
 //
+// Nor a write made while a mutex is held (PyMutex_Lock ... PyMutex_Unlock, pthread): the
+// variable is then process-wide on purpose and synchronised, what the rule's fix asks for
+// (_lsprof's rotatingtree random state under `random_mutex`). A critical section does not
+// count: it locks one object, and with the GIL it is a no-op.
+//
 // An API table (PyType_Slot[], PyMethodDef[], a PyType_Spec) is CPython's to read and
 // normally never written; one the module fills in at run time (xxlimited_35's
 // `Null_Type_slots[0].pfunc = &PyBaseObject_Type` in its exec function, "for portability
@@ -55,7 +60,7 @@ class GlobalMutableState final : public Check {
         if (auto found = modules.find(name); found != modules.end()) owners.push_back(found->second);
       }
       auto first = std::find_if(global.writes.begin(), global.writes.end(), [&](const GlobalWriteFact* write) {
-        return !harmless_everywhere(owners, context.config, *write);
+        return !write->under_mutex && !harmless_everywhere(owners, context.config, *write);
       });
       if (first == global.writes.end()) continue;
       std::string text = global.var->kind == GlobalVarFact::Kind::api_table

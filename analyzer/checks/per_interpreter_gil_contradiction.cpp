@@ -8,12 +8,7 @@
 // across interpreters that run in parallel under different GILs. One finding per item,
 // for the modules the item belongs to (check_support's modules_of: in a file defining
 // several modules, those whose code reaches it).
-//
-// A statically allocated object made with PyObject_HEAD_INIT is immortal on 3.12+, the
-// only versions with a per-interpreter GIL: no interpreter changes its reference count.
-// When no function writes it by name either, it is a constant every interpreter may read
-// (3.13's _datetime `zero_delta`, `utc_timezone`), not shared state, and not reported
-// here. SI005 still reports it for modules that run under older Pythons' subinterpreters.
+// Immortal constants (check_support's immortal_constant) are not shared state.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"
@@ -44,20 +39,10 @@ class PerInterpreterGilContradiction final : public Check {
     return "module '" + module.name + "' declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED but ";
   }
 
-  // Immortal (PyObject_HEAD_INIT) and written by no function: a read-only constant. A
-  // write through a pointer to it (a method's `self->hash = ...`) is not seen; CPython's
-  // own such writes are same-value caches (_datetime's hashcode, "a benign race").
-  static bool immortal_constant(const GlobalVarFact& global,
-                                const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
-    return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init &&
-           !writes.contains(global.usr);
-  }
-
   static void report_static_objects(CheckContext& context, const ExtensionModule& module,
                                     const ModuleConfigView& view) {
-    const auto writes = writes_by_usr(view.units);
     for_each_static_python_object(view.units, [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
-      if (immortal_constant(global, writes) || !blames(modules_of(context, unit, global), module.name)) return;
+      if (!blames(modules_of(context, unit, global), module.name)) return;
       const std::string what = global.kind == GlobalVarFact::Kind::static_type
                                    ? "' is a static PyTypeObject shared by every interpreter; create it with "
                                      "PyType_FromModuleAndSpec and keep it in module state"

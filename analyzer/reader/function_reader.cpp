@@ -440,6 +440,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
   } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
     note_local_origin(cursor, *init);
     note_local_pointee(cursor, *init);
+    note_stored_functions(*init, take(clang_getCursorSpelling(cursor)), false);  // `event_fn f = on_event;`
     // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
     CXCursor value = strip_wrappers(*init);
     if (clang_getCursorKind(value) == CXCursor_UnaryOperator &&
@@ -470,20 +471,26 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
 
 // `hook = f;`, `cfg.callback = &f;`: the function goes where someone else calls it.
 void FunctionReader::note_stored_functions(CXCursor target, CXCursor value) {
+  CXCursor stripped = strip_wrappers(target);
+  if (std::optional<CXCursor> var = named_variable(target, false);
+      var && clang_getCursorKind(stripped) == CXCursor_DeclRefExpr) {
+    note_stored_functions(value, take(clang_getCursorSpelling(*var)), is_global_variable(*var));
+  } else if (clang_getCursorKind(stripped) == CXCursor_MemberRefExpr) {
+    note_stored_functions(value, take(clang_getCursorSpelling(stripped)), false);
+  } else {
+    note_stored_functions(value, "", false);
+  }
+}
+
+void FunctionReader::note_stored_functions(CXCursor value, std::string target, bool target_is_global) {
   std::vector<std::string> names;
   functions_named_by(value, names);
   if (names.empty()) return;
   FunctionHandoff handoff;
   handoff.kind = FunctionHandoff::Kind::assignment;
   handoff.location = map_.location_of(value);
-  CXCursor stripped = strip_wrappers(target);
-  if (std::optional<CXCursor> var = named_variable(target, false);
-      var && clang_getCursorKind(stripped) == CXCursor_DeclRefExpr) {
-    handoff.target = take(clang_getCursorSpelling(*var));
-    handoff.target_is_global = is_global_variable(*var);
-  } else if (clang_getCursorKind(stripped) == CXCursor_MemberRefExpr) {
-    handoff.target = take(clang_getCursorSpelling(stripped));
-  }
+  handoff.target = std::move(target);
+  handoff.target_is_global = target_is_global;
   for (std::string& name : names) {
     handoff.function = std::move(name);
     current_->fact.handoffs.push_back(handoff);
@@ -687,6 +694,7 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
       std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
+  write.under_mutex = region.locks > 0;
   const CXCursorKind kind = clang_getCursorKind(at);
   write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
   if (kind == CXCursor_BinaryOperator) {

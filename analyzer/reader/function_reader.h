@@ -68,6 +68,9 @@ class FunctionReader {
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
   void note_stored_functions(CXCursor target, CXCursor value);
+  // `value` names functions stored into `target` (a variable or member name; empty when
+  // neither): they are handed on to whoever calls through it.
+  void note_stored_functions(CXCursor value, std::string target, bool target_is_global);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object = false);
   void record_global_write(const std::string& var_usr, CXCursor at, bool stores_object = false);
   void note_local_pointee(CXCursor local, CXCursor value);

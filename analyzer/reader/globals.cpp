@@ -40,14 +40,25 @@ void read_initializer_names(CXCursor var, GlobalVarFact& fact) {
 }
 
 // The initialiser starts the object with CPython's own header macro, which from 3.12 on
-// gives it the immortal reference count (Include/object.h). Told by the macro's name in
-// the source, since the expansion differs between versions and builds.
-bool head_init_in_initializer(SourceMap& map, CXCursor var) {
+// gives it the immortal reference count (Include/object.h), and names its type there. Told
+// by the macro's name in the source, since the expansion differs between versions and
+// builds. A NULL type means the type is set at run time (Py_SET_TYPE), so the object is
+// written after all.
+bool head_init_with_type_in_initializer(SourceMap& map, CXCursor var) {
   auto init = initializer_of(var);
   if (!init) return false;
-  std::string text = map.text_of(*init);
-  return text.find("PyObject_HEAD_INIT") != std::string::npos ||
-         text.find("PyVarObject_HEAD_INIT") != std::string::npos;
+  const std::string text = map.text_of(*init);
+  for (std::string_view macro : {"PyObject_HEAD_INIT(", "PyVarObject_HEAD_INIT("}) {
+    auto at = text.find(macro);
+    if (at == std::string::npos) continue;
+    auto first = text.find_first_not_of(" \t\n", at + macro.size());
+    auto end = text.find_first_of(",)", at + macro.size());
+    if (first == std::string::npos || end == std::string::npos || first >= end) return false;
+    auto type = text.substr(first, end - first);
+    type.erase(type.find_last_not_of(" \t\n") + 1);
+    return type != "NULL" && type != "0" && type != "nullptr";
+  }
+  return false;
 }
 
 }  // namespace
@@ -75,7 +86,8 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
       facts_.globals[known->second].location = map_.location_of(var);
       read_initializer_names(var, facts_.globals[known->second]);
       GlobalVarFact& fact = facts_.globals[known->second];
-      fact.immortal_head_init = fact.kind == GlobalVarFact::Kind::static_object && head_init_in_initializer(map_, var);
+      fact.immortal_head_init =
+          fact.kind == GlobalVarFact::Kind::static_object && head_init_with_type_in_initializer(map_, var);
     }
     return;
   }
@@ -90,7 +102,8 @@ void GlobalReader::read(CXCursor var, const std::string& function) {
   fact.function = function;
   fact.thread_local_storage = clang_getCursorTLSKind(var) != CXTLS_None;
   read_initializer_names(var, fact);
-  fact.immortal_head_init = fact.kind == GlobalVarFact::Kind::static_object && head_init_in_initializer(map_, var);
+  fact.immortal_head_init =
+      fact.kind == GlobalVarFact::Kind::static_object && head_init_with_type_in_initializer(map_, var);
   constexpr std::string_view kCythonType = "__pyx_type_";
   if (facts_.generator == "cython" && fact.name.starts_with(kCythonType)) {
     std::string_view text = map_.file_text(position(clang_getCursorLocation(var)).file);
