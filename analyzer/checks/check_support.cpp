@@ -89,6 +89,44 @@ std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
   return writes;
 }
 
+std::set<std::string> functions_entered_locked(const std::vector<const TranslationUnitFacts*>& units,
+                                               const std::function<bool(const CallFact&)>& locked) {
+  struct Site {
+    const std::string* caller;
+    bool locked;
+  };
+  std::map<std::string, std::vector<Site>> sites;
+  std::set<std::string> named_otherwise;
+  for (const auto* unit : units) {
+    for (const auto& global : unit->globals) named_otherwise.insert(global.functions.begin(), global.functions.end());
+    for (const auto& function : unit->functions) {
+      std::set<std::string> called;
+      for (const auto& call : function.calls) {
+        sites[call.callee].push_back({&function.name, locked(call)});
+        called.insert(call.callee);
+      }
+      for (const auto& handoff : function.handoffs) named_otherwise.insert(handoff.function);
+      for (const auto& name : function.referenced_functions) {
+        if (!called.contains(name)) named_otherwise.insert(name);
+      }
+    }
+  }
+  // Least fixed point: a function joins once every site is locked or in a function that
+  // already joined; recursion alone never makes a function locked.
+  std::set<std::string> entered_locked;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [callee, calls] : sites) {
+      if (entered_locked.contains(callee) || named_otherwise.contains(callee)) continue;
+      bool all_locked = std::all_of(calls.begin(), calls.end(), [&](const Site& site) {
+        return site.locked || entered_locked.contains(*site.caller);
+      });
+      if (all_locked) grew = entered_locked.insert(callee).second || grew;
+    }
+  }
+  return entered_locked;
+}
+
 bool immortal_constant(const GlobalVarFact& global,
                        const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
   return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init && !writes.contains(global.usr);

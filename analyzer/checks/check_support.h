@@ -3,6 +3,7 @@
 // core/finding.h's FindingSet reports each (rule, location) once.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -89,6 +90,14 @@ bool is_static_python_object(const GlobalVarFact& global);
 // static types are not shared state. The API is internal; extensions outside CPython
 // cannot use it.
 bool readies_static_types_per_interpreter(const TranslationUnitFacts& unit);
+
+// Functions only ever entered with a lock held: every call of them in `units` is made
+// with `locked(call)` true, or from a function that is itself only entered so (Argument
+// Clinic's wrapper holds Py_BEGIN_CRITICAL_SECTION(self) and calls `foo_impl`, which calls
+// a helper). A function that is also named anywhere but in a call (a method table, a
+// callback handed on, an address taken) can be entered unlocked, and is not one.
+std::set<std::string> functions_entered_locked(const std::vector<const TranslationUnitFacts*>& units,
+                                               const std::function<bool(const CallFact&)>& locked);
 
 // Writes of `units` by the USR of the written variable, each write location once,
 // in location order.

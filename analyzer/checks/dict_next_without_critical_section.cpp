@@ -2,7 +2,10 @@
 // Py_BEGIN_CRITICAL_SECTION(dict). On free-threaded builds the iteration is not atomic:
 // another thread may resize the dict under it, and the borrowed key and value it returns
 // may be freed. Wrapping the loop in a critical section on the dict makes it safe (and
-// costs nothing on GIL builds).
+// costs nothing on GIL builds). A function only ever entered inside a critical section
+// (a helper of Argument Clinic's `foo_impl`, whose wrapper holds
+// Py_BEGIN_CRITICAL_SECTION(self): select's poll object iterating its own dict) is
+// iterating under its callers' lock, as the check accepts one written in the function.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -16,10 +19,13 @@ class DictNextWithoutCriticalSection final : public Check {
   std::string_view rule_id() const override { return "FT004"; }
 
   void run(CheckContext& context) const override {
+    const auto units = context.model.units_for(context.config);
+    const std::set<std::string> entered_locked =
+        functions_entered_locked(units, [](const CallFact& call) { return call.critical_section_depth > 0; });
     for_each_handwritten_call(
-        context.model.units_for(context.config),
-        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
-          if (call.callee != kDictNext || call.critical_section_depth > 0) return;
+        units, [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
+          if (call.callee != kDictNext || call.critical_section_depth > 0 || entered_locked.contains(function.name))
+            return;
           // The call's own **kwargs dict (followed through helpers), or a dict just made:
           // no other thread has it.
           if (context.model.first_arg_is_private(function, call)) return;

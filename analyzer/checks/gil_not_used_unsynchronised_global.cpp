@@ -49,7 +49,10 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
                             const std::map<std::string, const GlobalVarFact*>& all_globals) {
     // The module's own definitions first: a static in a header is one variable per unit.
     auto module_globals = globals_by_usr(view.units);
-    std::set<std::string> locked_callees = always_called_under_lock(view.units);
+    // Argument Clinic's `foo_impl`, called only from a wrapper holding
+    // Py_BEGIN_CRITICAL_SECTION(module), writes under its caller's lock.
+    const std::set<std::string> locked_callees = functions_entered_locked(
+        view.units, [](const CallFact& call) { return call.under_lock || call.critical_section_depth > 0; });
     const std::set<const GlobalWriteFact*> foreign = other_modules_writes(context, module, view);
     for (const auto& [usr, writes] : writes_by_usr(view.units)) {
       const GlobalVarFact* var = lookup(usr, module_globals, all_globals);
@@ -69,23 +72,6 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
                 [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location < b->location; });
       context.sink.report(racing.front()->location, message(module, *var, racing), {module.name});
     }
-  }
-
-  // Functions whose every call in the module is inside a critical section or a lock:
-  // Argument Clinic's `foo_impl`, called only from a wrapper holding
-  // Py_BEGIN_CRITICAL_SECTION(module), writes under its caller's lock.
-  static std::set<std::string> always_called_under_lock(const std::vector<const TranslationUnitFacts*>& units) {
-    std::map<std::string, bool> all_locked;
-    for_each_call(units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
-      bool locked = call.under_lock || call.critical_section_depth > 0;
-      auto [entry, inserted] = all_locked.try_emplace(call.callee, locked);
-      if (!inserted) entry->second = entry->second && locked;
-    });
-    std::set<std::string> names;
-    for (const auto& [name, locked] : all_locked) {
-      if (locked) names.insert(name);
-    }
-    return names;
   }
 
   static const GlobalVarFact* lookup(const std::string& usr, const std::map<std::string, const GlobalVarFact*>& first,
