@@ -6,7 +6,7 @@
  * TN: FT004 inside Py_BEGIN_CRITICAL_SECTION(dict); FT005 for
  * Py_BEGIN_CRITICAL_SECTION2 and for two sections one after the other; FT006 for a
  * reference count that is only printed, and for a test whose branch only raises (itself
- * or through a helper of the unit that only raises).
+ * or through a helper of the unit that only raises), and for tp_new's own **kwargs dict.
  *
  * subcheck-expect-module: name=critical_sections init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -161,7 +161,27 @@ cs_multi_init(cs_multi *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+/* TN FT006: tp_new keeps the call's own **kwargs dict when nothing else holds it (functools'
+ * partial_new): the dict CPython built for this call, which no other thread can have. */
+static PyObject *
+cs_multi_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    cs_multi *self = (cs_multi *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    PyObject *kept = NULL;
+    if (kwds != NULL && Py_REFCNT(kwds) == 1) {  // expect-not: FT006
+        kept = Py_NewRef(kwds);
+    }
+    else if (kwds != NULL) {
+        kept = PyDict_Copy(kwds);
+    }
+    self->pairs.size = kept == NULL ? 0 : PyDict_Size(kept);
+    Py_XDECREF(kept);
+    return (PyObject *)self;
+}
+
 static PyType_Slot cs_multi_slots[] = {
+    {Py_tp_new, cs_multi_new},
     {Py_tp_init, cs_multi_init},
     {0, NULL},
 };

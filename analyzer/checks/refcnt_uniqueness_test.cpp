@@ -2,6 +2,9 @@
 // that nobody else holds x, typically before mutating it in place. On free-threaded
 // builds the reference count is split between the owning thread and a shared counter,
 // and other threads may hold borrowed references, so the test is no longer meaningful.
+// Not for an object no other thread can have: the call's own **kwargs dict (functools'
+// partial_new keeps it when `Py_REFCNT(kw) == 1`) or a container the function just made,
+// by the same data flow FT004 uses.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -16,13 +19,30 @@ class RefcntUniquenessTest final : public Check {
     for (const auto* unit : context.model.units_for(context.config)) {
       if (generated_by_cython(*unit)) continue;
       for (const auto& pattern : unit->patterns) {
-        if (pattern.kind != PatternFact::Kind::refcnt_uniqueness) continue;
+        if (pattern.kind != PatternFact::Kind::refcnt_uniqueness || tests_private_object(context, *unit, pattern)) {
+          continue;
+        }
         context.sink.report(pattern.location, message(pattern), modules_of(context, *unit, pattern.function));
       }
     }
   }
 
  private:
+  // The Py_REFCNT call of the pattern's line takes an object private to the call.
+  static bool tests_private_object(const CheckContext& context, const TranslationUnitFacts& unit,
+                                   const PatternFact& pattern) {
+    for (const auto& function : unit.functions) {
+      if (function.name != pattern.function) continue;
+      for (const auto& call : function.calls) {
+        if (call.callee == "Py_REFCNT" && call.location.line == pattern.location.line &&
+            call.location.file == pattern.location.file && context.model.first_arg_is_private(function, call)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   static std::string message(const PatternFact& pattern) {
     const std::string test = pattern.text.empty() ? std::string("a Py_REFCNT comparison") : "'" + pattern.text + "'";
     return test + in_function(pattern.function) +
