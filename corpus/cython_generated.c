@@ -118,7 +118,7 @@ static PyMethodDef __pyx_methods[] = {
 #if CYTHON_PEP489_MULTI_PHASE_INIT
 static PyObject* __pyx_pymod_create(PyObject *spec, PyModuleDef *def); /*proto*/
 static int __pyx_pymod_exec_cyspam(PyObject* module); /*proto*/
-static PyModuleDef_Slot __pyx_moduledef_slots[] = {  // expect: FT001
+static PyModuleDef_Slot __pyx_moduledef_slots[] = {  // expect: FT001 "freethreading_compatible=True"
   {Py_mod_create, (void*)__pyx_pymod_create},
   {Py_mod_exec, (void*)__pyx_pymod_exec_cyspam},
   {0, NULL}

@@ -18,7 +18,7 @@
  *
  * TP: SI004 at the lookup, the written global and the written static object (FT002 at the
  * global's write: lookup_user declares Py_MOD_GIL_NOT_USED); SI007 once per call in
- * cache_first.
+ * cache_first (advising multi-phase init for the one in PyInit, which has no self).
  * TN: no SI004 or SI005 for the unwritten immortal object, no second SI007 on the line of
  * `Py_NewRef(`.
  *
@@ -135,7 +135,7 @@ static PyObject *
 cache_first_self(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
     return Py_NewRef(
-        PyState_FindModule(&cache_first_def));  // expect: SI007 "(in cache_first_self)"
+        PyState_FindModule(&cache_first_def));  // expect: SI007 "(in cache_first_self)" "module from self"
 }
 
 static PyMethodDef cache_first_methods[] = {
@@ -153,7 +153,7 @@ static PyModuleDef cache_first_def = {
 PyMODINIT_FUNC
 PyInit_cache_first(void)  // expect: FT001
 {
-    PyObject *cached = PyState_FindModule(&cache_first_def);  // expect: SI007 "(in PyInit_cache_first)"
+    PyObject *cached = PyState_FindModule(&cache_first_def);  // expect: SI007 "(in PyInit_cache_first)" "use multi-phase init"
     if (cached != NULL) {
         return Py_NewRef(cached);
     }

@@ -48,12 +48,12 @@ static SentinelObject sentinel = {PyObject_HEAD_INIT(NULL) 0};  // expect: SI005
  * reported on its own. */
 static PointObject origin_point = {PyObject_HEAD_INIT(&PointType) 0.0, 0.0};  // expect-not: SI005
 
-static PyObject *StaticStateError;  // expect: SI006
+static PyObject *StaticStateError;  // expect: SI006 "process-global Python object 'StaticStateError'"
 static PyObject *small_numbers[4];  // expect: SI006
 static struct {
     PyObject *origin;
     PyObject *unit;
-} constants;  // expect: SI006
+} constants;  // expect: SI006 "process-global variable holding Python objects 'constants'"
 
 static unsigned long points_made = 0;  // expect: SI010
 static int initialised = 0;  // expect-not: SI010

@@ -127,6 +127,11 @@ std::set<std::string> functions_entered_locked(const std::vector<const Translati
   return entered_locked;
 }
 
+std::string python_global_noun(const GlobalVarFact& var) {
+  const bool one_object = !var.type.empty() && var.type.back() == '*';
+  return one_object ? "Python object" : "variable holding Python objects";
+}
+
 bool immortal_constant(const GlobalVarFact& global,
                        const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
   return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init && !writes.contains(global.usr);
@@ -269,9 +274,10 @@ std::vector<WrittenGlobal> written_python_globals(const std::vector<const Transl
 void ListedApiCallCheck::run(CheckContext& context) const {
   for_each_listed_call(context.model.units_for(context.config), required_data(context.rule),
                        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
-                           const std::string& advice) {
+                           const std::string& listed) {
                          std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
-                         if (!advice.empty()) text += "; use " + advice + " instead";
+                         const std::string instead = advice(context, function, call.callee, listed);
+                         if (!instead.empty()) text += "; use " + instead + " instead";
                          context.sink.report(call.location, std::move(text), modules_of(context, unit, function));
                        });
 }

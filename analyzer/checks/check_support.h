@@ -99,6 +99,10 @@ bool readies_static_types_per_interpreter(const TranslationUnitFacts& unit);
 std::set<std::string> functions_entered_locked(const std::vector<const TranslationUnitFacts*>& units,
                                                const std::function<bool(const CallFact&)>& locked);
 
+// How a message names a global of Kind::python_object: "Python object" for a `PyObject *`
+// (one object), "variable holding Python objects" for an array or a struct of them.
+std::string python_global_noun(const GlobalVarFact& var);
+
 // Writes of `units` by the USR of the written variable, each write location once,
 // in location order.
 std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
@@ -151,6 +155,12 @@ class ListedApiCallCheck : public Check {
  protected:
   // Follows "<API> (in <function>)", e.g. "assumes a single interpreter: ...".
   virtual std::string problem(const std::string& api) const = 0;
+  // What to use instead at this call: the rule's [data] entry for the API, unless the
+  // place of the call asks for other advice.
+  virtual std::string advice(const CheckContext& /*context*/, const FunctionFact& /*function*/,
+                             const std::string& /*api*/, const std::string& listed) const {
+    return listed;
+  }
 };
 
 // Globals of `units` by USR (first definition wins: a header's static seen by

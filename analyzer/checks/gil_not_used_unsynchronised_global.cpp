@@ -86,17 +86,13 @@ class GilNotUsedUnsynchronisedGlobal final : public Check {
     return var.kind == GlobalVarFact::Kind::python_object || var.kind == GlobalVarFact::Kind::other_mutable;
   }
 
-  // `PyObject *cache` is one object; a struct or array with PyObject * members holds some.
-  static bool holds_one_object(const GlobalVarFact& var) { return !var.type.empty() && var.type.back() == '*'; }
-
   static std::string message(const ExtensionModule& module, const GlobalVarFact& var,
                              const std::vector<const GlobalWriteFact*>& racing) {
     const GlobalWriteFact& first = *racing.front();
     const bool counter = std::all_of(racing.begin(), racing.end(),
                                      [](const GlobalWriteFact* write) { return write->read_modify_write; });
-    const std::string what = var.kind != GlobalVarFact::Kind::python_object ? "process-global"
-                             : holds_one_object(var)                        ? "process-global Python object"
-                                                     : "process-global variable holding Python objects";
+    const std::string what =
+        var.kind != GlobalVarFact::Kind::python_object ? "process-global" : "process-global " + python_global_noun(var);
     const std::string how = counter           ? "is read and updated in place"
                             : first.lazy_init ? "is lazily initialised"
                                               : "is written";

@@ -22,7 +22,7 @@ class GlobalPythonObject final : public Check {
  private:
   static std::string message(const WrittenGlobal& global) {
     const std::string scope = global.var->function_static ? "function-static" : "process-global";
-    return scope + " Python object '" + global.var->name + "' is assigned at run time" +
+    return scope + " " + python_global_noun(*global.var) + " '" + global.var->name + "' is assigned at run time" +
            in_function(global.writes.front()->function) +
            "; every interpreter would share it. Keep it in module state "
            "(PyModule_GetState) instead";

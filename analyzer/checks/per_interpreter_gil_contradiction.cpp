@@ -58,8 +58,9 @@ class PerInterpreterGilContradiction final : public Check {
     for (const auto& global : written_python_globals(view.units)) {
       if (!blames(modules_of(context, *global.unit, *global.var), module.name)) continue;
       context.sink.report(global.var->location,
-                          claim(module) + "process-global Python object '" + global.var->name +
-                              "' is assigned at run time" + in_function(global.writes.front()->function) +
+                          claim(module) + "process-global " + python_global_noun(*global.var) + " '" +
+                              global.var->name + "' is assigned at run time" +
+                              in_function(global.writes.front()->function) +
                               "; interpreters with their own GIL would share it. Keep it in module state",
                           {module.name});
     }

@@ -2,7 +2,11 @@
 // PyState_RemoveModule. They keep one module per PyModuleDef per interpreter and work
 // only for single-phase modules; a multi-phase module that calls them gets NULL (or an
 // error) and a module that relies on them cannot be isolated. The API names come from
-// the rule's [data] table.
+// the rule's [data] table. A lookup made while the module initialises (the single-phase
+// "check the cache first" PyInit) has no self to take the module from: the advice there is
+// multi-phase init, as for PyState_AddModule.
+#include <algorithm>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"
@@ -18,6 +22,23 @@ class PyStateFindModule final : public ListedApiCallCheck {
   std::string problem(const std::string& /*api*/) const override {
     return "keeps one module per PyModuleDef and works only for single-phase modules, so the module "
            "cannot be isolated";
+  }
+
+  std::string advice(const CheckContext& context, const FunctionFact& function, const std::string& api,
+                     const std::string& listed) const override {
+    if (api != "PyState_FindModule" || !initialising(context, function)) return listed;
+    const auto& apis = required_data(context.rule);
+    auto add_module = apis.find("PyState_AddModule");
+    return add_module == apis.end() ? listed : add_module->second;
+  }
+
+ private:
+  // Runs only while some module it belongs to initialises: PyInit and the helpers only it calls.
+  static bool initialising(const CheckContext& context, const FunctionFact& function) {
+    return std::any_of(context.model.modules.begin(), context.model.modules.end(), [&](const ExtensionModule& module) {
+      const ModuleConfigView* view = module.view(context.config);
+      return view != nullptr && view->init_functions.contains(function.name);
+    });
   }
 };
 
