@@ -599,7 +599,11 @@ void FunctionReader::note_tested(CXCursor condition) { collect_tested(condition,
 void FunctionReader::read_call(CXCursor call) {
   std::optional<std::string> callee = callee_of(call);
   if (callee && is_module_entry_point(current_->fact.name)) lift_module_creation(call);
-  if (!callee || (!map_.spelled_in_project(call) && !is_module_api(*callee))) return;
+  if (!callee) return;
+  if (!map_.spelled_in_project(call) && !is_module_api(*callee)) {
+    note_functions_passed_by_macro(call, *callee);
+    return;
+  }
   CallFact fact;
   fact.callee = *callee;
   fact.location = map_.file_location_of(call, &fact.offset);
@@ -640,6 +644,17 @@ void FunctionReader::read_call(CXCursor call) {
   fact.under_lock = region.locks > 0 || region.critical_sections > 0;
   current_->referenced.insert(fact.callee);
   current_->fact.calls.push_back(std::move(fact));
+}
+
+// A library macro's call, as OpenSSL's `SSL_CTX_set_tlsext_servername_callback(ctx, cb)`
+// expands to `SSL_CTX_callback_ctrl(ctx, ..., (void (*)(void))cb)`: the call is the
+// library's, but the function handed to it is the project's (a name the module does not
+// define stays unresolved, so a header's own functions add nothing).
+void FunctionReader::note_functions_passed_by_macro(CXCursor call, const std::string& callee) {
+  int count = clang_Cursor_getNumArguments(call);
+  for (int i = 0; i < count; ++i) {
+    note_passed_functions(call, callee, clang_Cursor_getArgument(call, static_cast<unsigned>(i)), i);
+  }
 }
 
 // `pthread_create(&t, NULL, worker, arg)`: the callee decides when and where `worker` runs.

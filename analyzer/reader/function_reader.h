@@ -67,6 +67,7 @@ class FunctionReader {
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
+  void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
   // `value` names functions stored into `target` (a variable or member name; empty when
   // neither): they are handed on to whoever calls through it.
