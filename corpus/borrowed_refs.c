@@ -8,7 +8,7 @@
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
  * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup.
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
- * PyDict_Values return), on a result only compared by address, inside assert(), and for
+ * PyDict_Values return; a local holds one only from its assignment on), on a result only compared by address, inside assert(), and for
  * every *Ref replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
@@ -139,6 +139,29 @@ borrowed_private_copies(PyObject *module, PyObject *args)
     return result;
 }
 
+/* TP FT003: the local names the caller's list when the item is read; a copy is assigned to
+ * it only afterwards (the origin a macro use sees is the one at its own line). */
+static PyObject *
+borrowed_before_copy(PyObject *module, PyObject *list)
+{
+    PyObject *items = list;
+    if (!PyList_Check(items) || PyList_GET_SIZE(items) == 0) {
+        Py_RETURN_NONE;
+    }
+    PyObject *head = PyList_GET_ITEM(items, 0);  // expect: FT003 "borrowed_before_copy"
+    Py_INCREF(head);
+    items = PySequence_List(list);
+    if (items == NULL) {
+        Py_DECREF(head);
+        return NULL;
+    }
+    PyObject *copied = PyList_GET_ITEM(items, 0);  // expect-not: FT003
+    PyObject *result = PyTuple_Pack(2, head, copied);
+    Py_DECREF(head);
+    Py_DECREF(items);
+    return result;
+}
+
 /* A bus binding's clean-up: the borrowed item is only tested for NULL, never used, so it
  * cannot be used after another thread freed it; one kept and used is still reported. */
 static PyObject *
@@ -206,6 +229,7 @@ done:
 static PyMethodDef borrowed_methods[] = {
     {"dict_lookups", borrowed_dict_lookups, METH_VARARGS, NULL},
     {"list_lookups", borrowed_list_lookups, METH_O, NULL},
+    {"before_copy", borrowed_before_copy, METH_O, NULL},
     {"other_lookups", borrowed_other_lookups, METH_VARARGS, NULL},
     {"options", (PyCFunction)(void (*)(void))borrowed_options, METH_VARARGS | METH_KEYWORDS, NULL},
     {"fresh", borrowed_fresh, METH_O, NULL},

@@ -180,6 +180,34 @@ cs_multi_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+/* TP FT006: a tuple the function made, then handed to the caller's function, which may
+ * keep it (functools.reduce reuses its args tuple so). */
+static PyObject *
+cs_reuse_args(PyObject *module, PyObject *func)
+{
+    PyObject *args = PyTuple_New(0);
+    if (args == NULL) return NULL;
+    PyObject *result = PyObject_Call(func, args, NULL);
+    if (result != NULL && Py_REFCNT(args) > 1) {  // expect: FT006 "cs_reuse_args"
+        Py_SETREF(args, PyTuple_New(0));
+    }
+    Py_XDECREF(args);
+    return result;
+}
+
+/* TP FT006: the local holds the caller's cached tuple when it is tested; a tuple the
+ * function makes is assigned to it only afterwards (itertools.pairwise's reuse). */
+static PyObject *
+cs_reuse_cached(PyObject *module, PyObject *cached)
+{
+    PyObject *result = cached;
+    if (Py_REFCNT(result) == 1) {  // expect: FT006 "cs_reuse_cached"
+        return Py_NewRef(result);
+    }
+    result = PyTuple_Pack(1, cached);
+    return result;
+}
+
 static PyType_Slot cs_multi_slots[] = {
     {Py_tp_new, cs_multi_new},
     {Py_tp_init, cs_multi_init},
@@ -273,6 +301,8 @@ static PyMethodDef cs_methods[] = {
     {"debug_refs", cs_debug_refs, METH_O, NULL},
     {"check_handed_over", cs_check_handed_over, METH_O, NULL},
     {"check_through_helper", cs_check_through_helper, METH_O, NULL},
+    {"reuse_args", cs_reuse_args, METH_O, NULL},
+    {"reuse_cached", cs_reuse_cached, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

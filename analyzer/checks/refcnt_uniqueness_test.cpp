@@ -2,9 +2,11 @@
 // that nobody else holds x, typically before mutating it in place. On free-threaded
 // builds the reference count is split between the owning thread and a shared counter,
 // and other threads may hold borrowed references, so the test is no longer meaningful.
-// Not for an object no other thread can have: the call's own **kwargs dict (functools'
-// partial_new keeps it when `Py_REFCNT(kw) == 1`) or a container the function just made,
-// by the same data flow FT004 uses.
+// Not for the call's own **kwargs dict, which no other thread can have (functools'
+// partial_new keeps it when `Py_REFCNT(kw) == 1`), followed through helpers by the data flow
+// FT004 uses. A container the function made itself is no exemption here: a count is tested
+// because the object went somewhere first (reduce() hands its args tuple to the user's
+// function, then tests whether the function kept it).
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -28,14 +30,17 @@ class RefcntUniquenessTest final : public Check {
   }
 
  private:
-  // The Py_REFCNT call of the pattern's line takes an object private to the call.
+  // The Py_REFCNT call of the pattern's line takes a parameter that only ever receives a
+  // call's own **kwargs dict.
   static bool tests_private_object(const CheckContext& context, const TranslationUnitFacts& unit,
                                    const PatternFact& pattern) {
     for (const auto& function : unit.functions) {
       if (function.name != pattern.function) continue;
       for (const auto& call : function.calls) {
         if (call.callee == "Py_REFCNT" && call.location.line == pattern.location.line &&
-            call.location.file == pattern.location.file && context.model.first_arg_is_private(function, call)) {
+            call.location.file == pattern.location.file && !call.arg_sources.empty() &&
+            call.arg_sources.front().kind == ArgSource::Kind::parameter &&
+            context.model.first_arg_is_private(function, call)) {
           return true;
         }
       }

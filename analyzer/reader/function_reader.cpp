@@ -622,7 +622,7 @@ void FunctionReader::read_call(CXCursor call) {
     bool address_of = clang_getCursorKind(stripped) == CXCursor_UnaryOperator &&
                       clang_getCursorUnaryOperatorKind(stripped) == CXUnaryOperator_AddrOf;
     if (address_of && var && !is_global_variable(*var))
-      current_->local_origins.erase(take(clang_getCursorSpelling(*var)));
+      forget_local_origin(take(clang_getCursorSpelling(*var)), fact.offset);
     if (address_of && var && is_global_variable(*var)) {
       CXType type = clang_getCanonicalType(clang_getCursorType(*var));
       if (type.kind == CXType_Pointer || type.kind == CXType_Int || type.kind == CXType_Long ||
@@ -733,11 +733,32 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
 void FunctionReader::note_local_origin(CXCursor var, CXCursor value) {
   ArgSource source = source_of(value);
   std::string name = take(clang_getCursorSpelling(var));
+  unsigned offset = 0;
+  map_.location_of(value, &offset);
   if (source.kind == ArgSource::Kind::unknown) {
-    current_->local_origins.erase(name);
+    forget_local_origin(name, offset);
   } else {
     current_->local_origins[name] = source;
+    current_->origin_changes.push_back({offset, name, source});
   }
+}
+
+void FunctionReader::forget_local_origin(const std::string& name, unsigned offset) {
+  current_->local_origins.erase(name);
+  current_->origin_changes.push_back({offset, name, std::nullopt});
+}
+
+// The origin `name` had just before `offset`, by the last change the walk made before it;
+// nothing when the walk never assigned it (a statement libclang dropped: read the tokens).
+std::optional<ArgSource> FunctionReader::origin_before(const Scan& scan, const std::string& name, unsigned offset) {
+  const Scan::OriginChange* last = nullptr;
+  for (const auto& change : scan.origin_changes) {
+    if (change.name == name && change.offset < offset && (last == nullptr || change.offset >= last->offset)) {
+      last = &change;
+    }
+  }
+  if (last == nullptr) return std::nullopt;
+  return last->source.value_or(ArgSource{});
 }
 
 // Where a value comes from: a call making a fresh container, or a plain variable (a
@@ -800,10 +821,18 @@ void FunctionReader::add_macro_uses() {
     call.is_macro = true;
     if (!call.args.empty()) {
       call.first_arg_var = first_macro_argument_name(call.args.front());
-      auto origin = call.first_arg_var.empty() ? scan.local_origins.end() : scan.local_origins.find(call.first_arg_var);
-      call.arg_sources.push_back(origin == scan.local_origins.end()
-                                     ? origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset)
-                                     : origin->second);
+      std::optional<ArgSource> origin;
+      if (!call.first_arg_var.empty()) {
+        origin = origin_before(scan, call.first_arg_var, call.offset);
+        // A parameter keeps its origin until assigned; the walk records no change for it.
+        if (!origin) {
+          auto parameter = scan.local_origins.find(call.first_arg_var);
+          if (parameter != scan.local_origins.end() && parameter->second.kind == ArgSource::Kind::parameter)
+            origin = parameter->second;
+        }
+      }
+      call.arg_sources.push_back(origin ? *origin
+                                        : origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset));
     }
     Region region = region_at(scan.tokens.regions, call.offset);
     call.critical_section_depth = region.critical_sections;

@@ -37,8 +37,17 @@ class FunctionReader {
     std::set<std::string> exit_guard_globals;        // ... in an if whose branch returns at once
     bool takes_object = false;                       // a PyObject * parameter
     std::map<std::string, ArgSource> local_origins;  // by variable name
-    std::vector<std::string> guard_vars;             // usrs tested by enclosing ifs
-    std::set<unsigned> compared_calls;               // offsets of calls that are == / != operands
+    // Each change of local_origins as the walk made it, with the offset of the assignment:
+    // a macro use, read from the tokens after the walk, takes the origin its position had
+    // (`r = po->result; Py_REFCNT(r); ...; r = PyTuple_Pack(...)`). nullopt: no longer known.
+    struct OriginChange {
+      unsigned offset;
+      std::string name;
+      std::optional<ArgSource> source;
+    };
+    std::vector<OriginChange> origin_changes;
+    std::vector<std::string> guard_vars;  // usrs tested by enclosing ifs
+    std::set<unsigned> compared_calls;    // offsets of calls that are == / != operands
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
@@ -78,6 +87,8 @@ class FunctionReader {
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
   void note_local_origin(CXCursor var, CXCursor value);
+  void forget_local_origin(const std::string& name, unsigned offset);
+  static std::optional<ArgSource> origin_before(const Scan& scan, const std::string& name, unsigned offset);
   ArgSource source_of(CXCursor value);
   std::optional<CXCursor> named_variable(CXCursor expr, bool through_address_of);
   void add_macro_uses();
