@@ -501,6 +501,7 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
     view.gil_at.reset();
     read_slots(view);
     find_failing_create(index, init, view);
+    if (view.def && view.def->m_size.value_or(0) < 0) view.negative_size_at = view.def->location;
   }
   collect_init_functions(index, init, view);
   collect_units(index, init, view);

@@ -41,6 +41,9 @@ struct ModuleConfigView {
   // returns_only_null; #27): PyModule_FromDefAndSpec2 raises SystemError in every
   // interpreter, so, as with a refused slot, no module ever exists.
   std::optional<SourceLocation> failing_create_at;
+  // The PyModuleDef of a multi-phase module when its m_size is negative (#30):
+  // PyModule_FromDefAndSpec2 refuses it before any slot runs, in every interpreter.
+  std::optional<SourceLocation> negative_size_at;
   std::set<std::string> init_functions;  // PyInit, slot functions and what they call
   // Every function the module can run: reachable from its init roots (PyInit or the export
   // hook, create/exec) and from what it hands to others to call (method tables, type
@@ -62,8 +65,11 @@ struct ModuleConfigView {
   std::set<const FunctionFact*> reached_functions;
   std::set<const GlobalVarFact*> reached_globals;
 
-  // No CPython ever creates the module (#26, #27): every import fails, in every interpreter.
-  bool never_created() const { return refused_slot_at.has_value() || failing_create_at.has_value(); }
+  // No CPython ever creates the module (#26, #27, #30): every import fails, in every
+  // interpreter.
+  bool never_created() const {
+    return refused_slot_at.has_value() || failing_create_at.has_value() || negative_size_at.has_value();
+  }
 
   // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
   std::string multiple_interpreters_spelling() const;

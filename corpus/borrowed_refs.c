@@ -8,7 +8,7 @@
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
  * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup.
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
- * PyDict_Values return; a local holds one only from its assignment on), on a result only compared by address, inside assert(), and for
+ * PyDict_Values return, a string's split; a local holds one only from its assignment on), on a result only compared by address, inside assert(), and for
  * every *Ref replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
@@ -139,6 +139,20 @@ borrowed_private_copies(PyObject *module, PyObject *args)
     return result;
 }
 
+/* TN FT003: a string's split is a new list nobody else holds (_pickle's dotted names). */
+static PyObject *
+borrowed_first_part(PyObject *module, PyObject *name)
+{
+    PyObject *parts = PyUnicode_Split(name, NULL, -1);
+    if (parts == NULL) {
+        return NULL;
+    }
+    PyObject *first = PyList_GET_SIZE(parts) ? PyList_GET_ITEM(parts, 0) : Py_None;  // expect-not: FT003
+    Py_INCREF(first);
+    Py_DECREF(parts);
+    return first;
+}
+
 /* TP FT003: the local names the caller's list when the item is read; a copy is assigned to
  * it only afterwards (the origin a macro use sees is the one at its own line). */
 static PyObject *
@@ -230,6 +244,7 @@ static PyMethodDef borrowed_methods[] = {
     {"dict_lookups", borrowed_dict_lookups, METH_VARARGS, NULL},
     {"list_lookups", borrowed_list_lookups, METH_O, NULL},
     {"before_copy", borrowed_before_copy, METH_O, NULL},
+    {"first_part", borrowed_first_part, METH_O, NULL},
     {"other_lookups", borrowed_other_lookups, METH_VARARGS, NULL},
     {"options", (PyCFunction)(void (*)(void))borrowed_options, METH_VARARGS | METH_KEYWORDS, NULL},
     {"fresh", borrowed_fresh, METH_O, NULL},

@@ -94,12 +94,13 @@ std::optional<std::string> module_creation_inside(CXCursor function, SourceMap& 
 
 bool creates_fresh_container(const std::string& callee) {
   // Each returns a new container that nothing else holds yet: the keys, values and items
-  // lists of a dict or mapping are copies, not views.
+  // lists of a dict or mapping are copies, not views; a string's split is a new list
+  // (_pickle walks `PyUnicode_Split(name, ".")` so).
   static const std::set<std::string> names = {
-      "PyDict_New",          "PyList_New",       "PyDict_Copy",     "PyTuple_New",
-      "PySequence_List",     "PyList_GetSlice",  "PyDict_FromKeys", "_PyDict_NewPresized",
-      "PyObject_CallNoArgs", "PyDict_Keys",      "PyDict_Values",   "PyDict_Items",
-      "PyMapping_Keys",      "PyMapping_Values", "PyMapping_Items", "PyObject_Dir"};
+      "PyDict_New",      "PyList_New",      "PyDict_Copy",         "PyTuple_New",         "PySequence_List",
+      "PyList_GetSlice", "PyDict_FromKeys", "_PyDict_NewPresized", "PyObject_CallNoArgs", "PyDict_Keys",
+      "PyDict_Values",   "PyDict_Items",    "PyMapping_Keys",      "PyMapping_Values",    "PyMapping_Items",
+      "PyObject_Dir",    "PyUnicode_Split", "PyUnicode_RSplit",    "PyUnicode_Splitlines"};
   return names.count(callee) > 0;
 }
 
