@@ -141,7 +141,8 @@ struct FunctionHandoff {
   int position = -1;     // for an argument: its position in the call, from 0
   std::string function;  // the function handed on
   // For an argument: the callee (a constructor's class, qualified: "std::thread"); for an
-  // assignment: the variable assigned, or the member's name for `x.f = ...` / `p->f = ...`.
+  // assignment: the global variable assigned, or the member's name for `x.f = ...` /
+  // `p->f = ...`. A store into a local is no handoff: the local is followed to where it goes.
   std::string target;
   bool target_is_global = false;  // an assignment to a variable with static storage (a library's hook)
   SourceLocation location;

@@ -16,7 +16,6 @@
 //     not reported;
 //   - otherwise (a library that may call from its own thread, direct calls, method tables):
 //     reported as before, saying who decides the thread.
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -105,8 +104,7 @@ class EntryIndex {
       accounted.insert(call.callee);
       add(call.callee, &unit, {Entry::Kind::call, &function, {}, {}, {}});
     }
-    for (const FunctionHandoff& stored : function.handoffs) {
-      const FunctionHandoff& handoff = *passed_on_from_local(function, &stored);
+    for (const FunctionHandoff& handoff : function.handoffs) {
       accounted.insert(handoff.function);
       Entry::Kind kind = Entry::Kind::handed_on;
       bool library_hook = handoff.kind == FunctionHandoff::Kind::argument || handoff.target_is_global;
@@ -123,31 +121,8 @@ class EntryIndex {
     }
   }
 
-  // `cb = on_event; ...; library_register(ctx, cb);` (CPython's _ssl picks its PSK callback
-  // so): a function stored in a local variable that a later call of the same function
-  // takes as an argument is handed to that call. Otherwise the store itself.
-  const FunctionHandoff* passed_on_from_local(const FunctionFact& function, const FunctionHandoff* stored) {
-    if (stored->kind != FunctionHandoff::Kind::assignment || stored->target_is_global || stored->target.empty()) {
-      return stored;
-    }
-    for (const CallFact& call : function.calls) {
-      if (call.location.file != stored->location.file || call.location < stored->location) continue;
-      for (std::size_t i = 0; i < call.args.size(); ++i) {
-        if (call.args[i] != stored->target && call.args[i] != "&" + stored->target) continue;
-        FunctionHandoff& passed = passed_on_.emplace_back(*stored);
-        passed.kind = FunctionHandoff::Kind::argument;
-        passed.position = static_cast<int>(i);
-        passed.target = call.callee;
-        passed.location = call.location;
-        return &passed;
-      }
-    }
-    return stored;
-  }
-
   std::map<std::string, std::vector<std::pair<const TranslationUnitFacts*, const FunctionFact*>>> by_name_;
   std::map<const FunctionFact*, std::vector<Entry>> entries_;
-  std::deque<FunctionHandoff> passed_on_;  // stable addresses: entries point into it
 };
 
 // What the callers of a function, followed back through direct calls, show about the

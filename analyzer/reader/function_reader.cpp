@@ -441,7 +441,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
   } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
     note_local_origin(cursor, *init);
     note_local_pointee(cursor, *init);
-    note_stored_functions(*init, take(clang_getCursorSpelling(cursor)), false);  // `event_fn f = on_event;`
+    note_local_functions(take(clang_getCursorSpelling(cursor)), *init);  // `event_fn f = on_event;`
     // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
     CXCursor value = strip_wrappers(*init);
     if (clang_getCursorKind(value) == CXCursor_UnaryOperator &&
@@ -470,32 +470,50 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   }
 }
 
-// `hook = f;`, `cfg.callback = &f;`: the function goes where someone else calls it.
+// `hook = f;`, `cfg.callback = &f;`: the function goes where someone else calls it. Stored
+// in a local, it goes nowhere yet: where the local is handed on, the function is.
 void FunctionReader::note_stored_functions(CXCursor target, CXCursor value) {
   CXCursor stripped = strip_wrappers(target);
-  if (std::optional<CXCursor> var = named_variable(target, false);
-      var && clang_getCursorKind(stripped) == CXCursor_DeclRefExpr) {
-    note_stored_functions(value, take(clang_getCursorSpelling(*var)), is_global_variable(*var));
-  } else if (clang_getCursorKind(stripped) == CXCursor_MemberRefExpr) {
-    note_stored_functions(value, take(clang_getCursorSpelling(stripped)), false);
-  } else {
-    note_stored_functions(value, "", false);
+  std::optional<CXCursor> var = named_variable(target, false);
+  const bool names_variable = var && clang_getCursorKind(stripped) == CXCursor_DeclRefExpr;
+  if (names_variable && !is_global_variable(*var)) {
+    note_local_functions(take(clang_getCursorSpelling(*var)), value);
+    return;
   }
-}
-
-void FunctionReader::note_stored_functions(CXCursor value, std::string target, bool target_is_global) {
-  std::vector<std::string> names;
-  functions_named_by(value, names);
+  std::vector<std::string> names = functions_handed_by(value);
   if (names.empty()) return;
   FunctionHandoff handoff;
   handoff.kind = FunctionHandoff::Kind::assignment;
   handoff.location = map_.location_of(value);
-  handoff.target = std::move(target);
-  handoff.target_is_global = target_is_global;
+  if (names_variable) {
+    handoff.target = take(clang_getCursorSpelling(*var));
+    handoff.target_is_global = true;
+  } else if (clang_getCursorKind(stripped) == CXCursor_MemberRefExpr) {
+    handoff.target = take(clang_getCursorSpelling(stripped));
+  }
   for (std::string& name : names) {
     handoff.function = std::move(name);
     current_->fact.handoffs.push_back(handoff);
   }
+}
+
+// `cb = on_event;` then `register(ctx, cb)` (CPython's _ssl picks its PSK callback so): the
+// local may hold any function ever stored in it, whichever branch ran.
+void FunctionReader::note_local_functions(const std::string& local, CXCursor value) {
+  std::vector<std::string> names = functions_handed_by(value);
+  std::set<std::string>& held = current_->local_functions[local];
+  held.insert(names.begin(), names.end());
+}
+
+// The functions a value names (functions_named_by), and those a local it names may hold.
+std::vector<std::string> FunctionReader::functions_handed_by(CXCursor value) {
+  std::vector<std::string> names;
+  functions_named_by(value, names);
+  CXCursor inner = strip_wrappers(value);
+  if (clang_getCursorKind(inner) != CXCursor_DeclRefExpr) return names;
+  auto held = current_->local_functions.find(take(clang_getCursorSpelling(inner)));
+  if (held != current_->local_functions.end()) names.insert(names.end(), held->second.begin(), held->second.end());
+  return names;
 }
 
 void FunctionReader::note_local_pointee(CXCursor local, CXCursor value) {
@@ -660,9 +678,7 @@ void FunctionReader::note_functions_passed_by_macro(CXCursor call, const std::st
 
 // `pthread_create(&t, NULL, worker, arg)`: the callee decides when and where `worker` runs.
 void FunctionReader::note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index) {
-  std::vector<std::string> names;
-  functions_named_by(arg, names);
-  for (std::string& name : names) {
+  for (std::string& name : functions_handed_by(arg)) {
     FunctionHandoff handoff;
     handoff.function = std::move(name);
     handoff.position = index;

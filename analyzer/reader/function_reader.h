@@ -46,8 +46,9 @@ class FunctionReader {
       std::optional<ArgSource> source;
     };
     std::vector<OriginChange> origin_changes;
-    std::vector<std::string> guard_vars;  // usrs tested by enclosing ifs
-    std::set<unsigned> compared_calls;    // offsets of calls that are == / != operands
+    std::map<std::string, std::set<std::string>> local_functions;  // local -> functions stored in it
+    std::vector<std::string> guard_vars;                           // usrs tested by enclosing ifs
+    std::set<unsigned> compared_calls;                             // offsets of calls that are == / != operands
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
@@ -78,9 +79,8 @@ class FunctionReader {
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
-  // `value` names functions stored into `target` (a variable or member name; empty when
-  // neither): they are handed on to whoever calls through it.
-  void note_stored_functions(CXCursor value, std::string target, bool target_is_global);
+  void note_local_functions(const std::string& local, CXCursor value);
+  std::vector<std::string> functions_handed_by(CXCursor value);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object = false);
   void record_global_write(const std::string& var_usr, CXCursor at, bool stores_object = false);
   void note_local_pointee(CXCursor local, CXCursor value);
