@@ -19,8 +19,15 @@ namespace subcheck {
 // model follows through the callers, analyzer/module_model.h), or a container the function
 // has just made (`PyDict_New()`, `PyDict_Keys(d)`: a new reference no other thread has).
 struct ArgSource {
-  enum class Kind { unknown, parameter, fresh_container } kind = Kind::unknown;
-  int parameter = -1;  // for `parameter`: its position in the enclosing function
+  enum class Kind {
+    unknown,
+    parameter,        // what the caller passed
+    fresh_container,  // a container a call just made (PyDict_New, PyUnicode_Split, ...)
+    call_result,      // what a call of `function` returned: fresh when every return of
+                      // that function is (the module model decides, across units)
+  } kind = Kind::unknown;
+  int parameter = -1;    // for `parameter`: its position in the enclosing function
+  std::string function{};  // for `call_result`: the callee's name
 };
 
 // A call (or a use of an API macro such as PyList_GET_ITEM) inside a function body.
@@ -186,6 +193,11 @@ struct FunctionFact {
   // CPython's createfunc_null / createfunc_raise: a Py_mod_create slot naming one fails
   // every import (docs/cpython-behaviour.md #27). False after a parse error in the body.
   bool returns_only_null = false;
+  // The origin of each value its own `return`s give, in source order, null pointer
+  // constants left out: a local that was also stored elsewhere (a member, a global,
+  // another call's argument after the first, another local) counts as unknown, since the
+  // caller then is not its only holder.
+  std::vector<ArgSource> returned_sources;
 };
 
 // `Py_REFCNT(x) == 1` and similar uniqueness tests.

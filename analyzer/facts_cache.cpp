@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 // only when the header macro names the type, GlobalWriteFact::under_mutex, handoffs to a library macro's call; 7: a
 // function stored in a local is handed on where the local is, not at the store), so no
 // entry of an older reader is taken for a newer one's.
-constexpr int kEntryFormat = 7;
+constexpr int kEntryFormat = 8;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

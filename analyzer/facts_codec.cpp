@@ -32,7 +32,7 @@ namespace subcheck {
 // the way from the worker without a word: the size checks below fail to compile when a
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
@@ -47,7 +47,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionHandoff, kind, position, function, target, target_is_global, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
                                    referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
-                                   exit_guard_globals, parse_errors, returns_only_null)
+                                   exit_guard_globals, parse_errors, returns_only_null,
+                                   returned_sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
@@ -63,6 +64,7 @@ namespace {
                 " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
+SUBCHECK_FACTS_SIZE(ArgSource, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 176);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 152);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
@@ -70,7 +72,7 @@ SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);
 SUBCHECK_FACTS_SIZE(FunctionHandoff, 120);
-SUBCHECK_FACTS_SIZE(FunctionFact, 288);
+SUBCHECK_FACTS_SIZE(FunctionFact, 312);
 SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);

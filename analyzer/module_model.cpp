@@ -712,6 +712,50 @@ CallSites call_sites(const ConfigIndex& index) {
   return sites;
 }
 
+// Least fixed point: a function whose every return (null aside) gives a fresh container,
+// or the result of a call to such a function, hands its caller a container nobody else
+// holds (_pickle's get_dotted_path returns the list PyUnicode_Split made).
+std::set<const FunctionFact*> functions_returning_fresh(const ConfigIndex& index) {
+  std::set<const FunctionFact*> fresh;
+  for (bool added = true; added;) {
+    added = false;
+    for (const TranslationUnitFacts* unit : index.units()) {
+      auto is_fresh = [&](const ArgSource& source) {
+        if (source.kind == ArgSource::Kind::fresh_container) return true;
+        if (source.kind != ArgSource::Kind::call_result) return false;
+        auto callee = index.function(source.function, unit);
+        return callee && fresh.contains(callee->function);
+      };
+      for (const FunctionFact& function : unit->functions) {
+        if (fresh.contains(&function) || function.parse_errors || function.returned_sources.empty()) continue;
+        if (std::all_of(function.returned_sources.begin(), function.returned_sources.end(), is_fresh)) {
+          fresh.insert(&function);
+          added = true;
+        }
+      }
+    }
+  }
+  return fresh;
+}
+
+// What a call of a function returning fresh containers gave is a fresh container too.
+void resolve_fresh_call_results(std::vector<TranslationUnitFacts>& units, BuildConfig config,
+                                const ConfigIndex& index) {
+  const std::set<const FunctionFact*> fresh = functions_returning_fresh(index);
+  if (fresh.empty()) return;
+  for (TranslationUnitFacts& unit : units) {
+    if (unit.config != config || is_program(unit)) continue;
+    auto resolve = [&](ArgSource& source) {
+      if (source.kind != ArgSource::Kind::call_result) return;
+      auto callee = index.function(source.function, &unit);
+      if (callee && fresh.contains(callee->function)) source = {ArgSource::Kind::fresh_container, -1, {}};
+    };
+    for (FunctionFact& function : unit.functions) {
+      for (CallFact& call : function.calls) std::for_each(call.arg_sources.begin(), call.arg_sources.end(), resolve);
+    }
+  }
+}
+
 // A dict no other thread holds: one just made, or a parameter of `function` that every
 // caller hands such a dict (`private_parameters`).
 bool is_private_source(const ArgSource& source, const FunctionFact* function,
@@ -802,6 +846,7 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
   model.units = std::move(units);
   for (BuildConfig config : kAllConfigs) {
     ConfigIndex index(model.units_for(config));
+    resolve_fresh_call_results(model.units, config, index);
     add_config(model.modules, config, index);
     model.private_dict_parameters.merge(private_dict_parameters(index));
   }

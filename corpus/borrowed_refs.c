@@ -6,10 +6,12 @@
  *
  * TP: FT003 for each of PyDict_GetItem, PyDict_GetItemWithError, PyDict_GetItemString,
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
- * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup.
+ * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup, and on a list a
+ * Python callable returned.
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
- * PyDict_Values return, a string's split; a local holds one only from its assignment on), on a result only compared by address, inside assert(), and for
- * every *Ref replacement.
+ * PyDict_Values return, a string's split, a helper's return value when every return of it
+ * is one and it keeps no other reference; a local holds one only from its assignment on),
+ * on a result only compared by address, inside assert(), and for every *Ref replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -153,6 +155,74 @@ borrowed_first_part(PyObject *module, PyObject *name)
     return first;
 }
 
+/* A helper that hands back the list a split made, after checking it (_pickle's
+ * get_dotted_path): its callers hold the only reference. */
+static PyObject *
+split_dotted(PyObject *name)
+{
+    PyObject *parts = PyUnicode_Split(name, NULL, -1);
+    if (parts == NULL) {
+        return NULL;
+    }
+    if (PyList_GET_SIZE(parts) == 0) {
+        Py_DECREF(parts);
+        PyErr_SetString(PyExc_ValueError, "empty name");
+        return NULL;
+    }
+    return parts;
+}
+
+/* The same, but the list is also kept on the module: another thread can reach it. */
+static PyObject *
+split_and_remember(PyObject *module, PyObject *name)
+{
+    PyObject *parts = PyUnicode_Split(name, NULL, -1);
+    if (parts == NULL) {
+        return NULL;
+    }
+    if (PyObject_SetAttrString(module, "last_split", parts) < 0) {
+        Py_DECREF(parts);
+        return NULL;
+    }
+    return parts;
+}
+
+/* TN FT003 on the helper's fresh list; TP on the one it also stored. */
+static PyObject *
+borrowed_helper_lists(PyObject *module, PyObject *name)
+{
+    PyObject *parts = split_dotted(name);
+    if (parts == NULL) {
+        return NULL;
+    }
+    PyObject *first = Py_NewRef(PyList_GET_ITEM(parts, 0));  // expect-not: FT003
+    Py_DECREF(parts);
+    PyObject *kept = split_and_remember(module, first);
+    Py_DECREF(first);
+    if (kept == NULL) {
+        return NULL;
+    }
+    PyObject *last = Py_NewRef(PyList_GET_ITEM(kept, PyList_GET_SIZE(kept) - 1));  // expect: FT003
+    Py_DECREF(kept);
+    return last;
+}
+
+/* TP FT003: what a Python callable returns may be a list it keeps (a cache, a registry):
+ * calling it makes no fresh container. */
+static PyObject *
+borrowed_factory_result(PyObject *module, PyObject *factory)
+{
+    PyObject *items = PyObject_CallNoArgs(factory);
+    if (items == NULL || !PyList_Check(items) || PyList_GET_SIZE(items) == 0) {
+        Py_XDECREF(items);
+        return NULL;
+    }
+    PyObject *first = PyList_GET_ITEM(items, 0);  // expect: FT003
+    Py_INCREF(first);
+    Py_DECREF(items);
+    return first;
+}
+
 /* TP FT003: the local names the caller's list when the item is read; a copy is assigned to
  * it only afterwards (the origin a macro use sees is the one at its own line). */
 static PyObject *
@@ -248,6 +318,8 @@ static PyMethodDef borrowed_methods[] = {
     {"other_lookups", borrowed_other_lookups, METH_VARARGS, NULL},
     {"options", (PyCFunction)(void (*)(void))borrowed_options, METH_VARARGS | METH_KEYWORDS, NULL},
     {"fresh", borrowed_fresh, METH_O, NULL},
+    {"factory_result", borrowed_factory_result, METH_O, NULL},
+    {"helper_lists", borrowed_helper_lists, METH_O, NULL},
     {"private_copies", borrowed_private_copies, METH_VARARGS, NULL},
     {"type_lookup", borrowed_type_lookup, METH_O, NULL},
     {"only_tested", borrowed_only_tested, METH_VARARGS, NULL},

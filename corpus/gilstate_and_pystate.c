@@ -2,8 +2,12 @@
  * A single-phase module that registers itself with PyState_AddModule and runs Python
  * callbacks from a C thread through PyGILState_Ensure.
  *
- * TP: SI007 (all three PyState_* functions), SI008 (PyGILState_Ensure and _Release).
+ * TP: SI007 (all three PyState_* functions), SI008 (PyGILState_Ensure and _Release) in a
+ *     callback handed to a C library.
  * TN: SI008 for PyGILState_GetThisThreadState (since 3.12 it answers for any interpreter).
+ * TN: SI008 in a method and in a helper only methods call (_testcapi's gilstate tests):
+ *     CPython calls a method on a thread with a thread state attached, which since 3.12
+ *     is the one PyGILState_Ensure finds (docs/cpython-behaviour.md #29).
  * TN: SI008 for PyEval_SaveThread/PyEval_RestoreThread, which are interpreter-aware.
  *
  * subcheck-expect-module: name=callbacks init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
@@ -11,6 +15,9 @@
 #include <Python.h>
 
 static struct PyModuleDef callbacks_def;
+
+/* A C library's registration: it may call `callback` from a thread of its own. */
+extern int event_source_subscribe(void (*callback)(void *), void *user_data);
 
 /* Called by a C library on a thread Python has never seen. */
 static void
@@ -24,9 +31,40 @@ library_callback(void *user_data)
 }
 
 static PyObject *
+callbacks_subscribe(PyObject *self, PyObject *callable)
+{
+    if (event_source_subscribe(library_callback, Py_NewRef(callable)) < 0) {
+        Py_DECREF(callable);
+        PyErr_SetString(PyExc_RuntimeError, "cannot subscribe");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Only methods call this: the thread already has a thread state, of the caller's
+ * interpreter, and Ensure re-attaches that one. */
+static PyObject *
+call_ensured(PyObject *callable)
+{
+    PyGILState_STATE gstate = PyGILState_Ensure();  // expect-not: SI008
+    PyObject *result = PyObject_CallNoArgs(callable);
+    PyGILState_Release(gstate);  // expect-not: SI008
+    return result;
+}
+
+static PyObject *
 callbacks_fire(PyObject *self, PyObject *callable)
 {
-    library_callback(callable);
+    return call_ensured(callable);
+}
+
+static PyObject *
+callbacks_ensure_twice(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyGILState_STATE outer = PyGILState_Ensure();  // expect-not: SI008
+    PyGILState_STATE inner = PyGILState_Ensure();  // expect-not: SI008
+    PyGILState_Release(inner);  // expect-not: SI008
+    PyGILState_Release(outer);  // expect-not: SI008
     Py_RETURN_NONE;
 }
 
@@ -62,7 +100,9 @@ callbacks_forget(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef callbacks_methods[] = {
+    {"subscribe", callbacks_subscribe, METH_O, NULL},
     {"fire", callbacks_fire, METH_O, NULL},
+    {"ensure_twice", callbacks_ensure_twice, METH_NOARGS, NULL},
     {"has_thread_state", callbacks_has_thread_state, METH_NOARGS, NULL},
     {"wait", callbacks_wait, METH_NOARGS, NULL},
     {"self", callbacks_self, METH_NOARGS, NULL},

@@ -12,10 +12,11 @@
 //   - handed, itself or a function calling it, to a thread-creating API
 //     ([data.thread_start]): reported, naming the thread's start;
 //   - reached only through APIs that call back on the registering thread, inside calls it
-//     makes ([data.synchronous_callback]: sqlite3_create_function_v2, readline's hooks):
-//     not reported;
-//   - otherwise (a library that may call from its own thread, direct calls, method tables):
-//     reported as before, saying who decides the thread.
+//     makes ([data.synchronous_callback]: sqlite3_create_function_v2, readline's hooks),
+//     or through tables only CPython reads (methods, type slots, getters): not reported;
+//   - otherwise (a library that may call from its own thread, a library's callback struct,
+//     a function with no caller in the sources): reported as before, saying who decides
+//     the thread.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -44,7 +45,9 @@ struct Entry {
     thread_start,  // handed to a thread-creating API
     synchronous,   // handed to an API that calls it back on the registering thread
     handed_on,     // handed to anything else: a library call, a variable or field
-    table,         // named in a global's initialiser: a method table, a callback struct
+    interpreter,   // named in a table CPython reads (a method table, type slots, a getset
+                   // table): CPython calls it on a thread with a thread state attached
+    table,         // named in another global's initialiser: a library's callback struct
     address,       // its address taken in a way the facts do not follow (a local)
   } kind;
   const FunctionFact* caller = nullptr;  // for call
@@ -64,7 +67,8 @@ class EntryIndex {
     for (const auto* unit : units) {
       for (const auto& function : unit->functions) add_entries_from(*unit, function, thread_start, synchronous);
       for (const auto& global : unit->globals) {
-        for (const std::string& name : global.functions) add(name, unit, {Entry::Kind::table, {}, {}, {}, global.name});
+        const Entry::Kind kind = is_read_by_cpython(global) ? Entry::Kind::interpreter : Entry::Kind::table;
+        for (const std::string& name : global.functions) add(name, unit, {kind, {}, {}, {}, global.name});
       }
     }
   }
@@ -76,6 +80,13 @@ class EntryIndex {
   }
 
  private:
+  // Method tables, slot arrays, getset tables, module defs and static types: only CPython
+  // calls what they name, from Python code or its own machinery, always with a thread
+  // state attached.
+  static bool is_read_by_cpython(const GlobalVarFact& global) {
+    return global.kind == GlobalVarFact::Kind::api_table || global.kind == GlobalVarFact::Kind::static_type;
+  }
+
   // The definition `name` means in `from`: its own (static) one first, else one with
   // external linkage.
   const FunctionFact* resolve(const std::string& name, const TranslationUnitFacts* from) const {
@@ -131,7 +142,8 @@ struct ThreadEvidence {
   std::optional<Entry> thread_start;  // the first start routine found, nearest first
   std::optional<Entry> unknown;       // the first entry that leaves the thread to someone else
   bool unexplained = false;           // a function on the way with no entry at all
-  bool synchronous = false;           // some entry is a synchronous callback registration
+  bool attached = false;  // some entry runs it on a thread with a thread state: a callback
+                          // made on the registering thread, or CPython calling a table's function
 };
 
 ThreadEvidence evidence_for(const EntryIndex& index, const FunctionFact* function) {
@@ -149,7 +161,8 @@ ThreadEvidence evidence_for(const EntryIndex& index, const FunctionFact* functio
         case Entry::Kind::thread_start:
           if (!evidence.thread_start) evidence.thread_start = entry;
           break;
-        case Entry::Kind::synchronous: evidence.synchronous = true; break;
+        case Entry::Kind::synchronous:
+        case Entry::Kind::interpreter: evidence.attached = true; break;
         case Entry::Kind::handed_on:
         case Entry::Kind::table:
         case Entry::Kind::address:
@@ -201,8 +214,9 @@ class GilStateApi final : public Check {
   }
 
  private:
-  // The finding's text, or nothing when every way in is a callback the library makes on
-  // the registering thread (which has a thread state, bound to GILState since 3.12).
+  // The finding's text, or nothing when every way in runs on a thread that has a thread
+  // state (bound to GILState since 3.12): a callback the library makes on the registering
+  // thread, or a method, slot or getter that CPython calls.
   static std::optional<std::string> message(const FunctionFact& function, const CallFact& call,
                                             const ThreadEvidence& evidence) {
     const std::string head = call.callee + in_function(function.name);
@@ -215,7 +229,7 @@ class GilStateApi final : public Check {
              " handed to it at " + where(start.handoff->location, call.location) +
              "): that thread has no thread state, so it " + what + ", whatever interpreter started the thread";
     }
-    if (evidence.synchronous && !evidence.unknown && !evidence.unexplained) return std::nullopt;
+    if (evidence.attached && !evidence.unknown && !evidence.unexplained) return std::nullopt;
     std::string text = head + " assumes a single interpreter: on a thread without a thread state it " + what;
     if (evidence.unknown && evidence.unknown->kind == Entry::Kind::handed_on) {
       const FunctionHandoff& handoff = *evidence.unknown->handoff;

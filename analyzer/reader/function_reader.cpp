@@ -95,12 +95,13 @@ std::optional<std::string> module_creation_inside(CXCursor function, SourceMap& 
 bool creates_fresh_container(const std::string& callee) {
   // Each returns a new container that nothing else holds yet: the keys, values and items
   // lists of a dict or mapping are copies, not views; a string's split is a new list
-  // (_pickle walks `PyUnicode_Split(name, ".")` so).
+  // (_pickle walks `PyUnicode_Split(name, ".")` so). A call of a Python callable
+  // (PyObject_CallNoArgs and friends) is not one: the callable may return an object it keeps.
   static const std::set<std::string> names = {
-      "PyDict_New",      "PyList_New",      "PyDict_Copy",         "PyTuple_New",         "PySequence_List",
-      "PyList_GetSlice", "PyDict_FromKeys", "_PyDict_NewPresized", "PyObject_CallNoArgs", "PyDict_Keys",
-      "PyDict_Values",   "PyDict_Items",    "PyMapping_Keys",      "PyMapping_Values",    "PyMapping_Items",
-      "PyObject_Dir",    "PyUnicode_Split", "PyUnicode_RSplit",    "PyUnicode_Splitlines"};
+      "PyDict_New",      "PyList_New",      "PyDict_Copy",     "PyTuple_New",      "PySequence_List",
+      "PyList_GetSlice", "PyDict_FromKeys", "_PyDict_NewPresized", "PyDict_Keys",  "PyDict_Values",
+      "PyDict_Items",    "PyMapping_Keys",  "PyMapping_Values", "PyMapping_Items", "PyObject_Dir",
+      "PyUnicode_Split", "PyUnicode_RSplit", "PyUnicode_Splitlines"};
   return names.count(callee) > 0;
 }
 
@@ -204,6 +205,17 @@ std::string first_macro_argument_name(std::string first) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
   });
   return identifier ? first : std::string();
+}
+
+// The identifier an argument's text names, after a cast: `list`, `&list`, `(PyObject *)list`.
+std::string argument_name(const std::string& text) {
+  std::string name = first_macro_argument_name(text);
+  if (!name.empty() || text.empty() || text.front() != '(') return name;
+  std::size_t cast_end = text.rfind(')');
+  if (cast_end == std::string::npos) return name;
+  std::string rest = text.substr(cast_end + 1);
+  rest.erase(0, rest.find_first_not_of(' '));
+  return first_macro_argument_name(rest);
 }
 
 // The global a pointer value designates: `&g`, `&g[i]`, `&g.field`, or an array `g`
@@ -344,6 +356,8 @@ void FunctionReader::read(CXCursor function) {
   current_ = &scan;
   for (CXCursor child : children_of(function)) walk(child);
   add_macro_uses();
+  note_escapes_through_calls();
+  scan.fact.returned_sources = returned_sources();
   current_ = nullptr;
   std::sort(scan.fact.calls.begin(), scan.fact.calls.end(),
             [](const CallFact& a, const CallFact& b) { return a.offset < b.offset; });
@@ -425,7 +439,14 @@ void FunctionReader::read_return(CXCursor cursor) {
   std::vector<CXCursor> value = children_of(cursor);
   if (current_->nested_bodies == 0) {
     ++current_->returns;
-    if (!value.empty() && is_null_pointer_constant(value.front())) ++current_->null_returns;
+    if (!value.empty() && is_null_pointer_constant(value.front())) {
+      ++current_->null_returns;
+    } else if (!value.empty()) {
+      CXCursor returned = strip_wrappers(value.front());
+      std::string local =
+          clang_getCursorKind(returned) == CXCursor_DeclRefExpr ? take(clang_getCursorSpelling(returned)) : "";
+      current_->returned.emplace_back(std::move(local), source_of(value.front()));
+    }
   }
   if (value.empty()) return;
   std::optional<CXCursor> var = named_variable(value.front(), true);
@@ -439,6 +460,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
   if (is_global_storage(cursor)) {
     globals_.read(cursor, current_->fact.name);
   } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
+    note_escape(*init);  // `PyObject *alias = list;`: followed no further
     note_local_origin(cursor, *init);
     note_local_pointee(cursor, *init);
     note_local_functions(take(clang_getCursorSpelling(cursor)), *init);  // `event_fn f = on_event;`
@@ -464,10 +486,46 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
                        !constant_value(sides[1]).has_value();
   record_write(sides[0], cursor, false, stores_object);
   if (kind == CXCursor_BinaryOperator) note_stored_functions(sides[0], sides[1]);
+  if (kind == CXCursor_BinaryOperator) note_escape(sides[1]);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
     note_local_origin(*var, sides[1]);
     note_local_pointee(*var, sides[1]);
   }
+}
+
+// A local stored anywhere (`self->items = list;`, `alias = Py_NewRef(list);`): whoever
+// the function returns it to is not its only holder.
+void FunctionReader::note_escape(CXCursor value) {
+  CXCursor inner = strip_wrappers(value);
+  if (clang_getCursorKind(inner) == CXCursor_CallExpr) {
+    std::optional<std::string> callee = callee_of(inner);
+    if (!callee || clang_Cursor_getNumArguments(inner) != 1 ||
+        (*callee != "Py_NewRef" && *callee != "Py_XNewRef" && *callee != "_Py_NewRef"))
+      return;
+    inner = strip_wrappers(clang_Cursor_getArgument(inner, 0));
+  }
+  if (clang_getCursorKind(inner) == CXCursor_DeclRefExpr)
+    current_->escaped_locals.insert(take(clang_getCursorSpelling(inner)));
+}
+
+// A local passed after a call's first argument goes into something else (PyList_Append(out,
+// list), PyTuple_Pack(2, a, list), Py_XSETREF(self->x, list)); as the first it is mostly the
+// container the call works on (PyList_Append(list, item), Py_DECREF(list)).
+void FunctionReader::note_escapes_through_calls() {
+  for (const CallFact& call : current_->fact.calls) {
+    for (std::size_t i = 1; i < call.args.size(); ++i) {
+      std::string name = argument_name(call.args[i]);
+      if (!name.empty()) current_->escaped_locals.insert(std::move(name));
+    }
+  }
+}
+
+std::vector<ArgSource> FunctionReader::returned_sources() const {
+  std::vector<ArgSource> sources;
+  for (const auto& [local, source] : current_->returned) {
+    sources.push_back(!local.empty() && current_->escaped_locals.contains(local) ? ArgSource{} : source);
+  }
+  return sources;
 }
 
 // `hook = f;`, `cfg.callback = &f;`: the function goes where someone else calls it. Stored
@@ -778,14 +836,16 @@ std::optional<ArgSource> FunctionReader::origin_before(const Scan& scan, const s
   return last->source.value_or(ArgSource{});
 }
 
-// Where a value comes from: a call making a fresh container, or a plain variable (a
-// parameter, or a local holding one) whose origin is known at this point of the body.
+// Where a value comes from: a call making a fresh container, another call (whose returns
+// the model reads), or a plain variable (a parameter, or a local holding one) whose origin
+// is known at this point of the body.
 ArgSource FunctionReader::source_of(CXCursor value) {
   CXCursor inner = strip_wrappers(value);
   CXCursorKind kind = clang_getCursorKind(inner);
   if (kind == CXCursor_CallExpr) {
     std::optional<std::string> callee = callee_of(inner);
     if (callee && creates_fresh_container(*callee)) return {ArgSource::Kind::fresh_container, -1};
+    if (callee) return {ArgSource::Kind::call_result, -1, *callee};
   } else if (kind == CXCursor_DeclRefExpr) {
     auto origin = current_->local_origins.find(take(clang_getCursorSpelling(inner)));
     if (origin != current_->local_origins.end()) return origin->second;

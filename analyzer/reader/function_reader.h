@@ -55,6 +55,10 @@ class FunctionReader {
     FunctionTokens tokens;                                   // regions and macro uses
     // For FunctionFact::returns_only_null: the function's own `return`s (not a lambda's or
     // a block's inside it) and how many of them give a null pointer constant.
+    // For FunctionFact::returned_sources: each non-null return's origin, with the local it
+    // names (empty for anything else), and the locals stored elsewhere somewhere in the body.
+    std::vector<std::pair<std::string, ArgSource>> returned;
+    std::set<std::string> escaped_locals;
     bool returns_pointer = false;
     int nested_bodies = 0;
     int returns = 0;
@@ -87,6 +91,9 @@ class FunctionReader {
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
   void note_local_origin(CXCursor var, CXCursor value);
+  void note_escape(CXCursor value);
+  void note_escapes_through_calls();
+  std::vector<ArgSource> returned_sources() const;
   void forget_local_origin(const std::string& name, unsigned offset);
   static std::optional<ArgSource> origin_before(const Scan& scan, const std::string& name, unsigned offset);
   ArgSource source_of(CXCursor value);

@@ -1,8 +1,8 @@
 /* Isolated by the book (multi-phase, no global state, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED,
  * Py_MOD_GIL_NOT_USED), and it loads in an isolated subinterpreter, so every verdict
- * passes; but it calls back into Python through PyGILState_Ensure, which attaches the
- * calling thread to the main interpreter, never to the subinterpreter that loaded the
- * module (docs/cpython-behaviour.md). Declared support plus PyGILState is a contradiction
+ * passes; but it calls back into Python on a thread it starts, through PyGILState_Ensure,
+ * which attaches that thread to the main interpreter, never to the subinterpreter that
+ * loaded the module (docs/cpython-behaviour.md #29). Declared support plus PyGILState is a contradiction
  * no import shows, and it must fail the run on its own (exit 1), not ride on a verdict.
  *
  * subcheck-expect-probe: interp=any subinterpreters=supported declared_init=multi-phase declared_mi=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED declared_gil=Py_MOD_GIL_NOT_USED declared_import=PyGILState_Ensure
@@ -14,17 +14,32 @@
  */
 #include <Python.h>
 
+/* Runs on a thread the module starts: that thread has no thread state until
+ * PyGILState_Ensure makes one, in the main interpreter. */
+static void
+gilstate_in_thread(void *arg)
+{
+    PyGILState_STATE state = PyGILState_Ensure();  // expect: SI008
+    PyObject *callable = (PyObject *)arg;
+    PyObject *result = PyObject_CallNoArgs(callable);
+    Py_XDECREF(result);
+    Py_DECREF(callable);
+    PyGILState_Release(state);  // expect: SI008
+}
+
 static PyObject *
 gilstate_call(PyObject *Py_UNUSED(module), PyObject *callable)
 {
-    PyGILState_STATE state = PyGILState_Ensure();  // expect: SI008
-    PyObject *result = PyObject_CallNoArgs(callable);
-    PyGILState_Release(state);  // expect: SI008
-    return result;
+    if (PyThread_start_new_thread(gilstate_in_thread, Py_NewRef(callable)) == PYTHREAD_INVALID_THREAD_ID) {
+        Py_DECREF(callable);
+        PyErr_SetString(PyExc_RuntimeError, "cannot start a thread");
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef gilstate_methods[] = {
-    {"call", gilstate_call, METH_O, "Call a function with the thread attached through PyGILState."},
+    {"call", gilstate_call, METH_O, "Call a function on a new thread, attached through PyGILState."},
     {NULL, NULL, 0, NULL},
 };
 
