@@ -193,6 +193,13 @@ struct FunctionFact {
   // CPython's createfunc_null / createfunc_raise: a Py_mod_create slot naming one fails
   // every import (docs/cpython-behaviour.md #27). False after a parse error in the body.
   bool returns_only_null = false;
+  // A statement of its body itself (not inside an if or a loop) sets an exception
+  // (PyErr_SetString, PyErr_Format, ...) before any statement that holds a `return`, and
+  // nothing in it clears one: every call returns with an exception set. A create slot's
+  // function so fails every import whatever it returns (CPython's
+  // createfunc_unreported_exception; docs/cpython-behaviour.md #27). False after a parse
+  // error in the body.
+  bool raises_before_any_return = false;
   // The origin of each value its own `return`s give, in source order, null pointer
   // constants left out: a local that was also stored elsewhere (a member, a global,
   // another call's argument after the first, another local) counts as unknown, since the

@@ -25,9 +25,10 @@ namespace fs = std::filesystem;
 // writes through libc's memcpy/strcpy/snprintf, Py_buffer as C data; 4:
 // FunctionFact::returns_only_null; 5: FunctionHandoff facts; 6: GlobalVarFact::immortal_head_init
 // only when the header macro names the type, GlobalWriteFact::under_mutex, handoffs to a library macro's call; 7: a
-// function stored in a local is handed on where the local is, not at the store), so no
-// entry of an older reader is taken for a newer one's.
-constexpr int kEntryFormat = 8;
+// function stored in a local is handed on where the local is, not at the store; 9 (8 was
+// a development step): FunctionFact::returned_sources and raises_before_any_return,
+// ArgSource::call_result), so no entry of an older reader is taken for a newer one's.
+constexpr int kEntryFormat = 9;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -225,16 +225,19 @@ void read_slots(ModuleConfigView& view) {
   }
 }
 
-// A create slot whose function can only return NULL: CPython's createfunc_null and
-// createfunc_raise. PyModule_FromDefAndSpec2 then raises SystemError ("creation of module
-// ... failed without setting an exception", or the function's own) in every interpreter,
-// so no module exists and, on a free-threaded build, the GIL is not switched on (#27).
+// A create slot whose function can only return NULL (CPython's createfunc_null and
+// createfunc_raise) or always returns with an exception set (createfunc_unreported_exception).
+// PyModule_FromDefAndSpec2 then raises SystemError ("creation of module ... failed without
+// setting an exception", "... raised unreported exception", or the function's own) in every
+// interpreter, so no module exists and, on a free-threaded build, the GIL is not switched
+// on (#27).
 void find_failing_create(const ConfigIndex& index, FunctionRef entry, ModuleConfigView& view) {
   if (!view.slots) return;
   for (const SlotFact& slot : view.slots->slots) {
     if (module_slot(slot.id) != ModuleSlot::create) continue;
     std::optional<FunctionRef> create = index.function(function_in(slot.value), entry.unit);
-    if (create && create->function->returns_only_null) view.failing_create_at = slot.location;
+    if (create && (create->function->returns_only_null || create->function->raises_before_any_return))
+      view.failing_create_at = slot.location;
   }
 }
 

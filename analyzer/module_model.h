@@ -37,8 +37,9 @@ struct ModuleConfigView {
   // A slot whose id no CPython accepts for a module (docs/cpython-behaviour.md #26): every
   // import fails with SystemError, so no interpreter ever gets the module.
   std::optional<SourceLocation> refused_slot_at;
-  // The Py_mod_create slot when its function can only return NULL (FunctionFact::
-  // returns_only_null; #27): PyModule_FromDefAndSpec2 raises SystemError in every
+  // The Py_mod_create slot when its function can only return NULL, or always returns with
+  // an exception set (FunctionFact::returns_only_null, raises_before_any_return; #27):
+  // PyModule_FromDefAndSpec2 raises SystemError in every
   // interpreter, so, as with a refused slot, no module ever exists.
   std::optional<SourceLocation> failing_create_at;
   // The PyModuleDef of a multi-phase module when its m_size is negative (#30):

@@ -292,6 +292,37 @@ bool returns_pointer(CXCursor function) {
   return result.kind == CXType_Pointer;
 }
 
+bool contains_return(CXCursor cursor) {
+  if (clang_getCursorKind(cursor) == CXCursor_ReturnStmt) return true;
+  for (CXCursor child : children_of(cursor)) {
+    if (contains_return(child)) return true;
+  }
+  return false;
+}
+
+// FunctionFact::raises_before_any_return: a statement of the body itself (not inside an
+// if or a loop) calls one of these before any statement holding a `return`.
+bool raises_before_any_return(CXCursor function, const std::vector<CallFact>& calls) {
+  static const std::set<std::string> raising = {"PyErr_SetString", "PyErr_SetObject", "PyErr_Format",
+                                                "PyErr_SetNone",   "PyErr_NoMemory",  "PyErr_FormatV"};
+  static const std::set<std::string> clearing = {"PyErr_Clear", "PyErr_Fetch", "PyErr_GetRaisedException",
+                                                 "PyErr_Print", "PyErr_WriteUnraisable"};
+  for (const CallFact& call : calls) {
+    if (clearing.contains(call.callee)) return false;
+  }
+  for (CXCursor part : children_of(function)) {
+    if (clang_getCursorKind(part) != CXCursor_CompoundStmt) continue;
+    for (CXCursor statement : children_of(part)) {
+      if (contains_return(statement)) return false;
+      CXCursor inner = strip_wrappers(statement);
+      std::optional<std::string> callee =
+          clang_getCursorKind(inner) == CXCursor_CallExpr ? callee_of(inner) : std::nullopt;
+      if (callee && raising.contains(*callee)) return true;
+    }
+  }
+  return false;
+}
+
 // The functions a value hands on: `f`, `&f`, `*f` (a function designator still: readline.c's
 // `completion_matches(text, *on_completion)`), `(hook_t *)f`, and either branch of
 // `cond ? (hook_t *)f : 0` (readline.c's display-matches hook).
@@ -367,6 +398,7 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.exit_guard_globals.assign(scan.exit_guard_globals.begin(), scan.exit_guard_globals.end());
   scan.fact.returns_only_null =
       scan.returns_pointer && !scan.fact.parse_errors && scan.returns > 0 && scan.null_returns == scan.returns;
+  scan.fact.raises_before_any_return = !scan.fact.parse_errors && raises_before_any_return(function, scan.fact.calls);
   facts_.functions.push_back(std::move(scan.fact));
 }
 
