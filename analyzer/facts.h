@@ -26,7 +26,7 @@ struct ArgSource {
     call_result,      // what a call of `function` returned: fresh when every return of
                       // that function is (the module model decides, across units)
   } kind = Kind::unknown;
-  int parameter = -1;    // for `parameter`: its position in the enclosing function
+  int parameter = -1;      // for `parameter`: its position in the enclosing function
   std::string function{};  // for `call_result`: the callee's name
 };
 

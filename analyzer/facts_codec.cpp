@@ -47,8 +47,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionHandoff, kind, position, function, target, target_is_global, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
                                    referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
-                                   exit_guard_globals, parse_errors, returns_only_null,
-                                   raises_before_any_return, returned_sources)
+                                   exit_guard_globals, parse_errors, returns_only_null, raises_before_any_return,
+                                   returned_sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)

@@ -321,9 +321,9 @@ void write_spam(TranslationUnitFacts& facts) {
   facts.globals[5].functions = {"spam_lookup", "spam_count"};  // spam_methods
   facts.functions.push_back(function("spam_count", at(file, 30, 1), {}));
   // Called by nobody in the sources (a library's callback): who runs it decides the thread.
-  facts.functions.push_back(function("spam_on_event", at(file, 65, 1),
-                                     {call("PyGILState_Ensure", at(file, 66, 30)),
-                                      call("PyGILState_Release", at(file, 67, 5), {"state"})}));
+  facts.functions.push_back(
+      function("spam_on_event", at(file, 65, 1),
+               {call("PyGILState_Ensure", at(file, 66, 30)), call("PyGILState_Release", at(file, 67, 5), {"state"})}));
   facts.patterns.push_back(
       {PatternFact::Kind::refcnt_uniqueness, at(file, 60, 9), "spam_steal", "Py_REFCNT(...) == 1"});
   facts.patterns.push_back(

@@ -142,8 +142,8 @@ struct ThreadEvidence {
   std::optional<Entry> thread_start;  // the first start routine found, nearest first
   std::optional<Entry> unknown;       // the first entry that leaves the thread to someone else
   bool unexplained = false;           // a function on the way with no entry at all
-  bool attached = false;  // some entry runs it on a thread with a thread state: a callback
-                          // made on the registering thread, or CPython calling a table's function
+  bool attached = false;              // some entry runs it on a thread with a thread state: a callback
+                                      // made on the registering thread, or CPython calling a table's function
 };
 
 ThreadEvidence evidence_for(const EntryIndex& index, const FunctionFact* function) {

@@ -98,9 +98,9 @@ bool creates_fresh_container(const std::string& callee) {
   // (_pickle walks `PyUnicode_Split(name, ".")` so). A call of a Python callable
   // (PyObject_CallNoArgs and friends) is not one: the callable may return an object it keeps.
   static const std::set<std::string> names = {
-      "PyDict_New",      "PyList_New",      "PyDict_Copy",     "PyTuple_New",      "PySequence_List",
-      "PyList_GetSlice", "PyDict_FromKeys", "_PyDict_NewPresized", "PyDict_Keys",  "PyDict_Values",
-      "PyDict_Items",    "PyMapping_Keys",  "PyMapping_Values", "PyMapping_Items", "PyObject_Dir",
+      "PyDict_New",      "PyList_New",       "PyDict_Copy",         "PyTuple_New",     "PySequence_List",
+      "PyList_GetSlice", "PyDict_FromKeys",  "_PyDict_NewPresized", "PyDict_Keys",     "PyDict_Values",
+      "PyDict_Items",    "PyMapping_Keys",   "PyMapping_Values",    "PyMapping_Items", "PyObject_Dir",
       "PyUnicode_Split", "PyUnicode_RSplit", "PyUnicode_Splitlines"};
   return names.count(callee) > 0;
 }
