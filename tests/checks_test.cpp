@@ -609,10 +609,16 @@ TEST_F(ChecksTest, FT003FailsLoudlyWithoutItsApiTable) {
 }
 
 TEST_F(ChecksTest, FT004ReportsDictNextOutsideACriticalSection) {
-  auto found = gil("FT004");
+  auto found = ft("FT004");
   EXPECT_EQ(lines_in(found, kSinglePhase), Lines{50});
   EXPECT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].message.find("Py_BEGIN_CRITICAL_SECTION(dict)"), std::string::npos) << found[0].message;
+}
+
+// The line rules of free-threading judge the free-threaded parse alone: what only the
+// default build compiles never runs on a free-threaded interpreter.
+TEST_F(ChecksTest, FreeThreadingLineRulesJudgeOnlyTheFreeThreadedParse) {
+  for (const char* id : {"FT003", "FT004", "FT005", "FT006"}) EXPECT_TRUE(gil(id).empty()) << id;
 }
 
 TEST_F(ChecksTest, FT005AndFT006ReportTheirPatterns) {
@@ -620,7 +626,7 @@ TEST_F(ChecksTest, FT005AndFT006ReportTheirPatterns) {
   EXPECT_EQ(lines_in(nested, kSinglePhase), Lines{62});
   EXPECT_EQ(nested.size(), 1u);
   EXPECT_NE(nested[0].message.find("Py_BEGIN_CRITICAL_SECTION2"), std::string::npos);
-  auto refcnt = gil("FT006");
+  auto refcnt = ft("FT006");
   EXPECT_EQ(lines_in(refcnt, kSinglePhase), Lines{60});
   EXPECT_EQ(refcnt.size(), 1u);
   EXPECT_NE(refcnt[0].message.find("PyUnstable_Object_IsUniquelyReferenced"), std::string::npos);
