@@ -38,6 +38,14 @@ class Check {
   virtual void run(CheckContext& context) const = 0;
 };
 
+// A check of a free-threading rule: it judges the free-threaded parse alone, since code
+// only the default build compiles (`#ifndef Py_GIL_DISABLED`) never runs on a
+// free-threaded interpreter (docs/rules.md, "judged in").
+class FreeThreadedCheck : public Check {
+ public:
+  bool applies_to(BuildConfig config) const final { return config == BuildConfig::free_threaded; }
+};
+
 std::vector<std::unique_ptr<Check>> make_all_checks();
 
 }  // namespace subcheck

@@ -13,12 +13,9 @@
 namespace subcheck::checks {
 namespace {
 
-class BorrowedReferenceApi final : public Check {
+class BorrowedReferenceApi final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT003"; }
-  // Judged on the free-threaded parse only: code under `#ifndef Py_GIL_DISABLED` is
-  // never compiled there (CPython's _operator methodcaller vectorcall).
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     const auto& replacements = required_data(context.rule);

@@ -14,12 +14,9 @@ namespace {
 
 constexpr std::string_view kDictNext = "PyDict_Next";
 
-class DictNextWithoutCriticalSection final : public Check {
+class DictNextWithoutCriticalSection final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT004"; }
-  // Judged on the free-threaded parse only: code under `#ifndef Py_GIL_DISABLED` is
-  // never compiled there (CPython's _operator methodcaller vectorcall).
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     const auto units = context.model.units_for(context.config);

@@ -16,10 +16,9 @@
 namespace subcheck::checks {
 namespace {
 
-class GilNotUsedUnsynchronisedGlobal final : public Check {
+class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT002"; }
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     const auto all_globals = globals_by_usr(context.model.units_for(context.config));

@@ -13,10 +13,9 @@
 namespace subcheck::checks {
 namespace {
 
-class GilSlotMissing final : public Check {
+class GilSlotMissing final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT001"; }
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {

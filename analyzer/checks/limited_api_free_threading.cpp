@@ -13,10 +13,9 @@
 namespace subcheck::checks {
 namespace {
 
-class LimitedApiFreeThreading final : public Check {
+class LimitedApiFreeThreading final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT007"; }
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     for (const auto& module : context.model.modules) {

@@ -13,12 +13,9 @@
 namespace subcheck::checks {
 namespace {
 
-class RefcntUniquenessTest final : public Check {
+class RefcntUniquenessTest final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT006"; }
-  // Judged on the free-threaded parse only: code under `#ifndef Py_GIL_DISABLED` is
-  // never compiled there (CPython's _operator methodcaller vectorcall).
-  bool applies_to(BuildConfig config) const override { return config == BuildConfig::free_threaded; }
 
   void run(CheckContext& context) const override {
     for (const auto* unit : context.model.units_for(context.config)) {
