@@ -66,6 +66,12 @@ struct GlobalWriteFact {
   // (PyObject_GetBuffer, PyBuffer_FillInfo with an exporter), which takes a reference to
   // the exporter. Such a global holds a Python object (SI006), not only C data (SI010).
   bool stores_object = false;
+  // `desc.fields[7].name = PyStructSequence_UnnamedField`, `hook = PyMem_Malloc`: the target
+  // as spelled, then the value, when the value is the same for the whole process (a function,
+  // a string literal, a global's address, a const global's value) and the write names the
+  // global itself; "" otherwise. A variable whose every write stores, per target, one such
+  // value holds the same thing whichever interpreter wrote it last (SI010).
+  std::string fixed_store;
   // In a Cython-generated unit: the .pyx line this write was generated from, as the nearest
   // `/* "pkg/mod.pyx":12` comment before it in its function says (see generated_from below).
   SourceLocation generated_from;

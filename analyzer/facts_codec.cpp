@@ -36,7 +36,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
-                                   read_modify_write, stores_constant, stores_object, generated_from)
+                                   read_modify_write, stores_constant, fixed_store, stores_object, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage, functions, referenced_globals, generated_from,
                                    immortal_head_init)
@@ -66,7 +66,7 @@ namespace {
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
 SUBCHECK_FACTS_SIZE(ArgSource, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 176);
-SUBCHECK_FACTS_SIZE(GlobalWriteFact, 152);
+SUBCHECK_FACTS_SIZE(GlobalWriteFact, 184);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);

@@ -12,6 +12,9 @@
  *     (the vendored setter a method does call).
  * TN: SI010 at `slot_handle` and `types_ready` (PyInit and its helper only) and at
  *     `vendor_allocators` (written only by a vendored setter nothing calls).
+ * SI006: at `InitOnceError`, made by PyInit only, worded as the porting work it is (later
+ * interpreters get the same object in the copied dict anyway); at `last_arg`, set by a
+ * method, as a run-time write, named at the method that stores it, not the one that clears it.
  * Also SI001 and FT001: a plain single-phase module.
  *
  * subcheck-expect-module: name=init_once init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
@@ -45,6 +48,25 @@ static int slot_handle = -1;  // expect-not: SI010
 static int types_ready;       // expect-not: SI010
 static long lookups;          // expect: SI010 "legacy subinterpreters" "no race between them"
 static int on_exit_ran;       // expect: SI010 "(in init_once_at_exit)"
+static PyObject *InitOnceError;  // expect: SI006 "once per process (in PyInit_init_once)" "multi-phase"
+static PyObject *last_arg;       // expect: SI006 "at run time (in init_once_remember)"
+
+static PyObject *
+init_once_forget(PyObject *module, PyObject *unused)
+{
+    Py_XDECREF(last_arg);
+    last_arg = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+init_once_remember(PyObject *module, PyObject *arg)
+{
+    PyObject *previous = last_arg;
+    last_arg = Py_NewRef(arg);
+    Py_XDECREF(previous);
+    Py_RETURN_NONE;
+}
 
 static PyObject *
 init_once_lookup(PyObject *module, PyObject *arg)
@@ -63,6 +85,8 @@ init_once_verbose(PyObject *module, PyObject *arg)
 static PyMethodDef init_once_methods[] = {
     {"lookup", init_once_lookup, METH_O, NULL},
     {"verbose", init_once_verbose, METH_O, NULL},
+    {"forget", init_once_forget, METH_NOARGS, NULL},
+    {"remember", init_once_remember, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -92,6 +116,7 @@ PyMODINIT_FUNC
 PyInit_init_once(void)  // expect: FT001
 {
     slot_handle = 3;
+    InitOnceError = PyErr_NewException("init_once.error", NULL, NULL);
     if (init_once_ready_types() < 0 || Py_AtExit(init_once_at_exit) < 0) {
         return NULL;
     }

@@ -132,6 +132,36 @@ std::string python_global_noun(const GlobalVarFact& var) {
   return one_object ? "Python object" : "variable holding Python objects";
 }
 
+std::vector<const ExtensionModule*> modules_named(const AnalysisModel& model, const std::vector<std::string>& names) {
+  std::vector<const ExtensionModule*> modules;
+  for (const ExtensionModule& module : model.modules) {
+    if (blames(names, module.name)) modules.push_back(&module);
+  }
+  return modules;
+}
+
+namespace {
+
+WriteTiming write_timing_in(const ModuleConfigView& view, const GlobalWriteFact& write) {
+  if (view.call_graph_complete && !view.reachable_functions.contains(write.function)) return WriteTiming::never;
+  const bool init_once = view.init == InitStyle::single_phase && view.def != nullptr && view.def->m_size == -1;
+  return init_once && view.init_functions.contains(write.function) ? WriteTiming::once_per_process
+                                                                   : WriteTiming::run_time;
+}
+
+}  // namespace
+
+WriteTiming write_timing(const std::vector<const ExtensionModule*>& owners, BuildConfig config,
+                         const GlobalWriteFact& write) {
+  if (owners.empty()) return WriteTiming::run_time;
+  WriteTiming latest = WriteTiming::never;
+  for (const ExtensionModule* module : owners) {
+    const ModuleConfigView* view = module->view(config);
+    latest = std::max(latest, view == nullptr ? WriteTiming::run_time : write_timing_in(*view, write));
+  }
+  return latest;
+}
+
 bool immortal_constant(const GlobalVarFact& global,
                        const std::map<std::string, std::vector<const GlobalWriteFact*>>& writes) {
   return global.kind == GlobalVarFact::Kind::static_object && global.immortal_head_init && !writes.contains(global.usr);

@@ -108,6 +108,25 @@ std::string python_global_noun(const GlobalVarFact& var);
 std::map<std::string, std::vector<const GlobalWriteFact*>> writes_by_usr(
     const std::vector<const TranslationUnitFacts*>& units);
 
+// The modules of `names` (a finding's attribution from modules_of) the model holds.
+std::vector<const ExtensionModule*> modules_named(const AnalysisModel& model, const std::vector<std::string>& names);
+
+// When a write to a global happens, in every module of `owners` (none: run_time, so a unit
+// no module claims is judged as any other):
+// - once_per_process: only the initialisation of a single-phase module whose m_size is -1
+//   makes it. CPython runs that PyInit once per process and hands later interpreters a copy
+//   of the module's dict (docs/cpython-behaviour.md #28; dbus-python's libdbus data-slot
+//   handle, sysv_ipc's exception objects).
+// - never: the module never runs the function; neither its initialisation nor anything it
+//   hands to others to call reaches it (a vendored library's setter, as hiredis'
+//   hiredisSetAllocators in python-hiredis). Judged only when the module's units parsed
+//   cleanly, so no call was lost (call_graph_complete).
+// The latest timing any owner gives wins: once in one module and at run time in another
+// is at run time.
+enum class WriteTiming { never, once_per_process, run_time };
+WriteTiming write_timing(const std::vector<const ExtensionModule*>& owners, BuildConfig config,
+                         const GlobalWriteFact& write);
+
 // A statically allocated object (not a type) made with PyObject_HEAD_INIT and written by
 // no function: from 3.12, the first version with isolated subinterpreters, the macro makes
 // it immortal, so no interpreter changes its reference count, and nothing else changes

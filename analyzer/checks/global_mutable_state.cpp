@@ -19,16 +19,28 @@
 //   the module calls, as hiredis' hiredisSetAllocators in python-hiredis). Judged only when
 //   the module's units parsed cleanly, so no call was lost (call_graph_complete).
 //
+// Nor a variable whose every write stores, at each place it writes, one value that is the
+// same for the whole process (GlobalWriteFact::fixed_store: a function, a string literal, a
+// global's address): posixmodule's `stat_result_desc.fields[7].name =
+// PyStructSequence_UnnamedField`, _decimal's `mpd_mallocfunc = PyMem_Malloc`, xxlimited_35's
+// `Null_Type_slots[0].pfunc = &PyBaseObject_Type`. Whichever interpreter writes last, the
+// variable holds what the first import put there, so no interpreter sees another's
+// setting; two such stores racing write the same aligned pointer, which every platform
+// CPython supports does in one piece (ThreadSanitizer would still name it: it is a data
+// race in C's terms). Integer constants are not counted: `ready = 1` is usually a guard,
+// and the race around a guard is the problem.
+//
 // Nor a write made while a mutex is held (PyMutex_Lock ... PyMutex_Unlock, pthread): the
 // variable is then process-wide on purpose and synchronised, what the rule's fix asks for
 // (_lsprof's rotatingtree random state under `random_mutex`). A critical section does not
 // count: it locks one object, and with the GIL it is a no-op.
 //
 // An API table (PyType_Slot[], PyMethodDef[], a PyType_Spec) is CPython's to read and
-// normally never written; one the module fills in at run time (xxlimited_35's
-// `Null_Type_slots[0].pfunc = &PyBaseObject_Type` in its exec function, "for portability
-// to Windows") is rewritten by every import, in every interpreter, while another may be
-// reading it in PyType_FromSpec: the same process-global race, reported with the table's name.
+// normally never written; one the module fills in at run time with a value computed there
+// (a slot taken from another type, a name built from an argument) is rewritten by every
+// import, in every interpreter, while another may be reading it in PyType_FromSpec: the
+// same process-global race, reported with the table's name. Filled with a fixed value
+// (xxlimited_35's `&PyBaseObject_Type`, "for portability to Windows"), it is not, as above.
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -49,18 +61,16 @@ class GlobalMutableState final : public Check {
   std::string_view rule_id() const override { return "SI010"; }
 
   void run(CheckContext& context) const override {
-    std::map<std::string, const ExtensionModule*> modules;
-    for (const auto& module : context.model.modules) modules.emplace(module.name, &module);
     for (const auto& global : written_globals(context.model.units_for(context.config),
                                               {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table})) {
-      if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global)) continue;
-      std::vector<std::string> names = modules_of(context, *global.unit, *global.var);
-      std::vector<const ExtensionModule*> owners;
-      for (const std::string& name : names) {
-        if (auto found = modules.find(name); found != modules.end()) owners.push_back(found->second);
+      if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global) ||
+          stores_one_value_per_target(global.writes)) {
+        continue;
       }
+      std::vector<std::string> names = modules_of(context, *global.unit, *global.var);
+      const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
       auto first = std::find_if(global.writes.begin(), global.writes.end(), [&](const GlobalWriteFact* write) {
-        return !write->under_mutex && !harmless_everywhere(owners, context.config, *write);
+        return !write->under_mutex && write_timing(owners, context.config, *write) == WriteTiming::run_time;
       });
       if (first == global.writes.end()) continue;
       std::string text = global.var->kind == GlobalVarFact::Kind::api_table
@@ -71,21 +81,17 @@ class GlobalMutableState final : public Check {
   }
 
  private:
-  // The write happens once per process, or never, in this module (see the header).
-  static bool harmless_in(const ModuleConfigView& view, const GlobalWriteFact& write) {
-    const bool init_once = view.init == InitStyle::single_phase && view.def != nullptr && view.def->m_size == -1;
-    if (init_once && view.init_functions.contains(write.function)) return true;
-    return view.call_graph_complete && !view.reachable_functions.contains(write.function);
-  }
-
-  // Harmless in every module the unit belongs to; a unit no module claims is judged as before.
-  static bool harmless_everywhere(const std::vector<const ExtensionModule*>& owners, BuildConfig config,
-                                  const GlobalWriteFact& write) {
-    if (owners.empty()) return false;
-    return std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
-      const ModuleConfigView* view = module->view(config);
-      return view != nullptr && harmless_in(*view, write);
-    });
+  // Every write is a fixed store, and no target gets two different values (see the header).
+  static bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writes) {
+    std::map<std::string_view, std::string_view> value_at;
+    for (const GlobalWriteFact* write : writes) {
+      const std::string_view store = write->fixed_store;
+      const std::size_t equals = store.find(" = ");
+      if (equals == std::string_view::npos) return false;
+      auto [at, added] = value_at.emplace(store.substr(0, equals), store.substr(equals + 3));
+      if (!added && at->second != store.substr(equals + 3)) return false;
+    }
+    return true;
   }
 
   // From both builds' views, so the message is the same whichever build reports it first.

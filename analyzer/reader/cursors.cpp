@@ -60,6 +60,44 @@ std::optional<std::int64_t> constant_value(CXCursor cursor) {
   return std::nullopt;
 }
 
+namespace {
+
+// A global the program cannot change: its own type (not only what it points to) is const.
+bool is_const_global(CXCursor var) {
+  return is_global_variable(var) && clang_isConstQualifiedType(clang_getCursorType(var));
+}
+
+std::optional<std::string> named_process_constant(CXCursor ref, bool address_taken) {
+  CXCursor decl = clang_getCursorReferenced(ref);
+  if (clang_Cursor_isNull(decl)) return std::nullopt;
+  CXCursorKind kind = clang_getCursorKind(decl);
+  if (kind == CXCursor_FunctionDecl) return "function " + take(clang_getCursorUSR(decl));
+  if (address_taken && is_global_variable(decl)) return "address of " + take(clang_getCursorUSR(decl));
+  if (!address_taken && is_const_global(decl)) return "value of " + take(clang_getCursorUSR(decl));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> process_constant(CXCursor expr) {
+  CXCursor value = strip_wrappers(expr);
+  switch (clang_getCursorKind(value)) {
+    case CXCursor_StringLiteral:
+      return "string " + take(clang_getCursorSpelling(value));
+    case CXCursor_DeclRefExpr:
+      return named_process_constant(value, /*address_taken=*/false);
+    case CXCursor_UnaryOperator: {
+      std::vector<CXCursor> operand = children_of(value);
+      if (clang_getCursorUnaryOperatorKind(value) != CXUnaryOperator_AddrOf || operand.size() != 1 ||
+          clang_getCursorKind(strip_wrappers(operand[0])) != CXCursor_DeclRefExpr)
+        return std::nullopt;
+      return named_process_constant(strip_wrappers(operand[0]), /*address_taken=*/true);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 std::optional<CXCursor> initializer_of(CXCursor var) {
   std::optional<CXCursor> last;
   for (CXCursor child : children_of(var)) {

@@ -23,6 +23,13 @@ CXCursor strip_wrappers(CXCursor cursor);
 // The integer value of a constant expression, looking through wrappers (`(int)Py_mod_gil`).
 std::optional<std::int64_t> constant_value(CXCursor cursor);
 
+// A value that is the same for the whole process, named so that two writes storing it
+// compare equal: a string literal (its text), a function (`f`, `&f`), the address of a
+// variable with static storage (`&table`), or a const global's value
+// (`PyStructSequence_UnnamedField`). Integer constants are left out: the flag a write sets
+// to 1 is usually a guard, whose race matters. nullopt for anything else.
+std::optional<std::string> process_constant(CXCursor expr);
+
 // The initialiser of a variable: its last expression child (earlier ones belong to the
 // type: `__typeof__(x) *p = ...`, array bounds).
 std::optional<CXCursor> initializer_of(CXCursor var);

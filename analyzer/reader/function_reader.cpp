@@ -798,20 +798,31 @@ void FunctionReader::lift_module_creation(CXCursor call) {
 void FunctionReader::record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object) {
   std::optional<CXCursor> var = named_variable(target_expr, through_address_of);
   if (var && is_global_variable(*var)) {
-    record_global_write(take(clang_getCursorUSR(*var)), at, stores_object);
+    GlobalWriteFact* write = record_global_write(take(clang_getCursorUSR(*var)), at, stores_object);
+    if (write != nullptr && !through_address_of) write->fixed_store = fixed_store(target_expr, at);
   } else if (!through_address_of) {
     for (const std::string& usr : globals_written_through(target_expr)) record_global_write(usr, at, stores_object);
   }
 }
 
-void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at, bool stores_object) {
+// "TARGET = VALUE" for `target = value` when the value is the same for the whole process
+// (process_constant), as the source spells the target; "" otherwise.
+std::string FunctionReader::fixed_store(CXCursor target_expr, CXCursor at) {
+  if (clang_getCursorKind(at) != CXCursor_BinaryOperator) return {};
+  std::vector<CXCursor> sides = children_of(at);
+  if (sides.size() != 2) return {};
+  std::optional<std::string> value = process_constant(sides[1]);
+  return value ? map_.text_of(target_expr) + " = " + *value : std::string{};
+}
+
+GlobalWriteFact* FunctionReader::record_global_write(const std::string& var_usr, CXCursor at, bool stores_object) {
   GlobalWriteFact write;
   write.var_usr = var_usr;
   write.stores_object = stores_object;
   write.function = current_->fact.name;
   unsigned offset = 0;
   write.location = map_.location_of(at, &offset);
-  if (!current_->writes_seen.insert({var_usr, offset}).second) return;
+  if (!current_->writes_seen.insert({var_usr, offset}).second) return nullptr;
   write.lazy_init =
       std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);
@@ -831,7 +842,7 @@ void FunctionReader::record_global_write(const std::string& var_usr, CXCursor at
       }
     }
   }
-  facts_.global_writes.push_back(std::move(write));
+  return &facts_.global_writes.emplace_back(std::move(write));
 }
 
 // What a variable holds after `var = value`: a fresh container, another variable's origin

@@ -86,7 +86,9 @@ class FunctionReader {
   void note_local_functions(const std::string& local, CXCursor value);
   std::vector<std::string> functions_handed_by(CXCursor value);
   void record_write(CXCursor target_expr, CXCursor at, bool through_address_of, bool stores_object = false);
-  void record_global_write(const std::string& var_usr, CXCursor at, bool stores_object = false);
+  // The write recorded, or nullptr when this location was already recorded.
+  GlobalWriteFact* record_global_write(const std::string& var_usr, CXCursor at, bool stores_object = false);
+  std::string fixed_store(CXCursor target_expr, CXCursor at);
   void note_local_pointee(CXCursor local, CXCursor value);
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
