@@ -32,8 +32,8 @@ class GlobalPythonObject final : public Check {
       for (const GlobalWriteFact* write : global.writes) {
         const WriteTiming timing = write_timing(owners, context.config, *write);
         // The latest write, and among those one that stores rather than clears.
-        if (timing > latest || (timing == latest && named != nullptr && named->stores_constant &&
-                                !write->stores_constant)) {
+        if (timing > latest ||
+            (timing == latest && named != nullptr && named->stores_constant && !write->stores_constant)) {
           named = write;
         }
         latest = std::max(latest, timing);

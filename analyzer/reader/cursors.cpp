@@ -82,10 +82,8 @@ std::optional<std::string> named_process_constant(CXCursor ref, bool address_tak
 std::optional<std::string> process_constant(CXCursor expr) {
   CXCursor value = strip_wrappers(expr);
   switch (clang_getCursorKind(value)) {
-    case CXCursor_StringLiteral:
-      return "string " + take(clang_getCursorSpelling(value));
-    case CXCursor_DeclRefExpr:
-      return named_process_constant(value, /*address_taken=*/false);
+    case CXCursor_StringLiteral: return "string " + take(clang_getCursorSpelling(value));
+    case CXCursor_DeclRefExpr: return named_process_constant(value, /*address_taken=*/false);
     case CXCursor_UnaryOperator: {
       std::vector<CXCursor> operand = children_of(value);
       if (clang_getCursorUnaryOperatorKind(value) != CXUnaryOperator_AddrOf || operand.size() != 1 ||
@@ -93,8 +91,7 @@ std::optional<std::string> process_constant(CXCursor expr) {
         return std::nullopt;
       return named_process_constant(strip_wrappers(operand[0]), /*address_taken=*/true);
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
