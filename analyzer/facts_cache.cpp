@@ -27,9 +27,10 @@ namespace fs = std::filesystem;
 // only when the header macro names the type, GlobalWriteFact::under_mutex, handoffs to a library macro's call; 7: a
 // function stored in a local is handed on where the local is, not at the store; 9 (8 was
 // a development step): FunctionFact::returned_sources and raises_before_any_return,
-// ArgSource::call_result; 10: GlobalWriteFact::fixed_store), so no entry of an older reader
-// is taken for a newer one's.
-constexpr int kEntryFormat = 10;
+// ArgSource::call_result; 11 (10 was a development step): GlobalWriteFact::fixed_store,
+// CallFact::result_only_compared through locals), so no entry of an older reader is taken
+// for a newer one's.
+constexpr int kEntryFormat = 11;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

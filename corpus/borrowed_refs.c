@@ -11,7 +11,8 @@
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
  * PyDict_Values return, a string's split, a helper's return value when every return of it
  * is one and it keeps no other reference; a local holds one only from its assignment on),
- * on a result only compared by address, inside assert(), and for every *Ref replacement.
+ * on a result only compared by address (also through a local nothing else reads),
+ * inside assert(), and for every *Ref replacement.
  *
  * subcheck-expect-module: name=borrowed_refs init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=supported free_threading=gil-free
  */
@@ -278,6 +279,51 @@ borrowed_type_lookup(PyObject *module, PyObject *name)
     return Py_NewRef(attribute ? attribute : Py_None);
 }
 
+/* TN FT003: the result kept in a local that is only ever compared or tested (dbus-python's
+ * "already registered" guard); TP once the local is used, even past an assignment in a
+ * branch (dbus-python's `if (!sig) sig = Py_None;`). */
+static PyObject *
+borrowed_compared_through_local(PyObject *module, PyObject *args)
+{
+    PyObject *registry, *key;
+    if (!PyArg_ParseTuple(args, "O!O", &PyDict_Type, &registry, &key)) {
+        return NULL;
+    }
+    PyObject *existing = PyDict_GetItem(registry, key);  // expect-not: FT003
+    if (existing && existing != Py_None) {
+        PyErr_SetString(PyExc_KeyError, "already registered");
+        return NULL;
+    }
+    PyObject *fallback = PyDict_GetItemString(registry, "default");  // expect: FT003
+    if (!fallback)
+        fallback = Py_None; /* only when the lookup found nothing: its result is used below */
+    return Py_NewRef(fallback);
+}
+
+/* TP FT003: in a loop, the next iteration appends what the lookup left in the local. */
+static PyObject *
+borrowed_compared_in_loop(PyObject *module, PyObject *registry)
+{
+    static const char *const names[] = {"first", "second"};
+    PyObject *previous = NULL;
+    PyObject *found = PyList_New(0);
+    if (found == NULL || !PyDict_Check(registry)) {
+        Py_XDECREF(found);
+        return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (previous != NULL && PyList_Append(found, previous) < 0) {
+            Py_DECREF(found);
+            return NULL;
+        }
+        previous = PyDict_GetItemString(registry, names[i]);  // expect: FT003
+        if (previous == NULL) {
+            break;
+        }
+    }
+    return found;
+}
+
 static PyObject *
 strong_lookups(PyObject *module, PyObject *args)
 {
@@ -323,6 +369,8 @@ static PyMethodDef borrowed_methods[] = {
     {"private_copies", borrowed_private_copies, METH_VARARGS, NULL},
     {"type_lookup", borrowed_type_lookup, METH_O, NULL},
     {"only_tested", borrowed_only_tested, METH_VARARGS, NULL},
+    {"compared_through_local", borrowed_compared_through_local, METH_VARARGS, NULL},
+    {"compared_in_loop", borrowed_compared_in_loop, METH_O, NULL},
     {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

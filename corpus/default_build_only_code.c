@@ -20,7 +20,7 @@ count_fast(PyObject *dict)
         count += Py_REFCNT(value) == 1;  // expect-not: FT006
     }
     PyObject *first = PyDict_GetItemString(dict, "first");  // expect-not: FT003
-    return count + (first != NULL && first != Py_None);
+    return count + (first != NULL && PyObject_IsTrue(first) == 1);
 }
 #endif
 
@@ -33,7 +33,7 @@ count_everywhere(PyObject *dict)
         count += Py_REFCNT(value) == 1;  // expect: FT006
     }
     PyObject *first = PyDict_GetItemString(dict, "first");  // expect: FT003
-    return count + (first != NULL && first != Py_None);
+    return count + (first != NULL && PyObject_IsTrue(first) == 1);
 }
 
 static PyObject *

@@ -5,7 +5,11 @@
 // API -> replacement table is the rule's [data]. Not reported when the container is the
 // call's own kwargs dict (followed through helpers) or a container just created (no other
 // thread can reach those: AnalysisModel::first_arg_is_private), nor when the result is
-// only compared by address.
+// only compared by address, directly or through a local nothing after it reads otherwise.
+//
+// A critical section is not enough to leave a call out: it locks the object it names, and
+// the container may belong to another (syslog's openlog holds the module's critical section
+// while it reads sys.argv, which any thread may change).
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"

@@ -8,6 +8,12 @@
 namespace subcheck::reader {
 namespace {
 
+// A parameter or a variable of automatic storage.
+bool is_local(CXCursor var) {
+  const CXCursorKind kind = clang_getCursorKind(var);
+  return kind == CXCursor_ParmDecl || (kind == CXCursor_VarDecl && !is_global_storage(var));
+}
+
 // Calls the module model needs even when a Python macro spells them: a project macro
 // such as `#define MODULE_CREATE(m, def) m = PyModule_Create(def)` leaves no token
 // naming the API in the function, only this call.
@@ -387,6 +393,7 @@ void FunctionReader::read(CXCursor function) {
   current_ = &scan;
   for (CXCursor child : children_of(function)) walk(child);
   add_macro_uses();
+  mark_calls_only_compared_through_locals();
   note_escapes_through_calls();
   scan.fact.returned_sources = returned_sources();
   current_ = nullptr;
@@ -451,7 +458,15 @@ void FunctionReader::walk(CXCursor cursor) {
       return;
     default: break;
   }
+  const bool loop = kind == CXCursor_WhileStmt || kind == CXCursor_ForStmt || kind == CXCursor_DoStmt;
+  current_->loops += loop ? 1 : 0;
   for (CXCursor child : children_of(cursor)) walk(child);
+  current_->loops -= loop ? 1 : 0;
+  auto& pending = current_->pending_assignments;
+  if (!pending.empty() && clang_equalCursors(pending.back().first, cursor)) {
+    current_->local_events.push_back(std::move(pending.back().second));
+    pending.pop_back();
+  }
 }
 
 void FunctionReader::read_decl_ref(CXCursor cursor) {
@@ -461,6 +476,15 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
     current_->referenced.insert(take(clang_getCursorSpelling(referenced)));
   } else if (target == CXCursor_VarDecl && is_global_storage(referenced)) {
     current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
+  } else if (is_local(referenced)) {
+    auto among = [&](const std::vector<CXCursor>& cursors) {
+      return std::any_of(cursors.begin(), cursors.end(),
+                         [&](CXCursor seen) { return clang_equalCursors(seen, cursor); });
+    };
+    if (among(current_->assigned_refs)) return;
+    using Kind = Scan::LocalEvent::Kind;
+    const Kind kind = among(current_->compared_refs) ? Kind::compared : Kind::used;
+    current_->local_events.push_back({take(clang_getCursorUSR(referenced)), kind, std::nullopt, current_->loops > 0});
   }
 }
 
@@ -492,6 +516,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
   if (is_global_storage(cursor)) {
     globals_.read(cursor, current_->fact.name);
   } else if (std::optional<CXCursor> init = initializer_of(cursor)) {
+    note_local_assignment(cursor, cursor, *init);
     note_escape(*init);  // `PyObject *alias = list;`: followed no further
     note_local_origin(cursor, *init);
     note_local_pointee(cursor, *init);
@@ -517,6 +542,12 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
                        object_types_.is_python_object_record(clang_getPointeeType(target)) &&
                        !constant_value(sides[1]).has_value();
   record_write(sides[0], cursor, false, stores_object);
+  if (CXCursor target_name = strip_wrappers(sides[0]); kind == CXCursor_BinaryOperator &&
+                                                       clang_getCursorKind(target_name) == CXCursor_DeclRefExpr &&
+                                                       is_local(clang_getCursorReferenced(target_name))) {
+    current_->assigned_refs.push_back(target_name);
+    note_local_assignment(clang_getCursorReferenced(target_name), cursor, sides[1]);
+  }
   if (kind == CXCursor_BinaryOperator) note_stored_functions(sides[0], sides[1]);
   if (kind == CXCursor_BinaryOperator) note_escape(sides[1]);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
@@ -661,7 +692,12 @@ void FunctionReader::note_compared_calls(CXCursor comparison) {
   if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE) return;
   for (CXCursor side : children_of(comparison)) {
     CXCursor operand = strip_wrappers(side);
-    if (clang_getCursorKind(operand) != CXCursor_CallExpr) continue;
+    const CXCursorKind kind = clang_getCursorKind(operand);
+    if (kind != CXCursor_CallExpr && kind != CXCursor_DeclRefExpr) continue;
+    if (kind == CXCursor_DeclRefExpr) {
+      current_->compared_refs.push_back(operand);
+      continue;
+    }
     unsigned offset = 0;
     map_.location_of(operand, &offset);
     current_->compared_calls.insert(offset);
@@ -679,10 +715,57 @@ void FunctionReader::note_truth_tested_calls(CXCursor condition) {
                                            clang_getCursorBinaryOperatorKind(inner) == CXBinaryOperator_LOr));
   if (logical) {
     for (CXCursor operand : children_of(inner)) note_truth_tested_calls(operand);
+  } else if (kind == CXCursor_DeclRefExpr) {
+    current_->compared_refs.push_back(inner);
   } else if (kind == CXCursor_CallExpr) {
     unsigned offset = 0;
     map_.location_of(inner, &offset);
     current_->compared_calls.insert(offset);
+  }
+}
+
+// `local = value` or `T local = value`: where the local's value changes, and, when the
+// value is a call's result, which call.
+void FunctionReader::note_local_assignment(CXCursor local, CXCursor at, CXCursor value) {
+  std::optional<unsigned> call;
+  CXCursor inner = strip_wrappers(value);
+  if (clang_getCursorKind(inner) == CXCursor_CallExpr) {
+    unsigned call_offset = 0;
+    map_.location_of(inner, &call_offset);
+    call = call_offset;
+  } else if (clang_getCursorKind(inner) == CXCursor_UnaryOperator &&
+             clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_AddrOf) {
+    // `p = &v`: v can then be read through p, which this walk does not follow.
+    for (CXCursor operand : children_of(inner)) {
+      CXCursor name = strip_wrappers(operand);
+      if (clang_getCursorKind(name) == CXCursor_DeclRefExpr && is_local(clang_getCursorReferenced(name)))
+        current_->aliased_locals.insert(take(clang_getCursorUSR(clang_getCursorReferenced(name))));
+    }
+  }
+  current_->pending_assignments.emplace_back(
+      at,
+      Scan::LocalEvent{take(clang_getCursorUSR(local)), Scan::LocalEvent::Kind::assigned, call, current_->loops > 0});
+}
+
+// A call whose result goes to a local that, from there to the end of the function, is
+// only compared by address or tested for NULL, gives an object nobody uses: as if the call
+// itself were compared (CallFact::result_only_compared). A later assignment does not end
+// the search: it may sit in a branch (`if (!sig) sig = Py_None;`), or a goto may jump past
+// it. Inside a loop the next iteration may read the local before it is assigned again, so
+// there every use of it must be a comparison.
+void FunctionReader::mark_calls_only_compared_through_locals() {
+  using Kind = Scan::LocalEvent::Kind;
+  const std::vector<Scan::LocalEvent>& events = current_->local_events;
+  std::set<unsigned> only_compared;
+  for (auto assignment = events.begin(); assignment != events.end(); ++assignment) {
+    if (assignment->kind != Kind::assigned || !assignment->call || current_->aliased_locals.contains(assignment->usr))
+      continue;
+    auto used = [&](const Scan::LocalEvent& event) { return event.usr == assignment->usr && event.kind == Kind::used; };
+    auto from = assignment->in_loop ? events.begin() : std::next(assignment);
+    if (std::none_of(from, events.end(), used)) only_compared.insert(*assignment->call);
+  }
+  for (CallFact& call : current_->fact.calls) {
+    if (only_compared.contains(call.offset)) call.result_only_compared = true;
   }
 }
 

@@ -49,6 +49,28 @@ class FunctionReader {
     std::map<std::string, std::set<std::string>> local_functions;  // local -> functions stored in it
     std::vector<std::string> guard_vars;                           // usrs tested by enclosing ifs
     std::set<unsigned> compared_calls;                             // offsets of calls that are == / != operands
+    // A call's result kept in a local that is then only compared by address
+    // (`v = PyDict_GetItem(d, k); if (v && v != Py_None)`): each assignment of a local and
+    // each use of it, in the order of the source, decides it after the walk
+    // (calls_only_compared_through_locals).
+    struct LocalEvent {
+      enum class Kind { assigned, compared, used };
+      std::string usr;
+      Kind kind;
+      std::optional<unsigned> call;  // for `assigned`: the offset of the call whose result it holds
+      bool in_loop;
+    };
+    // In the order the walk met them, which is the order of the source except that an
+    // assignment comes after its right-hand side (`v = f(v)` reads v first).
+    std::vector<LocalEvent> local_events;
+    std::vector<std::pair<CXCursor, LocalEvent>> pending_assignments;  // until their value is walked
+    // Locals' names that are == / != operands or tested for truth, and those that are
+    // assignment targets. Cursors, not offsets: inside one macro expansion every cursor has
+    // the expansion's offset (termios' SET_FROM_LIST compares `num` beside using `item`).
+    std::vector<CXCursor> compared_refs;
+    std::vector<CXCursor> assigned_refs;
+    std::set<std::string> aliased_locals;  // usrs of locals whose address another local keeps (`p = &v`)
+    int loops = 0;                         // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
@@ -78,6 +100,8 @@ class FunctionReader {
   void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);
   void note_truth_tested_calls(CXCursor condition);
+  void note_local_assignment(CXCursor local, CXCursor at, CXCursor value);
+  void mark_calls_only_compared_through_locals();
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
