@@ -8,7 +8,9 @@
  * Also FT001/SI001: a plain single-phase module, with m_size 0 so that its PyInit runs
  * in every interpreter that imports it and what PyInit writes is rewritten there.
  * TN: the base-class field of the same table (only read), a table whose rows are only
- * read, and a local struct written through a pointer to itself.
+ * read, a local struct written through a pointer to itself, and a constant table copied
+ * element by element into the caller's buffer, twice (HACL*'s `s[i] = _h0[i]`: an
+ * element read from a global is not the global's address).
  *
  * subcheck-expect-module: name=globals_through_pointers init=single-phase multiple_interpreters=absent gil=absent subinterpreters=unsupported free_threading=requires-gil
  */
@@ -56,6 +58,16 @@ static cache_stats stats;  // expect: SI010 "stats"
 
 static PyObject *last_result;  // expect: SI006 "last_result"
 
+static unsigned initial_state[2] = {17, 42};  // expect-not: SI010
+
+static void
+state_init(unsigned *state)
+{
+    state[0] = initial_state[0];
+    state[1] = initial_state[1];
+    state[0] = initial_state[0];
+}
+
 static int
 make_failures(void)
 {
@@ -88,6 +100,8 @@ count_lookup(PyObject *self, PyObject *arg)
     Py_INCREF(arg);
     Py_XDECREF(*cell);
     *cell = arg;
+    unsigned state[2];
+    state_init(state);
     format_entry scratch;
     format_entry *own = &scratch;
     own->width = 0;
@@ -95,7 +109,7 @@ count_lookup(PyObject *self, PyObject *arg)
     for (int i = 0; lookup_rows[i].label; i++) {
         found += *lookup_rows[i].object != NULL;
     }
-    return PyLong_FromLong(found + own->width);
+    return PyLong_FromLong(found + own->width + (long)state[1]);
 }
 
 static PyMethodDef methods[] = {

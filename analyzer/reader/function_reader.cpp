@@ -235,7 +235,12 @@ std::optional<CXCursor> global_addressed_by(CXCursor value) {
     if (operand.empty()) return std::nullopt;
     inner = strip_wrappers(operand.front());
   }
-  while (clang_getCursorKind(inner) == CXCursor_ArraySubscriptExpr ||
+  // `&table[i]` and `rows[i]` of an array of arrays point into the global; `h0[i]` of an
+  // array of integers is a value read from it (Hacl's `s[i] = _h0[i]`).
+  auto element_is_array = [](CXCursor subscript) {
+    return clang_getCanonicalType(clang_getCursorType(subscript)).kind == CXType_ConstantArray;
+  };
+  while ((clang_getCursorKind(inner) == CXCursor_ArraySubscriptExpr && (address_of || element_is_array(inner))) ||
          (clang_getCursorKind(inner) == CXCursor_MemberRefExpr && address_of)) {
     std::vector<CXCursor> base = children_of(inner);
     if (base.empty()) return std::nullopt;
@@ -477,9 +482,9 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
   } else if (target == CXCursor_VarDecl && is_global_storage(referenced)) {
     current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
   } else if (is_local(referenced)) {
-    auto among = [&](const std::vector<CXCursor>& cursors) {
-      return std::any_of(cursors.begin(), cursors.end(),
-                         [&](CXCursor seen) { return clang_equalCursors(seen, cursor); });
+    auto among = [&](const std::unordered_multimap<unsigned, CXCursor>& cursors) {
+      auto [first, last] = cursors.equal_range(clang_hashCursor(cursor));
+      return std::any_of(first, last, [&](const auto& seen) { return clang_equalCursors(seen.second, cursor); });
     };
     if (among(current_->assigned_refs)) return;
     using Kind = Scan::LocalEvent::Kind;
@@ -545,14 +550,16 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
   if (CXCursor target_name = strip_wrappers(sides[0]); kind == CXCursor_BinaryOperator &&
                                                        clang_getCursorKind(target_name) == CXCursor_DeclRefExpr &&
                                                        is_local(clang_getCursorReferenced(target_name))) {
-    current_->assigned_refs.push_back(target_name);
+    current_->assigned_refs.emplace(clang_hashCursor(target_name), target_name);
     note_local_assignment(clang_getCursorReferenced(target_name), cursor, sides[1]);
   }
   if (kind == CXCursor_BinaryOperator) note_stored_functions(sides[0], sides[1]);
   if (kind == CXCursor_BinaryOperator) note_escape(sides[1]);
   if (std::optional<CXCursor> var = named_variable(sides[0], false); var && !is_global_variable(*var)) {
     note_local_origin(*var, sides[1]);
-    note_local_pointee(*var, sides[1]);
+    // Only `p = value` changes where p points; `p[i] = value` and `p->x = value` store
+    // through it.
+    if (clang_getCursorKind(strip_wrappers(sides[0])) == CXCursor_DeclRefExpr) note_local_pointee(*var, sides[1]);
   }
 }
 
@@ -695,7 +702,7 @@ void FunctionReader::note_compared_calls(CXCursor comparison) {
     const CXCursorKind kind = clang_getCursorKind(operand);
     if (kind != CXCursor_CallExpr && kind != CXCursor_DeclRefExpr) continue;
     if (kind == CXCursor_DeclRefExpr) {
-      current_->compared_refs.push_back(operand);
+      current_->compared_refs.emplace(clang_hashCursor(operand), operand);
       continue;
     }
     unsigned offset = 0;
@@ -716,7 +723,7 @@ void FunctionReader::note_truth_tested_calls(CXCursor condition) {
   if (logical) {
     for (CXCursor operand : children_of(inner)) note_truth_tested_calls(operand);
   } else if (kind == CXCursor_DeclRefExpr) {
-    current_->compared_refs.push_back(inner);
+    current_->compared_refs.emplace(clang_hashCursor(inner), inner);
   } else if (kind == CXCursor_CallExpr) {
     unsigned offset = 0;
     map_.location_of(inner, &offset);
@@ -756,13 +763,17 @@ void FunctionReader::note_local_assignment(CXCursor local, CXCursor at, CXCursor
 void FunctionReader::mark_calls_only_compared_through_locals() {
   using Kind = Scan::LocalEvent::Kind;
   const std::vector<Scan::LocalEvent>& events = current_->local_events;
+  std::map<std::string_view, std::size_t> last_use;  // each local's last use, found in one pass
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].kind == Kind::used) last_use[events[i].usr] = i;
+  }
   std::set<unsigned> only_compared;
-  for (auto assignment = events.begin(); assignment != events.end(); ++assignment) {
-    if (assignment->kind != Kind::assigned || !assignment->call || current_->aliased_locals.contains(assignment->usr))
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Scan::LocalEvent& assignment = events[i];
+    if (assignment.kind != Kind::assigned || !assignment.call || current_->aliased_locals.contains(assignment.usr))
       continue;
-    auto used = [&](const Scan::LocalEvent& event) { return event.usr == assignment->usr && event.kind == Kind::used; };
-    auto from = assignment->in_loop ? events.begin() : std::next(assignment);
-    if (std::none_of(from, events.end(), used)) only_compared.insert(*assignment->call);
+    auto used = last_use.find(assignment.usr);
+    if (used == last_use.end() || (!assignment.in_loop && used->second < i)) only_compared.insert(*assignment.call);
   }
   for (CallFact& call : current_->fact.calls) {
     if (only_compared.contains(call.offset)) call.result_only_compared = true;

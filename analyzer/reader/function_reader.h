@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "analyzer/facts.h"
@@ -67,8 +68,8 @@ class FunctionReader {
     // Locals' names that are == / != operands or tested for truth, and those that are
     // assignment targets. Cursors, not offsets: inside one macro expansion every cursor has
     // the expansion's offset (termios' SET_FROM_LIST compares `num` beside using `item`).
-    std::vector<CXCursor> compared_refs;
-    std::vector<CXCursor> assigned_refs;
+    std::unordered_multimap<unsigned, CXCursor> compared_refs;  // by clang_hashCursor
+    std::unordered_multimap<unsigned, CXCursor> assigned_refs;
     std::set<std::string> aliased_locals;  // usrs of locals whose address another local keeps (`p = &v`)
     int loops = 0;                         // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
