@@ -10,6 +10,14 @@ namespace subcheck::checks {
 
 bool generated_by_cython(const TranslationUnitFacts& unit) { return unit.generator == "cython"; }
 
+std::optional<SourceLocation> cython_interpreter_guard(const ModuleConfigView& view) {
+  std::optional<SourceLocation> first;
+  for_each_call(view.units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
+    if (call.callee == "__Pyx_check_single_interpreter" && (!first || call.location < *first)) first = call.location;
+  });
+  return first;
+}
+
 std::vector<std::string> modules_of(const CheckContext& context, const TranslationUnitFacts& unit) {
   return context.model.modules_owning(unit.file);
 }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -75,6 +76,13 @@ void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& u
     if (!generated_by_cython(unit)) visit(unit, function, call);
   });
 }
+
+// Where a Cython module's creation code first calls __Pyx_check_single_interpreter (Cython
+// emits one call, in the create function; the first in source order, so the answer does not
+// depend on unit order). While the module has it, the second interpreter that imports the
+// module gets "ImportError: Interpreter change detected" (SI009), so nothing of the module
+// is shared between interpreters yet.
+std::optional<SourceLocation> cython_interpreter_guard(const ModuleConfigView& view);
 
 // The subjects of SI005-SI007, shared with SI004 (which reports the same things in modules
 // that claim per-interpreter GIL support) so the rules cannot drift apart. Each skips

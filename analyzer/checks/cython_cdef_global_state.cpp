@@ -8,6 +8,10 @@
 //   which Cython emits unless CYTHON_USE_TYPE_SPECS is on (then the type is a heap type made
 //   from a PyType_Spec, and no such static exists in the parse).
 //
+// While the module still calls Cython's single-interpreter guard (SI009), no second
+// interpreter gets it, so the messages say what is shared "once the module accepts other
+// interpreters": the author's fix in the .pyx is the same, and it comes with lifting the guard.
+//
 // Cython's own runtime globals (`__pyx_m`, the interned strings, the module-state struct,
 // memoryview and closure types) are not the author's to fix: SI009 speaks for them. But SI009
 // is silent once the module declares own_gil (Cython 3.1's `subinterpreters_compatible=own_gil`
@@ -143,16 +147,17 @@ class CythonCdefGlobalState final : public Check {
       const auto* view = module.view(context.config);
       if (view == nullptr || module.generator != "cython") continue;
       const auto writes = writes_by_usr(view->units);
+      const bool guarded = cython_interpreter_guard(*view).has_value();
       for (const auto* unit : view->units) {
         if (!generated_by_cython(*unit)) continue;
         for (const auto& global : unit->globals) {
           if (global.function_static || global.thread_local_storage) continue;
           if (auto name = authored_name(global.name, "__pyx_v_", module.name)) {
             auto written = writes.find(global.usr);
-            if (written != writes.end()) report_variable(context, module, *view, global, *name, written->second);
+            if (written != writes.end()) report_variable(context, module, *view, guarded, global, *name, written->second);
           } else if (auto type = authored_name(global.name, "__pyx_type_", module.name);
                      type && global.kind == GlobalVarFact::Kind::static_type) {
-            report_class(context, module, global, *type);
+            report_class(context, module, guarded, global, *type);
           }
         }
         if (view->multiple_interpreters == MultipleInterpreters::per_interpreter_gil_supported) {
@@ -164,7 +169,7 @@ class CythonCdefGlobalState final : public Check {
 
  private:
   static void report_variable(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
-                              const GlobalVarFact& global, const std::string& name,
+                              bool guarded, const GlobalVarFact& global, const std::string& name,
                               const std::vector<const GlobalWriteFact*>& writes) {
     auto at_import = [&](const GlobalWriteFact* write) { return view.init_functions.contains(write->function); };
     auto with_origin = [](const GlobalWriteFact* write) { return write->generated_from.valid(); };
@@ -181,9 +186,9 @@ class CythonCdefGlobalState final : public Check {
     std::string text;
     if (global.kind == GlobalVarFact::Kind::python_object) {
       text = "cdef variable '" + name + "' of module '" + module.name +
-             "' holds a Python object in a process-wide C static (" + global.name +
-             "): every interpreter that imports the module overwrites it and then uses another "
-             "interpreter's object. Keep the object per module: a plain module-level name, or an attribute of "
+             "' holds a Python object in a process-wide C static (" + global.name + "): " +
+             (guarded ? std::string(kOnceAccepted) + "each interpreter" : std::string("every interpreter")) +
+             " that imports the module overwrites it and then uses another interpreter's object. Keep the object per module: a plain module-level name, or an attribute of "
              "a cdef class instance the module holds; then the module can declare "
              "`# cython: subinterpreters_compatible=own_gil` (Cython 3.1+)";
     } else if (global.kind == GlobalVarFact::Kind::other_mutable && at_run_time != nullptr) {
@@ -191,7 +196,10 @@ class CythonCdefGlobalState final : public Check {
                                                    : in_function(at_run_time->function);
       text = "cdef variable '" + name + "' of module '" + module.name + "' (" + global.type +
              ") is process-wide C state written at run time" + where +
-             ": every interpreter shares it, own-GIL interpreters and free-threaded threads race on it. Keep it "
+             (guarded ? ": free-threaded threads race on it, and " + std::string(kOnceAccepted) +
+                            "own-GIL interpreters do too. Keep it "
+                      : std::string(": every interpreter shares it, own-GIL interpreters and free-threaded threads "
+                                    "race on it. Keep it ")) +
              "in a cdef class instance the module holds, or guard it (a lock, an atomic) before declaring "
              "`# cython: subinterpreters_compatible=own_gil` or `freethreading_compatible=True`";
     } else {
@@ -206,12 +214,14 @@ class CythonCdefGlobalState final : public Check {
            std::move(text));
   }
 
-  static void report_class(CheckContext& context, const ExtensionModule& module, const GlobalVarFact& global,
-                           const std::string& name) {
+  static void report_class(CheckContext& context, const ExtensionModule& module, bool guarded,
+                           const GlobalVarFact& global, const std::string& name) {
     report(context, module, global, global.generated_from,
            "cdef class '" + name + "' of module '" + module.name + "' is a statically allocated type object (" +
-               global.name +
-               "), one per process, shared by every interpreter. Build the module with type specs and "
+               global.name + "), one per process" +
+               (guarded ? ": " + std::string(kOnceAccepted) + "every one of them shares it"
+                        : std::string(", shared by every interpreter")) +
+               ". Build the module with type specs and "
                "module state (define CYTHON_USE_TYPE_SPECS=1 and CYTHON_USE_MODULE_STATE=1, e.g. "
                "define_macros=[(\"CYTHON_USE_TYPE_SPECS\", \"1\"), (\"CYTHON_USE_MODULE_STATE\", \"1\")], "
                "Cython 3.1+) so Cython creates the type per module from a PyType_Spec: with type specs "
@@ -261,6 +271,12 @@ class CythonCdefGlobalState final : public Check {
           {module.name});
     }
   }
+
+  // Cython's guard refuses every interpreter after the first today; what follows is what they share once
+  // the author lifts it (the same .pyx fix either way).
+  static constexpr std::string_view kOnceAccepted =
+      "Cython's single-interpreter guard (SI009) keeps other interpreters out today, but once the module accepts "
+      "them, ";
 
   static std::string own_gil_claim(const ExtensionModule& module) {
     return "module '" + module.name +

@@ -4,15 +4,11 @@
 // "ImportError: Interpreter change detected - this module can only be loaded into one
 // interpreter per process" on the second interpreter that imports the module. Reported at
 // the guard's call in the generated module-creation code, where the refusal happens.
-#include <optional>
-
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
 namespace subcheck::checks {
 namespace {
-
-constexpr std::string_view kCythonInterpreterCheck = "__Pyx_check_single_interpreter";
 
 class CythonSingleInterpreter final : public Check {
  public:
@@ -22,23 +18,13 @@ class CythonSingleInterpreter final : public Check {
     for (const auto& module : context.model.modules) {
       const auto* view = module.view(context.config);
       if (view == nullptr || module.generator != "cython") continue;
-      const auto guard = interpreter_check_call(*view);
+      const auto guard = cython_interpreter_guard(*view);
       if (!guard) continue;
       context.sink.report(*guard, message(module), {module.name});
     }
   }
 
  private:
-  // The first call of the guard in the module's units (Cython emits one, in the create
-  // function), in source order so the report does not depend on unit order.
-  static std::optional<SourceLocation> interpreter_check_call(const ModuleConfigView& view) {
-    std::optional<SourceLocation> first;
-    for_each_call(view.units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
-      if (call.callee == kCythonInterpreterCheck && (!first || call.location < *first)) first = call.location;
-    });
-    return first;
-  }
-
   static std::string message(const ExtensionModule& module) {
     return "Cython module '" + module.name +
            "' calls __Pyx_check_single_interpreter when it is created: the second interpreter "
