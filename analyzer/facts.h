@@ -87,6 +87,10 @@ struct GlobalVarFact {
     sync_primitive,  // PyMutex, PyThread_type_lock, atomics: made to be shared
     constant,        // const-qualified data
     other_mutable,   // any other mutable data
+    // A PyThread_type_lock: the lock it points to is made to be shared, but the variable is
+    // a pointer PyThread_allocate_lock's result is assigned to, written like any other
+    // (_testcapi's `thread_done = PyThread_allocate_lock()` in a method).
+    lock_handle,
   };
   std::string name;
   std::string usr;

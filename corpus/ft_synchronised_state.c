@@ -6,7 +6,8 @@
  *
  * TP: SI010 for the two globals written inside critical sections on the module object:
  * one module per interpreter, and a no-op with the GIL, so own-GIL interpreters race.
- * TN: SI010 for the total kept under a PyMutex (process-wide by design, synchronised).
+ * TN: SI010 for the total kept under a PyMutex (process-wide by design, synchronised), and
+ * for a PyThread lock handle allocated once, under that PyMutex.
  * TN: FT002 (every write is under a lock or critical section, including the Argument
  * Clinic pattern: `sync_reset_impl` writes with no lock of its own, but its only caller
  * holds Py_BEGIN_CRITICAL_SECTION(module)); SI010/FT002 for the
@@ -21,6 +22,7 @@
 
 static PyMutex totals_lock;  // expect-not: SI010 FT002
 static long long running_total = 0;  // expect-not: SI010
+static PyThread_type_lock slow_lock;  // expect-not: SI010 FT002
 static long last_seen = 0;  // expect: SI010
 static long resets = 0;  // expect: SI010
 static _Atomic long hits = 0;  // expect-not: SI004 SI010 FT002
@@ -38,6 +40,9 @@ sync_add(PyObject *module, PyObject *arg)
     atomic_fetch_add(&hits, 1);
     per_thread_calls++;
     PyMutex_Lock(&totals_lock);
+    if (slow_lock == NULL) {
+        slow_lock = PyThread_allocate_lock();
+    }
     running_total += amount;
     long long total = running_total;
     PyMutex_Unlock(&totals_lock);

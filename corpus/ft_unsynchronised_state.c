@@ -4,7 +4,9 @@
  * races: import runs them once, under the import lock.
  *
  * TP: FT002 at the first unsynchronised write of each variable made after initialisation
- * (a lazily created cache, a counter, a flag, a struct holding a callback); SI006/SI010 at the variables; SI003.
+ * (a lazily created cache, a counter, a flag, a struct holding a callback, a PyThread lock
+ * handle each call allocates, as _testcapi's `thread_done`: the lock is shared on purpose,
+ * the variable holding it is not guarded); SI006/SI010 at the variables; SI003.
  * TN: FT002 for the writes in the exec slot and in the helper it calls, and for the
  * counter's second site (one finding per variable, naming the other sites).
  *
@@ -21,6 +23,7 @@ static struct {
     PyObject *callback;
     long runs;
 } pending;  // expect: SI006
+static PyThread_type_lock done_lock;  // expect: SI010 "lock handle 'done_lock' (PyThread_type_lock) is assigned at run time (in unsync_wait)" "PyMutex"
 
 static PyObject *
 unsync_lookup(PyObject *module, PyObject *key)
@@ -69,11 +72,26 @@ unsync_calls(PyObject *module, PyObject *Py_UNUSED(ignored))
     return PyLong_FromLong(call_count);
 }
 
+static PyObject *
+unsync_wait(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    done_lock = PyThread_allocate_lock();  // expect: FT002 "'done_lock' is written (in unsync_wait)"
+    if (done_lock == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyThread_acquire_lock(done_lock, WAIT_LOCK);
+    PyThread_release_lock(done_lock);
+    PyThread_free_lock(done_lock);
+    done_lock = NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef unsync_methods[] = {
     {"lookup", unsync_lookup, METH_O, NULL},
     {"set_verbose", unsync_set_verbose, METH_O, NULL},
     {"calls", unsync_calls, METH_NOARGS, NULL},
     {"defer", unsync_defer, METH_O, NULL},
+    {"wait", unsync_wait, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,7 +10,8 @@
  * TP: SI010 at `lookups` (a method counts), with the shared-GIL wording; at `on_exit_ran`
  *     (written by a function registered with Py_AtExit, so reachable); at `vendor_level`
  *     (the vendored setter a method does call).
- * TN: SI010 at `slot_handle` and `types_ready` (PyInit and its helper only) and at
+ * TN: SI010 at `slot_handle`, `types_ready` and the lock handle `init_lock` (PyInit and its
+ * helper only) and at
  *     `vendor_allocators` (written only by a vendored setter nothing calls).
  * SI006: at `InitOnceError`, made by PyInit only, worded as the porting work it is (later
  * interpreters get the same object in the copied dict anyway); at `last_arg`, set by a
@@ -46,6 +47,7 @@ vendor_set_level(int level)
 
 static int slot_handle = -1;  // expect-not: SI010
 static int types_ready;       // expect-not: SI010
+static PyThread_type_lock init_lock;  // expect-not: SI010
 static long lookups;          // expect: SI010 "legacy subinterpreters" "no race between them"
 static int on_exit_ran;       // expect: SI010 "(in init_once_at_exit)"
 static PyObject *InitOnceError;  // expect: SI006 "once per process (in PyInit_init_once)" "multi-phase"
@@ -78,7 +80,9 @@ init_once_lookup(PyObject *module, PyObject *arg)
 static PyObject *
 init_once_verbose(PyObject *module, PyObject *arg)
 {
+    PyThread_acquire_lock(init_lock, WAIT_LOCK);
     vendor_set_level(PyObject_IsTrue(arg));
+    PyThread_release_lock(init_lock);
     Py_RETURN_NONE;
 }
 
@@ -116,6 +120,7 @@ PyMODINIT_FUNC
 PyInit_init_once(void)  // expect: FT001
 {
     slot_handle = 3;
+    init_lock = PyThread_allocate_lock();
     InitOnceError = PyErr_NewException("init_once.error", NULL, NULL);
     if (init_once_ready_types() < 0 || Py_AtExit(init_once_at_exit) < 0) {
         return NULL;

@@ -82,7 +82,8 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
 
   static bool is_shared_mutable(const GlobalVarFact& var) {
     if (var.thread_local_storage) return false;
-    return var.kind == GlobalVarFact::Kind::python_object || var.kind == GlobalVarFact::Kind::other_mutable;
+    return var.kind == GlobalVarFact::Kind::python_object || var.kind == GlobalVarFact::Kind::other_mutable ||
+           var.kind == GlobalVarFact::Kind::lock_handle;
   }
 
   static std::string message(const ExtensionModule& module, const GlobalVarFact& var,

@@ -35,6 +35,11 @@
 // (_lsprof's rotatingtree random state under `random_mutex`). A critical section does not
 // count: it locks one object, and with the GIL it is a no-op.
 //
+// A PyThread_type_lock handle is reported like other C data when it is assigned at run
+// time: the lock is shared on purpose, but the variable holding it is not guarded by it
+// (_testcapi's `thread_done = PyThread_allocate_lock()` in a method; an exec that allocates
+// it again for every interpreter). Allocated once per process, or under a mutex, it is not.
+//
 // An API table (PyType_Slot[], PyMethodDef[], a PyType_Spec) is CPython's to read and
 // normally never written; one the module fills in at run time with a value computed there
 // (a slot taken from another type, a name built from an argument) is rewritten by every
@@ -62,7 +67,8 @@ class GlobalMutableState final : public Check {
 
   void run(CheckContext& context) const override {
     for (const auto& global : written_globals(context.model.units_for(context.config),
-                                              {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table})) {
+                                              {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table,
+                                               GlobalVarFact::Kind::lock_handle})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global) ||
           stores_one_value_per_target(global.writes)) {
         continue;
@@ -73,10 +79,7 @@ class GlobalMutableState final : public Check {
         return !write->under_mutex && write_timing(owners, context.config, *write) == WriteTiming::run_time;
       });
       if (first == global.writes.end()) continue;
-      std::string text = global.var->kind == GlobalVarFact::Kind::api_table
-                             ? table_message(*global.var, **first)
-                             : message(*global.var, **first, loaders(owners));
-      context.sink.report(global.var->location, std::move(text), std::move(names));
+      context.sink.report(global.var->location, message_for(*global.var, **first, owners), std::move(names));
     }
   }
 
@@ -130,10 +133,30 @@ class GlobalMutableState final : public Check {
            threads;
   }
 
+  static std::string message_for(const GlobalVarFact& var, const GlobalWriteFact& write,
+                                 const std::vector<const ExtensionModule*>& owners) {
+    switch (var.kind) {
+      case GlobalVarFact::Kind::api_table: return table_message(var, write);
+      case GlobalVarFact::Kind::lock_handle: return lock_handle_message(var, write, loaders(owners));
+      default: return message(var, write, loaders(owners));
+    }
+  }
+
   static std::string message(const GlobalVarFact& var, const GlobalWriteFact& write, const Loaders& loaders) {
     const std::string scope = var.function_static ? "function-static" : "process-global";
     return scope + " C variable '" + var.name + "' is written at run time" + in_function(write.function) +
            sharing(loaders) + ". Move it to module state, or make it atomic if it really is process-wide";
+  }
+
+  static std::string lock_handle_message(const GlobalVarFact& var, const GlobalWriteFact& write,
+                                        const Loaders& loaders) {
+    const std::string scope = var.function_static ? "function-static" : "process-global";
+    return scope + " lock handle '" + var.name + "' (" + var.type + ") is assigned at run time" +
+           in_function(write.function) +
+           ": the lock is made to be shared, but the variable holding it is guarded by nothing, so a call or an "
+           "import that assigns it replaces the lock another thread or interpreter is using" +
+           sharing(loaders) +
+           ". Allocate the lock once, in module state, or use a PyMutex (3.13+), which needs no allocation";
   }
 
   static std::string table_message(const GlobalVarFact& var, const GlobalWriteFact& write) {

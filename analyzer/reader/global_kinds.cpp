@@ -24,7 +24,7 @@ const std::set<std::string>& api_table_types() {
 
 const std::set<std::string>& sync_types() {
   static const std::set<std::string> types = {
-      "PyMutex", "PyThread_type_lock", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag", "std::mutex",
+      "PyMutex", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag", "std::mutex",
       "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t", "pthread_cond_t", "pthread_rwlock_t",
       "pthread_spinlock_t", "sem_t",
       // Tcl's and other libraries' own thread-safe handles (only their API touches them).
@@ -132,6 +132,9 @@ GlobalVarFact::Kind GlobalClassifier::classify(CXCursor var, CXType type) {
   std::string canonical_element = strip_type_noise(take(clang_getTypeSpelling(element)));
 
   if (clang_getCursorTLSKind(var) != CXTLS_None) return GlobalVarFact::Kind::sync_primitive;
+  if (declared_element == "PyThread_type_lock" && element.kind != CXType_Atomic) {
+    return GlobalVarFact::Kind::lock_handle;
+  }
   if (element.kind == CXType_Atomic || sync_types().count(declared_element) || sync_types().count(canonical_element) ||
       canonical_element.rfind("std::atomic", 0) == 0) {
     return GlobalVarFact::Kind::sync_primitive;
