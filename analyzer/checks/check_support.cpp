@@ -10,6 +10,14 @@ namespace subcheck::checks {
 
 bool generated_by_cython(const TranslationUnitFacts& unit) { return unit.generator == "cython"; }
 
+std::string registry_advice_for_slots(const std::map<std::string, std::string>& apis) {
+  auto find_module = apis.find("PyState_FindModule");
+  if (find_module == apis.end()) throw std::runtime_error("SI007's [data] table has no PyState_FindModule entry");
+  return find_module->second +
+         " (a module defined with slots is never in the registry: CPython refuses PyState_AddModule and "
+         "PyState_RemoveModule for it, and PyState_FindModule returns NULL)";
+}
+
 std::optional<SourceLocation> cython_interpreter_guard(const ModuleConfigView& view) {
   std::optional<SourceLocation> first;
   for_each_call(view.units, [&](const TranslationUnitFacts&, const FunctionFact&, const CallFact& call) {
@@ -314,9 +322,10 @@ void ListedApiCallCheck::run(CheckContext& context) const {
                        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
                            const std::string& listed) {
                          std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
-                         const std::string instead = advice(context, function, call.callee, listed);
+                         std::vector<std::string> owners = modules_of(context, unit, function);
+                         const std::string instead = advice(context, function, owners, call.callee, listed);
                          if (!instead.empty()) text += "; use " + instead + " instead";
-                         context.sink.report(call.location, std::move(text), modules_of(context, unit, function));
+                         context.sink.report(call.location, std::move(text), std::move(owners));
                        });
 }
 

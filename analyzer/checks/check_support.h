@@ -77,6 +77,13 @@ void for_each_handwritten_call(const std::vector<const TranslationUnitFacts*>& u
   });
 }
 
+// SI007 and SI004: what a module defined with slots (multi-phase, or an export hook) uses
+// instead of the PyState registry, whichever of its APIs it calls. CPython never registers
+// such a module there: PyState_AddModule and PyState_RemoveModule raise SystemError for a
+// def with slots, and PyState_FindModule returns NULL (3.13 Python/import.c). "Use
+// multi-phase init" would tell it what it already does. `apis` is SI007's [data] table.
+std::string registry_advice_for_slots(const std::map<std::string, std::string>& apis);
+
 // Where a Cython module's creation code first calls __Pyx_check_single_interpreter (Cython
 // emits one call, in the create function; the first in source order, so the answer does not
 // depend on unit order). While the module has it, the second interpreter that imports the
@@ -183,9 +190,11 @@ class ListedApiCallCheck : public Check {
   // Follows "<API> (in <function>)", e.g. "assumes a single interpreter: ...".
   virtual std::string problem(const std::string& api) const = 0;
   // What to use instead at this call: the rule's [data] entry for the API, unless the
-  // place of the call asks for other advice.
+  // place of the call, or the modules it belongs to (`owners`, from modules_of), asks for
+  // other advice.
   virtual std::string advice(const CheckContext& /*context*/, const FunctionFact& /*function*/,
-                             const std::string& /*api*/, const std::string& listed) const {
+                             const std::vector<std::string>& /*owners*/, const std::string& /*api*/,
+                             const std::string& listed) const {
     return listed;
   }
 };

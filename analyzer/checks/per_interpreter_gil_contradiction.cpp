@@ -68,9 +68,10 @@ class PerInterpreterGilContradiction final : public Check {
 
   static void report_registry_calls(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
                                     const std::map<std::string, std::string>& apis) {
+    const std::string advice = registry_advice_for_slots(apis);
     for_each_listed_call(view.units, apis,
                          [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
-                             const std::string& advice) {
+                             const std::string&) {
                            if (!blames(modules_of(context, unit, function), module.name)) return;
                            context.sink.report(call.location,
                                                claim(module) + "calls " + call.callee + in_function(function.name) +

@@ -4,7 +4,8 @@
 // error) and a module that relies on them cannot be isolated. The API names come from
 // the rule's [data] table. A lookup made while the module initialises (the single-phase
 // "check the cache first" PyInit) has no self to take the module from: the advice there is
-// multi-phase init, as for PyState_AddModule.
+// multi-phase init, as for PyState_AddModule. Code only modules defined with slots run is
+// told what such a module uses instead (check_support's registry_advice_for_slots).
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -24,15 +25,25 @@ class PyStateFindModule final : public ListedApiCallCheck {
            "cannot be isolated";
   }
 
-  std::string advice(const CheckContext& context, const FunctionFact& function, const std::string& api,
-                     const std::string& listed) const override {
-    if (api != "PyState_FindModule" || !initialising(context, function)) return listed;
+  std::string advice(const CheckContext& context, const FunctionFact& function, const std::vector<std::string>& owners,
+                     const std::string& api, const std::string& listed) const override {
     const auto& apis = required_data(context.rule);
+    if (all_defined_with_slots(context, owners)) return registry_advice_for_slots(apis);
+    if (api != "PyState_FindModule" || !initialising(context, function)) return listed;
     auto add_module = apis.find("PyState_AddModule");
     return add_module == apis.end() ? listed : add_module->second;
   }
 
  private:
+  // Every module the call belongs to is known to be defined with slots.
+  static bool all_defined_with_slots(const CheckContext& context, const std::vector<std::string>& names) {
+    const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
+    return !owners.empty() && std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      const ModuleConfigView* view = module->view(context.config);
+      return view != nullptr && (view->init == InitStyle::multi_phase || view->init == InitStyle::export_hook);
+    });
+  }
+
   // Runs only while some module it belongs to initialises: PyInit and the helpers only it calls.
   static bool initialising(const CheckContext& context, const FunctionFact& function) {
     return std::any_of(context.model.modules.begin(), context.model.modules.end(), [&](const ExtensionModule& module) {
