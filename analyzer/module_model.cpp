@@ -497,6 +497,9 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
     }
   }
   if (view.def && !view.def->slots_usr.empty()) view.slots = index.slots(view.def->slots_usr);
+  if (init.function->returns_only_null || init.function->raises_before_any_return) {
+    view.failing_init_at = init.function->location;
+  }
   if (view.init == InitStyle::multi_phase) {
     // Slots decide; a SetGIL call is meaningless for multi-phase modules.
     view.gil = GilDeclaration::absent;
@@ -842,6 +845,29 @@ void add_once(std::vector<std::string>& names, const std::string& name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
 }
 
+// Which modules reach each function and global. A module no CPython creates (#26, #27,
+// #30, #31) runs none of its code, so it is named only for code no created module
+// reaches (its own failing create or init function): _testmultiphase's fixtures that fail
+// on purpose share the file's functions with modules that load.
+void attribute_reached_code(AnalysisModel& model) {
+  for (bool created : {true, false}) {
+    std::map<const FunctionFact*, std::vector<std::string>> functions;
+    std::map<const GlobalVarFact*, std::vector<std::string>> globals;
+    for (const ExtensionModule& module : model.modules) {
+      for (const auto* views : {&module.configs, &module.pyinit_configs}) {
+        for (const auto& [config, view] : *views) {
+          if (view.never_created() == created) continue;
+          for (const FunctionFact* function : view.reached_functions) add_once(functions[function], module.name);
+          for (const GlobalVarFact* global : view.reached_globals) add_once(globals[global], module.name);
+        }
+      }
+    }
+    // try_emplace: what created modules reach keeps only their names.
+    for (auto& [function, names] : functions) model.function_modules.try_emplace(function, std::move(names));
+    for (auto& [global, names] : globals) model.global_modules.try_emplace(global, std::move(names));
+  }
+}
+
 }  // namespace
 
 AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
@@ -860,17 +886,12 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
     for (const auto* views : {&module.configs, &module.pyinit_configs}) {
       for (const auto& [config, view] : *views) {
         for (const TranslationUnitFacts* unit : view.units) {
-          for (const std::string& file : files_of(*unit)) {
-            std::vector<std::string>& names = model.owners[file];
-            if (std::find(names.begin(), names.end(), module.name) == names.end()) names.push_back(module.name);
-          }
+          for (const std::string& file : files_of(*unit)) add_once(model.owners[file], module.name);
         }
-        for (const FunctionFact* function : view.reached_functions)
-          add_once(model.function_modules[function], module.name);
-        for (const GlobalVarFact* global : view.reached_globals) add_once(model.global_modules[global], module.name);
       }
     }
   }
+  attribute_reached_code(model);
   return model;
 }
 

@@ -45,6 +45,12 @@ struct ModuleConfigView {
   // The PyModuleDef of a multi-phase module when its m_size is negative (#30):
   // PyModule_FromDefAndSpec2 refuses it before any slot runs, in every interpreter.
   std::optional<SourceLocation> negative_size_at;
+  // PyInit itself when it can only return NULL or always returns with an exception set
+  // (the same facts as for a create function): the import machinery raises SystemError
+  // ("initialization of ... raised unreported exception", "... failed without raising an
+  // exception") or the exception itself, in every interpreter (#31; CPython's
+  // _testmultiphase_export_unreported_exception, _export_null, _export_raise).
+  std::optional<SourceLocation> failing_init_at;
   std::set<std::string> init_functions;  // PyInit, slot functions and what they call
   // Every function the module can run: reachable from its init roots (PyInit or the export
   // hook, create/exec) and from what it hands to others to call (method tables, type
@@ -66,10 +72,11 @@ struct ModuleConfigView {
   std::set<const FunctionFact*> reached_functions;
   std::set<const GlobalVarFact*> reached_globals;
 
-  // No CPython ever creates the module (#26, #27, #30): every import fails, in every
+  // No CPython ever creates the module (#26, #27, #30, #31): every import fails, in every
   // interpreter.
   bool never_created() const {
-    return refused_slot_at.has_value() || failing_create_at.has_value() || negative_size_at.has_value();
+    return refused_slot_at.has_value() || failing_create_at.has_value() || negative_size_at.has_value() ||
+           failing_init_at.has_value();
   }
 
   // For reports: CPython's macro name, "absent", "unknown", or the source's own spelling.
