@@ -154,7 +154,8 @@ class CythonCdefGlobalState final : public Check {
           if (global.function_static || global.thread_local_storage) continue;
           if (auto name = authored_name(global.name, "__pyx_v_", module.name)) {
             auto written = writes.find(global.usr);
-            if (written != writes.end()) report_variable(context, module, *view, guarded, global, *name, written->second);
+            if (written != writes.end())
+              report_variable(context, module, *view, guarded, global, *name, written->second);
           } else if (auto type = authored_name(global.name, "__pyx_type_", module.name);
                      type && global.kind == GlobalVarFact::Kind::static_type) {
             report_class(context, module, guarded, global, *type);
@@ -186,9 +187,10 @@ class CythonCdefGlobalState final : public Check {
     std::string text;
     if (global.kind == GlobalVarFact::Kind::python_object) {
       text = "cdef variable '" + name + "' of module '" + module.name +
-             "' holds a Python object in a process-wide C static (" + global.name + "): " +
-             (guarded ? std::string(kOnceAccepted) + "each interpreter" : std::string("every interpreter")) +
-             " that imports the module overwrites it and then uses another interpreter's object. Keep the object per module: a plain module-level name, or an attribute of "
+             "' holds a Python object in a process-wide C static (" + global.name +
+             "): " + (guarded ? std::string(kOnceAccepted) + "each interpreter" : std::string("every interpreter")) +
+             " that imports the module overwrites it and then uses another interpreter's object. Keep the object per "
+             "module: a plain module-level name, or an attribute of "
              "a cdef class instance the module holds; then the module can declare "
              "`# cython: subinterpreters_compatible=own_gil` (Cython 3.1+)";
     } else if (global.kind == GlobalVarFact::Kind::other_mutable && at_run_time != nullptr) {

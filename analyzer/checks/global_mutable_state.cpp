@@ -66,9 +66,9 @@ class GlobalMutableState final : public Check {
   std::string_view rule_id() const override { return "SI010"; }
 
   void run(CheckContext& context) const override {
-    for (const auto& global : written_globals(context.model.units_for(context.config),
-                                              {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table,
-                                               GlobalVarFact::Kind::lock_handle})) {
+    for (const auto& global : written_globals(
+             context.model.units_for(context.config),
+             {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table, GlobalVarFact::Kind::lock_handle})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global) ||
           stores_one_value_per_target(global.writes)) {
         continue;
@@ -149,7 +149,7 @@ class GlobalMutableState final : public Check {
   }
 
   static std::string lock_handle_message(const GlobalVarFact& var, const GlobalWriteFact& write,
-                                        const Loaders& loaders) {
+                                         const Loaders& loaders) {
     const std::string scope = var.function_static ? "function-static" : "process-global";
     return scope + " lock handle '" + var.name + "' (" + var.type + ") is assigned at run time" +
            in_function(write.function) +

@@ -69,16 +69,15 @@ class PerInterpreterGilContradiction final : public Check {
   static void report_registry_calls(CheckContext& context, const ExtensionModule& module, const ModuleConfigView& view,
                                     const std::map<std::string, std::string>& apis) {
     const std::string advice = registry_advice_for_slots(apis);
-    for_each_listed_call(view.units, apis,
-                         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
-                             const std::string&) {
-                           if (!blames(modules_of(context, unit, function), module.name)) return;
-                           context.sink.report(call.location,
-                                               claim(module) + "calls " + call.callee + in_function(function.name) +
-                                                   ", which only works for single-phase modules; use " + advice +
-                                                   " instead",
-                                               {module.name});
-                         });
+    for_each_listed_call(
+        view.units, apis,
+        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call, const std::string&) {
+          if (!blames(modules_of(context, unit, function), module.name)) return;
+          context.sink.report(call.location,
+                              claim(module) + "calls " + call.callee + in_function(function.name) +
+                                  ", which only works for single-phase modules; use " + advice + " instead",
+                              {module.name});
+        });
   }
 
   static void report_exec_once_guards(const ExtensionModule& module, const ModuleConfigView& view, FindingSink& sink) {

@@ -24,9 +24,9 @@ const std::set<std::string>& api_table_types() {
 
 const std::set<std::string>& sync_types() {
   static const std::set<std::string> types = {
-      "PyMutex", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag", "std::mutex",
-      "std::once_flag", "std::atomic_flag", "pthread_key_t", "Py_tss_t", "pthread_cond_t", "pthread_rwlock_t",
-      "pthread_spinlock_t", "sem_t",
+      "PyMutex", "pthread_mutex_t", "pthread_once_t", "_PyOnceFlag", "PyOnceFlag", "std::mutex", "std::once_flag",
+      "std::atomic_flag", "pthread_key_t", "Py_tss_t", "pthread_cond_t", "pthread_rwlock_t", "pthread_spinlock_t",
+      "sem_t",
       // Tcl's and other libraries' own thread-safe handles (only their API touches them).
       "Tcl_Mutex", "Tcl_ThreadDataKey", "Tcl_Condition"};
   return types;
