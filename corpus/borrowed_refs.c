@@ -49,7 +49,7 @@ borrowed_list_lookups(PyObject *module, PyObject *list)
         return NULL;
     }
     PyObject *first = PyList_GetItem(list, 0);  // expect: FT003
-    PyObject *second = PyList_GET_ITEM(list, 1);  // expect: FT003
+    PyObject *second = PyList_GET_ITEM(list, 1);  // expect: FT003 "PyList_GetItemRef, or read the list inside Py_BEGIN_CRITICAL_SECTION(list)"
     return PyTuple_Pack(2, first, second);
 }
 
