@@ -164,13 +164,17 @@ TEST(RuleCatalogue, EmbeddedFilesAreNamedAfterTheirRule) {
 }
 
 TEST(RuleCatalogue, BorrowedReferenceRuleMapsEveryApiToItsStrongReferenceReplacement) {
+  // A list read by index may instead be read under the list's own critical section.
+  const std::string kListAdvice =
+      "PyList_GetItemRef, or read the list inside Py_BEGIN_CRITICAL_SECTION(list) (a loop over its items, an "
+      "algorithm that reorders it in place)";
   const std::map<std::string, std::string> expected{
       {"PyDict_GetItem", "PyDict_GetItemRef"},
       {"PyDict_GetItemWithError", "PyDict_GetItemRef"},
       {"PyDict_GetItemString", "PyDict_GetItemStringRef"},
       {"PyDict_SetDefault", "PyDict_SetDefaultRef"},
-      {"PyList_GetItem", "PyList_GetItemRef"},
-      {"PyList_GET_ITEM", "PyList_GetItemRef"},
+      {"PyList_GetItem", kListAdvice},
+      {"PyList_GET_ITEM", kListAdvice},
       {"PyWeakref_GetObject", "PyWeakref_GetRef"},
       {"PyWeakref_GET_OBJECT", "PyWeakref_GetRef"},
       {"PyImport_AddModule", "PyImport_AddModuleRef"},
