@@ -55,16 +55,27 @@ if tree is not None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 stores[node.id] = stores.get(node.id, 0) + 1
+        # A list changed in place after it is assigned (`macros.append(...)` under an
+        # os.uname() test, as pylibacl does) is not the literal it was assigned.
+        changed = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.attr in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"):
+                changed.setdefault(node.func.value.id, node.lineno)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) and isinstance(node.value, ast.Name):
+                changed.setdefault(node.value.id, node.lineno)
         top = {}
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 top[node.targets[0].id] = node.value
         def resolve(node):
-            if isinstance(node, ast.Name) and stores.get(node.id) == 1 and node.id in top:
+            if isinstance(node, ast.Name) and stores.get(node.id) == 1 and node.id in top and node.id not in changed:
                 return top[node.id]
             return node
         def not_literal(node, key, entry):
-            out["not_literal"].append({"line": getattr(node, "lineno", 0), "argument": key, "entry": entry})
+            changed_at = changed.get(node.id, 0) if isinstance(node, ast.Name) else 0
+            out["not_literal"].append({"line": getattr(node, "lineno", 0), "argument": key, "entry": entry,
+                                       "changed_at": changed_at})
         def item_ok(key, v):
             if key == "define_macros":
                 return isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) and (v[1] is None or isinstance(v[1], str))
@@ -118,8 +129,14 @@ if tree is not None:
 sys.stdout.write("\nSUBCHECK-SETUP-PY:" + json.dumps(out) + "\n")
 )PY";
 
-std::string not_literal_note(const std::string& shown, int line, const std::string& argument, bool entry) {
+std::string not_literal_note(const std::string& shown, int line, const std::string& argument, bool entry,
+                             int changed_at) {
   std::string where = shown + ":" + std::to_string(line) + ": ";
+  if (changed_at > 0 && !entry) {
+    return where + argument + " names a list setup.py changes in place after assigning it (line " +
+           std::to_string(changed_at) + "), as platform tests do; what it holds was not applied (give the macros " +
+           "with --extra-arg=-DNAME and the directories with --extra-arg=-IDIR if they matter)";
+  }
   if (entry) {
     if (argument == "define_macros")
       return where + "a define_macros entry is not a literal (name, value) pair; it was not applied";
@@ -231,8 +248,8 @@ std::optional<SetupPyDeclarations> read_setup_py(const fs::path& setup_py, const
   if (auto not_literal = json.find("not_literal"); not_literal != json.end() && not_literal->is_array()) {
     for (const auto& item : *not_literal) {
       if (!item.is_object()) continue;
-      declarations.notes.push_back(
-          not_literal_note(shown, item.value("line", 0), item.value("argument", "?"), item.value("entry", false)));
+      declarations.notes.push_back(not_literal_note(shown, item.value("line", 0), item.value("argument", "?"),
+                                                    item.value("entry", false), item.value("changed_at", 0)));
     }
   }
   return declarations;

@@ -150,6 +150,34 @@ TEST(SetupPyFlags, ANonLiteralArgumentIsANoteWithItsLineAndTheRestIsApplied) {
   })) << diagnostics_text(result);
 }
 
+// pylibacl's setup.py: `macros = []`, then `macros.append(...)` under os.uname() tests. The
+// list assigned is not the list passed, so nothing is applied, and the note says why.
+TEST(SetupPyFlags, AListChangedInPlaceAfterItsAssignmentIsANoteNotAnEmptyList) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-setup-py");
+  write_flagged_tree(tree);
+  tree.write("setup.py",
+             "import os\n"
+             "from setuptools import Extension, setup\n"
+             "macros = []\n"
+             "dirs = ['inc']\n"
+             "if os.uname()[0] == 'Linux':\n"
+             "    macros.append(('MY_FLAG', '1'))\n"
+             "setup(ext_modules=[Extension('m', ['m.c'],\n"
+             "    define_macros=macros,\n"
+             "    include_dirs=dirs)])\n");
+  CompileDatabase db = infer(tree.path());
+  EXPECT_TRUE(any_contains(db.notes,
+                           "setup.py:8: define_macros names a list setup.py changes in place after "
+                           "assigning it (line 6)"))
+      << joined(db.notes);
+  EXPECT_EQ(db.notes.size(), 1u) << "dirs is never changed: it is read\n" << joined(db.notes);
+  const CompileCommand* m = command_for(db, "m.c");
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(mentions(*m, "MY_FLAG")) << joined(m->args);
+  EXPECT_TRUE(mentions(*m, (fs::canonical(tree.path()) / "inc").string())) << joined(m->args);
+}
+
 TEST(SetupPyFlags, SetupCfgBuildExtOptionsApplyToEveryExtension) {
   REQUIRE_PYTHON();
   test::TempDir tree("subcheck-setup-py");
