@@ -7,7 +7,7 @@
  * TP: FT003 for each of PyDict_GetItem, PyDict_GetItemWithError, PyDict_GetItemString,
  * PyDict_SetDefault, PyList_GetItem, PyList_GET_ITEM, PyWeakref_GetObject,
  * PyWeakref_GET_OBJECT, PyImport_AddModule, PyCell_GET, _PyType_Lookup, and on a list a
- * Python callable returned.
+ * Python callable returned; at each use of a macro the function defines, not at its #define.
  * TN: FT003 on kwargs, on fresh containers (PyDict_New ... and the copies PyMapping_Keys and
  * PyDict_Values return, a string's split, a helper's return value when every return of it
  * is one and it keeps no other reference; a local holds one only from its assignment on),
@@ -324,6 +324,18 @@ borrowed_compared_in_loop(PyObject *module, PyObject *registry)
     return found;
 }
 
+/* TP FT003 at each use of a macro the function defines (as termios' SET_FROM_LIST does),
+ * where the code runs; not again at the #define line, where the macro is only spelled. */
+static PyObject *
+borrowed_local_macro(PyObject *module, PyObject *list)
+{
+#define LONG_FROM_LIST(LIST, N) PyLong_AsLong(PyList_GetItem(LIST, N))  // expect-not: FT003
+    long first = LONG_FROM_LIST(list, 0);  // expect: FT003
+    long second = LONG_FROM_LIST(list, 1);  // expect: FT003
+#undef LONG_FROM_LIST
+    return PyLong_FromLong(first + second);
+}
+
 static PyObject *
 strong_lookups(PyObject *module, PyObject *args)
 {
@@ -371,6 +383,7 @@ static PyMethodDef borrowed_methods[] = {
     {"only_tested", borrowed_only_tested, METH_VARARGS, NULL},
     {"compared_through_local", borrowed_compared_through_local, METH_VARARGS, NULL},
     {"compared_in_loop", borrowed_compared_in_loop, METH_O, NULL},
+    {"local_macro", borrowed_local_macro, METH_O, NULL},
     {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

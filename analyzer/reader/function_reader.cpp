@@ -1024,9 +1024,13 @@ std::optional<CXCursor> FunctionReader::named_variable(CXCursor expr, bool throu
 void FunctionReader::add_macro_uses() {
   Scan& scan = *current_;
   std::set<std::pair<std::string, unsigned>> seen;
-  for (const CallFact& call : scan.fact.calls) seen.insert({call.callee, call.offset});
+  std::set<std::string> called;  // callees with a real call (a macro defined in the body expands to them)
+  for (const CallFact& call : scan.fact.calls) {
+    seen.insert({call.callee, call.offset});
+    called.insert(call.callee);
+  }
   for (MacroUse& use : scan.tokens.macro_uses) {
-    if (seen.count({use.name, use.offset})) continue;
+    if (seen.count({use.name, use.offset}) || (use.in_directive && called.contains(use.name))) continue;
     CallFact call;
     call.callee = use.name;
     call.location = use.location;

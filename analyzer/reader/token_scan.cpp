@@ -216,6 +216,19 @@ std::vector<std::string> macro_arguments(const std::vector<std::string>& tokens,
   return args;
 }
 
+// Where the preprocessor directive whose `#` is at `hash` ends: the first newline not
+// continued by a backslash.
+unsigned directive_end(std::string_view text, unsigned hash) {
+  std::size_t at = hash;
+  while ((at = text.find('\n', at)) != std::string_view::npos) {
+    std::size_t before = at;
+    while (before > hash && (text[before - 1] == '\r' || text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+    if (before == hash || text[before - 1] != '\\') return static_cast<unsigned>(at);
+    ++at;
+  }
+  return static_cast<unsigned>(text.size());
+}
+
 FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std::string& function_name,
                                     std::vector<PatternFact>& patterns) {
   FunctionTokens result;
@@ -236,7 +249,14 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
   int critical = 0, locks = 0;
   // The declarator before the body names the function itself: `int Py_thing(void) {` is no use.
   bool in_body = false;
+  unsigned directive_until = 0;  // the end of the `#...` directive being read, if any
+  unsigned previous_line = 0;
   for (unsigned i = 0; i < count; ++i) {
+    Position token_at = position(clang_getTokenLocation(unit, tokens[i]));
+    if (kinds[i] == CXToken_Punctuation && spelled[i] == "#" && (i == 0 || token_at.line != previous_line)) {
+      directive_until = directive_end(map.file_text(token_at.file), token_at.offset);
+    }
+    previous_line = token_at.line;
     if (!in_body && kinds[i] == CXToken_Punctuation && spelled[i] == "{") in_body = true;
     if (kinds[i] != CXToken_Identifier) continue;
     const std::string& word = spelled[i];
@@ -248,7 +268,7 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
       result.assert_spans.emplace_back(first, position(clang_getTokenLocation(unit, tokens[i])).offset);
       continue;
     }
-    Position at = position(clang_getTokenLocation(unit, tokens[i]));
+    const Position& at = token_at;
     if (map.is_skipped(at)) continue;
     SourceLocation where{map.file_name(at.file), at.line, at.column};
     bool call = i + 1 < count && spelled[i + 1] == "(";
@@ -268,7 +288,8 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
       record_refcnt_test(spelled, kinds, i, where, function_name, raising_helper, patterns);
     }
     if (call && in_body && looks_like_python_api(word)) {
-      result.macro_uses.push_back({word, where, at.offset, macro_arguments(spelled, i + 1)});
+      result.macro_uses.push_back(
+          {word, where, at.offset, macro_arguments(spelled, i + 1), at.offset < directive_until});
     }
   }
   clang_disposeTokens(unit, tokens, count);

@@ -26,6 +26,9 @@ struct MacroUse {
   SourceLocation location;
   unsigned offset;
   std::vector<std::string> args;
+  // Spelled in a `#define` inside the function body (termios' SET_FROM_LIST): each
+  // expansion of that macro is where the code runs.
+  bool in_directive = false;
 };
 
 // One token of a function body, outside preprocessor branches the build skips.
