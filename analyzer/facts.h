@@ -84,7 +84,7 @@ struct GlobalVarFact {
     static_type,     // a PyTypeObject defined statically
     static_object,   // another Python object defined statically
     api_table,       // PyMethodDef, PyModuleDef, slots, specs, kwlists, _PyArg_Parser ...
-    sync_primitive,  // PyMutex, PyThread_type_lock, atomics: made to be shared
+    sync_primitive,  // PyMutex, pthread mutexes, atomics, thread-local data: made to be shared
     constant,        // const-qualified data
     other_mutable,   // any other mutable data
     // A PyThread_type_lock: the lock it points to is made to be shared, but the variable is

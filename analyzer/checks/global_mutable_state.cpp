@@ -142,16 +142,18 @@ class GlobalMutableState final : public Check {
     }
   }
 
+  static std::string scope_of(const GlobalVarFact& var) {
+    return var.function_static ? "function-static" : "process-global";
+  }
+
   static std::string message(const GlobalVarFact& var, const GlobalWriteFact& write, const Loaders& loaders) {
-    const std::string scope = var.function_static ? "function-static" : "process-global";
-    return scope + " C variable '" + var.name + "' is written at run time" + in_function(write.function) +
+    return scope_of(var) + " C variable '" + var.name + "' is written at run time" + in_function(write.function) +
            sharing(loaders) + ". Move it to module state, or make it atomic if it really is process-wide";
   }
 
   static std::string lock_handle_message(const GlobalVarFact& var, const GlobalWriteFact& write,
                                          const Loaders& loaders) {
-    const std::string scope = var.function_static ? "function-static" : "process-global";
-    return scope + " lock handle '" + var.name + "' (" + var.type + ") is assigned at run time" +
+    return scope_of(var) + " lock handle '" + var.name + "' (" + var.type + ") is assigned at run time" +
            in_function(write.function) +
            ": the lock is made to be shared, but the variable holding it is guarded by nothing, so a call or an "
            "import that assigns it replaces the lock another thread or interpreter is using" +

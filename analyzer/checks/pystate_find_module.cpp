@@ -28,7 +28,7 @@ class PyStateFindModule final : public ListedApiCallCheck {
   std::string advice(const CheckContext& context, const FunctionFact& function, const std::vector<std::string>& owners,
                      const std::string& api, const std::string& listed) const override {
     const auto& apis = required_data(context.rule);
-    if (all_defined_with_slots(context, owners)) return registry_advice_for_slots(apis);
+    if (run_by_modules_with_slots(context, owners)) return registry_advice_for_slots(apis);
     if (api != "PyState_FindModule" || !initialising(context, function)) return listed;
     auto add_module = apis.find("PyState_AddModule");
     return add_module == apis.end() ? listed : add_module->second;
@@ -38,7 +38,7 @@ class PyStateFindModule final : public ListedApiCallCheck {
   // Some module the call belongs to is defined with slots, and none is known to be
   // single-phase (one whose init style is unknown does not decide: _testmultiphase's
   // fixture that returns its PyModuleDef uninitialised shares the file's functions).
-  static bool all_defined_with_slots(const CheckContext& context, const std::vector<std::string>& names) {
+  static bool run_by_modules_with_slots(const CheckContext& context, const std::vector<std::string>& names) {
     bool with_slots = false;
     for (const ExtensionModule* module : modules_named(context.model, names)) {
       const ModuleConfigView* view = module->view(context.config);
