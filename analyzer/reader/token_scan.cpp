@@ -238,13 +238,13 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
   clang_tokenize(unit, map.file_range(clang_getCursorExtent(function)), &tokens, &count);
   std::vector<std::string> spelled(count);
   std::vector<CXTokenKind> kinds(count);
+  std::vector<Position> positions(count);
   for (unsigned i = 0; i < count; ++i) {
     spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
     kinds[i] = clang_getTokenKind(tokens[i]);
-  }
-  for (unsigned i = 0; i < count; ++i) {
-    Position at = position(clang_getTokenLocation(unit, tokens[i]));
-    if (kinds[i] != CXToken_Comment && !map.is_skipped(at)) result.body.push_back({spelled[i], at.offset});
+    positions[i] = position(clang_getTokenLocation(unit, tokens[i]));
+    if (kinds[i] != CXToken_Comment && !map.is_skipped(positions[i]))
+      result.body.push_back({spelled[i], positions[i].offset});
   }
   int critical = 0, locks = 0;
   // The declarator before the body names the function itself: `int Py_thing(void) {` is no use.
@@ -252,7 +252,7 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
   unsigned directive_until = 0;  // the end of the `#...` directive being read, if any
   unsigned previous_line = 0;
   for (unsigned i = 0; i < count; ++i) {
-    Position token_at = position(clang_getTokenLocation(unit, tokens[i]));
+    const Position& token_at = positions[i];
     if (kinds[i] == CXToken_Punctuation && spelled[i] == "#" && (i == 0 || token_at.line != previous_line)) {
       directive_until = directive_end(map.file_text(token_at.file), token_at.offset);
     }
@@ -263,9 +263,9 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     // assert(...) compiles to nothing in release builds and decides nothing at run time.
     if ((word == "assert" || word == "Py_DEBUG_ASSERT") && i + 1 < count && spelled[i + 1] == "(") {
       // From the macro's name: what it expands to is located there.
-      unsigned first = position(clang_getTokenLocation(unit, tokens[i])).offset;
+      unsigned first = token_at.offset;
       i = closing_paren(spelled, i + 1);
-      result.assert_spans.emplace_back(first, position(clang_getTokenLocation(unit, tokens[i])).offset);
+      result.assert_spans.emplace_back(first, positions[i].offset);
       continue;
     }
     const Position& at = token_at;
