@@ -22,7 +22,8 @@ struct ArgSource {
   enum class Kind {
     unknown,
     parameter,        // what the caller passed
-    fresh_container,  // a container a call just made (PyDict_New, PyUnicode_Split, ...)
+    fresh_container,  // a container a call just made (PyDict_New, PyUnicode_Split, ...),
+                      // a module just made, or that module's dict (PyModule_GetDict)
     call_result,      // what a call of `function` returned: fresh when every return of
                       // that function is (the module model decides, across units)
   } kind = Kind::unknown;
@@ -51,7 +52,9 @@ struct GlobalWriteFact {
   std::string var_usr;
   std::string function;  // enclosing function
   SourceLocation location;
-  bool lazy_init = false;   // guarded by a test of the same variable (`if (!x) x = ...`)
+  // Guarded by a test of the same variable (`if (!x) x = ...`), storing something other
+  // than zero or NULL (`if (x) { free(x); x = NULL; }` clears it).
+  bool lazy_init = false;
   bool under_lock = false;  // inside a critical section or between lock/unlock
   // Between a mutex lock and its unlock (PyMutex_Lock, pthread_mutex_lock, ...): one lock
   // for the process, unlike a critical section, which locks one object and is a no-op

@@ -28,9 +28,11 @@ namespace fs = std::filesystem;
 // function stored in a local is handed on where the local is, not at the store; 9 (8 was
 // a development step): FunctionFact::returned_sources and raises_before_any_return,
 // ArgSource::call_result; 11 (10 was a development step): GlobalWriteFact::fixed_store,
-// CallFact::result_only_compared through locals; 12: GlobalVarFact::Kind::lock_handle), so no entry of an older reader
-// is taken for a newer one's.
-constexpr int kEntryFormat = 12;
+// CallFact::result_only_compared through locals; 12: GlobalVarFact::Kind::lock_handle; 14
+// (13 was a development step): a new module and its dict as fresh_container, no lazy_init
+// for a write that clears the variable), so no entry of an older reader is taken for a
+// newer one's.
+constexpr int kEntryFormat = 14;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -6,7 +6,9 @@
  * TP: FT002 at the first unsynchronised write of each variable made after initialisation
  * (a lazily created cache, a counter, a flag, a struct holding a callback, a PyThread lock
  * handle each call allocates, as _testcapi's `thread_done`: the lock is shared on purpose,
- * the variable holding it is not guarded); SI006/SI010 at the variables; SI003.
+ * the variable holding it is not guarded, a buffer freed and cleared when set, as
+ * _tkinter's `tcl_lock`: a write, not a lazy initialisation); SI006/SI010 at the
+ * variables; SI003.
  * TN: FT002 for the writes in the exec slot and in the helper it calls, and for the
  * counter's second site (one finding per variable, naming the other sites).
  *
@@ -23,13 +25,14 @@ static struct {
     PyObject *callback;
     long runs;
 } pending;  // expect: SI006
+static char *scratch = NULL;  // expect: SI010
 static PyThread_type_lock done_lock;  // expect: SI010 "lock handle 'done_lock' (PyThread_type_lock) is assigned at run time (in unsync_wait)" "PyMutex"
 
 static PyObject *
 unsync_lookup(PyObject *module, PyObject *key)
 {
     if (lookup_cache == NULL) {
-        lookup_cache = PyDict_New();  // expect: FT002 "process-global Python object 'lookup_cache'"
+        lookup_cache = PyDict_New();  // expect: FT002 "process-global Python object 'lookup_cache' is lazily initialised"
         if (lookup_cache == NULL) {
             return NULL;
         }
@@ -86,12 +89,23 @@ unsync_wait(PyObject *module, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
+static PyObject *
+unsync_drop_scratch(PyObject *module, PyObject *unused)
+{
+    if (scratch != NULL) {
+        PyMem_Free(scratch);
+        scratch = NULL;  // expect: FT002 "'scratch' is written (in unsync_drop_scratch)"
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef unsync_methods[] = {
     {"lookup", unsync_lookup, METH_O, NULL},
     {"set_verbose", unsync_set_verbose, METH_O, NULL},
     {"calls", unsync_calls, METH_NOARGS, NULL},
     {"defer", unsync_defer, METH_O, NULL},
     {"wait", unsync_wait, METH_NOARGS, NULL},
+    {"drop_scratch", unsync_drop_scratch, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -111,6 +111,12 @@ bool creates_fresh_container(const std::string& callee) {
   return names.count(callee) > 0;
 }
 
+// A module object nothing else holds yet: its creator publishes it later (a PyInit by
+// returning it), so until then no other thread can reach it or its dict.
+bool makes_new_module(const std::string& callee) {
+  return callee == "PyModule_Create2" || callee == "PyModule_New" || callee == "PyModule_NewObject";
+}
+
 // The origin of `name` at `offset` read from the body's tokens alone, for a call libclang
 // did not list (its statement lies in a `for` whose header it could not type, see
 // FunctionTokens::body): fresh when, walking back, the nearest assignment is
@@ -917,17 +923,21 @@ GlobalWriteFact* FunctionReader::record_global_write(const std::string& var_usr,
   unsigned offset = 0;
   write.location = map_.location_of(at, &offset);
   if (!current_->writes_seen.insert({var_usr, offset}).second) return nullptr;
-  write.lazy_init =
-      std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
   Region region = region_at(current_->tokens.regions, offset);
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
   write.under_mutex = region.locks > 0;
   const CXCursorKind kind = clang_getCursorKind(at);
   write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
+  std::optional<std::int64_t> stored;
   if (kind == CXCursor_BinaryOperator) {
     std::vector<CXCursor> sides = children_of(at);
-    write.stores_constant = sides.size() == 2 && constant_value(sides[1]).has_value();
+    if (sides.size() == 2) stored = constant_value(sides[1]);
+    write.stores_constant = stored.has_value();
   }
+  // `if (lock) { free(lock); lock = NULL; }` tests the variable too, but clears it.
+  const bool guarded =
+      std::find(current_->guard_vars.begin(), current_->guard_vars.end(), write.var_usr) != current_->guard_vars.end();
+  write.lazy_init = guarded && stored != std::int64_t{0};
   if (current_->file != nullptr) {
     Position where = position(clang_getCursorLocation(at));
     if (where.file == current_->file) {
@@ -981,7 +991,12 @@ ArgSource FunctionReader::source_of(CXCursor value) {
   CXCursorKind kind = clang_getCursorKind(inner);
   if (kind == CXCursor_CallExpr) {
     std::optional<std::string> callee = callee_of(inner);
-    if (callee && creates_fresh_container(*callee)) return {ArgSource::Kind::fresh_container, -1};
+    if (callee && (creates_fresh_container(*callee) || makes_new_module(*callee)))
+      return {ArgSource::Kind::fresh_container, -1};
+    // A module's dict is as private as the module: psycopg2's PyInit hands its new module
+    // to helpers that read the module's dict before anything else can see it.
+    if (callee == "PyModule_GetDict" && clang_Cursor_getNumArguments(inner) == 1)
+      return source_of(clang_Cursor_getArgument(inner, 0));
     if (callee) return {ArgSource::Kind::call_result, -1, *callee};
   } else if (kind == CXCursor_DeclRefExpr) {
     auto origin = current_->local_origins.find(take(clang_getCursorSpelling(inner)));
