@@ -218,6 +218,16 @@ struct FunctionFact {
   // another call's argument after the first, another local) counts as unknown, since the
   // caller then is not its only holder.
   std::vector<ArgSource> returned_sources;
+  // Struct fields by name (`state->codes` gives "codes"), from the body's tokens
+  // (reader/field_uses.h): those it assigns a fresh container (`= PyDict_New()`), those it
+  // passes first to an API that changes a container (PyDict_SetItem, PyList_Append, ...),
+  // and those it uses any other way than reading through an API, testing, or
+  // reference counting (passed on, stored, returned, its address taken). A field only
+  // initialisation makes and changes, and nothing shares, holds a container no later call
+  // changes.
+  std::vector<std::string> fields_made;
+  std::vector<std::string> fields_changed;
+  std::vector<std::string> fields_shared;
 };
 
 // `Py_REFCNT(x) == 1` and similar uniqueness tests.

@@ -30,9 +30,9 @@ namespace fs = std::filesystem;
 // ArgSource::call_result; 11 (10 was a development step): GlobalWriteFact::fixed_store,
 // CallFact::result_only_compared through locals; 12: GlobalVarFact::Kind::lock_handle; 14
 // (13 was a development step): a new module and its dict as fresh_container, no lazy_init
-// for a write that clears the variable), so no entry of an older reader is taken for a
-// newer one's.
-constexpr int kEntryFormat = 14;
+// for a write that clears the variable; 15: FunctionFact::fields_made, fields_changed and
+// fields_shared), so no entry of an older reader is taken for a newer one's.
+constexpr int kEntryFormat = 15;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -48,7 +48,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionHandoff, kind, position, function, ta
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
                                    referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
                                    exit_guard_globals, parse_errors, returns_only_null, raises_before_any_return,
-                                   returned_sources)
+                                   returned_sources, fields_made, fields_changed, fields_shared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
@@ -72,7 +72,7 @@ SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);
 SUBCHECK_FACTS_SIZE(FunctionHandoff, 120);
-SUBCHECK_FACTS_SIZE(FunctionFact, 312);
+SUBCHECK_FACTS_SIZE(FunctionFact, 384);
 SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);

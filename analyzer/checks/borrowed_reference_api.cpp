@@ -5,11 +5,17 @@
 // API -> replacement table is the rule's [data]. Not reported when the container is the
 // call's own kwargs dict (followed through helpers) or a container just created (no other
 // thread can reach those: AnalysisModel::first_arg_is_private), nor when the result is
-// only compared by address, directly or through a local nothing after it reads otherwise.
+// only compared by address, directly or through a local nothing after it reads otherwise,
+// nor when the container is a struct field that only module initialisation makes and fills
+// and nothing hands on (`_ssl`'s error-code tables in module state): no call changes it
+// after import, so no item goes away under the reader.
 //
 // A critical section is not enough to leave a call out: it locks the object it names, and
 // the container may belong to another (syslog's openlog holds the module's critical section
 // while it reads sys.argv, which any thread may change).
+#include <algorithm>
+#include <regex>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 #include "rules/catalogue.h"
@@ -28,7 +34,7 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           auto replacement = replacements.find(call.callee);
           if (replacement == replacements.end() || context.model.first_arg_is_private(function, call) ||
-              call.result_only_compared) {
+              call.result_only_compared || filled_only_at_initialisation(context, unit, function, call)) {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
@@ -37,6 +43,45 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   }
 
  private:
+  // The field a call's first argument names last (`state->codes`, `(PyObject *)st.codes`).
+  static std::string field_named(const CallFact& call) {
+    if (call.args.empty()) return {};
+    static const std::regex access(R"((->|\.)\s*([A-Za-z_][A-Za-z0-9_]*)\s*$)");
+    std::smatch match;
+    return std::regex_search(call.args.front(), match, access) ? match[2].str() : std::string{};
+  }
+
+  // Every module the call belongs to makes the field's container and changes it only while
+  // it initialises (its init functions), and none of its code hands the field on.
+  static bool filled_only_at_initialisation(const CheckContext& context, const TranslationUnitFacts& unit,
+                                            const FunctionFact& function, const CallFact& call) {
+    const std::string field = field_named(call);
+    const std::vector<std::string> owners = modules_of(context, unit, function);
+    if (field.empty() || owners.empty()) return false;
+    return std::all_of(owners.begin(), owners.end(), [&](const std::string& name) {
+      auto module = std::find_if(context.model.modules.begin(), context.model.modules.end(),
+                                 [&](const ExtensionModule& candidate) { return candidate.name == name; });
+      const ModuleConfigView* view = module == context.model.modules.end() ? nullptr : module->view(context.config);
+      return view != nullptr && filled_only_at_initialisation(*view, field);
+    });
+  }
+
+  static bool filled_only_at_initialisation(const ModuleConfigView& view, const std::string& field) {
+    auto names = [&](const std::vector<std::string>& fields) {
+      return std::find(fields.begin(), fields.end(), field) != fields.end();
+    };
+    bool made = false;
+    for (const TranslationUnitFacts* unit : view.units) {
+      for (const FunctionFact& function : unit->functions) {
+        const bool initialises = view.init_functions.contains(function.name);
+        if (names(function.fields_shared)) return false;
+        if ((names(function.fields_made) || names(function.fields_changed)) && !initialises) return false;
+        made = made || names(function.fields_made);
+      }
+    }
+    return made;
+  }
+
   static std::string message(const std::string& api, const std::string& replacement, const std::string& function) {
     return api + " returns a borrowed reference; use " + replacement + in_function(function) +
            ": without the GIL another thread can drop the item before it is used";

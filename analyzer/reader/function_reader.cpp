@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "analyzer/reader/cursors.h"
+#include "analyzer/reader/field_uses.h"
 
 namespace subcheck::reader {
 namespace {
@@ -96,19 +97,6 @@ std::optional<std::string> module_creation_inside(CXCursor function, SourceMap& 
     for (CXCursor child : children_of(cursor)) pending.push_back(child);
   }
   return found;
-}
-
-bool creates_fresh_container(const std::string& callee) {
-  // Each returns a new container that nothing else holds yet: the keys, values and items
-  // lists of a dict or mapping are copies, not views; a string's split is a new list
-  // (_pickle walks `PyUnicode_Split(name, ".")` so). A call of a Python callable
-  // (PyObject_CallNoArgs and friends) is not one: the callable may return an object it keeps.
-  static const std::set<std::string> names = {
-      "PyDict_New",      "PyList_New",       "PyDict_Copy",         "PyTuple_New",     "PySequence_List",
-      "PyList_GetSlice", "PyDict_FromKeys",  "_PyDict_NewPresized", "PyDict_Keys",     "PyDict_Values",
-      "PyDict_Items",    "PyMapping_Keys",   "PyMapping_Values",    "PyMapping_Items", "PyObject_Dir",
-      "PyUnicode_Split", "PyUnicode_RSplit", "PyUnicode_Splitlines"};
-  return names.count(callee) > 0;
 }
 
 // A module object nothing else holds yet: its creator publishes it later (a PyInit by
@@ -407,6 +395,7 @@ void FunctionReader::read(CXCursor function) {
   mark_calls_only_compared_through_locals();
   note_escapes_through_calls();
   scan.fact.returned_sources = returned_sources();
+  read_field_uses(scan.tokens.body, scan.fact);
   current_ = nullptr;
   std::sort(scan.fact.calls.begin(), scan.fact.calls.end(),
             [](const CallFact& a, const CallFact& b) { return a.offset < b.offset; });
