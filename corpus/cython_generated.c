@@ -129,7 +129,7 @@ static PyModuleDef_Slot __pyx_moduledef_slots[] = {  // expect: FT001 "freethrea
 namespace {
   struct PyModuleDef __pyx_moduledef =
   #else
-  static struct PyModuleDef __pyx_moduledef =  // expect: SI002
+  static struct PyModuleDef __pyx_moduledef =  // expect: SI002 "guard (SI009) refuses every interpreter after the first" "subinterpreters_compatible=own_gil"
   #endif
   {
       PyModuleDef_HEAD_INIT,

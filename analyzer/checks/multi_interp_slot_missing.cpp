@@ -4,7 +4,9 @@
 // in legacy subinterpreters but concurrent.interpreters and InterpreterPoolExecutor
 // (own-GIL interpreters) refuse it. Reported at the PyModuleDef, where the slot is missing.
 // 3.15's export hooks (PyModExport_) get the same default from the same code, so a hook
-// whose slot array lacks the slot is reported there.
+// whose slot array lacks the slot is reported there. A Cython module gets the slot by being
+// regenerated, not by an edit of the generated C; while it keeps Cython's interpreter
+// guard (SI009), even legacy subinterpreters after the first are refused.
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -21,20 +23,31 @@ class MultiInterpSlotMissing final : public Check {
       if (view == nullptr || !built_from_slots(view->init)) continue;
       // A module no interpreter ever gets (#26, #27) is refused by none for its slot.
       if (view->multiple_interpreters != MultipleInterpreters::absent || view->never_created()) continue;
-      context.sink.report(definition_location(module, *view), message(import_name(module, *view), view->init),
-                          {module.name});
+      context.sink.report(definition_location(module, *view), message(module, *view), {module.name});
     }
   }
 
  private:
-  static std::string message(const std::string& name, InitStyle init) {
-    const char* kind = init == InitStyle::export_hook ? "export-hook module '" : "multi-phase module '";
-    return kind + name +
+  static std::string message(const ExtensionModule& module, const ModuleConfigView& view) {
+    const char* kind = view.init == InitStyle::export_hook ? "export-hook module '" : "multi-phase module '";
+    return kind + import_name(module, view) +
            "' has no Py_mod_multiple_interpreters slot, so CPython assumes "
            "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED (shared GIL only): isolated subinterpreters "
-           "(concurrent.interpreters, InterpreterPoolExecutor) refuse it; once the module is "
-           "isolated, add " +
-           slot_entry(init, "Py_mod_multiple_interpreters", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED");
+           "(concurrent.interpreters, InterpreterPoolExecutor) refuse it" +
+           fix(module, view);
+  }
+
+  static std::string fix(const ExtensionModule& module, const ModuleConfigView& view) {
+    if (module.generator != "cython") {
+      return "; once the module is isolated, add " +
+             slot_entry(view.init, "Py_mod_multiple_interpreters", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED");
+    }
+    std::string guard = cython_interpreter_guard(view)
+                            ? ", and its Cython interpreter guard (SI009) refuses every interpreter after the first"
+                            : "";
+    return guard +
+           "; Cython writes the slot: once the module is isolated, regenerate it with Cython 3.1+ and "
+           "`# cython: subinterpreters_compatible=own_gil`";
   }
 };
 
