@@ -5,7 +5,8 @@
  * the GIL and race on what its methods write.
  *
  * TP: SI010 at `init_runs` (PyInit writes it, in each interpreter); at `hits` with the
- *     free-threaded race in the message, and FT002 at the write.
+ *     free-threaded race in the message, and FT002 at the write; at `verbose`, set by a
+ *     method, and FT002 there, whose advice names PyInit (the module has no exec function).
  * Also SI001: single-phase.
  *
  * subcheck-expect-module: name=per_interp_init init=single-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=unsafe
@@ -14,6 +15,7 @@
 
 static int init_runs;  // expect: SI010 "(in PyInit_per_interp_init)"
 static long hits;      // expect: SI010 "threads of a free-threaded build race on it"
+static int verbose;    // expect: SI010
 
 static PyObject *
 per_interp_hit(PyObject *module, PyObject *Py_UNUSED(ignored))
@@ -22,8 +24,16 @@ per_interp_hit(PyObject *module, PyObject *Py_UNUSED(ignored))
     return PyLong_FromLong(hits + init_runs);
 }
 
+static PyObject *
+per_interp_set_verbose(PyObject *module, PyObject *flag)
+{
+    verbose = PyObject_IsTrue(flag);  // expect: FT002 "Initialise it in PyInit_per_interp_init, or guard it"
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef per_interp_methods[] = {
     {"hit", per_interp_hit, METH_NOARGS, NULL},
+    {"set_verbose", per_interp_set_verbose, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -69,7 +69,7 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
       // eager initialisation) covers every site, which the message lists.
       std::sort(racing.begin(), racing.end(),
                 [](const GlobalWriteFact* a, const GlobalWriteFact* b) { return a->location < b->location; });
-      context.sink.report(racing.front()->location, message(module, *var, racing), {module.name});
+      context.sink.report(racing.front()->location, message(module, view, *var, racing), {module.name});
     }
   }
 
@@ -86,7 +86,14 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
            var.kind == GlobalVarFact::Kind::lock_handle;
   }
 
-  static std::string message(const ExtensionModule& module, const GlobalVarFact& var,
+  // Where initialisation runs before other threads can see the module: a single-phase
+  // module has no exec function, only PyInit.
+  static std::string initialisation_site(const ExtensionModule& module, const ModuleConfigView& view) {
+    if (view.init == InitStyle::single_phase) return "PyInit_" + module.name;
+    return view.has_exec_slot ? "the module's exec function" : "a Py_mod_exec function";
+  }
+
+  static std::string message(const ExtensionModule& module, const ModuleConfigView& view, const GlobalVarFact& var,
                              const std::vector<const GlobalWriteFact*>& racing) {
     const GlobalWriteFact& first = *racing.front();
     const bool counter = std::all_of(racing.begin(), racing.end(),
@@ -99,8 +106,8 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
     const std::string advice =
         counter ? "concurrent updates are lost. Make it an atomic (C11 atomic_fetch_add, or CPython's "
                   "_Py_atomic_add_* in 3.13+) or keep it per interpreter in module state"
-                : "threads race on it. Initialise it in the module's exec function, or guard it with a PyMutex / "
-                  "Py_BEGIN_CRITICAL_SECTION";
+                : "threads race on it. Initialise it in " + initialisation_site(module, view) +
+                      ", or guard it with a PyMutex / Py_BEGIN_CRITICAL_SECTION";
     return what + " '" + var.name + "' " + how + in_function(first.function) + other_sites(racing) +
            " without a lock or critical section, but module '" + module.name +
            "' declares Py_MOD_GIL_NOT_USED: " + advice;
