@@ -23,12 +23,17 @@ struct ArgSource {
     unknown,
     parameter,        // what the caller passed
     fresh_container,  // a container a call just made (PyDict_New, PyUnicode_Split, ...),
-                      // a module just made, or that module's dict (PyModule_GetDict)
+                      // a module just made, or that module's dict (PyModule_GetDict), or
+                      // a struct on the function's stack (`&buffer`)
     call_result,      // what a call of `function` returned: fresh when every return of
                       // that function is (the module model decides, across units)
   } kind = Kind::unknown;
   int parameter = -1;      // for `parameter`: its position in the enclosing function
   std::string function{};  // for `call_result`: the callee's name
+  // The value is this field of what the rest describes (`buffer->list`, with `buffer` a
+  // parameter, or `&buffer` a struct on the caller's stack): private when that is, and no
+  // code hands the field on (FunctionFact::fields_shared).
+  std::string field{};
 };
 
 // A call (or a use of an API macro such as PyList_GET_ITEM) inside a function body.

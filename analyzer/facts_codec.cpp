@@ -32,7 +32,7 @@ namespace subcheck {
 // the way from the worker without a word: the size checks below fail to compile when a
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function, field)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
@@ -64,7 +64,7 @@ namespace {
                 " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
-SUBCHECK_FACTS_SIZE(ArgSource, 40);
+SUBCHECK_FACTS_SIZE(ArgSource, 72);
 SUBCHECK_FACTS_SIZE(CallFact, 176);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 184);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);

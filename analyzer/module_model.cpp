@@ -478,6 +478,17 @@ void forget_declarations(ModuleConfigView& view) {
   view.gil_other.clear();
 }
 
+// PyInit hands back its PyModuleDef without PyModuleDef_Init (`return (PyObject *)&def;`):
+// the def's ob_type is still NULL, and CPython refuses it in every interpreter ("returned
+// uninitialized object", docs/cpython-behaviour.md #32; _testmultiphase_export_uninitialized).
+bool returns_uninitialised_def(const FunctionRef& init) {
+  const auto& defs = init.unit->module_defs;
+  const auto& returned = init.function->returned_globals;
+  return !returned.empty() && std::all_of(returned.begin(), returned.end(), [&](const std::string& usr) {
+    return std::any_of(defs.begin(), defs.end(), [&](const ModuleDefFact& def) { return def.usr == usr; });
+  });
+}
+
 ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   ModuleConfigView view;
   for (const FunctionRef& reached : reachable_from(index, init)) {
@@ -497,7 +508,8 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
     }
   }
   if (view.def && !view.def->slots_usr.empty()) view.slots = index.slots(view.def->slots_usr);
-  if (init.function->returns_only_null || init.function->raises_before_any_return) {
+  if (init.function->returns_only_null || init.function->raises_before_any_return ||
+      (view.init == InitStyle::unknown && returns_uninitialised_def(init))) {
     view.failing_init_at = init.function->location;
   }
   if (view.init == InitStyle::multi_phase) {
@@ -727,7 +739,7 @@ std::set<const FunctionFact*> functions_returning_fresh(const ConfigIndex& index
     added = false;
     for (const TranslationUnitFacts* unit : index.units()) {
       auto is_fresh = [&](const ArgSource& source) {
-        if (source.kind == ArgSource::Kind::fresh_container) return true;
+        if (source.kind == ArgSource::Kind::fresh_container) return source.field.empty();
         if (source.kind != ArgSource::Kind::call_result) return false;
         auto callee = index.function(source.function, unit);
         return callee && fresh.contains(callee->function);
@@ -763,18 +775,29 @@ void resolve_fresh_call_results(std::vector<TranslationUnitFacts>& units, BuildC
 }
 
 // A dict no other thread holds: one just made, or a parameter of `function` that every
-// caller hands such a dict (`private_parameters`).
+// caller hands such a dict (`private_parameters`); or a field of either that no code hands
+// on (`shared_fields`: the names of the fields some function does).
 bool is_private_source(const ArgSource& source, const FunctionFact* function,
-                       const std::set<ParameterRef>& private_parameters) {
+                       const std::set<ParameterRef>& private_parameters, const std::set<std::string>& shared_fields) {
+  if (!source.field.empty() && shared_fields.contains(source.field)) return false;
   return source.kind == ArgSource::Kind::fresh_container ||
          (source.kind == ArgSource::Kind::parameter && private_parameters.contains({function, source.parameter}));
+}
+
+std::set<std::string> fields_shared_anywhere(const std::vector<TranslationUnitFacts>& units) {
+  std::set<std::string> fields;
+  for (const TranslationUnitFacts& unit : units) {
+    for (const FunctionFact& function : unit.functions)
+      fields.insert(function.fields_shared.begin(), function.fields_shared.end());
+  }
+  return fields;
 }
 
 // Greatest fixed point: start from every parameter that could be private (the kwargs
 // parameter of a function CPython may call; each parameter of a function only called
 // directly) and drop one as soon as a call passes it something else, until nothing drops.
 // Mutually recursive helpers passing the dict around stay private.
-std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index) {
+std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index, const std::set<std::string>& shared_fields) {
   CallSites sites = call_sites(index);
   std::set<ParameterRef> candidates;
   for (const TranslationUnitFacts* unit : index.units()) {
@@ -790,7 +813,7 @@ std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index) {
   }
   auto passes_private = [&](const FunctionFact* caller, const CallFact* call, int position) {
     return position < static_cast<int>(call->arg_sources.size()) &&
-           is_private_source(call->arg_sources[static_cast<std::size_t>(position)], caller, candidates);
+           is_private_source(call->arg_sources[static_cast<std::size_t>(position)], caller, candidates, shared_fields);
   };
   for (bool dropped = true; dropped;) {
     dropped = false;
@@ -821,7 +844,8 @@ std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig co
 }
 
 bool AnalysisModel::first_arg_is_private(const FunctionFact& function, const CallFact& call) const {
-  return !call.arg_sources.empty() && is_private_source(call.arg_sources.front(), &function, private_dict_parameters);
+  return !call.arg_sources.empty() &&
+         is_private_source(call.arg_sources.front(), &function, private_dict_parameters, shared_fields);
 }
 
 std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) const {
@@ -873,11 +897,12 @@ void attribute_reached_code(AnalysisModel& model) {
 AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
   AnalysisModel model;
   model.units = std::move(units);
+  model.shared_fields = fields_shared_anywhere(model.units);
   for (BuildConfig config : kAllConfigs) {
     ConfigIndex index(model.units_for(config));
     resolve_fresh_call_results(model.units, config, index);
     add_config(model.modules, config, index);
-    model.private_dict_parameters.merge(private_dict_parameters(index));
+    model.private_dict_parameters.merge(private_dict_parameters(index, model.shared_fields));
   }
   for (ExtensionModule& module : model.modules) join_pyinit_functions(module);
   std::sort(model.modules.begin(), model.modules.end(),

@@ -49,7 +49,9 @@ struct ModuleConfigView {
   // (the same facts as for a create function): the import machinery raises SystemError
   // ("initialization of ... raised unreported exception", "... failed without raising an
   // exception") or the exception itself, in every interpreter (#31; CPython's
-  // _testmultiphase_export_unreported_exception, _export_null, _export_raise).
+  // _testmultiphase_export_unreported_exception, _export_null, _export_raise); or when it
+  // returns its PyModuleDef without PyModuleDef_Init, which CPython refuses as an
+  // uninitialised object (#32, _export_uninitialized).
   std::optional<SourceLocation> failing_init_at;
   std::set<std::string> init_functions;  // PyInit, slot functions and what they call
   // Every function the module can run: reachable from its init roots (PyInit or the export
@@ -113,6 +115,9 @@ struct AnalysisModel {
   // a container the caller has just made, or such a parameter of the caller, followed
   // through direct calls. By origin, never by name (FT003, FT004).
   std::set<std::pair<const FunctionFact*, int>> private_dict_parameters;
+  // Fields some function hands on, stores or returns (FunctionFact::fields_shared): a
+  // field of a private struct is private only when no code does (ArgSource::field).
+  std::set<std::string> shared_fields;
 
   std::vector<const TranslationUnitFacts*> units_for(BuildConfig config) const;
   // The call's first argument is a container no other thread holds (a fresh one, or a

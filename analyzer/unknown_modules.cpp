@@ -57,6 +57,12 @@ std::string other_reason(const ExtensionModule& module, const ModuleConfigView& 
            " returns no slot array subcheck can follow (one built at run time, a function pointer, "
            "another library, or code hidden by #if)";
   }
+  if (view.failing_init_at) {  // docs/cpython-behaviour.md #31, #32
+    return entry +
+           " can only fail (it returns NULL, returns with an exception set, or returns its PyModuleDef without "
+           "PyModuleDef_Init): every import raises SystemError or that exception, in every interpreter, so no "
+           "module exists to judge";
+  }
   return "PyInit_" + module.name +
          " reaches neither PyModule_Create nor PyModuleDef_Init in code subcheck can follow "
          "(a function pointer, another library, or code hidden by #if)";

@@ -80,7 +80,7 @@ forget_callable(void *app)
 static int
 compare_text(void *app, int left_size, const void *left, int right_size, const void *right)
 {
-    PyGILState_STATE gil = PyGILState_Ensure();  // expect: SI008 "decided by sqlite3_create_collation_v2"
+    PyGILState_STATE gil = PyGILState_Ensure();  // expect: SI008 "decided by sqlite3_create_collation_v2, which it is handed to at line" "its sorter compares keys, so calls the collation, on worker threads it starts"
     PyObject *result = PyObject_CallNoArgs((PyObject *)app);
     int order = result == NULL ? 0 : (int)PyLong_AsLong(result);
     Py_XDECREF(result);

@@ -9,10 +9,14 @@
  * per-interpreter GIL): verdict unsafe.
  * TN: `init_unreported` makes the same claim but is not blamed for that call (a module
  * nothing creates runs none of its code): its verdict is unsupported (nothing loads it),
- * not unsafe.
+ * not unsafe. The same for `init_uninitialised`, whose PyInit returns its def without
+ * PyModuleDef_Init, which CPython refuses as an uninitialised object (#32; CPython's
+ * _testmultiphase_export_uninitialized): it is not blamed either, and its "could not
+ * judge" diagnostic says the import always fails.
  *
  * subcheck-expect-module: name=loads_fine init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsafe free_threading=gil-free
  * subcheck-expect-module: name=init_unreported init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=gil-free
+ * subcheck-expect-module: name=init_uninitialised init=unknown multiple_interpreters=absent gil=absent subinterpreters=unknown free_threading=unknown
  */
 #include <Python.h>
 
@@ -61,4 +65,17 @@ PyInit_init_unreported(void)
 {
     PyErr_SetString(PyExc_SystemError, "refused on purpose");
     return PyModuleDef_Init(&init_unreported_def);
+}
+
+static PyModuleDef init_uninitialised_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "init_uninitialised",
+    .m_methods = shared_methods,
+    .m_slots = loads_fine_slots,
+};
+
+PyMODINIT_FUNC
+PyInit_init_uninitialised(void)
+{
+    return (PyObject *)&init_uninitialised_def;
 }

@@ -6,7 +6,9 @@
  *
  * TP: SI010 at `init_runs` (PyInit writes it, in each interpreter); at `hits` with the
  *     free-threaded race in the message, and FT002 at the write; at `verbose`, set by a
- *     method, and FT002 there, whose advice names PyInit (the module has no exec function).
+ *     method, and FT002 there, whose advice is a lock or a narrower home; SI006 at
+ *     `empty_args`, created lazily by a method, and FT002 there, whose advice names PyInit
+ *     (the module has no exec function).
  * Also SI001: single-phase.
  *
  * subcheck-expect-module: name=per_interp_init init=single-phase multiple_interpreters=absent gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=unsafe
@@ -16,6 +18,7 @@
 static int init_runs;  // expect: SI010 "(in PyInit_per_interp_init)"
 static long hits;      // expect: SI010 "threads of a free-threaded build race on it"
 static int verbose;    // expect: SI010
+static PyObject *empty_args;  // expect: SI006
 
 static PyObject *
 per_interp_hit(PyObject *module, PyObject *Py_UNUSED(ignored))
@@ -27,7 +30,10 @@ per_interp_hit(PyObject *module, PyObject *Py_UNUSED(ignored))
 static PyObject *
 per_interp_set_verbose(PyObject *module, PyObject *flag)
 {
-    verbose = PyObject_IsTrue(flag);  // expect: FT002 "Initialise it in PyInit_per_interp_init, or guard it"
+    verbose = PyObject_IsTrue(flag);  // expect: FT002 "Guard every access with a PyMutex (or make it atomic), or keep it per call or per object"
+    if (empty_args == NULL) {
+        empty_args = PyTuple_New(0);  // expect: FT002 "Initialise it in PyInit_per_interp_init, or guard it"
+    }
     Py_RETURN_NONE;
 }
 

@@ -103,11 +103,15 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
     const std::string how = counter           ? "is read and updated in place"
                             : first.lazy_init ? "is lazily initialised"
                                               : "is written";
+    // Moving the write to initialisation only fits a value made once; a counter or a result
+    // that calls keep rewriting needs every access guarded, or a home of its own.
     const std::string advice =
-        counter ? "concurrent updates are lost. Make it an atomic (C11 atomic_fetch_add, or CPython's "
-                  "_Py_atomic_add_* in 3.13+) or keep it per interpreter in module state"
-                : "threads race on it. Initialise it in " + initialisation_site(module, view) +
-                      ", or guard it with a PyMutex / Py_BEGIN_CRITICAL_SECTION";
+        counter           ? "concurrent updates are lost. Make it an atomic (C11 atomic_fetch_add, or CPython's "
+                            "_Py_atomic_add_* in 3.13+) or keep it per interpreter in module state"
+        : first.lazy_init ? "threads race on it. Initialise it in " + initialisation_site(module, view) +
+                                ", or guard it with a PyMutex / Py_BEGIN_CRITICAL_SECTION"
+                          : "threads race on it. Guard every access with a PyMutex (or make it atomic), or keep "
+                            "it per call or per object instead of process-wide";
     return what + " '" + var.name + "' " + how + in_function(first.function) + other_sites(racing) +
            " without a lock or critical section, but module '" + module.name +
            "' declares Py_MOD_GIL_NOT_USED: " + advice;

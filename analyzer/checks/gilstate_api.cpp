@@ -206,7 +206,8 @@ class GilStateApi final : public Check {
                            auto known = memo.find(&function);
                            if (known == memo.end())
                              known = memo.emplace(&function, evidence_for(index, &function)).first;
-                           std::optional<std::string> text = message(function, call, known->second);
+                           std::optional<std::string> text =
+                               message(function, call, known->second, data_table(context.rule, "own_thread"));
                            if (!text) return;
                            if (!advice.empty()) *text += "; use " + advice + " instead";
                            context.sink.report(call.location, std::move(*text), modules_of(context, unit));
@@ -217,8 +218,10 @@ class GilStateApi final : public Check {
   // The finding's text, or nothing when every way in runs on a thread that has a thread
   // state (bound to GILState since 3.12): a callback the library makes on the registering
   // thread, or a method, slot or getter that CPython calls.
+  // `own_thread` ([data.own_thread]): APIs known to call what they are handed on a thread
+  // of the library's own, and when; the message says so after naming the API.
   static std::optional<std::string> message(const FunctionFact& function, const CallFact& call,
-                                            const ThreadEvidence& evidence) {
+                                            const ThreadEvidence& evidence, const StringTable& own_thread) {
     const std::string head = call.callee + in_function(function.name);
     const std::string what = what_it_does(call.callee);
     if (evidence.thread_start) {
@@ -237,6 +240,7 @@ class GilStateApi final : public Check {
       if (handoff.kind == FunctionHandoff::Kind::argument) {
         text += "; the thread " + callback + " runs on is decided by " + handoff.target +
                 ", which it is handed to at " + where(handoff.location, call.location);
+        if (auto known = own_thread.find(handoff.target); known != own_thread.end()) text += " (" + known->second + ")";
       } else {
         text += "; the thread " + callback + " runs on is decided by whoever calls " +
                 (handoff.target.empty() ? std::string("the pointer") : handoff.target) + ", where it is stored at " +

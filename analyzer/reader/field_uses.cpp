@@ -7,9 +7,10 @@
 namespace subcheck::reader {
 namespace {
 
-// APIs that read a container passed first and leave it as it is, and the reference
-// counting macros (Py_VISIT, and the clear and free functions' Py_CLEAR), which say
-// nothing about its contents. PyDictProxy_New hands out a read-only view.
+// APIs that read a container passed first and leave it as it is (its items, its size, its
+// type), and the reference counting macros (Py_VISIT, and the clear and free functions'
+// Py_CLEAR), which say nothing about its contents. PyDictProxy_New hands out a read-only
+// view.
 bool reads_first_argument(const std::string& callee) {
   static const std::set<std::string> names = {"PyDict_GetItem",
                                               "PyDict_GetItemWithError",
@@ -36,6 +37,14 @@ bool reads_first_argument(const std::string& callee) {
                                               "PyTuple_GET_ITEM",
                                               "PyTuple_Size",
                                               "PyTuple_GET_SIZE",
+                                              "Py_SIZE",
+                                              "Py_TYPE",
+                                              "PyList_Check",
+                                              "PyList_CheckExact",
+                                              "PyDict_Check",
+                                              "PyDict_CheckExact",
+                                              "PyTuple_Check",
+                                              "PyTuple_CheckExact",
                                               "Py_VISIT",
                                               "Py_CLEAR",
                                               "Py_XDECREF",
@@ -97,6 +106,12 @@ FieldUse classify(const std::vector<BodyToken>& body, std::size_t start, std::si
   };
   const std::string& after = at(field + 1);
   const std::string& before = start > 0 ? at(start - 1) : at(body.size());
+  if (after == "=" && (before == "{" || before == ",") && body[field - 1].spelling == ".") {
+    // A designated initialiser, `{.list = NULL}`: a null one leaves the field empty.
+    const std::string& value = at(field + 2);
+    const std::string& end = at(field + 3);
+    return (value == "NULL" || value == "0") && (end == "," || end == "}") ? FieldUse::read : FieldUse::shared;
+  }
   if (after == "=") {
     return creates_fresh_container(at(field + 2)) && at(field + 3) == "(" ? FieldUse::made : FieldUse::shared;
   }

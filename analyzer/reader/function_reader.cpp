@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/field_uses.h"
@@ -198,6 +199,30 @@ void collect_referenced_vars(CXCursor cursor, std::vector<std::string>& usrs) {
 }
 
 // The identifier a macro's first argument names, after `&`, parentheses and casts' parens.
+// `buffer` names a struct variable on the function's stack, zeroed or set field by field
+// where it is declared (`BlocksOutputBuffer buffer = {.list = NULL};`), not copied from
+// another struct (whose object fields it would share): storage no other thread reaches
+// unless the function hands its address on (brotli's output buffers).
+bool is_stack_struct(CXCursor decl_ref) {
+  if (clang_getCursorKind(decl_ref) != CXCursor_DeclRefExpr) return false;
+  CXCursor var = clang_getCursorReferenced(decl_ref);
+  if (clang_getCursorKind(var) != CXCursor_VarDecl || is_global_variable(var)) return false;
+  if (clang_getCanonicalType(clang_getCursorType(var)).kind != CXType_Record) return false;
+  std::vector<CXCursor> children = children_of(var);
+  return std::none_of(children.begin(), children.end(), [](CXCursor child) {
+    CXCursorKind kind = clang_getCursorKind(child);
+    return clang_isExpression(kind) != 0 && kind != CXCursor_InitListExpr;
+  });
+}
+
+// `buffer->list` as a macro's argument spells it: the variable and the field.
+std::optional<std::pair<std::string, std::string>> pointer_member(const std::string& text) {
+  static const std::regex access(R"(^\s*\(*\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*\)*\s*$)");
+  std::smatch match;
+  if (!std::regex_match(text, match, access)) return std::nullopt;
+  return std::make_pair(match[1].str(), match[2].str());
+}
+
 std::string first_macro_argument_name(std::string first) {
   while (!first.empty() && (first.front() == '&' || first.front() == '(')) first.erase(0, 1);
   while (!first.empty() && first.back() == ')') first.pop_back();
@@ -990,8 +1015,36 @@ ArgSource FunctionReader::source_of(CXCursor value) {
   } else if (kind == CXCursor_DeclRefExpr) {
     auto origin = current_->local_origins.find(take(clang_getCursorSpelling(inner)));
     if (origin != current_->local_origins.end()) return origin->second;
+  } else if (kind == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_AddrOf) {
+    std::vector<CXCursor> operand = children_of(inner);
+    if (operand.size() == 1 && is_stack_struct(strip_wrappers(operand.front())))
+      return {ArgSource::Kind::fresh_container, -1};
+  } else if (kind == CXCursor_MemberRefExpr) {
+    return field_source(inner);
   }
   return {};
+}
+
+// `buffer->list` (buffer a parameter, or a local holding one) or `buffer.list` (buffer a
+// struct on this stack): a field of something private, private while no code hands the
+// field on, which the model checks (ArgSource::field).
+ArgSource FunctionReader::field_source(CXCursor member) {
+  std::vector<CXCursor> children = children_of(member);
+  if (children.empty()) return {};
+  CXCursor base = strip_wrappers(children.front());
+  if (clang_getCursorKind(base) != CXCursor_DeclRefExpr) return {};
+  const bool through_pointer = clang_getCanonicalType(clang_getCursorType(children.front())).kind == CXType_Pointer;
+  ArgSource source;
+  if (through_pointer) {
+    source = source_of(base);
+  } else if (is_stack_struct(base)) {
+    source = {ArgSource::Kind::fresh_container, -1};
+  }
+  const bool private_base =
+      source.kind == ArgSource::Kind::parameter || source.kind == ArgSource::Kind::fresh_container;
+  if (!private_base || !source.field.empty()) return {};
+  source.field = take(clang_getCursorSpelling(member));
+  return source;
 }
 
 // The variable an lvalue or argument expression names: x, &x, x.field, x[i], (T)x.
@@ -1025,6 +1078,32 @@ std::optional<CXCursor> FunctionReader::named_variable(CXCursor expr, bool throu
 }
 
 // Python API names used with "(" whose expansion left no call behind (macros) become calls too.
+// Where a macro's first argument comes from: a variable's origin where the walk knows it,
+// a field of a parameter (`buffer->list`, see field_source), else what the tokens show.
+ArgSource FunctionReader::macro_argument_source(const Scan& scan, const CallFact& call) {
+  auto known_origin = [&](const std::string& name) -> std::optional<ArgSource> {
+    if (std::optional<ArgSource> origin = origin_before(scan, name, call.offset)) return origin;
+    // A parameter keeps its origin until assigned; the walk records no change for it.
+    auto parameter = scan.local_origins.find(name);
+    if (parameter != scan.local_origins.end() && parameter->second.kind == ArgSource::Kind::parameter)
+      return parameter->second;
+    return std::nullopt;
+  };
+  if (!call.first_arg_var.empty()) {
+    if (std::optional<ArgSource> origin = known_origin(call.first_arg_var)) return *origin;
+    return origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset);
+  }
+  if (auto member = pointer_member(call.args.front())) {
+    std::optional<ArgSource> origin = known_origin(member->first);
+    if (origin && origin->field.empty() &&
+        (origin->kind == ArgSource::Kind::parameter || origin->kind == ArgSource::Kind::fresh_container)) {
+      origin->field = member->second;
+      return *origin;
+    }
+  }
+  return {};
+}
+
 void FunctionReader::add_macro_uses() {
   Scan& scan = *current_;
   std::set<std::pair<std::string, unsigned>> seen;
@@ -1043,18 +1122,7 @@ void FunctionReader::add_macro_uses() {
     call.is_macro = true;
     if (!call.args.empty()) {
       call.first_arg_var = first_macro_argument_name(call.args.front());
-      std::optional<ArgSource> origin;
-      if (!call.first_arg_var.empty()) {
-        origin = origin_before(scan, call.first_arg_var, call.offset);
-        // A parameter keeps its origin until assigned; the walk records no change for it.
-        if (!origin) {
-          auto parameter = scan.local_origins.find(call.first_arg_var);
-          if (parameter != scan.local_origins.end() && parameter->second.kind == ArgSource::Kind::parameter)
-            origin = parameter->second;
-        }
-      }
-      call.arg_sources.push_back(origin ? *origin
-                                        : origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset));
+      call.arg_sources.push_back(macro_argument_source(scan, call));
     }
     Region region = region_at(scan.tokens.regions, call.offset);
     call.critical_section_depth = region.critical_sections;
