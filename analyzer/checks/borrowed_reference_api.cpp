@@ -14,7 +14,8 @@
 // the container may belong to another (syslog's openlog holds the module's critical section
 // while it reads sys.argv, which any thread may change).
 #include <algorithm>
-#include <regex>
+#include <cctype>
+#include <map>
 
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
@@ -29,12 +30,13 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
 
   void run(CheckContext& context) const override {
     const auto& replacements = required_data(context.rule);
+    InitFilledFields init_filled;
     for_each_handwritten_call(
         context.model.units_for(context.config),
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           auto replacement = replacements.find(call.callee);
           if (replacement == replacements.end() || context.model.first_arg_is_private(function, call) ||
-              call.result_only_compared || filled_only_at_initialisation(context, unit, function, call)) {
+              call.result_only_compared || filled_only_at_initialisation(context, unit, function, call, init_filled)) {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
@@ -43,18 +45,34 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   }
 
  private:
-  // The field a call's first argument names last (`state->codes`, `(PyObject *)st.codes`).
+  // Answers of filled_only_at_initialisation per module view and field, so each module's
+  // functions are read once per field, not once per lookup.
+  using InitFilledFields = std::map<std::pair<const ModuleConfigView*, std::string>, bool>;
+
+  // The field a call's first argument names last (`state->codes`, `(PyObject *)st.codes`),
+  // read backwards by hand: the argument is the scanned file's text, of any length.
   static std::string field_named(const CallFact& call) {
     if (call.args.empty()) return {};
-    static const std::regex access(R"((->|\.)\s*([A-Za-z_][A-Za-z0-9_]*)\s*$)");
-    std::smatch match;
-    return std::regex_search(call.args.front(), match, access) ? match[2].str() : std::string{};
+    const std::string& text = call.args.front();
+    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
+    auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+    std::size_t end = text.size();
+    while (end > 0 && space(text[end - 1])) --end;
+    std::size_t start = end;
+    while (start > 0 && word(text[start - 1])) --start;
+    if (start == end || std::isdigit(static_cast<unsigned char>(text[start])) != 0) return {};
+    std::size_t before = start;
+    while (before > 0 && space(text[before - 1])) --before;
+    const bool member =
+        (before >= 1 && text[before - 1] == '.') || (before >= 2 && text[before - 2] == '-' && text[before - 1] == '>');
+    return member ? text.substr(start, end - start) : std::string{};
   }
 
   // Every module the call belongs to makes the field's container and changes it only while
   // it initialises (its init functions), and none of its code hands the field on.
   static bool filled_only_at_initialisation(const CheckContext& context, const TranslationUnitFacts& unit,
-                                            const FunctionFact& function, const CallFact& call) {
+                                            const FunctionFact& function, const CallFact& call,
+                                            InitFilledFields& known) {
     const std::string field = field_named(call);
     const std::vector<std::string> owners = modules_of(context, unit, function);
     if (field.empty() || owners.empty()) return false;
@@ -62,7 +80,10 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
       auto module = std::find_if(context.model.modules.begin(), context.model.modules.end(),
                                  [&](const ExtensionModule& candidate) { return candidate.name == name; });
       const ModuleConfigView* view = module == context.model.modules.end() ? nullptr : module->view(context.config);
-      return view != nullptr && filled_only_at_initialisation(*view, field);
+      if (view == nullptr) return false;
+      auto [answer, added] = known.try_emplace({view, field}, false);
+      if (added) answer->second = filled_only_at_initialisation(*view, field);
+      return answer->second;
     });
   }
 

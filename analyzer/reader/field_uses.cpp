@@ -65,12 +65,17 @@ bool is_identifier(const std::string& spelling) {
   return !spelling.empty() && (std::isalpha(static_cast<unsigned char>(spelling.front())) || spelling.front() == '_');
 }
 
-// The index of the bracket opening the one closing at `close`, or `close` when unmatched.
+// The index of the bracket opening the one closing at `close`, or `close` when unmatched
+// within kBracketReach tokens: a hostile body of unbalanced `)->f` would otherwise make
+// every access scan back to the function's start.
+constexpr std::size_t kBracketReach = 256;
+
 std::size_t matching_open(const std::vector<BodyToken>& body, std::size_t close) {
   const std::string& closing = body[close].spelling;
   const std::string opening = closing == ")" ? "(" : "[";
+  const std::size_t stop = close >= kBracketReach ? close - kBracketReach : 0;
   int depth = 0;
-  for (std::size_t i = close + 1; i-- > 0;) {
+  for (std::size_t i = close + 1; i-- > stop;) {
     if (body[i].spelling == closing) ++depth;
     if (body[i].spelling == opening && --depth == 0) return i;
   }

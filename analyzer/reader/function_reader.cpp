@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/field_uses.h"
@@ -198,7 +197,6 @@ void collect_referenced_vars(CXCursor cursor, std::vector<std::string>& usrs) {
   for (CXCursor child : children_of(cursor)) collect_referenced_vars(child, usrs);
 }
 
-// The identifier a macro's first argument names, after `&`, parentheses and casts' parens.
 // `buffer` names a struct variable on the function's stack, zeroed or set field by field
 // where it is declared (`BlocksOutputBuffer buffer = {.list = NULL};`), not copied from
 // another struct (whose object fields it would share): storage no other thread reaches
@@ -215,14 +213,39 @@ bool is_stack_struct(CXCursor decl_ref) {
   });
 }
 
-// `buffer->list` as a macro's argument spells it: the variable and the field.
+// `buffer->list` as a macro's argument spells it, in parentheses or not: the variable and
+// the field. Read by hand, not by std::regex, whose matcher recurses once per character
+// and a hostile file's argument can be long.
 std::optional<std::pair<std::string, std::string>> pointer_member(const std::string& text) {
-  static const std::regex access(R"(^\s*\(*\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*\)*\s*$)");
-  std::smatch match;
-  if (!std::regex_match(text, match, access)) return std::nullopt;
-  return std::make_pair(match[1].str(), match[2].str());
+  std::size_t at = 0;
+  auto skip = [&](auto&& wanted) {
+    while (at < text.size() && wanted(static_cast<unsigned char>(text[at]))) ++at;
+  };
+  auto space = [](unsigned char ch) { return std::isspace(ch) != 0; };
+  auto identifier = [&]() -> std::string {
+    const std::size_t start = at;
+    if (at < text.size() && (std::isalpha(static_cast<unsigned char>(text[at])) || text[at] == '_')) {
+      skip([](unsigned char ch) { return std::isalnum(ch) != 0 || ch == '_'; });
+    }
+    return text.substr(start, at - start);
+  };
+  skip(space);
+  skip([](unsigned char ch) { return ch == '('; });
+  skip(space);
+  std::string variable = identifier();
+  skip(space);
+  if (variable.empty() || text.compare(at, 2, "->") != 0) return std::nullopt;
+  at += 2;
+  skip(space);
+  std::string field = identifier();
+  skip(space);
+  skip([](unsigned char ch) { return ch == ')'; });
+  skip(space);
+  if (field.empty() || at != text.size()) return std::nullopt;
+  return std::make_pair(std::move(variable), std::move(field));
 }
 
+// The identifier a macro's first argument names, after `&`, parentheses and casts' parens.
 std::string first_macro_argument_name(std::string first) {
   while (!first.empty() && (first.front() == '&' || first.front() == '(')) first.erase(0, 1);
   while (!first.empty() && first.back() == ')') first.pop_back();
@@ -389,6 +412,16 @@ std::string handoff_target(CXCursor call, const std::string& callee) {
     name = std::move(qualified);
   }
   return name.empty() ? callee : name;
+}
+
+// `field` of what `base` describes, when that may be private (a parameter, or something
+// fresh) and is not itself a field: private while no code hands the field on, which the
+// model checks (ArgSource::field). Unknown otherwise.
+ArgSource field_of(ArgSource base, const std::string& field) {
+  const bool may_be_private = base.kind == ArgSource::Kind::parameter || base.kind == ArgSource::Kind::fresh_container;
+  if (!may_be_private || !base.field.empty()) return {};
+  base.field = field;
+  return base;
 }
 
 }  // namespace
@@ -1026,8 +1059,7 @@ ArgSource FunctionReader::source_of(CXCursor value) {
 }
 
 // `buffer->list` (buffer a parameter, or a local holding one) or `buffer.list` (buffer a
-// struct on this stack): a field of something private, private while no code hands the
-// field on, which the model checks (ArgSource::field).
+// struct on this stack).
 ArgSource FunctionReader::field_source(CXCursor member) {
   std::vector<CXCursor> children = children_of(member);
   if (children.empty()) return {};
@@ -1040,11 +1072,7 @@ ArgSource FunctionReader::field_source(CXCursor member) {
   } else if (is_stack_struct(base)) {
     source = {ArgSource::Kind::fresh_container, -1};
   }
-  const bool private_base =
-      source.kind == ArgSource::Kind::parameter || source.kind == ArgSource::Kind::fresh_container;
-  if (!private_base || !source.field.empty()) return {};
-  source.field = take(clang_getCursorSpelling(member));
-  return source;
+  return field_of(source, take(clang_getCursorSpelling(member)));
 }
 
 // The variable an lvalue or argument expression names: x, &x, x.field, x[i], (T)x.
@@ -1077,7 +1105,6 @@ std::optional<CXCursor> FunctionReader::named_variable(CXCursor expr, bool throu
   return std::nullopt;
 }
 
-// Python API names used with "(" whose expansion left no call behind (macros) become calls too.
 // Where a macro's first argument comes from: a variable's origin where the walk knows it,
 // a field of a parameter (`buffer->list`, see field_source), else what the tokens show.
 ArgSource FunctionReader::macro_argument_source(const Scan& scan, const CallFact& call) {
@@ -1093,17 +1120,13 @@ ArgSource FunctionReader::macro_argument_source(const Scan& scan, const CallFact
     if (std::optional<ArgSource> origin = known_origin(call.first_arg_var)) return *origin;
     return origin_in_tokens(scan.tokens.body, call.first_arg_var, call.offset);
   }
-  if (auto member = pointer_member(call.args.front())) {
-    std::optional<ArgSource> origin = known_origin(member->first);
-    if (origin && origin->field.empty() &&
-        (origin->kind == ArgSource::Kind::parameter || origin->kind == ArgSource::Kind::fresh_container)) {
-      origin->field = member->second;
-      return *origin;
-    }
-  }
-  return {};
+  auto member = pointer_member(call.args.front());
+  if (!member) return {};
+  std::optional<ArgSource> origin = known_origin(member->first);
+  return origin ? field_of(*origin, member->second) : ArgSource{};
 }
 
+// Python API names used with "(" whose expansion left no call behind (macros) become calls too.
 void FunctionReader::add_macro_uses() {
   Scan& scan = *current_;
   std::set<std::pair<std::string, unsigned>> seen;
