@@ -65,6 +65,8 @@ struct GlobalWriteFact {
   // for the process, unlike a critical section, which locks one object and is a no-op
   // with the GIL.
   bool under_mutex = false;
+  // Inside an `if` only the main interpreter enters (reader/main_interpreter.h).
+  bool main_interpreter_only = false;
   bool read_modify_write = false;  // `x++`, `--x`, `x += n`: a counter, lost updates when racing
   // `x = 1`, `s.ready = true`, `p = NULL`: the value stored is a constant expression, as a
   // flag's is (an "already initialised" mark), not data computed at the write.
@@ -197,6 +199,9 @@ struct FunctionFact {
   // test of ?:, an operand of && or ||), outside any call's arguments: `if (loaded) return 0;`,
   // `if (!state.ready)`. The flags a function's control flow depends on.
   std::vector<std::string> tested_globals;
+  // Of referenced_globals, those it names only inside an `if` that the main interpreter
+  // alone enters (`if (is_main && cache)`, reader/main_interpreter.h).
+  std::vector<std::string> main_interpreter_globals;
   // Of those, the ones an `if` tests whose branch leaves the function at once (`if (loaded)
   // return 0;`, `{ PyErr_SetString(...); return -1; }`: a return or goto among the branch's
   // own statements), in a function taking a PyObject * (the module, the spec): a test that

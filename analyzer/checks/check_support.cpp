@@ -307,6 +307,22 @@ bool stores_object(const WrittenGlobal& global) {
                      [](const GlobalWriteFact* write) { return write->stores_object; });
 }
 
+bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
+                                   const WrittenGlobal& global) {
+  auto gated = [](const GlobalWriteFact* write) { return write->main_interpreter_only; };
+  if (!std::all_of(global.writes.begin(), global.writes.end(), gated)) return false;
+  const std::string& usr = global.var->usr;
+  for (const auto* unit : units) {
+    for (const auto& function : unit->functions) {
+      auto names = [&](const std::vector<std::string>& usrs) {
+        return std::find(usrs.begin(), usrs.end(), usr) != usrs.end();
+      };
+      if (names(function.referenced_globals) && !names(function.main_interpreter_globals)) return false;
+    }
+  }
+  return true;
+}
+
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units) {
   std::vector<WrittenGlobal> globals =
       written_globals(units, {GlobalVarFact::Kind::python_object, GlobalVarFact::Kind::other_mutable});

@@ -219,6 +219,13 @@ std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUn
 // static Py_buffer filled by a buffer request, or its obj set.
 bool stores_object(const WrittenGlobal& global);
 
+// Only the main interpreter uses the global: every write, and every function of `units`
+// that names it, only inside an `if` that the main interpreter alone enters (psycopg2's
+// cached Decimal type behind `psyco_is_main_interp()`). However many interpreters load the
+// module, one of them owns it (SI006, SI010).
+bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
+                                   const WrittenGlobal& global);
+
 // SI006: hand-written global Python-object variables written at run time: those whose type
 // holds Python objects, and C data a write puts one into (stores_object).
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units);

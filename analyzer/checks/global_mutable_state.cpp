@@ -30,6 +30,9 @@
 // race in C's terms). Integer constants are not counted: `ready = 1` is usually a guard,
 // and the race around a guard is the problem.
 //
+// Nor a variable only the main interpreter uses, every write and every function naming it
+// inside an `if` only the main interpreter enters (used_only_by_main_interpreter).
+//
 // Nor a write made while a mutex is held (PyMutex_Lock ... PyMutex_Unlock, pthread): the
 // variable is then process-wide on purpose and synchronised, what the rule's fix asks for
 // (_lsprof's rotatingtree random state under `random_mutex`). A critical section does not
@@ -66,11 +69,12 @@ class GlobalMutableState final : public Check {
   std::string_view rule_id() const override { return "SI010"; }
 
   void run(CheckContext& context) const override {
+    const auto& units = context.model.units_for(context.config);
     for (const auto& global : written_globals(
-             context.model.units_for(context.config),
+             units,
              {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table, GlobalVarFact::Kind::lock_handle})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global) ||
-          stores_one_value_per_target(global.writes)) {
+          stores_one_value_per_target(global.writes) || used_only_by_main_interpreter(units, global)) {
         continue;
       }
       std::vector<std::string> names = modules_of(context, *global.unit, *global.var);

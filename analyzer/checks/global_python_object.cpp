@@ -11,6 +11,10 @@
 // variable shares nothing the module does not share anyway; the finding is the porting
 // work SI001 asks for, and the message says so. The message names a write that stores an
 // object, not one that only clears the variable (`x = NULL` in m_clear).
+//
+// Nor a variable only the main interpreter uses (used_only_by_main_interpreter): psycopg2
+// caches the Decimal type only `if (psyco_is_main_interp())`, and other interpreters look
+// it up per call.
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -24,7 +28,9 @@ class GlobalPythonObject final : public Check {
   std::string_view rule_id() const override { return "SI006"; }
 
   void run(CheckContext& context) const override {
-    for (const auto& global : written_python_globals(context.model.units_for(context.config))) {
+    const auto& units = context.model.units_for(context.config);
+    for (const auto& global : written_python_globals(units)) {
+      if (used_only_by_main_interpreter(units, global)) continue;
       std::vector<std::string> names = modules_of(context, *global.unit, *global.var);
       const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
       WriteTiming latest = WriteTiming::never;

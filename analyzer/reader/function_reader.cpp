@@ -5,6 +5,7 @@
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/field_uses.h"
+#include "analyzer/reader/main_interpreter.h"
 
 namespace subcheck::reader {
 namespace {
@@ -460,6 +461,9 @@ void FunctionReader::read(CXCursor function) {
   scan.fact.referenced_functions.assign(scan.referenced.begin(), scan.referenced.end());
   scan.fact.referenced_globals.assign(scan.referenced_globals.begin(), scan.referenced_globals.end());
   scan.fact.tested_globals.assign(scan.tested_globals.begin(), scan.tested_globals.end());
+  std::set_difference(scan.referenced_globals.begin(), scan.referenced_globals.end(),
+                      scan.globals_outside_main_gate.begin(), scan.globals_outside_main_gate.end(),
+                      std::back_inserter(scan.fact.main_interpreter_globals));
   scan.fact.exit_guard_globals.assign(scan.exit_guard_globals.begin(), scan.exit_guard_globals.end());
   scan.fact.returns_only_null =
       scan.returns_pointer && !scan.fact.parse_errors && scan.returns > 0 && scan.null_returns == scan.returns;
@@ -533,7 +537,9 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
   if (target == CXCursor_FunctionDecl || target == CXCursor_CXXMethod) {
     current_->referenced.insert(take(clang_getCursorSpelling(referenced)));
   } else if (target == CXCursor_VarDecl && is_global_storage(referenced)) {
-    current_->referenced_globals.insert(take(clang_getCursorUSR(referenced)));
+    std::string usr = take(clang_getCursorUSR(referenced));
+    if (current_->main_interpreter_gates == 0) current_->globals_outside_main_gate.insert(usr);
+    current_->referenced_globals.insert(std::move(usr));
   } else if (is_local(referenced)) {
     auto among = [&](const std::unordered_multimap<unsigned, CXCursor>& cursors) {
       auto [first, last] = cursors.equal_range(clang_hashCursor(cursor));
@@ -577,6 +583,7 @@ void FunctionReader::read_var_decl(CXCursor cursor) {
     note_local_assignment(cursor, cursor, *init);
     note_escape(*init);  // `PyObject *alias = list;`: followed no further
     note_local_origin(cursor, *init);
+    note_main_interpreter_local(cursor, *init);
     note_local_pointee(cursor, *init);
     note_local_functions(take(clang_getCursorSpelling(cursor)), *init);  // `event_fn f = on_event;`
     // `T *p = &global;` is how Py_SETREF, Py_XSETREF and Py_CLEAR write their target.
@@ -605,6 +612,7 @@ void FunctionReader::read_assignment(CXCursor cursor, CXCursorKind kind) {
                                                        is_local(clang_getCursorReferenced(target_name))) {
     current_->assigned_refs.emplace(clang_hashCursor(target_name), target_name);
     note_local_assignment(clang_getCursorReferenced(target_name), cursor, sides[1]);
+    note_main_interpreter_local(clang_getCursorReferenced(target_name), sides[1]);
   }
   if (kind == CXCursor_BinaryOperator) note_stored_functions(sides[0], sides[1]);
   if (kind == CXCursor_BinaryOperator) note_escape(sides[1]);
@@ -841,13 +849,32 @@ void FunctionReader::read_if(CXCursor cursor) {
   if (current_->takes_object && parts.size() > 1 && leaves_at_once(parts[1])) {
     collect_tested(parts[0], current_->exit_guard_globals);
   }
+  // The condition and the true branch of `if (is_main && cache)`; the else branch is the
+  // other interpreters'.
+  const int gate = gates_main_interpreter(parts[0], current_->main_interpreter_locals) ? 1 : 0;
+  current_->main_interpreter_gates += gate;
   walk(parts[0]);
   std::vector<std::string> tested;
   collect_referenced_vars(parts[0], tested);
   std::size_t before = current_->guard_vars.size();
   current_->guard_vars.insert(current_->guard_vars.end(), tested.begin(), tested.end());
-  for (std::size_t i = 1; i < parts.size(); ++i) walk(parts[i]);
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (i == 2) current_->main_interpreter_gates -= gate;
+    walk(parts[i]);
+  }
+  if (parts.size() <= 2) current_->main_interpreter_gates -= gate;
   current_->guard_vars.resize(before);
+}
+
+// `int can_cache = psyco_is_main_interp();`: the local holds a main-interpreter test until
+// it is assigned anything else.
+void FunctionReader::note_main_interpreter_local(CXCursor var, CXCursor value) {
+  std::string usr = take(clang_getCursorUSR(var));
+  if (tests_main_interpreter(value, current_->main_interpreter_locals)) {
+    current_->main_interpreter_locals.insert(std::move(usr));
+  } else {
+    current_->main_interpreter_locals.erase(usr);
+  }
 }
 
 void FunctionReader::note_tested(CXCursor condition) { collect_tested(condition, current_->tested_globals); }
@@ -973,6 +1000,7 @@ GlobalWriteFact* FunctionReader::record_global_write(const std::string& var_usr,
   Region region = region_at(current_->tokens.regions, offset);
   write.under_lock = region.locks > 0 || region.critical_sections > 0;
   write.under_mutex = region.locks > 0;
+  write.main_interpreter_only = current_->main_interpreter_gates > 0;
   const CXCursorKind kind = clang_getCursorKind(at);
   write.read_modify_write = kind == CXCursor_CompoundAssignOperator || kind == CXCursor_UnaryOperator;
   std::optional<std::int64_t> stored;

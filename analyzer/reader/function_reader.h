@@ -49,6 +49,11 @@ class FunctionReader {
     std::vector<OriginChange> origin_changes;
     std::map<std::string, std::set<std::string>> local_functions;  // local -> functions stored in it
     std::vector<std::string> guard_vars;                           // usrs tested by enclosing ifs
+    // Main-interpreter gates (reader/main_interpreter.h): the locals holding a test, how many
+    // enclosing `if`s only the main interpreter enters, and the globals named outside any.
+    std::set<std::string> main_interpreter_locals;
+    int main_interpreter_gates = 0;
+    std::set<std::string> globals_outside_main_gate;
     std::set<unsigned> compared_calls;                             // offsets of calls that are == / != operands
     // A call's result kept in a local that is then only compared by address
     // (`v = PyDict_GetItem(d, k); if (v && v != Py_None)`): each assignment of a local and
@@ -118,6 +123,7 @@ class FunctionReader {
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
   void note_local_origin(CXCursor var, CXCursor value);
+  void note_main_interpreter_local(CXCursor var, CXCursor value);
   void note_escape(CXCursor value);
   void note_escapes_through_calls();
   std::vector<ArgSource> returned_sources() const;

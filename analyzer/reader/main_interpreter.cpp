@@ -1,0 +1,94 @@
+#include "analyzer/reader/main_interpreter.h"
+
+#include <vector>
+
+#include "analyzer/reader/cursors.h"
+
+namespace subcheck::reader {
+namespace {
+
+// How deep predicates may call predicates: enough for a helper wrapping a helper, and a
+// bound for recursive functions.
+constexpr int kPredicateDepth = 3;
+
+bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int depth);
+
+bool calls_main_interpreter(CXCursor expr) {
+  CXCursor inner = strip_wrappers(expr);
+  if (clang_getCursorKind(inner) != CXCursor_CallExpr) return false;
+  std::optional<std::string> callee = callee_of(inner);
+  return callee && (*callee == "PyInterpreterState_Main" || *callee == "_PyInterpreterState_Main");
+}
+
+// The values of a body's own `return`s (a nested lambda's are not searched: C has none).
+void collect_returns(CXCursor cursor, std::vector<CXCursor>& values, int& bare) {
+  for (CXCursor child : children_of(cursor)) {
+    if (clang_getCursorKind(child) == CXCursor_ReturnStmt) {
+      std::vector<CXCursor> value = children_of(child);
+      if (value.empty()) {
+        ++bare;
+      } else {
+        values.push_back(value.front());
+      }
+    } else {
+      collect_returns(child, values, bare);
+    }
+  }
+}
+
+// A function of the unit whose every `return` gives a main-interpreter test. Its locals
+// are its own, so none is known to hold one.
+bool is_main_interpreter_predicate(CXCursor call, int depth) {
+  if (depth >= kPredicateDepth) return false;
+  CXCursor definition = clang_getCursorDefinition(clang_getCursorReferenced(call));
+  if (clang_Cursor_isNull(definition) || clang_getCursorKind(definition) != CXCursor_FunctionDecl) return false;
+  std::vector<CXCursor> values;
+  int bare = 0;
+  collect_returns(definition, values, bare);
+  if (values.empty() || bare > 0) return false;
+  const std::set<std::string> none;
+  for (CXCursor value : values) {
+    if (!tests_main(value, none, depth + 1)) return false;
+  }
+  return true;
+}
+
+bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int depth) {
+  CXCursor inner = strip_wrappers(expr);
+  switch (clang_getCursorKind(inner)) {
+    case CXCursor_BinaryOperator: {
+      if (clang_getCursorBinaryOperatorKind(inner) != CXBinaryOperator_EQ) return false;
+      std::vector<CXCursor> sides = children_of(inner);
+      return sides.size() == 2 && (calls_main_interpreter(sides[0]) || calls_main_interpreter(sides[1]));
+    }
+    case CXCursor_CallExpr: {
+      std::optional<std::string> callee = callee_of(inner);
+      if (!callee) return false;
+      if (*callee == "_Py_IsMainInterpreter") return true;
+      return is_main_interpreter_predicate(inner, depth);
+    }
+    case CXCursor_DeclRefExpr:
+      return main_locals.contains(take(clang_getCursorUSR(clang_getCursorReferenced(inner))));
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_locals) {
+  return tests_main(expr, main_locals, 0);
+}
+
+bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals) {
+  CXCursor inner = strip_wrappers(condition);
+  if (clang_getCursorKind(inner) == CXCursor_BinaryOperator &&
+      clang_getCursorBinaryOperatorKind(inner) == CXBinaryOperator_LAnd) {
+    for (CXCursor operand : children_of(inner)) {
+      if (gates_main_interpreter(operand, main_locals)) return true;
+    }
+    return false;
+  }
+  return tests_main_interpreter(inner, main_locals);
+}
+
+}  // namespace subcheck::reader
