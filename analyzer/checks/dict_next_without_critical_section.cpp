@@ -41,7 +41,7 @@ class DictNextWithoutCriticalSection final : public FreeThreadedCheck {
     // body calls back into Python, hence the copy as the alternative.
     return "PyDict_Next" + in_function(function) + " reads " + dict +
            " outside a critical section: on free-threaded builds another thread can change the dict "
-           "between calls and free the borrowed key and value it returns; hold "
+           "while it is read, or before the borrowed key and value it returns are used, and free them; hold "
            "Py_BEGIN_CRITICAL_SECTION(" +
            dict +
            ") ... Py_END_CRITICAL_SECTION() around the iteration and every use of key and value, or "

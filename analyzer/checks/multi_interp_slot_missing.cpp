@@ -7,6 +7,9 @@
 // whose slot array lacks the slot is reported there. A Cython module gets the slot by being
 // regenerated, not by an edit of the generated C; while it keeps Cython's interpreter
 // guard (SI009), even legacy subinterpreters after the first are refused.
+#include <cstdlib>
+#include <optional>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -37,10 +40,28 @@ class MultiInterpSlotMissing final : public Check {
            fix(module, view);
   }
 
+  // The Py_LIMITED_API value, as spelled, of a unit of the module that targets a limited
+  // API older than 3.12 (xxlimited_35 pins 3.5): that API declares neither the slot nor
+  // its values, so the fix starts with raising the version.
+  static std::optional<std::string> limited_api_before_3_12(const ModuleConfigView& view) {
+    for (const TranslationUnitFacts* unit : view.units) {
+      const std::string& spelled = unit->limited_api_version;
+      if (!unit->limited_api || spelled.empty()) continue;
+      char* end = nullptr;
+      const unsigned long version = std::strtoul(spelled.c_str(), &end, 0);
+      if (end != spelled.c_str() && *end == '\0' && version < 0x030c0000UL) return spelled;
+    }
+    return std::nullopt;
+  }
+
   static std::string fix(const ExtensionModule& module, const ModuleConfigView& view) {
     if (module.generator != "cython") {
+      const std::optional<std::string> old_api = limited_api_before_3_12(view);
+      const std::string raise = old_api ? " and target the 3.12 limited API or later (it is built for Py_LIMITED_API " +
+                                              *old_api + ", which has no such slot)"
+                                        : "";
       return "; once the module is isolated, add " +
-             slot_entry(view.init, "Py_mod_multiple_interpreters", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED");
+             slot_entry(view.init, "Py_mod_multiple_interpreters", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED") + raise;
     }
     std::string guard = cython_interpreter_guard(view)
                             ? ", and its Cython interpreter guard (SI009) refuses every interpreter after the first"
