@@ -7,8 +7,9 @@
  * (a lazily created cache, a counter, a flag, a struct holding a callback, a PyThread lock
  * handle each call allocates, as _testcapi's `thread_done`: the lock is shared on purpose,
  * the variable holding it is not guarded, a buffer freed and cleared when set, as
- * _tkinter's `tcl_lock`: a write, not a lazy initialisation); SI006/SI010 at the
- * variables; SI003.
+ * _tkinter's `tcl_lock`: a write, not a lazy initialisation, a result written while a lock
+ * the call allocated for itself is held, as _testinternalcapi's pending_identify: a lock
+ * no other call can take guards nothing); SI006/SI010 at the variables; SI003.
  * TN: FT002 for the writes in the exec slot and in the helper it calls, and for the
  * counter's second site (one finding per variable, naming the other sites).
  *
@@ -27,6 +28,7 @@ static struct {
 } pending;  // expect: SI006
 static char *scratch = NULL;  // expect: SI010
 static PyThread_type_lock done_lock;  // expect: SI010 "lock handle 'done_lock' (PyThread_type_lock) is assigned at run time (in unsync_wait)" "PyMutex"
+static long signal_result;  // expect: SI010
 
 static PyObject *
 unsync_lookup(PyObject *module, PyObject *key)
@@ -89,6 +91,30 @@ unsync_wait(PyObject *module, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
+static void
+signal_done(void *lock)
+{
+    PyThread_release_lock((PyThread_type_lock)lock);
+}
+
+static PyObject *
+unsync_signal(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    PyThread_type_lock signal = PyThread_allocate_lock();
+    if (signal == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyThread_acquire_lock(signal, WAIT_LOCK);
+    Py_BEGIN_ALLOW_THREADS
+    signal_done(signal);
+    Py_END_ALLOW_THREADS
+    PyThread_acquire_lock(signal, WAIT_LOCK);
+    PyThread_release_lock(signal);
+    PyThread_free_lock(signal);
+    signal_result = -1;  // expect: FT002 "'signal_result' is written (in unsync_signal)"
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 unsync_drop_scratch(PyObject *module, PyObject *unused)
 {
@@ -106,6 +132,7 @@ static PyMethodDef unsync_methods[] = {
     {"defer", unsync_defer, METH_O, NULL},
     {"wait", unsync_wait, METH_NOARGS, NULL},
     {"drop_scratch", unsync_drop_scratch, METH_NOARGS, NULL},
+    {"signal", unsync_signal, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

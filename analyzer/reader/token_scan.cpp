@@ -74,6 +74,28 @@ struct Statement {
   std::vector<std::size_t> at;
 };
 
+// Locals the function allocates a lock into (`mutex = PyThread_allocate_lock();`, not
+// `self->lock = ...`). Such a lock is made per call: no other call of the function, and no
+// other function, takes it, so holding it guards no global against them. _testinternalcapi's
+// pending_identify acquires one twice to wait for a callback it hands the lock to; its
+// writes to a global between those calls are not under a lock.
+std::set<std::string> locks_allocated_into_locals(const std::vector<std::string>& spelled) {
+  // Declared in the body (after its "{": a parameter's lock is the caller's) and not
+  // `static`; a global of that name is not one.
+  std::set<std::string> declared;
+  auto body = std::find(spelled.begin(), spelled.end(), "{");
+  for (auto at = body; at != spelled.end() && at + 1 != spelled.end(); ++at) {
+    if (*at == "PyThread_type_lock" && *(at - 1) != "static") declared.insert(*(at + 1));
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 1; i + 2 < spelled.size(); ++i) {
+    if (spelled[i + 1] != "=" || spelled[i + 2] != "PyThread_allocate_lock") continue;
+    if (spelled[i - 1] == "->" || spelled[i - 1] == "." || !declared.contains(spelled[i])) continue;
+    names.insert(spelled[i]);
+  }
+  return names;
+}
+
 // The statements of the block whose "{" is at `body`, or the one statement starting there.
 std::vector<Statement> statements_at(const std::vector<std::string>& tokens, const std::vector<CXTokenKind>& kinds,
                                      std::size_t body) {
@@ -246,6 +268,11 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
     if (kinds[i] != CXToken_Comment && !map.is_skipped(positions[i]))
       result.body.push_back({spelled[i], positions[i].offset});
   }
+  const std::set<std::string> per_call_locks = locks_allocated_into_locals(spelled);
+  // A lock call on one of them changes no region (see locks_allocated_into_locals).
+  auto on_per_call_lock = [&](unsigned i) {
+    return i + 2 < count && spelled[i + 1] == "(" && per_call_locks.contains(spelled[i + 2]);
+  };
   int critical = 0, locks = 0;
   // The declarator before the body names the function itself: `int Py_thing(void) {` is no use.
   bool in_body = false;
@@ -279,9 +306,9 @@ FunctionTokens scan_function_tokens(SourceMap& map, CXCursor function, const std
       result.regions.push_back({at.offset, ++critical, locks});
     } else if (word.rfind("Py_END_CRITICAL_SECTION", 0) == 0) {
       result.regions.push_back({at.offset, critical = std::max(0, critical - 1), locks});
-    } else if (is_lock_call(word)) {
+    } else if (is_lock_call(word) && !on_per_call_lock(i)) {
       result.regions.push_back({at.offset, critical, ++locks});
-    } else if (is_unlock_call(word)) {
+    } else if (is_unlock_call(word) && !on_per_call_lock(i)) {
       result.regions.push_back({at.offset, critical, locks = std::max(0, locks - 1)});
     } else if (word == "Py_REFCNT" && call) {
       auto raising_helper = [&](std::size_t callee) { return names_raising_helper(map, tokens[callee]); };
