@@ -2,8 +2,10 @@
  * A single-phase module that registers itself with PyState_AddModule and runs Python
  * callbacks from a C thread through PyGILState_Ensure.
  *
- * TP: SI007 (all three PyState_* functions), SI008 (PyGILState_Ensure and _Release) in a
- *     callback handed to a C library.
+ * TP: SI007 (all three PyState_* functions in methods), SI008 (PyGILState_Ensure and
+ *     _Release) in a callback handed to a C library.
+ * TN: SI007 for PyState_AddModule in PyInit: CPython adds a single-phase module to the
+ *     registry itself once PyInit returns (docs/cpython-behaviour.md #33).
  * TN: SI008 for PyGILState_GetThisThreadState (since 3.12 it answers for any interpreter).
  * TN: SI008 in a method and in a helper only methods call (_testcapi's gilstate tests):
  *     CPython calls a method on a thread with a thread state attached, which since 3.12
@@ -99,6 +101,15 @@ callbacks_forget(PyObject *self, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
+static PyObject *
+callbacks_remember(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (PyState_AddModule(self, &callbacks_def) < 0) {  // expect: SI007
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef callbacks_methods[] = {
     {"subscribe", callbacks_subscribe, METH_O, NULL},
     {"fire", callbacks_fire, METH_O, NULL},
@@ -107,6 +118,7 @@ static PyMethodDef callbacks_methods[] = {
     {"wait", callbacks_wait, METH_NOARGS, NULL},
     {"self", callbacks_self, METH_NOARGS, NULL},
     {"forget", callbacks_forget, METH_NOARGS, NULL},
+    {"remember", callbacks_remember, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -122,7 +134,7 @@ PyMODINIT_FUNC PyInit_callbacks(void) {  // expect: FT001
     if (module == NULL) {
         return NULL;
     }
-    if (PyState_AddModule(module, &callbacks_def) < 0) {  // expect: SI007
+    if (PyState_AddModule(module, &callbacks_def) < 0) {  // expect-not: SI007
         Py_DECREF(module);
         return NULL;
     }

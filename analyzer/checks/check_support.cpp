@@ -337,8 +337,9 @@ void ListedApiCallCheck::run(CheckContext& context) const {
   for_each_listed_call(context.model.units_for(context.config), required_data(context.rule),
                        [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call,
                            const std::string& listed) {
-                         std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
                          std::vector<std::string> owners = modules_of(context, unit, function);
+                         if (!reported(context, function, owners, call.callee)) return;
+                         std::string text = call.callee + in_function(function.name) + " " + problem(call.callee);
                          const std::string instead = advice(context, function, owners, call.callee, listed);
                          if (!instead.empty()) text += "; use " + instead + " instead";
                          context.sink.report(call.location, std::move(text), std::move(owners));

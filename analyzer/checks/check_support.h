@@ -189,6 +189,11 @@ class ListedApiCallCheck : public Check {
  protected:
   // Follows "<API> (in <function>)", e.g. "assumes a single interpreter: ...".
   virtual std::string problem(const std::string& api) const = 0;
+  // Whether this call is a finding at all, for the modules it belongs to (`owners`).
+  virtual bool reported(const CheckContext& /*context*/, const FunctionFact& /*function*/,
+                        const std::vector<std::string>& /*owners*/, const std::string& /*api*/) const {
+    return true;
+  }
   // What to use instead at this call: the rule's [data] entry for the API, unless the
   // place of the call, or the modules it belongs to (`owners`, from modules_of), asks for
   // other advice.

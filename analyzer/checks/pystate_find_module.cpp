@@ -6,6 +6,12 @@
 // "check the cache first" PyInit) has no self to take the module from: the advice there is
 // multi-phase init, as for PyState_AddModule. Code only modules defined with slots run is
 // told what such a module uses instead (check_support's registry_advice_for_slots).
+//
+// Not reported: PyState_AddModule while a single-phase module initialises. CPython adds
+// every single-phase module to the registry itself once its PyInit returns (3.13
+// finish_singlephase_extension; docs/cpython-behaviour.md #33), so the call changes
+// nothing; SI001 is the porting work, and the module's PyState_FindModule calls stay
+// reported.
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -23,6 +29,11 @@ class PyStateFindModule final : public ListedApiCallCheck {
   std::string problem(const std::string& /*api*/) const override {
     return "keeps one module per PyModuleDef and works only for single-phase modules, so the module "
            "cannot be isolated";
+  }
+
+  bool reported(const CheckContext& context, const FunctionFact& function, const std::vector<std::string>& owners,
+                const std::string& api) const override {
+    return api != "PyState_AddModule" || !initialising_single_phase_only(context, function, owners);
   }
 
   std::string advice(const CheckContext& context, const FunctionFact& function, const std::vector<std::string>& owners,
@@ -47,6 +58,16 @@ class PyStateFindModule final : public ListedApiCallCheck {
       with_slots = with_slots || init == InitStyle::multi_phase || init == InitStyle::export_hook;
     }
     return with_slots;
+  }
+
+  // Every module the call belongs to is single-phase, and initialising when it runs.
+  static bool initialising_single_phase_only(const CheckContext& context, const FunctionFact& function,
+                                             const std::vector<std::string>& names) {
+    const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
+    return !owners.empty() && std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      const ModuleConfigView* view = module->view(context.config);
+      return view != nullptr && view->init == InitStyle::single_phase && view->init_functions.contains(function.name);
+    });
   }
 
   // Runs only while some module it belongs to initialises: PyInit and the helpers only it calls.
