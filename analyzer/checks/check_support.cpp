@@ -307,6 +307,18 @@ bool stores_object(const WrittenGlobal& global) {
                      [](const GlobalWriteFact* write) { return write->stores_object; });
 }
 
+bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writes) {
+  std::map<std::string_view, std::string_view> value_at;
+  for (const GlobalWriteFact* write : writes) {
+    const std::string_view store = write->fixed_store;
+    const std::size_t equals = store.find(" = ");
+    if (equals == std::string_view::npos) return false;
+    auto [at, added] = value_at.emplace(store.substr(0, equals), store.substr(equals + 3));
+    if (!added && at->second != store.substr(equals + 3)) return false;
+  }
+  return true;
+}
+
 bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
                                    const WrittenGlobal& global) {
   auto gated = [](const GlobalWriteFact* write) { return write->main_interpreter_only; };

@@ -224,6 +224,12 @@ std::vector<WrittenGlobal> written_globals(const std::vector<const TranslationUn
 // static Py_buffer filled by a buffer request, or its obj set.
 bool stores_object(const WrittenGlobal& global);
 
+// Every write stores, at each place it writes, one value that is the same for the whole
+// process (GlobalWriteFact::fixed_store: a function, a string literal, a global's address),
+// and no target gets two different values: whichever interpreter writes last, the variable
+// holds what the first import put there (SI006, SI010).
+bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writes);
+
 // Only the main interpreter uses the global: every write, and every function of `units`
 // that names it, only inside an `if` that the main interpreter alone enters (psycopg2's
 // cached Decimal type behind `psyco_is_main_interp()`). However many interpreters load the

@@ -88,19 +88,6 @@ class GlobalMutableState final : public Check {
   }
 
  private:
-  // Every write is a fixed store, and no target gets two different values (see the header).
-  static bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writes) {
-    std::map<std::string_view, std::string_view> value_at;
-    for (const GlobalWriteFact* write : writes) {
-      const std::string_view store = write->fixed_store;
-      const std::size_t equals = store.find(" = ");
-      if (equals == std::string_view::npos) return false;
-      auto [at, added] = value_at.emplace(store.substr(0, equals), store.substr(equals + 3));
-      if (!added && at->second != store.substr(equals + 3)) return false;
-    }
-    return true;
-  }
-
   // From both builds' views, so the message is the same whichever build reports it first.
   static Loaders loaders(const std::vector<const ExtensionModule*>& owners) {
     Loaders result;

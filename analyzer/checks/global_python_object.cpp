@@ -12,6 +12,10 @@
 // work SI001 asks for, and the message says so. The message names a write that stores an
 // object, not one that only clears the variable (`x = NULL` in m_clear).
 //
+// Nor a variable whose every write stores one value that is the same for the whole process
+// (stores_one_value_per_target): psycopg2's `Error = (PyObject *)&errorType` always holds
+// the same static type, whose sharing SI005 reports where the type is defined.
+//
 // Nor a variable only the main interpreter uses (used_only_by_main_interpreter): psycopg2
 // caches the Decimal type only `if (psyco_is_main_interp())`, and other interpreters look
 // it up per call.
@@ -30,7 +34,7 @@ class GlobalPythonObject final : public Check {
   void run(CheckContext& context) const override {
     const auto& units = context.model.units_for(context.config);
     for (const auto& global : written_python_globals(units)) {
-      if (used_only_by_main_interpreter(units, global)) continue;
+      if (used_only_by_main_interpreter(units, global) || stores_one_value_per_target(global.writes)) continue;
       std::vector<std::string> names = modules_of(context, *global.unit, *global.var);
       const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
       WriteTiming latest = WriteTiming::never;
