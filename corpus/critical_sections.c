@@ -136,7 +136,7 @@ cs_pairs_update(cs_pairs *pairs, PyObject *used, PyObject *kwds)
 {
     PyObject *key, *value;
     Py_ssize_t pos = 0;
-    while (PyDict_Next(kwds, &pos, &key, &value)) {  // expect: FT004 "cs_pairs_update"
+    while (PyDict_Next(kwds, &pos, &key, &value)) {  // expect: FT004 "cs_pairs_update" "kwds (a parameter: the dict its callers pass in)"
         pairs->size++;
     }
     return pairs->size;

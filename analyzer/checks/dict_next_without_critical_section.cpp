@@ -36,10 +36,15 @@ class DictNextWithoutCriticalSection final : public FreeThreadedCheck {
  private:
   static std::string message(const CallFact& call, const std::string& function) {
     const std::string dict = call.args.empty() ? std::string("the dict") : call.args.front();
+    // A helper's parameter may be named like the kwargs dict (multidict's `kwds`, given a
+    // user's dict): say whose dict it is.
+    const bool parameter = !call.arg_sources.empty() && call.arg_sources.front().kind == ArgSource::Kind::parameter &&
+                           call.arg_sources.front().field.empty();
+    const std::string whose = parameter ? " (a parameter: the dict its callers pass in)" : "";
     // One message for a loop and for a single call (taking the first item): both read the
     // table and hand out borrowed key and value. A critical section is suspended while the
     // body calls back into Python, hence the copy as the alternative.
-    return "PyDict_Next" + in_function(function) + " reads " + dict +
+    return "PyDict_Next" + in_function(function) + " reads " + dict + whose +
            " outside a critical section: on free-threaded builds another thread can change the dict "
            "while it is read, or before the borrowed key and value it returns are used, and free them; hold "
            "Py_BEGIN_CRITICAL_SECTION(" +
