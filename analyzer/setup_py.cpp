@@ -68,12 +68,141 @@ if tree is not None:
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 top[node.targets[0].id] = node.value
+        # Lists built at module level by platform tests (`macros = []`, then
+        # `if os.uname()[0] == "Linux": macros.append(...)`), replayed as on Linux, where the
+        # scan runs. A test this cannot decide, or any other change, leaves the list unread.
+        def dotted(node):
+            if isinstance(node, ast.Name):
+                return node.id
+            if isinstance(node, ast.Attribute):
+                inner = dotted(node.value)
+                return inner + "." + node.attr if inner else None
+            if isinstance(node, ast.Call) and not node.args and not node.keywords:
+                inner = dotted(node.func)
+                return inner + "()" if inner else None
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == 0:
+                inner = dotted(node.value)
+                return inner + "[0]" if inner else None
+            return None
+        linux = {"sys.platform": "linux", "os.name": "posix", "platform.system()": "Linux",
+                 "os.uname()[0]": "Linux", "os.uname().sysname": "Linux", "platform.uname()[0]": "Linux",
+                 "platform.uname().system": "Linux"}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and stores.get(node.targets[0].id) == 1:
+                known = dotted(node.value)
+                if known in linux:
+                    linux[node.targets[0].id] = linux[known]
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
+                    and node.targets[0].elts and isinstance(node.targets[0].elts[0], ast.Name) \
+                    and dotted(node.value) in ("os.uname()", "platform.uname()") \
+                    and stores.get(node.targets[0].elts[0].id) == 1:
+                linux[node.targets[0].elts[0].id] = "Linux"
+        def platform_value(node):
+            return linux.get(dotted(node)) if dotted(node) else None
+        def strings(node):
+            try:
+                v = ast.literal_eval(node)
+            except Exception:
+                return None
+            if isinstance(v, str):
+                return (v,)
+            if isinstance(v, (tuple, list)) and all(isinstance(x, str) for x in v):
+                return tuple(v)
+            return None
+        def decide(test):
+            if isinstance(test, ast.BoolOp):
+                parts = [decide(v) for v in test.values]
+                if isinstance(test.op, ast.And):
+                    return False if False in parts else (None if None in parts else True)
+                return True if True in parts else (None if None in parts else False)
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                inner = decide(test.operand)
+                return None if inner is None else not inner
+            if isinstance(test, ast.Compare) and len(test.ops) == 1:
+                left, right = test.left, test.comparators[0]
+                value, other = platform_value(left), right
+                if value is None:
+                    value, other = platform_value(right), left
+                choices = strings(other)
+                if value is None or choices is None:
+                    return None
+                op = test.ops[0]
+                if isinstance(op, (ast.Eq, ast.NotEq)) and len(choices) == 1:
+                    return (value == choices[0]) == isinstance(op, ast.Eq)
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    return (value in choices) == isinstance(op, ast.In)
+                return None
+            if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
+                    and len(test.args) == 1 and not test.keywords:
+                value, choices = platform_value(test.func.value), strings(test.args[0])
+                if value is None or choices is None:
+                    return None
+                return value.startswith(choices)
+            return None
+        built, lost, taken = {}, set(), []
+        def changes(node):
+            # The built lists a statement may change: a method called on one, or one stored,
+            # deleted, augmented or assigned through a subscript. Passing one to setup() or
+            # Extension() only reads it.
+            names = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in built:
+                    names.add(n.value.id)
+                elif isinstance(n, ast.Name) and n.id in built and isinstance(n.ctx, (ast.Store, ast.Del)):
+                    names.add(n.id)
+                elif isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in built \
+                        and isinstance(n.ctx, (ast.Store, ast.Del)):
+                    names.add(n.value.id)
+            return names
+        def replay(statements):
+            for node in statements:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                        and stores.get(node.targets[0].id) == 1 and isinstance(node.value, ast.List) and node in tree.body:
+                    try:
+                        built[node.targets[0].id] = list(ast.literal_eval(node.value))
+                    except Exception:
+                        pass
+                    continue
+                call = node.value if isinstance(node, ast.Expr) else None
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id in built \
+                        and call.func.attr in ("append", "extend") and len(call.args) == 1 and not call.keywords:
+                    try:
+                        v = ast.literal_eval(call.args[0])
+                    except Exception:
+                        lost.add(call.func.value.id)
+                        continue
+                    if call.func.attr == "append":
+                        built[call.func.value.id].append(v)
+                    elif isinstance(v, (list, tuple)):
+                        built[call.func.value.id].extend(v)
+                    else:
+                        lost.add(call.func.value.id)
+                    continue
+                if isinstance(node, ast.If):
+                    choice = decide(node.test)
+                    if choice is None:
+                        lost.update(changes(node))
+                    else:
+                        lost.update(changes(node.test))
+                        branch = node.body if choice else node.orelse
+                        if changes(ast.Module(body=node.body + node.orelse, type_ignores=[])):
+                            taken.append(node.lineno)
+                        replay(branch)
+                    continue
+                lost.update(changes(node))
+        replay(tree.body)
+        replayed = {name: value for name, value in built.items() if name not in lost and name in changed}
+        out["linux_branches"] = sorted(set(taken)) if replayed else []
         def resolve(node):
+            if isinstance(node, ast.Name) and node.id in replayed:
+                return ast.parse(repr(replayed[node.id]), mode="eval").body
             if isinstance(node, ast.Name) and stores.get(node.id) == 1 and node.id in top and node.id not in changed:
                 return top[node.id]
             return node
         def not_literal(node, key, entry):
-            changed_at = changed.get(node.id, 0) if isinstance(node, ast.Name) else 0
+            changed_at = changed.get(node.id, 0) if isinstance(node, ast.Name) and node.id not in replayed else 0
             out["not_literal"].append({"line": getattr(node, "lineno", 0), "argument": key, "entry": entry,
                                        "changed_at": changed_at})
         def item_ok(key, v):
@@ -251,6 +380,17 @@ std::optional<SetupPyDeclarations> read_setup_py(const fs::path& setup_py, const
       declarations.notes.push_back(not_literal_note(shown, item.value("line", 0), item.value("argument", "?"),
                                                     item.value("entry", false), item.value("changed_at", 0)));
     }
+  }
+  if (auto lines = json.find("linux_branches"); lines != json.end() && lines->is_array() && !lines->empty()) {
+    std::string listed;
+    for (const auto& line : *lines) {
+      if (!line.is_number_integer()) continue;
+      listed += (listed.empty() ? "" : ", ") + std::to_string(line.get<int>());
+    }
+    declarations.notes.push_back(shown + ": read as on Linux: the platform tests at line" +
+                                 (lines->size() > 1 ? "s " : " ") + listed +
+                                 " chose the macros and directories applied (give another platform's with "
+                                 "--extra-arg=-DNAME and --extra-arg=-IDIR)");
   }
   return declarations;
 }

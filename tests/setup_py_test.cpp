@@ -151,8 +151,42 @@ TEST(SetupPyFlags, ANonLiteralArgumentIsANoteWithItsLineAndTheRestIsApplied) {
 }
 
 // pylibacl's setup.py: `macros = []`, then `macros.append(...)` under os.uname() tests. The
-// list assigned is not the list passed, so nothing is applied, and the note says why.
-TEST(SetupPyFlags, AListChangedInPlaceAfterItsAssignmentIsANoteNotAnEmptyList) {
+// list is replayed as on Linux, where the scan runs, and a note says so; the other
+// platforms' branches are not applied.
+TEST(SetupPyFlags, AListBuiltUnderPlatformTestsIsReadAsOnLinuxWithANote) {
+  REQUIRE_PYTHON();
+  test::TempDir tree("subcheck-setup-py");
+  write_flagged_tree(tree);
+  tree.write("setup.py",
+             "import os, sys\n"
+             "from setuptools import Extension, setup\n"
+             "(u_sysname, u_nodename, u_release, u_version, u_machine) = os.uname()\n"
+             "macros = []\n"
+             "dirs = ['inc']\n"
+             "if u_sysname == 'Linux':\n"
+             "    macros.append(('MY_FLAG', '1'))\n"
+             "elif u_sysname == 'FreeBSD':\n"
+             "    macros.append(('BSD_FLAG', None))\n"
+             "if not sys.platform.startswith('linux'):\n"
+             "    macros.append(('NOT_LINUX', None))\n"
+             "setup(ext_modules=[Extension('m', ['m.c'],\n"
+             "    define_macros=macros,\n"
+             "    include_dirs=dirs)])\n");
+  CompileDatabase db = infer(tree.path());
+  EXPECT_TRUE(any_contains(db.notes, "setup.py: read as on Linux: the platform tests at lines 6, 10 chose"))
+      << joined(db.notes);
+  EXPECT_EQ(db.notes.size(), 1u) << joined(db.notes);
+  const CompileCommand* m = command_for(db, "m.c");
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(has_arg(*m, "-DMY_FLAG=1")) << joined(m->args);
+  EXPECT_FALSE(mentions(*m, "BSD_FLAG")) << joined(m->args);
+  EXPECT_FALSE(mentions(*m, "NOT_LINUX")) << joined(m->args);
+  EXPECT_TRUE(mentions(*m, (fs::canonical(tree.path()) / "inc").string())) << joined(m->args);
+}
+
+// A test that is not about the platform (an environment variable) cannot be decided: the
+// list it changes is not read, and the note names where it changes.
+TEST(SetupPyFlags, AListChangedUnderAnUndecidedTestIsANoteNotAnEmptyList) {
   REQUIRE_PYTHON();
   test::TempDir tree("subcheck-setup-py");
   write_flagged_tree(tree);
@@ -161,7 +195,7 @@ TEST(SetupPyFlags, AListChangedInPlaceAfterItsAssignmentIsANoteNotAnEmptyList) {
              "from setuptools import Extension, setup\n"
              "macros = []\n"
              "dirs = ['inc']\n"
-             "if os.uname()[0] == 'Linux':\n"
+             "if os.environ.get('WITH_FLAG'):\n"
              "    macros.append(('MY_FLAG', '1'))\n"
              "setup(ext_modules=[Extension('m', ['m.c'],\n"
              "    define_macros=macros,\n"
