@@ -33,9 +33,9 @@ namespace fs = std::filesystem;
 // for a write that clears the variable; 15: FunctionFact::fields_made, fields_changed and
 // fields_shared; 16: ArgSource::field, a struct on the stack as private storage; 17:
 // FunctionFact::main_interpreter_globals, GlobalWriteFact::main_interpreter_only; 18: a lock allocated into a local makes no
-// locked region), so no
+// locked region; 19: no local use inside assert()), so no
 // entry of an older reader is taken for a newer one's.
-constexpr int kEntryFormat = 18;
+constexpr int kEntryFormat = 19;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

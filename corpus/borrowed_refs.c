@@ -324,6 +324,24 @@ borrowed_compared_in_loop(PyObject *module, PyObject *registry)
     return found;
 }
 
+/* TN FT003: a weakref's target kept in a local that is then only compared inside
+ * assert(), which a build with NDEBUG does not have (CPython's _testcapi weakref test): the
+ * object is never used. TP once the local is used outside one. */
+static PyObject *
+borrowed_weakref_checks(PyObject *module, PyObject *args)
+{
+    PyObject *owner, *ref;
+    if (!PyArg_ParseTuple(args, "OO", &owner, &ref)) {
+        return NULL;
+    }
+    PyObject *target = PyWeakref_GetObject(ref);  // expect-not: FT003
+    assert(target == owner);
+    assert(Py_REFCNT(target) > 0);
+    PyObject *passed = PyWeakref_GetObject(ref);  // expect: FT003
+    assert(passed == owner);
+    return Py_NewRef(passed);
+}
+
 /* TP FT003 at each use of a macro the function defines (as termios' SET_FROM_LIST does),
  * where the code runs; not again at the #define line, where the macro is only spelled. */
 static PyObject *
@@ -383,6 +401,7 @@ static PyMethodDef borrowed_methods[] = {
     {"only_tested", borrowed_only_tested, METH_VARARGS, NULL},
     {"compared_through_local", borrowed_compared_through_local, METH_VARARGS, NULL},
     {"compared_in_loop", borrowed_compared_in_loop, METH_O, NULL},
+    {"weakref_checks", borrowed_weakref_checks, METH_VARARGS, NULL},
     {"local_macro", borrowed_local_macro, METH_O, NULL},
     {"strong_lookups", strong_lookups, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},

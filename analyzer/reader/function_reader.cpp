@@ -541,6 +541,12 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
     if (current_->main_interpreter_gates == 0) current_->globals_outside_main_gate.insert(usr);
     current_->referenced_globals.insert(std::move(usr));
   } else if (is_local(referenced)) {
+    // An assert is nothing in the module as built (NDEBUG), as its calls are (read_call).
+    if (!current_->tokens.assert_spans.empty()) {
+      unsigned offset = 0;
+      map_.location_of(cursor, &offset);
+      if (current_->tokens.in_assert(offset)) return;
+    }
     auto among = [&](const std::unordered_multimap<unsigned, CXCursor>& cursors) {
       auto [first, last] = cursors.equal_range(clang_hashCursor(cursor));
       return std::any_of(first, last, [&](const auto& seen) { return clang_equalCursors(seen.second, cursor); });
