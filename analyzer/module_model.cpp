@@ -338,6 +338,62 @@ void drop_runtime_reachable(const ConfigIndex& index, FunctionRef init, ModuleCo
     view.reachable_functions.insert(function->name);
 }
 
+// CPython calls the function stored in PyOS_ReadlineFunctionPointer only from
+// PyOS_Readline, holding the process-wide `_PyOS_ReadlineLock` for the whole call, and
+// (3.13+) only in the main interpreter (docs/cpython-behaviour.md #34). What only that
+// hook reaches runs one call at a time: readline's `rlhandler`, handed to libreadline by
+// the hook and called back from inside it, writing `completed_input_string`. A callback
+// the hook's code hands on counts as called by it; anything another root reaches too
+// (a method, a slot, a callback handed on elsewhere) can run at the same time.
+void collect_readline_hook_functions(const ConfigIndex& index, ModuleConfigView& view) {
+  std::vector<FunctionRef> hooks;
+  for (const TranslationUnitFacts* unit : view.units) {
+    for (const FunctionFact& function : unit->functions) {
+      for (const FunctionHandoff& handoff : function.handoffs) {
+        if (handoff.kind != FunctionHandoff::Kind::assignment || !handoff.target_is_global ||
+            handoff.target != "PyOS_ReadlineFunctionPointer")
+          continue;
+        if (auto hook = index.function(handoff.function, unit)) hooks.push_back(*hook);
+      }
+    }
+  }
+  if (hooks.empty()) return;
+  std::set<std::string> hook_names;
+  for (const FunctionRef& hook : hooks) hook_names.insert(hook.function->name);
+  std::set<std::string> serialised;
+  for (const FunctionFact* function : reachable_with_addresses(index, hooks)) serialised.insert(function->name);
+  // Roots handed on from outside the hook's own code, or named in a table other than the
+  // module slots (create and exec are initialisation; exec storing the hook is not a call).
+  std::vector<FunctionRef> others;
+  for (const TranslationUnitFacts* unit : view.units) {
+    std::set<std::string> module_slot_arrays;
+    for (const SlotArrayFact& slots : unit->slot_arrays) module_slot_arrays.insert(slots.usr);
+    for (const GlobalVarFact& global : unit->globals) {
+      if (module_slot_arrays.contains(global.usr)) continue;
+      for (const std::string& name : global.functions) {
+        if (auto function = index.function(name, unit)) others.push_back(*function);
+      }
+    }
+    for (const FunctionFact& function : unit->functions) {
+      if (serialised.contains(function.name)) continue;
+      std::set<std::string> called;
+      for (const CallFact& call : function.calls) called.insert(call.callee);
+      for (const std::string& name : function.referenced_functions) {
+        if (called.contains(name) || hook_names.contains(name)) continue;
+        if (auto handed = index.function(name, unit)) others.push_back(*handed);
+      }
+      // Whatever calls into the hook's code from outside it runs unlocked.
+      for (const CallFact& call : function.calls) {
+        if (!view.init_functions.contains(function.name) && serialised.contains(call.callee)) {
+          if (auto callee = index.function(call.callee, unit)) others.push_back(*callee);
+        }
+      }
+    }
+  }
+  for (const FunctionFact* function : reachable_with_addresses(index, others)) serialised.erase(function->name);
+  view.readline_hook_functions = std::move(serialised);
+}
+
 // A call lost to a parse error could make any function reachable: only a module whose
 // units all parsed cleanly, bodies included, has a call graph to judge by.
 bool call_graph_complete(const ModuleConfigView& view) {
@@ -524,6 +580,7 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
   drop_runtime_reachable(index, init, view);
+  collect_readline_hook_functions(index, view);
   collect_reach(index, init, view);
   view.call_graph_complete = call_graph_complete(view);
   // No creating call in sight and a header missing: the header may well hold it.

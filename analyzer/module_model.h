@@ -54,6 +54,9 @@ struct ModuleConfigView {
   // uninitialised object (#32, _export_uninitialized).
   std::optional<SourceLocation> failing_init_at;
   std::set<std::string> init_functions;  // PyInit, slot functions and what they call
+  // The function the module stores in PyOS_ReadlineFunctionPointer and what only it
+  // reaches: CPython runs them one call at a time, under its readline lock (#34).
+  std::set<std::string> readline_hook_functions;
   // Every function the module can run: reachable from its init roots (PyInit or the export
   // hook, create/exec) and from what it hands to others to call (method tables, type
   // slots, any function whose address is taken), by calls and by taking addresses. A

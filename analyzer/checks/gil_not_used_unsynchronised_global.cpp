@@ -7,7 +7,8 @@
 // threads can see the module and are not reported; neither are synchronisation
 // primitives and thread-local data. One finding per variable, at its first racing write,
 // naming the others; a counter (every racing write `x++` / `x += n`) gets the advice that
-// fits it: an atomic.
+// fits it: an atomic. A write only the module's PyOS_ReadlineFunctionPointer hook reaches
+// is made under CPython's readline lock (ModuleConfigView::readline_hook_functions).
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -59,7 +60,7 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
       std::vector<const GlobalWriteFact*> racing;
       for (const auto* write : writes) {
         if (foreign.contains(write) || write->under_lock || view.init_functions.contains(write->function) ||
-            locked_callees.contains(write->function)) {
+            locked_callees.contains(write->function) || view.readline_hook_functions.contains(write->function)) {
           continue;
         }
         racing.push_back(write);
