@@ -36,7 +36,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function, field)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
-                                   main_interpreter_only, read_modify_write, stores_constant, fixed_store, stores_object, generated_from)
+                                   main_interpreter_only, read_modify_write, stores_constant, fixed_store,
+                                   stores_object, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
                                    function, thread_local_storage, functions, referenced_globals, generated_from,
                                    immortal_head_init)
@@ -47,8 +48,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionHandoff, kind, position, function, target, target_is_global, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_linkage, kwargs_parameter, calls,
                                    referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
-                                   main_interpreter_globals, exit_guard_globals, parse_errors, returns_only_null, raises_before_any_return,
-                                   returned_sources, fields_made, fields_changed, fields_shared)
+                                   main_interpreter_globals, exit_guard_globals, parse_errors, returns_only_null,
+                                   raises_before_any_return, returned_sources, fields_made, fields_changed,
+                                   fields_shared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)

@@ -7,7 +7,8 @@
  * updated through `&global`.
  * Also FT001/SI001: a plain single-phase module, with m_size 0 so that its PyInit runs
  * in every interpreter that imports it and what PyInit writes is rewritten there.
- * TN: the base-class field of the same table (only read), a table whose rows are only
+ * TN: the row a loop from index 1 skips (psycopg2 sets `Error`, its row 0, elsewhere), the
+ * base-class field of the same table (only read), a table whose rows are only
  * read, a local struct written through a pointer to itself, and a constant table copied
  * element by element into the caller's buffer, twice (HACL*'s `s[i] = _h0[i]`: an
  * element read from a global is not the global's address).
@@ -68,6 +69,30 @@ state_init(unsigned *state)
     state[0] = initial_state[0];
 }
 
+static PyObject *SkippedFirst;  // expect-not: SI006
+static PyObject *FilledSecond;  // expect: SI006 "FilledSecond"
+
+static struct {
+    const char *name;
+    PyObject **slot;
+} later_rows[] = {
+    {"gtp.SkippedFirst", &SkippedFirst},
+    {"gtp.FilledSecond", &FilledSecond},
+    {NULL, NULL},
+};
+
+static int
+make_later_failures(void)
+{
+    for (int i = 1; later_rows[i].name; i++) {
+        *later_rows[i].slot = PyErr_NewException(later_rows[i].name, NULL, NULL);
+        if (*later_rows[i].slot == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 make_failures(void)
 {
@@ -125,6 +150,6 @@ PyMODINIT_FUNC
 PyInit_globals_through_pointers(void)  // expect: FT001
 {
     fill_formats();
-    if (make_failures() < 0) return NULL;
+    if (make_failures() < 0 || make_later_failures() < 0) return NULL;
     return PyModule_Create(&moduledef);  // expect: SI001
 }

@@ -319,8 +319,7 @@ bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writ
   return true;
 }
 
-bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
-                                   const WrittenGlobal& global) {
+bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global) {
   auto gated = [](const GlobalWriteFact* write) { return write->main_interpreter_only; };
   if (!std::all_of(global.writes.begin(), global.writes.end(), gated)) return false;
   const std::string& usr = global.var->usr;

@@ -234,8 +234,7 @@ bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writ
 // that names it, only inside an `if` that the main interpreter alone enters (psycopg2's
 // cached Decimal type behind `psyco_is_main_interp()`). However many interpreters load the
 // module, one of them owns it (SI006, SI010).
-bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
-                                   const WrittenGlobal& global);
+bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global);
 
 // SI006: hand-written global Python-object variables written at run time: those whose type
 // holds Python objects, and C data a write puts one into (stores_object).

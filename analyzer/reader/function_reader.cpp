@@ -311,12 +311,50 @@ std::optional<std::size_t> field_index(CXCursor field) {
 
 // The globals whose address a table's initialiser stores in `field`: psycopg2's
 // `{ "psycopg2.Error", &Error, ... }` rows, so that `*exctable[i].exc = ...` writes each.
-std::vector<std::string> table_field_pointees(CXCursor table, CXCursor field) {
+// `for (i = K; ...; i++)` or `for (int i = K; ...; ++i)`: the local counted up from the
+// constant K >= 0, while the body runs. nullopt for any other loop.
+std::optional<std::pair<std::string, std::size_t>> counted_up_from(CXCursor for_loop) {
+  std::vector<CXCursor> parts = children_of(for_loop);
+  if (parts.size() != 4) return std::nullopt;  // init, condition, increment, body
+  CXCursor init = parts[0];
+  std::optional<CXCursor> counter;
+  std::optional<std::int64_t> start;
+  if (clang_getCursorKind(init) == CXCursor_BinaryOperator &&
+      clang_getCursorBinaryOperatorKind(init) == CXBinaryOperator_Assign) {
+    std::vector<CXCursor> sides = children_of(init);
+    if (sides.size() == 2 && clang_getCursorKind(strip_wrappers(sides[0])) == CXCursor_DeclRefExpr) {
+      counter = clang_getCursorReferenced(strip_wrappers(sides[0]));
+      start = constant_value(sides[1]);
+    }
+  } else if (clang_getCursorKind(init) == CXCursor_DeclStmt) {
+    std::vector<CXCursor> declared = children_of(init);
+    if (declared.size() == 1) {
+      counter = declared.front();
+      if (std::optional<CXCursor> value = initializer_of(declared.front())) start = constant_value(*value);
+    }
+  }
+  CXCursor step = strip_wrappers(parts[2]);
+  const bool increments =
+      clang_getCursorKind(step) == CXCursor_UnaryOperator &&
+      (clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PostInc ||
+       clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PreInc);
+  if (!counter || !start || *start < 0 || !increments || !is_local(*counter)) return std::nullopt;
+  std::vector<CXCursor> stepped = children_of(step);
+  if (stepped.empty() || !clang_equalCursors(clang_getCursorReferenced(strip_wrappers(stepped.front())), *counter))
+    return std::nullopt;
+  return std::pair{take(clang_getCursorUSR(*counter)), static_cast<std::size_t>(*start)};
+}
+
+// Rows before `first_row` are left out: a loop from index 1 (psycopg2's, whose row 0 is
+// `Error`, set elsewhere) never writes through row 0.
+std::vector<std::string> table_field_pointees(CXCursor table, CXCursor field, std::size_t first_row = 0) {
   std::vector<std::string> usrs;
   std::optional<CXCursor> init = initializer_of(table);
   std::optional<std::size_t> index = field_index(field);
   if (!init || !index || clang_getCursorKind(*init) != CXCursor_InitListExpr) return usrs;
-  for (CXCursor row : children_of(*init)) {
+  std::vector<CXCursor> rows = children_of(*init);
+  for (std::size_t at = first_row; at < rows.size(); ++at) {
+    CXCursor row = rows[at];
     if (clang_getCursorKind(row) != CXCursor_InitListExpr) continue;
     std::vector<CXCursor> values = children_of(row);
     if (values.size() <= *index) continue;
@@ -510,6 +548,17 @@ void FunctionReader::walk(CXCursor cursor) {
     case CXCursor_IfStmt:
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
+    case CXCursor_ForStmt:
+      if (auto counter = counted_up_from(cursor)) {
+        // Only while its own body runs: a store to the counter in the body is not looked for.
+        auto [at, added] = current_->loop_starts.insert(*counter);
+        ++current_->loops;
+        for (CXCursor child : children_of(cursor)) walk(child);
+        --current_->loops;
+        if (added) current_->loop_starts.erase(at);
+        return;
+      }
+      break;
     case CXCursor_ReturnStmt: read_return(cursor); break;
     case CXCursor_LambdaExpr:
     case CXCursor_BlockExpr:
@@ -758,8 +807,23 @@ std::vector<std::string> FunctionReader::globals_pointed_by(CXCursor pointer_exp
   CXCursor field = clang_getCursorReferenced(pointer);
   std::optional<CXCursor> table = named_variable(pointer, false);
   if (!table || !is_global_variable(*table) || clang_getCursorKind(field) != CXCursor_FieldDecl) return {};
-  return table_field_pointees(*table, field);
+  return table_field_pointees(*table, field, first_row_indexed(pointer));
 }
+
+// `table[i].f` inside `for (i = K; ...; i++)`: rows from K on; 0 for anything else.
+std::size_t FunctionReader::first_row_indexed(CXCursor member) {
+  std::vector<CXCursor> children = children_of(member);
+  if (children.empty()) return 0;
+  CXCursor row = strip_wrappers(children.front());
+  if (clang_getCursorKind(row) != CXCursor_ArraySubscriptExpr) return 0;
+  std::vector<CXCursor> parts = children_of(row);
+  if (parts.size() != 2) return 0;
+  CXCursor index = strip_wrappers(parts[1]);
+  if (clang_getCursorKind(index) != CXCursor_DeclRefExpr) return 0;
+  auto start = current_->loop_starts.find(take(clang_getCursorUSR(clang_getCursorReferenced(index))));
+  return start == current_->loop_starts.end() ? 0 : start->second;
+}
+
 
 void FunctionReader::note_compared_calls(CXCursor comparison) {
   CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(comparison);

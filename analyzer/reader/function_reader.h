@@ -54,7 +54,7 @@ class FunctionReader {
     std::set<std::string> main_interpreter_locals;
     int main_interpreter_gates = 0;
     std::set<std::string> globals_outside_main_gate;
-    std::set<unsigned> compared_calls;                             // offsets of calls that are == / != operands
+    std::set<unsigned> compared_calls;  // offsets of calls that are == / != operands
     // A call's result kept in a local that is then only compared by address
     // (`v = PyDict_GetItem(d, k); if (v && v != Py_None)`): each assignment of a local and
     // each use of it, in the order of the source, decides it after the walk
@@ -79,6 +79,8 @@ class FunctionReader {
     int loops = 0;                         // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
+    // Counters of the `for (i = K; ...; i++)` loops around the cursor: usr -> K.
+    std::map<std::string, std::size_t> loop_starts;
     std::set<std::pair<std::string, unsigned>> writes_seen;  // (global usr, offset): Py_CLEAR writes twice
     FunctionTokens tokens;                                   // regions and macro uses
     // For FunctionFact::returns_only_null: the function's own `return`s (not a lambda's or
@@ -122,6 +124,7 @@ class FunctionReader {
   void note_local_pointee(CXCursor local, CXCursor value);
   std::vector<std::string> globals_written_through(CXCursor target_expr);
   std::vector<std::string> globals_pointed_by(CXCursor pointer_expr);
+  std::size_t first_row_indexed(CXCursor member);
   void note_local_origin(CXCursor var, CXCursor value);
   void note_main_interpreter_local(CXCursor var, CXCursor value);
   void note_escape(CXCursor value);

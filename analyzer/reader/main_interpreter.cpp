@@ -67,8 +67,7 @@ bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int dep
       if (*callee == "_Py_IsMainInterpreter") return true;
       return is_main_interpreter_predicate(inner, depth);
     }
-    case CXCursor_DeclRefExpr:
-      return main_locals.contains(take(clang_getCursorUSR(clang_getCursorReferenced(inner))));
+    case CXCursor_DeclRefExpr: return main_locals.contains(take(clang_getCursorUSR(clang_getCursorReferenced(inner))));
     default: return false;
   }
 }
