@@ -25,8 +25,19 @@ class SinglePhaseInit final : public Check {
   static std::string message(const ExtensionModule& module) {
     return "module '" + module.name + "' uses single-phase initialisation (PyInit_" + module.name +
            " creates the module object itself): isolated subinterpreters refuse to import it, "
-           "and free-threaded builds refuse it in every subinterpreter; return "
-           "PyModuleDef_Init(&def) with Py_mod_exec slots instead";
+           "and free-threaded builds refuse it in every subinterpreter; " +
+           fix(module);
+  }
+
+  // pybind11 writes PyInit: its PYBIND11_MODULE is single-phase before 3.0 and
+  // multi-phase from 3.0, which also takes the per-interpreter-GIL option.
+  static std::string fix(const ExtensionModule& module) {
+    if (module.generator == "pybind11") {
+      return "PYBIND11_MODULE writes this PyInit: upgrade to pybind11 3.0+, whose PYBIND11_MODULE uses "
+             "multi-phase init, and once the module is isolated pass "
+             "py::multiple_interpreters::per_interpreter_gil() to it";
+    }
+    return "return PyModuleDef_Init(&def) with Py_mod_exec slots instead";
   }
 };
 
