@@ -3,7 +3,9 @@
  * helper that uses the library's types fails to parse -- far more errors than clang's
  * default error limit -- but PyInit plainly returns PyModule_Create(&def): the module is
  * single-phase whatever the missing header says, so SI001 and FT001 hold, and so do the
- * PyGILState calls of the stream callback.
+ * PyGILState calls of the stream callback. The call that hands the callback to the library
+ * does not parse either; its tokens still name the API, so SI008 says who decides the
+ * callback's thread (the audio library's own).
  *
  * compile exemption: audio_like_api.h does not exist, on purpose.
  * subcheck-allow-diagnostics: the audio library's header is missing
@@ -162,7 +164,7 @@ static int
 on_audio(const void *input, void *output, unsigned long frames,
          const PaStreamCallbackTimeInfo *time_info, PaStreamCallbackFlags flags, void *data)
 {
-    PyGILState_STATE gil = PyGILState_Ensure();  // expect: SI008
+    PyGILState_STATE gil = PyGILState_Ensure();  // expect: SI008 "decided by Pa_OpenDefaultStream, which it is handed to at line 187" "PortAudio's own audio thread"
     PyObject *result = PyObject_CallFunction(stream_callback, "k", frames);
     int status = result == NULL ? paAbort : paContinue;
     Py_XDECREF(result);
@@ -177,8 +179,22 @@ set_callback(PyObject *self, PyObject *callback)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+open_stream(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PaStream *stream = NULL;
+    PaError err = Pa_OpenDefaultStream(&stream, 0, 2, paFloat32, 44100, 256,
+                                       on_audio, NULL);
+    if (err != paNoError) {
+        PyErr_SetString(PyExc_OSError, "cannot open the stream");
+        return NULL;
+    }
+    return PyLong_FromVoidPtr(stream);
+}
+
 static PyMethodDef audio_methods[] = {
     {"set_callback", set_callback, METH_O, NULL},
+    {"open_stream", open_stream, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

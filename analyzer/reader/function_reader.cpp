@@ -489,6 +489,7 @@ void FunctionReader::read(CXCursor function) {
   current_ = &scan;
   for (CXCursor child : children_of(function)) walk(child);
   add_macro_uses();
+  if (scan.fact.parse_errors) note_handoffs_in_tokens(function);
   mark_calls_only_compared_through_locals();
   note_escapes_through_calls();
   scan.fact.returned_sources = returned_sources();
@@ -1020,6 +1021,76 @@ void FunctionReader::note_passed_functions(CXCursor call, const std::string& cal
     handoff.location = map_.location_of(arg);
     current_->fact.handoffs.push_back(std::move(handoff));
   }
+}
+
+// In a body with errors (a library's header missing), a call whose arguments did not parse
+// leaves no CallExpr, only the function it hands on, taken by address:
+// `dbus_pending_call_set_notify(pc, notify_cb, ...)` with `DBusPendingCall` unknown. The
+// tokens still spell the call: each function the body takes by address without calling,
+// and no parsed call hands on, becomes a handoff to the call whose argument it is alone
+// (`notify_cb`, `&notify_cb`, `(cast)notify_cb`), so SI008 can say which API decides the
+// callback's thread.
+void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
+  std::set<std::string> called, handed;
+  for (const CallFact& call : current_->fact.calls) called.insert(call.callee);
+  for (const FunctionHandoff& handoff : current_->fact.handoffs) handed.insert(handoff.function);
+  const std::set<std::string>& defined = functions_defined_in_unit();
+  std::set<std::string> loose;
+  for (const BodyToken& token : current_->tokens.body) {
+    if (defined.contains(token.spelling) && !called.contains(token.spelling) && !handed.contains(token.spelling))
+      loose.insert(token.spelling);
+  }
+  if (loose.empty()) return;
+  static const std::set<std::string> keywords = {"if", "while", "for", "switch", "return", "sizeof", "do"};
+  const std::vector<BodyToken>& body = current_->tokens.body;
+  constexpr std::size_t kReach = 256;  // tokens an argument list is followed for
+  CXFile file = position(clang_getCursorLocation(function)).file;
+  for (std::size_t i = 0; i + 1 < body.size(); ++i) {
+    const std::string& callee = body[i].spelling;
+    if (body[i + 1].spelling != "(" || keywords.contains(callee) ||
+        !(std::isalpha(static_cast<unsigned char>(callee.front())) || callee.front() == '_'))
+      continue;
+    int depth = 0, position_in_call = 0;
+    std::size_t argument_start = i + 2;
+    for (std::size_t j = i + 1; j < body.size() && j < i + kReach; ++j) {
+      const std::string& token = body[j].spelling;
+      const bool closes = token == ")" && depth == 1;
+      if ((token == "," && depth == 1) || closes) {
+        // The argument is [argument_start, j): its last token names the function, alone or
+        // after `&` or a cast's `)`.
+        if (j > argument_start && loose.contains(body[j - 1].spelling) &&
+            (j - 1 == argument_start || body[j - 2].spelling == "&" || body[j - 2].spelling == ")")) {
+          FunctionHandoff handoff;
+          handoff.function = body[j - 1].spelling;
+          handoff.position = position_in_call;
+          handoff.target = callee;
+          CXSourceLocation at = clang_getLocationForOffset(map_.unit(), file, body[j - 1].offset);
+          handoff.location = map_.location_of(position(at));
+          current_->fact.handoffs.push_back(std::move(handoff));
+        }
+        ++position_in_call;
+        argument_start = j + 1;
+        if (closes) break;
+      }
+      if (token == "(" || token == "[" || token == "{") ++depth;
+      if (token == ")" || token == "]" || token == "}") --depth;
+      if (depth == 0) break;
+    }
+  }
+}
+
+// Names of the functions the unit defines in project files, from its top-level cursors,
+// read once per unit.
+const std::set<std::string>& FunctionReader::functions_defined_in_unit() {
+  if (unit_functions_) return *unit_functions_;
+  unit_functions_.emplace();
+  for (CXCursor cursor : children_of(clang_getTranslationUnitCursor(map_.unit()))) {
+    if (clang_getCursorKind(cursor) == CXCursor_FunctionDecl && clang_isCursorDefinition(cursor) &&
+        map_.in_project(position(clang_getCursorLocation(cursor)).file)) {
+      unit_functions_->insert(take(clang_getCursorSpelling(cursor)));
+    }
+  }
+  return *unit_functions_;
 }
 
 // A binding framework's entry point creates the module in the framework's own code:

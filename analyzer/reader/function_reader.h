@@ -113,6 +113,8 @@ class FunctionReader {
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
+  void note_handoffs_in_tokens(CXCursor function);
+  const std::set<std::string>& functions_defined_in_unit();
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
   void note_local_functions(const std::string& local, CXCursor value);
@@ -144,6 +146,7 @@ class FunctionReader {
   GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
   CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
+  std::optional<std::set<std::string>> unit_functions_;  // functions_defined_in_unit
 };
 
 }  // namespace subcheck::reader
