@@ -184,7 +184,7 @@ open_stream(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
     PaStream *stream = NULL;
     PaError err = Pa_OpenDefaultStream(&stream, 0, 2, paFloat32, 44100, 256,
-                                       on_audio, NULL);
+                                       stream_callback ? on_audio : NULL, NULL);
     if (err != paNoError) {
         PyErr_SetString(PyExc_OSError, "cannot open the stream");
         return NULL;

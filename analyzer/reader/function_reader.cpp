@@ -1026,15 +1026,15 @@ void FunctionReader::note_passed_functions(CXCursor call, const std::string& cal
 // In a body with errors (a library's header missing), a call whose arguments did not parse
 // leaves no CallExpr, only the function it hands on, taken by address:
 // `dbus_pending_call_set_notify(pc, notify_cb, ...)` with `DBusPendingCall` unknown. The
-// tokens still spell the call: each function the body takes by address without calling,
-// and no parsed call hands on, becomes a handoff to the call whose argument it is alone
-// (`notify_cb`, `&notify_cb`, `(cast)notify_cb`), so SI008 can say which API decides the
-// callback's thread.
+// tokens still spell the call: each function of the project the body names without
+// calling, and no parsed call hands on, becomes a handoff to the call in whose argument
+// list it appears (`notify_cb`, `(cast)notify_cb`, `flag ? notify_cb : NULL`), so SI008 can
+// say which API decides the callback's thread.
 void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
   std::set<std::string> called, handed;
   for (const CallFact& call : current_->fact.calls) called.insert(call.callee);
   for (const FunctionHandoff& handoff : current_->fact.handoffs) handed.insert(handoff.function);
-  const std::set<std::string>& defined = functions_defined_in_unit();
+  const std::set<std::string>& defined = project_functions();
   std::set<std::string> loose;
   for (const BodyToken& token : current_->tokens.body) {
     if (defined.contains(token.spelling) && !called.contains(token.spelling) && !handed.contains(token.spelling))
@@ -1056,21 +1056,20 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
       const std::string& token = body[j].spelling;
       const bool closes = token == ")" && depth == 1;
       if ((token == "," && depth == 1) || closes) {
-        // The argument is [argument_start, j): its last token names the function, alone or
-        // after `&` or a cast's `)`.
-        if (j > argument_start && loose.contains(body[j - 1].spelling) &&
-            (j - 1 == argument_start || body[j - 2].spelling == "&" || body[j - 2].spelling == ")")) {
-          FunctionHandoff handoff;
-          handoff.function = body[j - 1].spelling;
-          handoff.position = position_in_call;
-          handoff.target = callee;
-          CXSourceLocation at = clang_getLocationForOffset(map_.unit(), file, body[j - 1].offset);
-          handoff.location = map_.location_of(position(at));
-          current_->fact.handoffs.push_back(std::move(handoff));
-        }
         ++position_in_call;
         argument_start = j + 1;
         if (closes) break;
+      }
+      // A function named at the call's own level of the argument (`cb`, `&cb`,
+      // `(cast)cb`, `flag ? cb : NULL`), not inside a nested call's parentheses.
+      if (depth == 1 && loose.contains(token) && j + 1 < body.size() && body[j + 1].spelling != "(") {
+        FunctionHandoff handoff;
+        handoff.function = token;
+        handoff.position = position_in_call;
+        handoff.target = callee;
+        CXSourceLocation at = clang_getLocationForOffset(map_.unit(), file, body[j].offset);
+        handoff.location = map_.location_of(position(at));
+        current_->fact.handoffs.push_back(std::move(handoff));
       }
       if (token == "(" || token == "[" || token == "{") ++depth;
       if (token == ")" || token == "]" || token == "}") --depth;
@@ -1079,13 +1078,14 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
   }
 }
 
-// Names of the functions the unit defines in project files, from its top-level cursors,
-// read once per unit.
-const std::set<std::string>& FunctionReader::functions_defined_in_unit() {
+// Names of the functions declared in project files (defined in the unit, or declared by a
+// project header and defined in another unit), from the unit's top-level cursors, read
+// once per unit.
+const std::set<std::string>& FunctionReader::project_functions() {
   if (unit_functions_) return *unit_functions_;
   unit_functions_.emplace();
   for (CXCursor cursor : children_of(clang_getTranslationUnitCursor(map_.unit()))) {
-    if (clang_getCursorKind(cursor) == CXCursor_FunctionDecl && clang_isCursorDefinition(cursor) &&
+    if (clang_getCursorKind(cursor) == CXCursor_FunctionDecl &&
         map_.in_project(position(clang_getCursorLocation(cursor)).file)) {
       unit_functions_->insert(take(clang_getCursorSpelling(cursor)));
     }

@@ -114,7 +114,7 @@ class FunctionReader {
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
   void note_handoffs_in_tokens(CXCursor function);
-  const std::set<std::string>& functions_defined_in_unit();
+  const std::set<std::string>& project_functions();
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
   void note_local_functions(const std::string& local, CXCursor value);
@@ -146,7 +146,7 @@ class FunctionReader {
   GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
   CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
-  std::optional<std::set<std::string>> unit_functions_;  // functions_defined_in_unit
+  std::optional<std::set<std::string>> unit_functions_;  // project_functions
 };
 
 }  // namespace subcheck::reader
