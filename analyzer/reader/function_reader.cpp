@@ -334,10 +334,9 @@ std::optional<std::pair<std::string, std::size_t>> counted_up_from(CXCursor for_
     }
   }
   CXCursor step = strip_wrappers(parts[2]);
-  const bool increments =
-      clang_getCursorKind(step) == CXCursor_UnaryOperator &&
-      (clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PostInc ||
-       clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PreInc);
+  const bool increments = clang_getCursorKind(step) == CXCursor_UnaryOperator &&
+                          (clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PostInc ||
+                           clang_getCursorUnaryOperatorKind(step) == CXUnaryOperator_PreInc);
   if (!counter || !start || *start < 0 || !increments || !is_local(*counter)) return std::nullopt;
   std::vector<CXCursor> stepped = children_of(step);
   if (stepped.empty() || !clang_equalCursors(clang_getCursorReferenced(strip_wrappers(stepped.front())), *counter))
@@ -824,7 +823,6 @@ std::size_t FunctionReader::first_row_indexed(CXCursor member) {
   auto start = current_->loop_starts.find(take(clang_getCursorUSR(clang_getCursorReferenced(index))));
   return start == current_->loop_starts.end() ? 0 : start->second;
 }
-
 
 void FunctionReader::note_compared_calls(CXCursor comparison) {
   CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(comparison);
