@@ -309,8 +309,6 @@ std::optional<std::size_t> field_index(CXCursor field) {
   return std::nullopt;
 }
 
-// The globals whose address a table's initialiser stores in `field`: psycopg2's
-// `{ "psycopg2.Error", &Error, ... }` rows, so that `*exctable[i].exc = ...` writes each.
 // `for (i = K; ...; i++)` or `for (int i = K; ...; ++i)`: the local counted up from the
 // constant K >= 0, while the body runs. nullopt for any other loop.
 std::optional<std::pair<std::string, std::size_t>> counted_up_from(CXCursor for_loop) {
@@ -344,6 +342,8 @@ std::optional<std::pair<std::string, std::size_t>> counted_up_from(CXCursor for_
   return std::pair{take(clang_getCursorUSR(*counter)), static_cast<std::size_t>(*start)};
 }
 
+// The globals whose address a table's initialiser stores in `field`: psycopg2's
+// `{ "psycopg2.Error", &Error, ... }` rows, so that `*exctable[i].exc = ...` writes each.
 // Rows before `first_row` are left out: a loop from index 1 (psycopg2's, whose row 0 is
 // `Error`, set elsewhere) never writes through row 0.
 std::vector<std::string> table_field_pointees(CXCursor table, CXCursor field, std::size_t first_row = 0) {
@@ -1049,13 +1049,11 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
         !(std::isalpha(static_cast<unsigned char>(callee.front())) || callee.front() == '_'))
       continue;
     int depth = 0, position_in_call = 0;
-    std::size_t argument_start = i + 2;
     for (std::size_t j = i + 1; j < body.size() && j < i + kReach; ++j) {
       const std::string& token = body[j].spelling;
       const bool closes = token == ")" && depth == 1;
       if ((token == "," && depth == 1) || closes) {
         ++position_in_call;
-        argument_start = j + 1;
         if (closes) break;
       }
       // A function named at the call's own level of the argument (`cb`, `&cb`,
