@@ -1440,7 +1440,7 @@ TEST(CliFormats, SarifFingerprintsSurviveAnUnrelatedEditAndSuppressedFindingsAre
   std::string source = kSinglePhaseModule;
   source.insert(source.find("static PyObject *\nspam_name"),
                 "static PyObject *quiet_one; // subcheck: ignore[SI006]\n\n");
-  source.insert(source.find("    return Py_NewRef(cached_name);"), "    quiet_one = Py_None;\n");
+  source.insert(source.find("    return Py_NewRef(cached_name);"), "    quiet_one = PyTuple_New(0);\n");
   tree.write("spam.c", source);
   RunResult before = run_subcheck({"scan", tree.path().string(), "--format", "sarif", "--quiet"}, tree.path());
   ASSERT_EQ(before.exit_code, 1) << before.err;
@@ -1534,7 +1534,8 @@ TEST(CliFormats, MarkdownSummaryStaysUnderOneMebibyteAndSaysWhatItCut) {
   for (int i = 0; i < 7000; ++i) {
     const std::string name = "global_" + std::to_string(i) + "_" + padding;
     source += "static PyObject *" + name + ";\n";
-    assignments += "    " + name + " = Py_None;\n";
+    // A new object each time (Py_None alone would be one value for the whole process).
+    assignments += "    " + name + " = PyTuple_New(0);\n";
   }
   // Handed on through a global, so the module can run it: writes in a function it never
   // runs are not findings.
