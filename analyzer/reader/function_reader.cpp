@@ -920,7 +920,8 @@ void FunctionReader::read_if(CXCursor cursor) {
   }
   // The condition and the true branch of `if (is_main && cache)`; the else branch is the
   // other interpreters'.
-  const int gate = gates_main_interpreter(parts[0], current_->main_interpreter_locals) ? 1 : 0;
+  const int gate =
+      gates_main_interpreter(parts[0], current_->main_interpreter_locals, main_interpreter_predicates_) ? 1 : 0;
   current_->main_interpreter_gates += gate;
   walk(parts[0]);
   std::vector<std::string> tested;
@@ -939,7 +940,7 @@ void FunctionReader::read_if(CXCursor cursor) {
 // it is assigned anything else.
 void FunctionReader::note_main_interpreter_local(CXCursor var, CXCursor value) {
   std::string usr = take(clang_getCursorUSR(var));
-  if (tests_main_interpreter(value, current_->main_interpreter_locals)) {
+  if (tests_main_interpreter(value, current_->main_interpreter_locals, main_interpreter_predicates_)) {
     current_->main_interpreter_locals.insert(std::move(usr));
   } else {
     current_->main_interpreter_locals.erase(usr);

@@ -15,6 +15,7 @@
 #include "analyzer/facts.h"
 #include "analyzer/reader/cython_comments.h"
 #include "analyzer/reader/globals.h"
+#include "analyzer/reader/main_interpreter.h"
 #include "analyzer/reader/source_map.h"
 #include "analyzer/reader/token_scan.h"
 
@@ -146,7 +147,8 @@ class FunctionReader {
   GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
   CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
-  std::optional<std::set<std::string>> unit_functions_;  // project_functions
+  std::optional<std::set<std::string>> unit_functions_;    // project_functions
+  MainInterpreterPredicates main_interpreter_predicates_;  // judged once per unit
 };
 
 }  // namespace subcheck::reader

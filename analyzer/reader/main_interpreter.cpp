@@ -1,5 +1,6 @@
 #include "analyzer/reader/main_interpreter.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "analyzer/reader/cursors.h"
@@ -11,7 +12,8 @@ namespace {
 // bound for recursive functions.
 constexpr int kPredicateDepth = 3;
 
-bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int depth);
+bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, MainInterpreterPredicates& predicates,
+                int depth);
 
 bool calls_main_interpreter(CXCursor expr) {
   CXCursor inner = strip_wrappers(expr);
@@ -38,22 +40,26 @@ void collect_returns(CXCursor cursor, std::vector<CXCursor>& values, int& bare) 
 
 // A function of the unit whose every `return` gives a main-interpreter test. Its locals
 // are its own, so none is known to hold one.
-bool is_main_interpreter_predicate(CXCursor call, int depth) {
+bool is_main_interpreter_predicate(CXCursor call, MainInterpreterPredicates& predicates, int depth) {
   if (depth >= kPredicateDepth) return false;
   CXCursor definition = clang_getCursorDefinition(clang_getCursorReferenced(call));
   if (clang_Cursor_isNull(definition) || clang_getCursorKind(definition) != CXCursor_FunctionDecl) return false;
+  const std::string usr = take(clang_getCursorUSR(definition));
+  if (auto known = predicates.find(usr); known != predicates.end()) return known->second;
+  predicates[usr] = false;  // while it is judged: a recursive predicate is none
   std::vector<CXCursor> values;
   int bare = 0;
   collect_returns(definition, values, bare);
-  if (values.empty() || bare > 0) return false;
   const std::set<std::string> none;
-  for (CXCursor value : values) {
-    if (!tests_main(value, none, depth + 1)) return false;
-  }
-  return true;
+  const bool predicate = !values.empty() && bare == 0 && std::all_of(values.begin(), values.end(), [&](CXCursor value) {
+    return tests_main(value, none, predicates, depth + 1);
+  });
+  predicates[usr] = predicate;
+  return predicate;
 }
 
-bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int depth) {
+bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, MainInterpreterPredicates& predicates,
+                int depth) {
   CXCursor inner = strip_wrappers(expr);
   switch (clang_getCursorKind(inner)) {
     case CXCursor_BinaryOperator: {
@@ -65,7 +71,7 @@ bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int dep
       std::optional<std::string> callee = callee_of(inner);
       if (!callee) return false;
       if (*callee == "_Py_IsMainInterpreter") return true;
-      return is_main_interpreter_predicate(inner, depth);
+      return is_main_interpreter_predicate(inner, predicates, depth);
     }
     case CXCursor_DeclRefExpr: return main_locals.contains(take(clang_getCursorUSR(clang_getCursorReferenced(inner))));
     default: return false;
@@ -74,20 +80,22 @@ bool tests_main(CXCursor expr, const std::set<std::string>& main_locals, int dep
 
 }  // namespace
 
-bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_locals) {
-  return tests_main(expr, main_locals, 0);
+bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_locals,
+                            MainInterpreterPredicates& predicates) {
+  return tests_main(expr, main_locals, predicates, 0);
 }
 
-bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals) {
+bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals,
+                            MainInterpreterPredicates& predicates) {
   CXCursor inner = strip_wrappers(condition);
   if (clang_getCursorKind(inner) == CXCursor_BinaryOperator &&
       clang_getCursorBinaryOperatorKind(inner) == CXBinaryOperator_LAnd) {
     for (CXCursor operand : children_of(inner)) {
-      if (gates_main_interpreter(operand, main_locals)) return true;
+      if (gates_main_interpreter(operand, main_locals, predicates)) return true;
     }
     return false;
   }
-  return tests_main_interpreter(inner, main_locals);
+  return tests_main_interpreter(inner, main_locals, predicates);
 }
 
 }  // namespace subcheck::reader

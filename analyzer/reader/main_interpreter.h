@@ -7,6 +7,7 @@
 
 #include <clang-c/Index.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -17,10 +18,15 @@ namespace subcheck::reader {
 // in the unit whose every `return` gives such a test, or a local in `main_locals` (USRs of
 // locals holding one). Negations and `!=` are not: their true branch is the other
 // interpreters'.
-bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_locals);
+// `predicates` remembers, by USR, each function of the unit already judged, so a body is
+// walked once however many conditions call it.
+using MainInterpreterPredicates = std::map<std::string, bool>;
+bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_locals,
+                            MainInterpreterPredicates& predicates);
 
 // An `if` condition whose true branch only the main interpreter enters: the test itself,
 // or a chain of && with the test as one of its operands.
-bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals);
+bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals,
+                            MainInterpreterPredicates& predicates);
 
 }  // namespace subcheck::reader

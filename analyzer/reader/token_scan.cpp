@@ -201,9 +201,13 @@ void record_refcnt_test(const std::vector<std::string>& tokens, const std::vecto
 
 }  // namespace
 
+// The spans are in source order and do not overlap (the scan resumes after each one's
+// ")"), so the last one starting at or before `offset` is the only candidate: a lookup per
+// local use stays logarithmic in the number of asserts.
 bool FunctionTokens::in_assert(unsigned offset) const {
-  return std::any_of(assert_spans.begin(), assert_spans.end(),
-                     [offset](const auto& span) { return span.first <= offset && offset <= span.second; });
+  auto after = std::upper_bound(assert_spans.begin(), assert_spans.end(), offset,
+                                [](unsigned at, const auto& span) { return at < span.first; });
+  return after != assert_spans.begin() && offset <= std::prev(after)->second;
 }
 
 Region region_at(const std::vector<Region>& regions, unsigned offset) {
