@@ -34,9 +34,10 @@ namespace fs = std::filesystem;
 // fields_shared; 16: ArgSource::field, a struct on the stack as private storage; 17:
 // FunctionFact::main_interpreter_globals, GlobalWriteFact::main_interpreter_only; 18: a lock allocated into a local
 // makes no locked region; 19: no local use inside assert(); 20: a table written from a loop counted up from K skips
-// rows before K; 21: handoffs read from the tokens of a body with errors), so no entry of an older reader is taken for
+// rows before K; 21: handoffs read from the tokens of a body with errors; 22: main-interpreter-only after an
+// early return of the others), so no entry of an older reader is taken for
 // a newer one's.
-constexpr int kEntryFormat = 21;
+constexpr int kEntryFormat = 22;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

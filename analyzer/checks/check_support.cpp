@@ -319,9 +319,13 @@ bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writ
   return true;
 }
 
+bool written_only_by_main_interpreter(const WrittenGlobal& global) {
+  return std::all_of(global.writes.begin(), global.writes.end(),
+                     [](const GlobalWriteFact* write) { return write->main_interpreter_only; });
+}
+
 bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global) {
-  auto gated = [](const GlobalWriteFact* write) { return write->main_interpreter_only; };
-  if (!std::all_of(global.writes.begin(), global.writes.end(), gated)) return false;
+  if (!written_only_by_main_interpreter(global)) return false;
   const std::string& usr = global.var->usr;
   for (const auto* unit : units) {
     for (const auto& function : unit->functions) {

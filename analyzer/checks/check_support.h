@@ -233,8 +233,14 @@ bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writ
 // Only the main interpreter uses the global: every write, and every function of `units`
 // that names it, only inside an `if` that the main interpreter alone enters (psycopg2's
 // cached Decimal type behind `psyco_is_main_interp()`). However many interpreters load the
-// module, one of them owns it (SI006, SI010).
+// module, one of them owns it (SI006).
 bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global);
+
+// Every write is made where only the main interpreter runs (inside its `if`, or after
+// `if (!is_main_interpreter()) return ...;`): C data the main interpreter owns and the
+// others may read, as syslog's `S_log_open` (SI010). A Python object needs
+// used_only_by_main_interpreter: another interpreter's read of it is already the hazard.
+bool written_only_by_main_interpreter(const WrittenGlobal& global);
 
 // SI006: hand-written global Python-object variables written at run time: those whose type
 // holds Python objects, and C data a write puts one into (stores_object).

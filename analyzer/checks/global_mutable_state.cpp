@@ -30,8 +30,11 @@
 // race in C's terms). Integer constants are not counted: `ready = 1` is usually a guard,
 // and the race around a guard is the problem.
 //
-// Nor a variable only the main interpreter uses, every write and every function naming it
-// inside an `if` only the main interpreter enters (used_only_by_main_interpreter).
+// Nor a variable only the main interpreter writes, inside an `if` only it enters or after
+// an early return of the others (written_only_by_main_interpreter): syslog's `S_log_open`,
+// set by openlog and closelog, which refuse subinterpreters. The others read the main
+// interpreter's value, which is the design: the state is the process's, and one
+// interpreter decides it.
 //
 // Nor a write made while a mutex is held (PyMutex_Lock ... PyMutex_Unlock, pthread): the
 // variable is then process-wide on purpose and synchronised, what the rule's fix asks for
@@ -74,7 +77,7 @@ class GlobalMutableState final : public Check {
              units,
              {GlobalVarFact::Kind::other_mutable, GlobalVarFact::Kind::api_table, GlobalVarFact::Kind::lock_handle})) {
       if (generated_by_cython(*global.unit) || global.var->thread_local_storage || stores_object(global) ||
-          stores_one_value_per_target(global.writes) || used_only_by_main_interpreter(units, global)) {
+          stores_one_value_per_target(global.writes) || written_only_by_main_interpreter(global)) {
         continue;
       }
       std::vector<std::string> names = modules_of(context, *global.unit, *global.var);

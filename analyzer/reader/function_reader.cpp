@@ -548,6 +548,9 @@ void FunctionReader::walk(CXCursor cursor) {
     case CXCursor_IfStmt:
       read_if(cursor);  // walks its own children, with the tested variables as guards
       return;
+    case CXCursor_CompoundStmt:
+      read_block(cursor);  // walks its own statements, after an early return of other interpreters
+      return;
     case CXCursor_ForStmt:
       if (auto counter = counted_up_from(cursor)) {
         // Only while its own body runs: a store to the counter in the body is not looked for.
@@ -934,6 +937,39 @@ void FunctionReader::read_if(CXCursor cursor) {
   }
   if (parts.size() <= 2) current_->main_interpreter_gates -= gate;
   current_->guard_vars.resize(before);
+}
+
+// The statements after `if (!is_main_interpreter()) { ...; return NULL; }` run in the main
+// interpreter only, up to the block's end or a label (a goto from before may land there).
+void FunctionReader::read_block(CXCursor block) {
+  int gates = 0;
+  for (CXCursor statement : children_of(block)) {
+    if (clang_getCursorKind(statement) == CXCursor_LabelStmt) {
+      current_->main_interpreter_gates -= gates;
+      gates = 0;
+    }
+    walk(statement);
+    if (returns_unless_main_interpreter(statement)) {
+      ++current_->main_interpreter_gates;
+      ++gates;
+    }
+  }
+  current_->main_interpreter_gates -= gates;
+}
+
+// `if (<not main>) return ...;` or `{ ...; return ...; }`, with no else. A goto is not
+// counted: its label may be reached from the main interpreter's path too.
+bool FunctionReader::returns_unless_main_interpreter(CXCursor statement) {
+  if (clang_getCursorKind(statement) != CXCursor_IfStmt) return false;
+  std::vector<CXCursor> parts = children_of(statement);
+  if (parts.size() != 2) return false;
+  auto returns = [](CXCursor branch) { return clang_getCursorKind(branch) == CXCursor_ReturnStmt; };
+  const CXCursor branch = parts[1];
+  std::vector<CXCursor> statements = clang_getCursorKind(branch) == CXCursor_CompoundStmt
+                                         ? children_of(branch)
+                                         : std::vector<CXCursor>{branch};
+  return std::any_of(statements.begin(), statements.end(), returns) &&
+         excludes_main_interpreter(parts[0], current_->main_interpreter_locals, main_interpreter_predicates_);
 }
 
 // `int can_cache = psyco_is_main_interp();`: the local holds a main-interpreter test until

@@ -105,6 +105,8 @@ class FunctionReader {
   void read_var_decl(CXCursor cursor);
   void read_assignment(CXCursor cursor, CXCursorKind kind);
   void read_if(CXCursor cursor);
+  void read_block(CXCursor block);
+  bool returns_unless_main_interpreter(CXCursor statement);
   void note_tested(CXCursor condition);
   void read_return(CXCursor cursor);
   void note_compared_calls(CXCursor comparison);

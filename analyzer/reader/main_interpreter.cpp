@@ -98,4 +98,27 @@ bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& mai
   return tests_main_interpreter(inner, main_locals, predicates);
 }
 
+bool excludes_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals,
+                               MainInterpreterPredicates& predicates) {
+  CXCursor inner = strip_wrappers(condition);
+  switch (clang_getCursorKind(inner)) {
+    case CXCursor_UnaryOperator: {
+      std::vector<CXCursor> operand = children_of(inner);
+      return clang_getCursorUnaryOperatorKind(inner) == CXUnaryOperator_LNot && operand.size() == 1 &&
+             tests_main_interpreter(operand.front(), main_locals, predicates);
+    }
+    case CXCursor_BinaryOperator: {
+      const CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(inner);
+      std::vector<CXCursor> sides = children_of(inner);
+      if (op == CXBinaryOperator_NE) {
+        return sides.size() == 2 && (calls_main_interpreter(sides[0]) || calls_main_interpreter(sides[1]));
+      }
+      return op == CXBinaryOperator_LOr && std::any_of(sides.begin(), sides.end(), [&](CXCursor side) {
+               return excludes_main_interpreter(side, main_locals, predicates);
+             });
+    }
+    default: return false;
+  }
+}
+
 }  // namespace subcheck::reader

@@ -29,4 +29,11 @@ bool tests_main_interpreter(CXCursor expr, const std::set<std::string>& main_loc
 bool gates_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals,
                             MainInterpreterPredicates& predicates);
 
+// An `if` condition true in every interpreter but the main one: the negated test
+// (`!is_main_interpreter()`, `interp != PyInterpreterState_Main()`), or a chain of || with
+// one as an operand. Code after `if (<this>) return ...;` runs in the main interpreter only
+// (syslog's openlog and closelog).
+bool excludes_main_interpreter(CXCursor condition, const std::set<std::string>& main_locals,
+                               MainInterpreterPredicates& predicates);
+
 }  // namespace subcheck::reader
