@@ -36,6 +36,12 @@ struct ArgSource {
   std::string field{};
 };
 
+// A local passed as an argument: the callee by name, and the argument's position.
+struct PassedArgument {
+  std::string callee;
+  int position = -1;
+};
+
 // A call (or a use of an API macro such as PyList_GET_ITEM) inside a function body.
 struct CallFact {
   std::string callee;
@@ -50,6 +56,11 @@ struct CallFact {
   // The call is an operand of == or != itself: its result is compared by address and
   // never dereferenced (`PyWeakref_GetObject(ref) == self`).
   bool result_only_compared = false;
+  // The local holding the result is compared, tested, and passed to these calls, and used
+  // no other way (empty otherwise): as good as compared when each callee only compares
+  // that parameter (FunctionFact::parameters_only_compared; `_decimal`'s list_as_flags
+  // hands each borrowed item to exception_as_flag, which looks for it among the signals).
+  std::vector<PassedArgument> result_passed_to;
 };
 
 // A write to a variable with static storage duration.
@@ -238,6 +249,10 @@ struct FunctionFact {
   std::vector<std::string> fields_made;
   std::vector<std::string> fields_changed;
   std::vector<std::string> fields_shared;
+  // Positions of the parameters its body only compares by address or tests for NULL
+  // (never reads through, passes on, stores or assigns). Empty after a parse error in the
+  // body.
+  std::vector<int> parameters_only_compared;
 };
 
 // `Py_REFCNT(x) == 1` and similar uniqueness tests.

@@ -33,8 +33,9 @@ namespace subcheck {
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function, field)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PassedArgument, callee, position)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
-                                   critical_section_depth, under_lock, result_only_compared)
+                                   critical_section_depth, under_lock, result_only_compared, result_passed_to)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location, lazy_init, under_lock, under_mutex,
                                    main_interpreter_only, read_modify_write, stores_constant, fixed_store,
                                    stores_object, generated_from)
@@ -50,7 +51,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FunctionFact, name, usr, location, external_l
                                    referenced_functions, handoffs, referenced_globals, returned_globals, tested_globals,
                                    main_interpreter_globals, exit_guard_globals, parse_errors, returns_only_null,
                                    raises_before_any_return, returned_sources, fields_made, fields_changed,
-                                   fields_shared)
+                                   fields_shared, parameters_only_compared)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatternFact, kind, location, function, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BindingModuleFact, generator, module_name, location, options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParseDiagnostic, severity, location, message)
@@ -67,14 +68,15 @@ namespace {
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
 SUBCHECK_FACTS_SIZE(ArgSource, 72);
-SUBCHECK_FACTS_SIZE(CallFact, 176);
+SUBCHECK_FACTS_SIZE(PassedArgument, 40);
+SUBCHECK_FACTS_SIZE(CallFact, 200);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 184);
 SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);
 SUBCHECK_FACTS_SIZE(FunctionHandoff, 120);
-SUBCHECK_FACTS_SIZE(FunctionFact, 408);
+SUBCHECK_FACTS_SIZE(FunctionFact, 432);
 SUBCHECK_FACTS_SIZE(PatternFact, 112);
 SUBCHECK_FACTS_SIZE(BindingModuleFact, 128);
 SUBCHECK_FACTS_SIZE(ParseDiagnostic, 80);

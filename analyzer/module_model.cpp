@@ -831,6 +831,31 @@ void resolve_fresh_call_results(std::vector<TranslationUnitFacts>& units, BuildC
   }
 }
 
+// A call's result that the caller only compares, tests, and hands to helpers that only
+// compare it (CallFact::result_passed_to, FunctionFact::parameters_only_compared) is only
+// compared: `_decimal`'s list_as_flags passes each borrowed item to exception_as_flag,
+// which looks for it among the signal classes by address. One level: a helper passing the
+// parameter on is a use.
+void resolve_results_passed_to_comparisons(std::vector<TranslationUnitFacts>& units, BuildConfig config,
+                                           const ConfigIndex& index) {
+  for (TranslationUnitFacts& unit : units) {
+    if (unit.config != config || is_program(unit)) continue;
+    auto only_compares = [&](const PassedArgument& passed) {
+      auto callee = index.function(passed.callee, &unit);
+      if (!callee) return false;
+      const std::vector<int>& compared = callee->function->parameters_only_compared;
+      return std::find(compared.begin(), compared.end(), passed.position) != compared.end();
+    };
+    for (FunctionFact& function : unit.functions) {
+      for (CallFact& call : function.calls) {
+        const auto& passes = call.result_passed_to;
+        if (!passes.empty() && std::all_of(passes.begin(), passes.end(), only_compares))
+          call.result_only_compared = true;
+      }
+    }
+  }
+}
+
 // A dict no other thread holds: one just made, or a parameter of `function` that every
 // caller hands such a dict (`private_parameters`); or a field of either that no code hands
 // on (`shared_fields`: the names of the fields some function does).
@@ -958,6 +983,7 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
   for (BuildConfig config : kAllConfigs) {
     ConfigIndex index(model.units_for(config));
     resolve_fresh_call_results(model.units, config, index);
+    resolve_results_passed_to_comparisons(model.units, config, index);
     add_config(model.modules, config, index);
     model.private_dict_parameters.merge(private_dict_parameters(index, model.shared_fields));
   }

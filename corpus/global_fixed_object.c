@@ -1,9 +1,10 @@
 /* A global assigned only values that are the same for the whole process: a static type's
- * address (psycopg2's `Error = (PyObject *)&errorType`) and Py_None. Whichever interpreter
+ * address (psycopg2's `Error = (PyObject *)&errorType`), Py_None, and the module's own
+ * static definition from PyModule_GetDef (`_testcapi`'s heaptype tests keep theirs so). Whichever interpreter
  * runs exec last, the variable holds what the first one stored, so it shares nothing
  * beyond what it points to; the static type is SI005's, where it is defined.
  *
- * TN: SI006 at `error_alias` and `missing_marker`.
+ * TN: SI006 at `error_alias`, `missing_marker` and `own_def`.
  * TP: SI006 at `greeting` (a new object per exec: each interpreter overwrites the
  *     others'); SI005 at the static type; SI002 (no Py_mod_multiple_interpreters), FT001
  *     (no Py_mod_gil).
@@ -21,11 +22,15 @@ static PyTypeObject FixedError_Type = {  // expect: SI005
 
 static PyObject *error_alias;     // expect-not: SI006
 static PyObject *missing_marker;  // expect-not: SI006
+static PyModuleDef *own_def;      // expect-not: SI006
 static PyObject *greeting;        // expect: SI006
 
 static PyObject *
 fixed_object_get(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
+    if (own_def == NULL) {
+        return NULL;
+    }
     return PyTuple_Pack(3, error_alias, missing_marker, greeting);
 }
 
@@ -43,6 +48,7 @@ fixed_object_exec(PyObject *module)
     }
     error_alias = (PyObject *)&FixedError_Type;
     missing_marker = Py_None;
+    own_def = PyModule_GetDef(module);
     greeting = PyUnicode_FromString("hello");
     return greeting == NULL ? -1 : 0;
 }

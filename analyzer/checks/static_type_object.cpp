@@ -4,7 +4,10 @@
 // with PyType_FromModuleAndSpec and keep them in module state. Statically allocated
 // Python objects of other types are the same hazard and reported too, except immortal
 // constants that nothing writes (check_support's immortal_constant: 3.13's _datetime
-// `zero_delta`). Cython-generated units are left to SI009.
+// `zero_delta`). Cython-generated units are left to SI009. For a single-phase module, which
+// has no exec function or module state yet, the fix is worded as part of the port.
+#include <algorithm>
+
 #include "analyzer/checks/check_support.h"
 #include "analyzer/checks/registry.h"
 
@@ -18,21 +21,32 @@ class StaticTypeObject final : public Check {
   void run(CheckContext& context) const override {
     for_each_static_python_object(
         context.model.units_for(context.config), [&](const TranslationUnitFacts& unit, const GlobalVarFact& global) {
-          context.sink.report(global.location, message(global), modules_of(context, unit, global));
+          std::vector<std::string> names = modules_of(context, unit, global);
+          const bool single_phase = all_single_phase(modules_named(context.model, names), context.config);
+          context.sink.report(global.location, message(global, single_phase), std::move(names));
         });
   }
 
  private:
-  static std::string message(const GlobalVarFact& global) {
+  static bool all_single_phase(const std::vector<const ExtensionModule*>& owners, BuildConfig config) {
+    return !owners.empty() && std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      const ModuleConfigView* view = module->view(config);
+      return view != nullptr && view->init == InitStyle::single_phase;
+    });
+  }
+
+  static std::string message(const GlobalVarFact& global, bool single_phase) {
+    const std::string where = single_phase ? "the exec function of the multi-phase module it is ported to (SI001)"
+                                           : "the module's exec function";
     if (global.kind == GlobalVarFact::Kind::static_object) {
       return "'" + global.name + "' is a statically allocated Python object (" + global.type +
-             "), one object shared by every interpreter; create it at run time in the module's exec "
-             "function and keep it in module state";
+             "), one object shared by every interpreter; create it at run time in " + where +
+             " and keep it in module state";
     }
     return "'" + global.name +
            "' is a statically defined PyTypeObject, one object shared by every interpreter; "
-           "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in the module's "
-           "exec function and store it in module state";
+           "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in " + where +
+           " and store it in module state";
   }
 };
 

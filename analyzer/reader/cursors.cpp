@@ -91,6 +91,11 @@ std::optional<std::string> process_constant(CXCursor expr) {
         return std::nullopt;
       return named_process_constant(strip_wrappers(operand[0]), /*address_taken=*/true);
     }
+    case CXCursor_CallExpr: {
+      std::optional<std::string> callee = callee_of(value);
+      if (!callee || *callee != "PyModule_GetDef" || clang_Cursor_getNumArguments(value) != 1) return std::nullopt;
+      return "definition of the module";
+    }
     default: return std::nullopt;
   }
 }

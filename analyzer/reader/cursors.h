@@ -26,8 +26,10 @@ std::optional<std::int64_t> constant_value(CXCursor cursor);
 // A value that is the same for the whole process, named so that two writes storing it
 // compare equal: a string literal (its text), a function (`f`, `&f`), the address of a
 // variable with static storage (`&table`), or a const global's value
-// (`PyStructSequence_UnnamedField`). Integer constants are left out: the flag a write sets
-// to 1 is usually a guard, whose race matters. nullopt for anything else.
+// (`PyStructSequence_UnnamedField`), or the definition `PyModule_GetDef(module)` gives
+// (a module's PyModuleDef is static data, the same for every interpreter that loads it:
+// `_testcapi` keeps its own so). Integer constants are left out: the flag a write sets to 1
+// is usually a guard, whose race matters. nullopt for anything else.
 std::optional<std::string> process_constant(CXCursor expr);
 
 // The initialiser of a variable: its last expression child (earlier ones belong to the

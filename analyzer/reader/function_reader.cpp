@@ -476,6 +476,7 @@ void FunctionReader::read(CXCursor function) {
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     scan.local_origins[take(clang_getCursorSpelling(parameters[i]))] = {ArgSource::Kind::parameter,
                                                                         static_cast<int>(i)};
+    scan.parameter_usrs.push_back(take(clang_getCursorUSR(parameters[i])));
   }
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
   scan.takes_object = takes_object(parameters);
@@ -488,8 +489,12 @@ void FunctionReader::read(CXCursor function) {
   current_ = &scan;
   for (CXCursor child : children_of(function)) walk(child);
   add_macro_uses();
-  if (scan.fact.parse_errors) note_handoffs_in_tokens(function);
+  if (scan.fact.parse_errors) {
+    note_handoffs_in_tokens(function);
+    note_writes_in_tokens(function);
+  }
   mark_calls_only_compared_through_locals();
+  note_parameters_only_compared();
   note_escapes_through_calls();
   scan.fact.returned_sources = returned_sources();
   read_field_uses(scan.tokens.body, scan.fact);
@@ -512,7 +517,10 @@ void FunctionReader::read(CXCursor function) {
 void FunctionReader::walk(CXCursor cursor) {
   CXCursorKind kind = clang_getCursorKind(cursor);
   switch (kind) {
-    case CXCursor_CallExpr: read_call(cursor); break;
+    case CXCursor_CallExpr:
+      note_passed_locals(cursor);
+      read_call(cursor);
+      break;
     case CXCursor_DeclRefExpr: read_decl_ref(cursor); break;
     case CXCursor_VarDecl: read_var_decl(cursor); break;
     case CXCursor_BinaryOperator: {
@@ -605,8 +613,18 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
     };
     if (among(current_->assigned_refs)) return;
     using Kind = Scan::LocalEvent::Kind;
-    const Kind kind = among(current_->compared_refs) ? Kind::compared : Kind::used;
-    current_->local_events.push_back({take(clang_getCursorUSR(referenced)), kind, std::nullopt, current_->loops > 0});
+    Scan::LocalEvent event{take(clang_getCursorUSR(referenced)), Kind::used, std::nullopt, current_->loops > 0};
+    if (among(current_->compared_refs)) {
+      event.kind = Kind::compared;
+    } else {
+      auto [first, last] = current_->passed_refs.equal_range(clang_hashCursor(cursor));
+      auto passed = std::find_if(first, last, [&](const auto& seen) { return clang_equalCursors(seen.second.first, cursor); });
+      if (passed != last) {
+        event.kind = Kind::passed;
+        event.passed = passed->second.second;
+      }
+    }
+    current_->local_events.push_back(std::move(event));
   }
 }
 
@@ -892,24 +910,63 @@ void FunctionReader::note_local_assignment(CXCursor local, CXCursor at, CXCursor
 // itself were compared (CallFact::result_only_compared). A later assignment does not end
 // the search: it may sit in a branch (`if (!sig) sig = Py_None;`), or a goto may jump past
 // it. Inside a loop the next iteration may read the local before it is assigned again, so
-// there every use of it must be a comparison.
+// there every use of it must be a comparison. A local also passed to calls keeps every call
+// it is passed to anywhere in the body (CallFact::result_passed_to), for the checks to
+// judge the callees.
 void FunctionReader::mark_calls_only_compared_through_locals() {
   using Kind = Scan::LocalEvent::Kind;
   const std::vector<Scan::LocalEvent>& events = current_->local_events;
   std::map<std::string_view, std::size_t> last_use;  // each local's last use, found in one pass
+  std::map<std::string_view, std::vector<PassedArgument>> passes;
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (events[i].kind == Kind::used) last_use[events[i].usr] = i;
+    if (events[i].kind == Kind::passed) passes[events[i].usr].push_back(events[i].passed);
   }
-  std::set<unsigned> only_compared;
+  std::map<unsigned, std::vector<PassedArgument>> only_compared;  // call offset -> calls its result is passed to
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Scan::LocalEvent& assignment = events[i];
     if (assignment.kind != Kind::assigned || !assignment.call || current_->aliased_locals.contains(assignment.usr))
       continue;
     auto used = last_use.find(assignment.usr);
-    if (used == last_use.end() || (!assignment.in_loop && used->second < i)) only_compared.insert(*assignment.call);
+    if (used != last_use.end() && (assignment.in_loop || used->second > i)) continue;
+    auto passed = passes.find(assignment.usr);
+    only_compared[*assignment.call] = passed == passes.end() ? std::vector<PassedArgument>{} : passed->second;
   }
   for (CallFact& call : current_->fact.calls) {
-    if (only_compared.contains(call.offset)) call.result_only_compared = true;
+    auto found = only_compared.find(call.offset);
+    if (found == only_compared.end()) continue;
+    call.result_only_compared = found->second.empty();
+    call.result_passed_to = found->second;
+  }
+}
+
+// `f(state, item)`: which call a local is an argument of, and where (read_decl_ref makes it
+// a `passed` event). A cast or parentheses around it keep it an argument; `item->x` or
+// `&item` do not.
+void FunctionReader::note_passed_locals(CXCursor call) {
+  std::optional<std::string> callee = callee_of(call);
+  if (!callee) return;
+  const int count = clang_Cursor_getNumArguments(call);
+  for (int i = 0; i < count; ++i) {
+    CXCursor name = strip_wrappers(clang_Cursor_getArgument(call, static_cast<unsigned>(i)));
+    if (clang_getCursorKind(name) != CXCursor_DeclRefExpr || !is_local(clang_getCursorReferenced(name))) continue;
+    current_->passed_refs.emplace(clang_hashCursor(name), std::pair{name, PassedArgument{*callee, i}});
+  }
+}
+
+// FunctionFact::parameters_only_compared: a parameter with no event but comparisons and
+// tests (an assignment is an event too), and whose address nothing keeps.
+void FunctionReader::note_parameters_only_compared() {
+  if (current_->fact.parse_errors) return;
+  using Kind = Scan::LocalEvent::Kind;
+  std::set<std::string_view> other_uses;
+  for (const Scan::LocalEvent& event : current_->local_events) {
+    if (event.kind != Kind::compared) other_uses.insert(event.usr);
+  }
+  const std::vector<std::string>& usrs = current_->parameter_usrs;
+  for (std::size_t i = 0; i < usrs.size(); ++i) {
+    if (!other_uses.contains(usrs[i]) && !current_->aliased_locals.contains(usrs[i]))
+      current_->fact.parameters_only_compared.push_back(static_cast<int>(i));
   }
 }
 
@@ -1109,6 +1166,94 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
       if (depth == 0) break;
     }
   }
+}
+
+// A statement naming something a missing header declares is dropped from the tree whole,
+// its assignment with it: python-ldap's `errobjects[LDAP_##n + LDAP_ERROR_OFFSET] = exc`,
+// inside a project macro the init function calls once per error code. In a body with
+// errors, `G = ` and `G[...] = ` are read from the tokens, the body's own and those of the
+// project macros it names, for each file-scope variable G the walk saw no write of here.
+// The write is placed where the body spells G, or the macro's name.
+void FunctionReader::note_writes_in_tokens(CXCursor function) {
+  std::map<std::string, std::string> unwritten;  // name -> usr
+  for (const GlobalVarFact& global : facts_.globals) {
+    if (!global.function_static) unwritten.emplace(global.name, global.usr);
+  }
+  for (const GlobalWriteFact& write : facts_.global_writes) {
+    if (write.function != current_->fact.name) continue;
+    std::erase_if(unwritten, [&](const auto& named) { return named.second == write.var_usr; });
+  }
+  if (unwritten.empty()) return;
+  constexpr std::size_t kReach = 64;  // tokens an index is followed for
+  // The variables `tokens` assign: a name then `=`, or a bracketed index and `=`; not a
+  // member (after `.` or `->`), a local declared with the same name (after a type's name
+  // or `*`), or a store through the variable (`*G = `).
+  auto declares_or_reaches_through = [](const std::string& before) {
+    static const std::set<std::string> statement_words = {"return", "else", "do", "case"};
+    const bool word = std::isalpha(static_cast<unsigned char>(before.front())) != 0 || before.front() == '_';
+    return before == "." || before == "->" || before == "*" || (word && !statement_words.contains(before));
+  };
+  auto assigned_in = [&](const std::vector<std::string>& tokens) {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      if (!unwritten.contains(tokens[i]) || (i > 0 && declares_or_reaches_through(tokens[i - 1]))) continue;
+      std::size_t next = i + 1;
+      if (tokens[next] == "[") {
+        int depth = 0;
+        for (; next < tokens.size() && next < i + kReach; ++next) {
+          if (tokens[next] == "[") ++depth;
+          if (tokens[next] == "]" && --depth == 0) break;
+        }
+        ++next;
+      }
+      if (next < tokens.size() && tokens[next] == "=") names.insert(tokens[i]);
+    }
+    return names;
+  };
+  const std::vector<BodyToken>& body = current_->tokens.body;
+  std::vector<std::string> spelled;
+  spelled.reserve(body.size());
+  for (const BodyToken& token : body) spelled.push_back(token.spelling);
+  std::map<std::string, unsigned> written_at;  // name -> offset of the first token naming it
+  for (const std::string& name : assigned_in(spelled)) {
+    auto first = std::find(spelled.begin(), spelled.end(), name);
+    written_at.emplace(name, body[static_cast<std::size_t>(first - spelled.begin())].offset);
+  }
+  const auto& macros = project_macros();
+  for (std::size_t i = 0; i + 1 < body.size(); ++i) {
+    auto macro = macros.find(body[i].spelling);
+    if (macro == macros.end() || body[i + 1].spelling != "(") continue;
+    for (const std::string& name : assigned_in(macro->second)) written_at.emplace(name, body[i].offset);
+  }
+  CXFile file = position(clang_getCursorLocation(function)).file;
+  for (const auto& [name, offset] : written_at) {
+    GlobalWriteFact write;
+    write.var_usr = unwritten.at(name);
+    write.function = current_->fact.name;
+    write.location = map_.location_of(position(clang_getLocationForOffset(map_.unit(), file, offset)));
+    Region region = region_at(current_->tokens.regions, offset);
+    write.under_lock = region.locks > 0 || region.critical_sections > 0;
+    write.under_mutex = region.locks > 0;
+    facts_.global_writes.push_back(std::move(write));
+  }
+}
+
+const std::map<std::string, std::vector<std::string>>& FunctionReader::project_macros() {
+  if (unit_macros_) return *unit_macros_;
+  unit_macros_.emplace();
+  CXTranslationUnit unit = map_.unit();
+  for (CXCursor cursor : children_of(clang_getTranslationUnitCursor(unit))) {
+    if (clang_getCursorKind(cursor) != CXCursor_MacroDefinition || !clang_Cursor_isMacroFunctionLike(cursor) ||
+        !map_.in_project(position(clang_getCursorLocation(cursor)).file))
+      continue;
+    CXToken* tokens = nullptr;
+    unsigned count = 0;
+    clang_tokenize(unit, clang_getCursorExtent(cursor), &tokens, &count);
+    std::vector<std::string>& spelled = (*unit_macros_)[take(clang_getCursorSpelling(cursor))];
+    for (unsigned i = 0; i < count; ++i) spelled.push_back(take(clang_getTokenSpelling(unit, tokens[i])));
+    clang_disposeTokens(unit, tokens, count);
+  }
+  return *unit_macros_;
 }
 
 // Names of the functions declared in project files (defined in the unit, or declared by a

@@ -61,11 +61,12 @@ class FunctionReader {
     // each use of it, in the order of the source, decides it after the walk
     // (calls_only_compared_through_locals).
     struct LocalEvent {
-      enum class Kind { assigned, compared, used };
+      enum class Kind { assigned, compared, passed, used };
       std::string usr;
       Kind kind;
       std::optional<unsigned> call;  // for `assigned`: the offset of the call whose result it holds
       bool in_loop;
+      PassedArgument passed{};  // for `passed`: the call it is an argument of
     };
     // In the order the walk met them, which is the order of the source except that an
     // assignment comes after its right-hand side (`v = f(v)` reads v first).
@@ -76,6 +77,9 @@ class FunctionReader {
     // the expansion's offset (termios' SET_FROM_LIST compares `num` beside using `item`).
     std::unordered_multimap<unsigned, CXCursor> compared_refs;  // by clang_hashCursor
     std::unordered_multimap<unsigned, CXCursor> assigned_refs;
+    // Locals' names that are a call's argument themselves (`f(state, item)`), with the call.
+    std::unordered_multimap<unsigned, std::pair<CXCursor, PassedArgument>> passed_refs;
+    std::vector<std::string> parameter_usrs;  // in order
     std::set<std::string> aliased_locals;  // usrs of locals whose address another local keeps (`p = &v`)
     int loops = 0;                         // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
@@ -113,11 +117,15 @@ class FunctionReader {
   void note_truth_tested_calls(CXCursor condition);
   void note_local_assignment(CXCursor local, CXCursor at, CXCursor value);
   void mark_calls_only_compared_through_locals();
+  void note_passed_locals(CXCursor call);
+  void note_parameters_only_compared();
   void read_call(CXCursor call);
   void lift_module_creation(CXCursor call);
   void note_passed_functions(CXCursor call, const std::string& callee, CXCursor arg, int index);
   void note_handoffs_in_tokens(CXCursor function);
+  void note_writes_in_tokens(CXCursor function);
   const std::set<std::string>& project_functions();
+  const std::map<std::string, std::vector<std::string>>& project_macros();
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
   void note_local_functions(const std::string& local, CXCursor value);
@@ -150,6 +158,9 @@ class FunctionReader {
   CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
   std::optional<std::set<std::string>> unit_functions_;    // project_functions
+  // project_macros: each function-like macro defined in a project file, by name, with the
+  // tokens of its definition.
+  std::optional<std::map<std::string, std::vector<std::string>>> unit_macros_;
   MainInterpreterPredicates main_interpreter_predicates_;  // judged once per unit
 };
 
