@@ -5,6 +5,7 @@
 #include "analyzer/module_model.h"
 
 #include <algorithm>
+#include <functional>
 #include <cctype>
 #include <deque>
 #include <unordered_map>
@@ -301,9 +302,11 @@ std::vector<FunctionRef> runtime_roots(const ConfigIndex& index, const ModuleCon
 }
 
 // Functions reachable from `roots` by calls and by taking an address (a pointer handed on
-// is a call later), across the scan's units as calls are linked elsewhere.
-std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index,
-                                                       const std::vector<FunctionRef>& roots) {
+// is a call later), across the scan's units as calls are linked elsewhere. The functions
+// named in `handed_elsewhere` are followed only where they are called: taking their address
+// hands them to someone else to call (a signal handler to the kernel).
+std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index, const std::vector<FunctionRef>& roots,
+                                                       const std::set<std::string>& handed_elsewhere = {}) {
   std::set<const FunctionFact*> seen;
   std::vector<FunctionRef> queue;
   for (const FunctionRef& root : roots) {
@@ -317,7 +320,9 @@ std::set<const FunctionFact*> reachable_with_addresses(const ConfigIndex& index,
     // The reader lists every callee among the referenced functions too; calls are followed
     // as well so that facts written without that (tests) mean the same.
     for (const CallFact& call : queue[next].function->calls) visit(call.callee, queue[next].unit);
-    for (const std::string& name : queue[next].function->referenced_functions) visit(name, queue[next].unit);
+    for (const std::string& name : queue[next].function->referenced_functions) {
+      if (!handed_elsewhere.contains(name)) visit(name, queue[next].unit);
+    }
   }
   return seen;
 }
@@ -338,32 +343,28 @@ void drop_runtime_reachable(const ConfigIndex& index, FunctionRef init, ModuleCo
     view.reachable_functions.insert(function->name);
 }
 
-// CPython calls the function stored in PyOS_ReadlineFunctionPointer only from
-// PyOS_Readline, holding the process-wide `_PyOS_ReadlineLock` for the whole call, and
-// (3.13+) only in the main interpreter (docs/cpython-behaviour.md #34). What only that
-// hook reaches runs one call at a time: readline's `rlhandler`, handed to libreadline by
-// the hook and called back from inside it, writing `completed_input_string`. A callback
-// the hook's code hands on counts as called by it; anything another root reaches too
-// (a method, a slot, a callback handed on elsewhere) can run at the same time.
-void collect_readline_hook_functions(const ConfigIndex& index, ModuleConfigView& view) {
+// What only the functions handed on by `is_hook` reach: the hooks, and what they call or
+// hand on in turn. A callback the hooks' code hands on counts as called by it; anything
+// another root reaches too (a method, a slot, a callback handed on elsewhere, a call from
+// outside the hooks' code after initialisation) is left out.
+std::set<std::string> functions_only_hooks_reach(const ConfigIndex& index, const ModuleConfigView& view,
+                                                 const std::function<bool(const FunctionHandoff&)>& is_hook) {
   std::vector<FunctionRef> hooks;
   for (const TranslationUnitFacts* unit : view.units) {
     for (const FunctionFact& function : unit->functions) {
       for (const FunctionHandoff& handoff : function.handoffs) {
-        if (handoff.kind != FunctionHandoff::Kind::assignment || !handoff.target_is_global ||
-            handoff.target != "PyOS_ReadlineFunctionPointer")
-          continue;
+        if (!is_hook(handoff)) continue;
         if (auto hook = index.function(handoff.function, unit)) hooks.push_back(*hook);
       }
     }
   }
-  if (hooks.empty()) return;
+  if (hooks.empty()) return {};
   std::set<std::string> hook_names;
   for (const FunctionRef& hook : hooks) hook_names.insert(hook.function->name);
-  std::set<std::string> serialised;
-  for (const FunctionFact* function : reachable_with_addresses(index, hooks)) serialised.insert(function->name);
-  // Roots handed on from outside the hook's own code, or named in a table other than the
-  // module slots (create and exec are initialisation; exec storing the hook is not a call).
+  std::set<std::string> only_hooks;
+  for (const FunctionFact* function : reachable_with_addresses(index, hooks)) only_hooks.insert(function->name);
+  // Roots handed on from outside the hooks' own code, or named in a table other than the
+  // module slots (create and exec are initialisation; exec storing a hook is not a call).
   std::vector<FunctionRef> others;
   for (const TranslationUnitFacts* unit : view.units) {
     std::set<std::string> module_slot_arrays;
@@ -375,23 +376,44 @@ void collect_readline_hook_functions(const ConfigIndex& index, ModuleConfigView&
       }
     }
     for (const FunctionFact& function : unit->functions) {
-      if (serialised.contains(function.name)) continue;
+      if (only_hooks.contains(function.name)) continue;
       std::set<std::string> called;
       for (const CallFact& call : function.calls) called.insert(call.callee);
       for (const std::string& name : function.referenced_functions) {
         if (called.contains(name) || hook_names.contains(name)) continue;
         if (auto handed = index.function(name, unit)) others.push_back(*handed);
       }
-      // Whatever calls into the hook's code from outside it runs unlocked.
+      // Whatever calls into the hooks' code from outside it is another way in.
       for (const CallFact& call : function.calls) {
-        if (!view.init_functions.contains(function.name) && serialised.contains(call.callee)) {
+        if (!view.init_functions.contains(function.name) && only_hooks.contains(call.callee)) {
           if (auto callee = index.function(call.callee, unit)) others.push_back(*callee);
         }
       }
     }
   }
-  for (const FunctionFact* function : reachable_with_addresses(index, others)) serialised.erase(function->name);
-  view.readline_hook_functions = std::move(serialised);
+  for (const FunctionFact* function : reachable_with_addresses(index, others, hook_names))
+    only_hooks.erase(function->name);
+  return only_hooks;
+}
+
+// CPython calls the function stored in PyOS_ReadlineFunctionPointer only from
+// PyOS_Readline, holding the process-wide `_PyOS_ReadlineLock` for the whole call, and
+// (3.13+) only in the main interpreter (docs/cpython-behaviour.md #34). What only that
+// hook reaches runs one call at a time: readline's `rlhandler`, handed to libreadline by
+// the hook and called back from inside it, writing `completed_input_string`.
+bool is_readline_hook(const FunctionHandoff& handoff) {
+  return handoff.kind == FunctionHandoff::Kind::assignment && handoff.target_is_global &&
+         handoff.target == "PyOS_ReadlineFunctionPointer";
+}
+
+// A C signal handler: handed to signal() or PyOS_setsig() (their second argument), or
+// stored in a `struct sigaction`'s sa_handler or sa_sigaction. The kernel runs it in
+// whichever thread the signal interrupts, holding the GIL or not, in every build
+// (faulthandler's fatal-error handler, readline's SIGWINCH flag).
+bool is_signal_handler(const FunctionHandoff& handoff) {
+  if (handoff.kind == FunctionHandoff::Kind::argument)
+    return handoff.position == 1 && (handoff.target == "signal" || handoff.target == "PyOS_setsig");
+  return !handoff.target_is_global && (handoff.target == "sa_handler" || handoff.target == "sa_sigaction");
 }
 
 // A call lost to a parse error could make any function reachable: only a module whose
@@ -580,7 +602,8 @@ ModuleConfigView view_of_pyinit(const ConfigIndex& index, FunctionRef init) {
   collect_init_functions(index, init, view);
   collect_units(index, init, view);
   drop_runtime_reachable(index, init, view);
-  collect_readline_hook_functions(index, view);
+  view.readline_hook_functions = functions_only_hooks_reach(index, view, is_readline_hook);
+  view.signal_handler_functions = functions_only_hooks_reach(index, view, is_signal_handler);
   collect_reach(index, init, view);
   view.call_graph_complete = call_graph_complete(view);
   // No creating call in sight and a header missing: the header may well hold it.

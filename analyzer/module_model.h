@@ -57,6 +57,9 @@ struct ModuleConfigView {
   // The function the module stores in PyOS_ReadlineFunctionPointer and what only it
   // reaches: CPython runs them one call at a time, under its readline lock (#34).
   std::set<std::string> readline_hook_functions;
+  // The module's C signal handlers and what only they reach: the kernel runs them in any
+  // thread, with or without the GIL, in every build.
+  std::set<std::string> signal_handler_functions;
   // Every function the module can run: reachable from its init roots (PyInit or the export
   // hook, create/exec) and from what it hands to others to call (method tables, type
   // slots, any function whose address is taken), by calls and by taking addresses. A

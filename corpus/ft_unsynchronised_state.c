@@ -10,12 +10,19 @@
  * _tkinter's `tcl_lock`: a write, not a lazy initialisation, a result written while a lock
  * the call allocated for itself is held, as _testinternalcapi's pending_identify: a lock
  * no other call can take guards nothing); SI006/SI010 at the variables; SI003.
- * TN: FT002 for the writes in the exec slot and in the helper it calls, and for the
- * counter's second site (one finding per variable, naming the other sites).
+ * TN: FT002 for the writes in the exec slot and in the helper it calls, for the
+ * counter's second site (one finding per variable, naming the other sites), and for a
+ * function exported for callers outside the module (ctypes calls such fixtures by name, with
+ * the GIL released in every build), which the module's own code never runs; nor SI010 at
+ * its variable; nor for a flag only a C signal handler sets (handed to PyOS_setsig or
+ * stored in a struct sigaction): the kernel runs it in whichever thread the signal
+ * interrupts, GIL or not, in every build. A handler a method also calls is a method too,
+ * and its write is reported.
  *
  * subcheck-expect-module: name=ft_unsynchronised init=multi-phase multiple_interpreters=Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED gil=Py_MOD_GIL_NOT_USED subinterpreters=unsupported free_threading=unsafe
  */
 #include <Python.h>
+#include <signal.h>
 
 static PyObject *lookup_cache = NULL;  // expect: SI006
 static long call_count = 0;  // expect: SI010
@@ -29,6 +36,9 @@ static struct {
 static char *scratch = NULL;  // expect: SI010
 static PyThread_type_lock done_lock;  // expect: SI010 "lock handle 'done_lock' (PyThread_type_lock) is assigned at run time (in unsync_wait)" "PyMutex"
 static long signal_result;  // expect: SI010
+static long last_fixture_arg;  // expect-not: SI010
+static volatile sig_atomic_t resized;  // expect: SI010
+static volatile sig_atomic_t interrupted;  // expect: SI010
 
 static PyObject *
 unsync_lookup(PyObject *module, PyObject *key)
@@ -125,6 +135,46 @@ unsync_drop_scratch(PyObject *module, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+long
+unsync_fixture_store(long value)
+{
+    last_fixture_arg = value;  // expect-not: FT002
+    return value + 1;
+}
+
+static void
+unsync_on_resize(int signum)
+{
+    resized = 1;  // expect-not: FT002
+}
+
+static void
+unsync_on_interrupt(int signum, siginfo_t *info, void *context)
+{
+    interrupted = 1;  // expect: FT002 "'interrupted' is written (in unsync_on_interrupt)"
+}
+
+static PyObject *
+unsync_watch(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_sigaction = unsync_on_interrupt;
+    action.sa_flags = SA_SIGINFO;
+    if (sigaction(SIGINT, &action, NULL) != 0) {
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyOS_setsig(SIGWINCH, unsync_on_resize);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+unsync_interrupt_now(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    unsync_on_interrupt(SIGINT, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef unsync_methods[] = {
     {"lookup", unsync_lookup, METH_O, NULL},
     {"set_verbose", unsync_set_verbose, METH_O, NULL},
@@ -133,6 +183,8 @@ static PyMethodDef unsync_methods[] = {
     {"wait", unsync_wait, METH_NOARGS, NULL},
     {"drop_scratch", unsync_drop_scratch, METH_NOARGS, NULL},
     {"signal", unsync_signal, METH_NOARGS, NULL},
+    {"watch", unsync_watch, METH_NOARGS, NULL},
+    {"interrupt_now", unsync_interrupt_now, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -9,6 +9,14 @@
 // naming the others; a counter (every racing write `x++` / `x += n`) gets the advice that
 // fits it: an atomic. A write only the module's PyOS_ReadlineFunctionPointer hook reaches
 // is made under CPython's readline lock (ModuleConfigView::readline_hook_functions).
+// Nor is a write in a function the module's code never runs, when its call graph is
+// complete (ModuleConfigView::reachable_functions): an exported C function that callers
+// outside the module call by name (`_ctypes_test`'s fixtures, which ctypes calls with the
+// GIL released in every build) races or not whatever the module declares, and SI010 says
+// the same of its variable. Nor a write only the module's C signal handlers reach
+// (ModuleConfigView::signal_handler_functions): a handler interrupts whichever thread the
+// signal hits, GIL or not, so no GIL ever serialised it (faulthandler's `reentrant`,
+// readline's `sigwinch_received`); what it may touch is async-signal-safety's question.
 #include <algorithm>
 
 #include "analyzer/checks/check_support.h"
@@ -60,7 +68,9 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
       std::vector<const GlobalWriteFact*> racing;
       for (const auto* write : writes) {
         if (foreign.contains(write) || write->under_lock || view.init_functions.contains(write->function) ||
-            locked_callees.contains(write->function) || view.readline_hook_functions.contains(write->function)) {
+            locked_callees.contains(write->function) || view.readline_hook_functions.contains(write->function) ||
+            view.signal_handler_functions.contains(write->function) ||
+            (view.call_graph_complete && !view.reachable_functions.contains(write->function))) {
           continue;
         }
         racing.push_back(write);

@@ -910,17 +910,17 @@ void FunctionReader::note_local_assignment(CXCursor local, CXCursor at, CXCursor
 // itself were compared (CallFact::result_only_compared). A later assignment does not end
 // the search: it may sit in a branch (`if (!sig) sig = Py_None;`), or a goto may jump past
 // it. Inside a loop the next iteration may read the local before it is assigned again, so
-// there every use of it must be a comparison. A local also passed to calls keeps every call
-// it is passed to anywhere in the body (CallFact::result_passed_to), for the checks to
-// judge the callees.
+// there every use of it must be a comparison. A local also passed to calls from there on
+// keeps those calls (CallFact::result_passed_to), for the module model to judge the
+// callees.
 void FunctionReader::mark_calls_only_compared_through_locals() {
   using Kind = Scan::LocalEvent::Kind;
   const std::vector<Scan::LocalEvent>& events = current_->local_events;
   std::map<std::string_view, std::size_t> last_use;  // each local's last use, found in one pass
-  std::map<std::string_view, std::vector<PassedArgument>> passes;
+  std::map<std::string_view, std::vector<std::size_t>> passes;  // each local's passes, in order
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (events[i].kind == Kind::used) last_use[events[i].usr] = i;
-    if (events[i].kind == Kind::passed) passes[events[i].usr].push_back(events[i].passed);
+    if (events[i].kind == Kind::passed) passes[events[i].usr].push_back(i);
   }
   std::map<unsigned, std::vector<PassedArgument>> only_compared;  // call offset -> calls its result is passed to
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -929,8 +929,12 @@ void FunctionReader::mark_calls_only_compared_through_locals() {
       continue;
     auto used = last_use.find(assignment.usr);
     if (used != last_use.end() && (assignment.in_loop || used->second > i)) continue;
-    auto passed = passes.find(assignment.usr);
-    only_compared[*assignment.call] = passed == passes.end() ? std::vector<PassedArgument>{} : passed->second;
+    std::vector<PassedArgument>& passed_to = only_compared[*assignment.call];
+    if (auto passed = passes.find(assignment.usr); passed != passes.end()) {
+      for (std::size_t at : passed->second) {
+        if (assignment.in_loop || at > i) passed_to.push_back(events[at].passed);
+      }
+    }
   }
   for (CallFact& call : current_->fact.calls) {
     auto found = only_compared.find(call.offset);
