@@ -5,9 +5,9 @@
 #include "analyzer/module_model.h"
 
 #include <algorithm>
-#include <functional>
 #include <cctype>
 #include <deque>
+#include <functional>
 #include <unordered_map>
 
 namespace subcheck {

@@ -45,8 +45,8 @@ class StaticTypeObject final : public Check {
     }
     return "'" + global.name +
            "' is a statically defined PyTypeObject, one object shared by every interpreter; "
-           "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in " + where +
-           " and store it in module state";
+           "define a PyType_Spec, create the type with PyType_FromModuleAndSpec in " +
+           where + " and store it in module state";
   }
 };
 

@@ -618,7 +618,8 @@ void FunctionReader::read_decl_ref(CXCursor cursor) {
       event.kind = Kind::compared;
     } else {
       auto [first, last] = current_->passed_refs.equal_range(clang_hashCursor(cursor));
-      auto passed = std::find_if(first, last, [&](const auto& seen) { return clang_equalCursors(seen.second.first, cursor); });
+      auto passed =
+          std::find_if(first, last, [&](const auto& seen) { return clang_equalCursors(seen.second.first, cursor); });
       if (passed != last) {
         event.kind = Kind::passed;
         event.passed = passed->second.second;
@@ -916,7 +917,7 @@ void FunctionReader::note_local_assignment(CXCursor local, CXCursor at, CXCursor
 void FunctionReader::mark_calls_only_compared_through_locals() {
   using Kind = Scan::LocalEvent::Kind;
   const std::vector<Scan::LocalEvent>& events = current_->local_events;
-  std::map<std::string_view, std::size_t> last_use;  // each local's last use, found in one pass
+  std::map<std::string_view, std::size_t> last_use;             // each local's last use, found in one pass
   std::map<std::string_view, std::vector<std::size_t>> passes;  // each local's passes, in order
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (events[i].kind == Kind::used) last_use[events[i].usr] = i;
@@ -1026,9 +1027,8 @@ bool FunctionReader::returns_unless_main_interpreter(CXCursor statement) {
   if (parts.size() != 2) return false;
   auto returns = [](CXCursor branch) { return clang_getCursorKind(branch) == CXCursor_ReturnStmt; };
   const CXCursor branch = parts[1];
-  std::vector<CXCursor> statements = clang_getCursorKind(branch) == CXCursor_CompoundStmt
-                                         ? children_of(branch)
-                                         : std::vector<CXCursor>{branch};
+  std::vector<CXCursor> statements =
+      clang_getCursorKind(branch) == CXCursor_CompoundStmt ? children_of(branch) : std::vector<CXCursor>{branch};
   return std::any_of(statements.begin(), statements.end(), returns) &&
          excludes_main_interpreter(parts[0], current_->main_interpreter_locals, main_interpreter_predicates_);
 }

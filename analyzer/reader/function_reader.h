@@ -80,8 +80,8 @@ class FunctionReader {
     // Locals' names that are a call's argument themselves (`f(state, item)`), with the call.
     std::unordered_multimap<unsigned, std::pair<CXCursor, PassedArgument>> passed_refs;
     std::vector<std::string> parameter_usrs;  // in order
-    std::set<std::string> aliased_locals;  // usrs of locals whose address another local keeps (`p = &v`)
-    int loops = 0;                         // loop statements around the cursor being walked
+    std::set<std::string> aliased_locals;     // usrs of locals whose address another local keeps (`p = &v`)
+    int loops = 0;                            // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
     std::map<std::string, std::vector<std::string>> local_pointees;
     // Counters of the `for (i = K; ...; i++)` loops around the cursor: usr -> K.
@@ -157,7 +157,7 @@ class FunctionReader {
   GlobalClassifier object_types_;  // which parameter types are Python objects (the kwargs signature)
   CythonSourceLocator cython_sources_;
   Scan* current_ = nullptr;
-  std::optional<std::set<std::string>> unit_functions_;    // project_functions
+  std::optional<std::set<std::string>> unit_functions_;  // project_functions
   // project_macros: each function-like macro defined in a project file, by name, with the
   // tokens of its definition.
   std::optional<std::map<std::string, std::vector<std::string>>> unit_macros_;
