@@ -409,7 +409,7 @@ bool is_readline_hook(const FunctionHandoff& handoff) {
 // A C signal handler: handed to signal() or PyOS_setsig() (their second argument), or
 // stored in a `struct sigaction`'s sa_handler or sa_sigaction. The kernel runs it in
 // whichever thread the signal interrupts, holding the GIL or not, in every build
-// (faulthandler's fatal-error handler, readline's SIGWINCH flag).
+// (faulthandler's fatal-error handler, readline's SIGWINCH flag; docs/cpython-behaviour.md #35).
 bool is_signal_handler(const FunctionHandoff& handoff) {
   if (handoff.kind == FunctionHandoff::Kind::argument)
     return handoff.position == 1 && (handoff.target == "signal" || handoff.target == "PyOS_setsig");

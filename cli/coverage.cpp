@@ -10,6 +10,7 @@ Coverage static_coverage(const AnalysisResult& result) {
   coverage.units_total = result.model.units.size();
   for (const TranslationUnitFacts& unit : result.model.units) {
     if (unit.parsed) ++coverage.units_parsed;
+    if (unit.parsed && !unit.diagnostics.empty()) ++coverage.units_with_errors;
   }
   coverage.modules_found = result.model.modules.size();
   coverage.modules_unknown = static_cast<std::size_t>(
@@ -79,6 +80,7 @@ nlohmann::json coverage_json(const Coverage& coverage) {
   if (coverage.analysed) {
     json["units_parsed"] = coverage.units_parsed;
     json["units_total"] = coverage.units_total;
+    json["units_with_errors"] = coverage.units_with_errors;
     json["modules_found"] = coverage.modules_found;
     json["modules_unknown"] = coverage.modules_unknown;
   }
@@ -97,13 +99,25 @@ nlohmann::json coverage_json(const Coverage& coverage) {
   return json;
 }
 
+std::string static_coverage_phrase(const nlohmann::json& coverage) {
+  if (!coverage.contains("units_total")) return {};
+  auto count = [&](const char* key) { return std::to_string(coverage.value(key, std::size_t{0})); };
+  std::string phrase = count("units_parsed") + " of " + count("units_total") + " translation units parsed, " +
+                       count("modules_found") + " modules found";
+  if (coverage.value("modules_unknown", std::size_t{0}) > 0) phrase += " (" + count("modules_unknown") + " unknown)";
+  const std::size_t with_errors = coverage.value("units_with_errors", std::size_t{0});
+  if (with_errors > 0) {
+    phrase += ", " + count("units_with_errors") + (with_errors == 1 ? " unit" : " units") +
+              " with parse errors (see the diagnostics)";
+  }
+  return phrase;
+}
+
 std::string format_coverage(const Coverage& coverage) {
   std::string line = "covered:";
   std::string separator = " ";
   if (coverage.analysed) {
-    line += " " + std::to_string(coverage.units_parsed) + " of " + std::to_string(coverage.units_total) +
-            " translation units parsed, " + std::to_string(coverage.modules_found) + " modules found";
-    if (coverage.modules_unknown > 0) line += " (" + std::to_string(coverage.modules_unknown) + " unknown)";
+    line += " " + static_coverage_phrase(coverage_json(coverage));
     separator = "; ";
   }
   if (coverage.probed) {

@@ -29,6 +29,10 @@ struct Coverage {
   bool analysed = false;  // a static analysis ran
   std::size_t units_parsed = 0;
   std::size_t units_total = 0;
+  // Of units_parsed, those with parse errors: a missing header's names, and whatever used
+  // them, may be missing from what the analysis saw (python-ldap without libldap's header:
+  // every unit parses, some with errors).
+  std::size_t units_with_errors = 0;
   std::size_t modules_found = 0;
   std::size_t modules_unknown = 0;      // static verdict `unknown`
   bool probed = false;                  // the prober ran (or was asked to)
@@ -52,8 +56,13 @@ std::vector<std::string> skipped_problems(const std::vector<std::string>& proble
 
 nlohmann::json coverage_json(const Coverage& coverage);
 
-// "covered: 4 of 4 translation units parsed, 3 modules found (1 unknown); probes: 3.13: 12
-// probes on 3 modules, 3.13t: ..."
+// What a static analysis covered, from a report's `coverage` object, in the words every
+// format uses: "4 of 4 translation units parsed, 3 modules found (1 unknown), 2 units with
+// parse errors (see the diagnostics)". Empty when no static analysis ran.
+std::string static_coverage_phrase(const nlohmann::json& coverage);
+
+// "covered: 4 of 4 translation units parsed, 3 modules found (1 unknown), 2 units with
+// parse errors (see the diagnostics); probes: 3.13: 12 probes on 3 modules, 3.13t: ..."
 // then one "incomplete: ..." line per reason.
 std::string format_coverage(const Coverage& coverage);
 

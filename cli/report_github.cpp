@@ -1,5 +1,6 @@
 #include "cli/report_github.h"
 
+#include "cli/coverage.h"
 #include "core/finding.h"
 
 namespace subcheck {
@@ -60,11 +61,7 @@ void annotate(std::ostream& out, const char* command, const json& located, const
 
 std::string coverage_text(const json& coverage) {
   std::string text = "subcheck covered:";
-  if (coverage.contains("units_total")) {
-    text += " " + std::to_string(coverage.value("units_parsed", 0)) + " of " +
-            std::to_string(coverage.value("units_total", 0)) + " translation units parsed, " +
-            std::to_string(coverage.value("modules_found", 0)) + " modules found";
-  }
+  if (coverage.contains("units_total")) text += " " + static_coverage_phrase(coverage);
   for (const json& probes : coverage.value("probes", json::array())) {
     text += "; " + probes.value("python", "") + ": " + std::to_string(probes.value("probes", 0)) + " probes on " +
             std::to_string(probes.value("modules", 0)) + " modules";

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/coverage.h"
 #include "core/finding.h"
 #include "rules/catalogue.h"
 
@@ -416,9 +417,7 @@ class HtmlWriter {
   void write_coverage() {
     const json coverage = report_.value("coverage", json::object());
     out_ << "<section id=\"coverage\"><h2>What was covered</h2>\n<ul>";
-    if (coverage.contains("units_total"))
-      out_ << "<li>" << coverage.value("units_parsed", 0) << " of " << coverage.value("units_total", 0)
-           << " translation units parsed, " << coverage.value("modules_found", 0) << " modules found.</li>";
+    if (coverage.contains("units_total")) out_ << "<li>" << escape(static_coverage_phrase(coverage)) << ".</li>";
     for (const json& probes : array_member(coverage, "probes"))
       out_ << "<li>" << escape(text_of(probes, "python")) << ": " << probes.value("probes", 0) << " probes on "
            << probes.value("modules", 0) << " modules.</li>";

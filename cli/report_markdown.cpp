@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "cli/coverage.h"
 #include "core/finding.h"
 #include "rules/catalogue.h"
 
@@ -144,11 +145,7 @@ void write_header(Budget& budget, const json& report, const FormatContext& conte
 void write_coverage(Budget& budget, const json& report) {
   const json coverage = report.value("coverage", json::object());
   std::string line = "**Covered:**";
-  if (coverage.contains("units_total")) {
-    line += " " + std::to_string(coverage.value("units_parsed", 0)) + " of " +
-            std::to_string(coverage.value("units_total", 0)) + " translation units parsed, " +
-            std::to_string(coverage.value("modules_found", 0)) + " modules found.";
-  }
+  if (coverage.contains("units_total")) line += " " + cell(static_coverage_phrase(coverage)) + ".";
   for (const json& probes : coverage.value("probes", json::array())) {
     line += " " + cell(probes.value("python", "")) + ": " + std::to_string(probes.value("probes", 0)) + " probes on " +
             std::to_string(probes.value("modules", 0)) + " modules.";
