@@ -36,10 +36,10 @@ namespace fs = std::filesystem;
 // makes no locked region; 19: no local use inside assert(); 20: a table written from a loop counted up from K skips
 // rows before K; 21: handoffs read from the tokens of a body with errors; 22: main-interpreter-only after an
 // early return of the others; 23: CallFact::result_passed_to,
-// FunctionFact::parameters_only_compared; 24: writes read from the tokens of a body with errors),
-// so no entry of an older reader is taken for
-// a newer one's.
-constexpr int kEntryFormat = 24;
+// FunctionFact::parameters_only_compared; 24: writes read from the tokens of a body with errors; 25: a table of
+// callbacks a body with errors passes by name hands on each function its initialiser names), so no entry of an older
+// reader is taken for a newer one's.
+constexpr int kEntryFormat = 25;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -1131,16 +1131,21 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
   for (const CallFact& call : current_->fact.calls) called.insert(call.callee);
   for (const FunctionHandoff& handoff : current_->fact.handoffs) handed.insert(handoff.function);
   const std::set<std::string>& defined = project_functions();
-  std::set<std::string> loose;
+  CXFile file = position(clang_getCursorLocation(function)).file;
+  // A table of callbacks whose type a missing header declares (libdbus's
+  // `DBusObjectPathVTable _object_path_vtable = { unregister, message }`) is no global in
+  // the facts; passed by name or address, it hands on each function its initialiser names.
+  const auto& tables = function_tables_in(file);
+  std::map<std::string, std::vector<std::string>> loose;  // name in the body -> functions it hands on
   for (const BodyToken& token : current_->tokens.body) {
-    if (defined.contains(token.spelling) && !called.contains(token.spelling) && !handed.contains(token.spelling))
-      loose.insert(token.spelling);
+    const std::string& name = token.spelling;
+    if (defined.contains(name) && !called.contains(name) && !handed.contains(name)) loose[name] = {name};
+    if (auto table = tables.find(name); table != tables.end()) loose[name] = table->second;
   }
   if (loose.empty()) return;
   static const std::set<std::string> keywords = {"if", "while", "for", "switch", "return", "sizeof", "do"};
   const std::vector<BodyToken>& body = current_->tokens.body;
   constexpr std::size_t kReach = 256;  // tokens an argument list is followed for
-  CXFile file = position(clang_getCursorLocation(function)).file;
   for (std::size_t i = 0; i + 1 < body.size(); ++i) {
     const std::string& callee = body[i].spelling;
     if (body[i + 1].spelling != "(" || keywords.contains(callee) ||
@@ -1156,14 +1161,17 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
       }
       // A function named at the call's own level of the argument (`cb`, `&cb`,
       // `(cast)cb`, `flag ? cb : NULL`), not inside a nested call's parentheses.
-      if (depth == 1 && loose.contains(token) && j + 1 < body.size() && body[j + 1].spelling != "(") {
-        FunctionHandoff handoff;
-        handoff.function = token;
-        handoff.position = position_in_call;
-        handoff.target = callee;
+      auto handed_on = loose.find(token);
+      if (depth == 1 && handed_on != loose.end() && j + 1 < body.size() && body[j + 1].spelling != "(") {
         CXSourceLocation at = clang_getLocationForOffset(map_.unit(), file, body[j].offset);
-        handoff.location = map_.location_of(position(at));
-        current_->fact.handoffs.push_back(std::move(handoff));
+        for (const std::string& name : handed_on->second) {
+          FunctionHandoff handoff;
+          handoff.function = name;
+          handoff.position = position_in_call;
+          handoff.target = callee;
+          handoff.location = map_.location_of(position(at));
+          current_->fact.handoffs.push_back(std::move(handoff));
+        }
       }
       if (token == "(" || token == "[" || token == "{") ++depth;
       if (token == ")" || token == "]" || token == "}") --depth;
@@ -1258,6 +1266,52 @@ const std::map<std::string, std::vector<std::string>>& FunctionReader::project_m
     clang_disposeTokens(unit, tokens, count);
   }
   return *unit_macros_;
+}
+
+// The file's own tokens, read once: at brace depth 0, `name = {` up to its closing brace,
+// keeping the project functions the braces name. A hostile file of any size is read once.
+const std::map<std::string, std::vector<std::string>>& FunctionReader::function_tables_in(CXFile file) {
+  const std::string& name = map_.file_name(file);
+  if (auto known = file_tables_.find(name); known != file_tables_.end()) return known->second;
+  std::map<std::string, std::vector<std::string>>& tables = file_tables_[name];
+  if (file == nullptr || !map_.in_project(file)) return tables;
+  CXTranslationUnit unit = map_.unit();
+  const auto size = static_cast<unsigned>(map_.file_text(file).size());
+  CXSourceRange whole =
+      clang_getRange(clang_getLocationForOffset(unit, file, 0), clang_getLocationForOffset(unit, file, size));
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(unit, whole, &tokens, &count);
+  std::vector<std::string> spelled(count);
+  for (unsigned i = 0; i < count; ++i) spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
+  clang_disposeTokens(unit, tokens, count);
+  const std::set<std::string>& defined = project_functions();
+  int depth = 0;
+  for (std::size_t i = 0; i < spelled.size(); ++i) {
+    if (spelled[i] == "}") --depth;
+    if (spelled[i] != "{") continue;
+    if (depth++ != 0 || i < 2 || spelled[i - 1] != "=") continue;
+    std::vector<std::string> functions;
+    std::size_t j = i + 1;
+    for (int inner = 1; j < spelled.size() && inner > 0; ++j) {
+      if (spelled[j] == "{") ++inner;
+      if (spelled[j] == "}") --inner;
+      if (defined.contains(spelled[j])) functions.push_back(spelled[j]);
+    }
+    // The name before `=`, past an array's brackets (`handlers[] = {`).
+    std::size_t name = i - 2;
+    for (int brackets = 0; name > 0 && (spelled[name] == "]" || brackets > 0); --name) {
+      if (spelled[name] == "]") ++brackets;
+      if (spelled[name] == "[" && --brackets == 0) {
+        --name;
+        break;
+      }
+    }
+    if (!functions.empty()) tables[spelled[name]] = std::move(functions);
+    depth = 0;  // the initialiser's braces are read; go on after them
+    i = j - 1;
+  }
+  return tables;
 }
 
 // Names of the functions declared in project files (defined in the unit, or declared by a

@@ -126,6 +126,7 @@ class FunctionReader {
   void note_writes_in_tokens(CXCursor function);
   const std::set<std::string>& project_functions();
   const std::map<std::string, std::vector<std::string>>& project_macros();
+  const std::map<std::string, std::vector<std::string>>& function_tables_in(CXFile file);
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
   void note_local_functions(const std::string& local, CXCursor value);
@@ -161,6 +162,9 @@ class FunctionReader {
   // project_macros: each function-like macro defined in a project file, by name, with the
   // tokens of its definition.
   std::optional<std::map<std::string, std::vector<std::string>>> unit_macros_;
+  // function_tables_in: per file, each file-scope `name = { ... }` whose braces name
+  // functions of the project, with those functions.
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> file_tables_;
   MainInterpreterPredicates main_interpreter_predicates_;  // judged once per unit
 };
 
