@@ -478,6 +478,7 @@ void FunctionReader::read(CXCursor function) {
                                                                         static_cast<int>(i)};
     scan.parameter_usrs.push_back(take(clang_getCursorUSR(parameters[i])));
   }
+  scan.first_write = facts_.global_writes.size();
   scan.tokens = scan_function_tokens(map_, function, scan.fact.name, facts_.patterns);
   scan.takes_object = takes_object(parameters);
   scan.returns_pointer = returns_pointer(function);
@@ -1187,13 +1188,25 @@ void FunctionReader::note_handoffs_in_tokens(CXCursor function) {
 // project macros it names, for each file-scope variable G the walk saw no write of here.
 // The write is placed where the body spells G, or the macro's name.
 void FunctionReader::note_writes_in_tokens(CXCursor function) {
-  std::map<std::string, std::string> unwritten;  // name -> usr
-  for (const GlobalVarFact& global : facts_.globals) {
-    if (!global.function_static) unwritten.emplace(global.name, global.usr);
-  }
-  for (const GlobalWriteFact& write : facts_.global_writes) {
-    if (write.function != current_->fact.name) continue;
-    std::erase_if(unwritten, [&](const auto& named) { return named.second == write.var_usr; });
+  // The walk's own writes are the last ones recorded; the globals are indexed once per
+  // unit, not once per function (a hostile file may hold many of both).
+  std::set<std::string_view> written;
+  for (std::size_t i = current_->first_write; i < facts_.global_writes.size(); ++i)
+    written.insert(facts_.global_writes[i].var_usr);
+  std::map<std::string, std::string> unwritten;  // name -> usr, of the globals the body names
+  const std::map<std::string, std::string>& globals = file_scope_globals();
+  const auto& macros = project_macros();
+  auto consider = [&](const std::string& name) {
+    auto global = globals.find(name);
+    if (global != globals.end() && !written.contains(global->second)) unwritten.insert(*global);
+  };
+  const std::vector<BodyToken>& body = current_->tokens.body;
+  std::set<std::string_view> macros_named;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    consider(body[i].spelling);
+    auto macro = macros.find(body[i].spelling);
+    if (macro == macros.end() || !macros_named.insert(macro->first).second) continue;
+    for (const std::string& token : macro->second) consider(token);
   }
   if (unwritten.empty()) return;
   constexpr std::size_t kReach = 64;  // tokens an index is followed for
@@ -1222,7 +1235,6 @@ void FunctionReader::note_writes_in_tokens(CXCursor function) {
     }
     return names;
   };
-  const std::vector<BodyToken>& body = current_->tokens.body;
   std::vector<std::string> spelled;
   spelled.reserve(body.size());
   for (const BodyToken& token : body) spelled.push_back(token.spelling);
@@ -1231,11 +1243,13 @@ void FunctionReader::note_writes_in_tokens(CXCursor function) {
     auto first = std::find(spelled.begin(), spelled.end(), name);
     written_at.emplace(name, body[static_cast<std::size_t>(first - spelled.begin())].offset);
   }
-  const auto& macros = project_macros();
+  std::map<std::string_view, std::set<std::string>> macro_writes;  // each macro read once
   for (std::size_t i = 0; i + 1 < body.size(); ++i) {
     auto macro = macros.find(body[i].spelling);
     if (macro == macros.end() || body[i + 1].spelling != "(") continue;
-    for (const std::string& name : assigned_in(macro->second)) written_at.emplace(name, body[i].offset);
+    auto [names, added] = macro_writes.try_emplace(macro->first);
+    if (added) names->second = assigned_in(macro->second);
+    for (const std::string& name : names->second) written_at.emplace(name, body[i].offset);
   }
   CXFile file = position(clang_getCursorLocation(function)).file;
   for (const auto& [name, offset] : written_at) {
@@ -1248,6 +1262,14 @@ void FunctionReader::note_writes_in_tokens(CXCursor function) {
     write.under_mutex = region.locks > 0;
     facts_.global_writes.push_back(std::move(write));
   }
+}
+
+const std::map<std::string, std::string>& FunctionReader::file_scope_globals() {
+  for (; globals_indexed_ < facts_.globals.size(); ++globals_indexed_) {
+    const GlobalVarFact& global = facts_.globals[globals_indexed_];
+    if (!global.function_static) file_scope_globals_.emplace(global.name, global.usr);
+  }
+  return file_scope_globals_;
 }
 
 const std::map<std::string, std::vector<std::string>>& FunctionReader::project_macros() {

@@ -80,6 +80,7 @@ class FunctionReader {
     // Locals' names that are a call's argument themselves (`f(state, item)`), with the call.
     std::unordered_multimap<unsigned, std::pair<CXCursor, PassedArgument>> passed_refs;
     std::vector<std::string> parameter_usrs;  // in order
+    std::size_t first_write = 0;              // facts_.global_writes' size when the walk began
     std::set<std::string> aliased_locals;     // usrs of locals whose address another local keeps (`p = &v`)
     int loops = 0;                            // loop statements around the cursor being walked
     // Locals holding a global's address (`T *p = &g;`, `p = table;`): usr -> the globals' usrs.
@@ -126,6 +127,7 @@ class FunctionReader {
   void note_writes_in_tokens(CXCursor function);
   const std::set<std::string>& project_functions();
   const std::map<std::string, std::vector<std::string>>& project_macros();
+  const std::map<std::string, std::string>& file_scope_globals();
   const std::map<std::string, std::vector<std::string>>& function_tables_in(CXFile file);
   void note_functions_passed_by_macro(CXCursor call, const std::string& callee);
   void note_stored_functions(CXCursor target, CXCursor value);
@@ -162,6 +164,10 @@ class FunctionReader {
   // project_macros: each function-like macro defined in a project file, by name, with the
   // tokens of its definition.
   std::optional<std::map<std::string, std::vector<std::string>>> unit_macros_;
+  // file_scope_globals: name -> USR of the unit's file-scope variables read so far, and how
+  // many of facts_.globals it has taken in.
+  std::map<std::string, std::string> file_scope_globals_;
+  std::size_t globals_indexed_ = 0;
   // function_tables_in: per file, each file-scope `name = { ... }` whose braces name
   // functions of the project, with those functions.
   std::map<std::string, std::map<std::string, std::vector<std::string>>> file_tables_;
