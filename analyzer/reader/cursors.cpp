@@ -100,6 +100,16 @@ std::optional<std::string> process_constant(CXCursor expr) {
   }
 }
 
+std::vector<std::string> spelled_tokens(CXTranslationUnit unit, CXSourceRange range) {
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(unit, range, &tokens, &count);
+  std::vector<std::string> spelled(count);
+  for (unsigned i = 0; i < count; ++i) spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
+  clang_disposeTokens(unit, tokens, count);
+  return spelled;
+}
+
 std::optional<CXCursor> initializer_of(CXCursor var) {
   std::optional<CXCursor> last;
   for (CXCursor child : children_of(var)) {

@@ -32,6 +32,9 @@ std::optional<std::int64_t> constant_value(CXCursor cursor);
 // is usually a guard, whose race matters. nullopt for anything else.
 std::optional<std::string> process_constant(CXCursor expr);
 
+// The spelling of each token of `range`, in order.
+std::vector<std::string> spelled_tokens(CXTranslationUnit unit, CXSourceRange range);
+
 // The initialiser of a variable: its last expression child (earlier ones belong to the
 // type: `__typeof__(x) *p = ...`, array bounds).
 std::optional<CXCursor> initializer_of(CXCursor var);

@@ -144,12 +144,12 @@ bool takes_object(const std::vector<CXCursor>& parameters) {
                      [](CXCursor parameter) { return is_object_pointer(clang_getCursorType(parameter)); });
 }
 
-// A branch that leaves the function at once: a return or goto, alone or among the
-// statements of its block (not nested in a further if: that is an error path).
-bool leaves_at_once(CXCursor branch) {
-  auto leaves = [](CXCursor statement) {
+// A branch that leaves the function at once: a return (or, with `gotos`, a goto), alone
+// or among the statements of its block (not nested in a further if: that is an error path).
+bool leaves_at_once(CXCursor branch, bool gotos = true) {
+  auto leaves = [gotos](CXCursor statement) {
     CXCursorKind kind = clang_getCursorKind(statement);
-    return kind == CXCursor_ReturnStmt || kind == CXCursor_GotoStmt;
+    return kind == CXCursor_ReturnStmt || (gotos && kind == CXCursor_GotoStmt);
   };
   if (leaves(branch)) return true;
   if (clang_getCursorKind(branch) != CXCursor_CompoundStmt) return false;
@@ -1025,12 +1025,7 @@ void FunctionReader::read_block(CXCursor block) {
 bool FunctionReader::returns_unless_main_interpreter(CXCursor statement) {
   if (clang_getCursorKind(statement) != CXCursor_IfStmt) return false;
   std::vector<CXCursor> parts = children_of(statement);
-  if (parts.size() != 2) return false;
-  auto returns = [](CXCursor branch) { return clang_getCursorKind(branch) == CXCursor_ReturnStmt; };
-  const CXCursor branch = parts[1];
-  std::vector<CXCursor> statements =
-      clang_getCursorKind(branch) == CXCursor_CompoundStmt ? children_of(branch) : std::vector<CXCursor>{branch};
-  return std::any_of(statements.begin(), statements.end(), returns) &&
+  return parts.size() == 2 && leaves_at_once(parts[1], /*gotos=*/false) &&
          excludes_main_interpreter(parts[0], current_->main_interpreter_locals, main_interpreter_predicates_);
 }
 
@@ -1280,12 +1275,7 @@ const std::map<std::string, std::vector<std::string>>& FunctionReader::project_m
     if (clang_getCursorKind(cursor) != CXCursor_MacroDefinition || !clang_Cursor_isMacroFunctionLike(cursor) ||
         !map_.in_project(position(clang_getCursorLocation(cursor)).file))
       continue;
-    CXToken* tokens = nullptr;
-    unsigned count = 0;
-    clang_tokenize(unit, clang_getCursorExtent(cursor), &tokens, &count);
-    std::vector<std::string>& spelled = (*unit_macros_)[take(clang_getCursorSpelling(cursor))];
-    for (unsigned i = 0; i < count; ++i) spelled.push_back(take(clang_getTokenSpelling(unit, tokens[i])));
-    clang_disposeTokens(unit, tokens, count);
+    (*unit_macros_)[take(clang_getCursorSpelling(cursor))] = spelled_tokens(unit, clang_getCursorExtent(cursor));
   }
   return *unit_macros_;
 }
@@ -1301,12 +1291,7 @@ const std::map<std::string, std::vector<std::string>>& FunctionReader::function_
   const auto size = static_cast<unsigned>(map_.file_text(file).size());
   CXSourceRange whole =
       clang_getRange(clang_getLocationForOffset(unit, file, 0), clang_getLocationForOffset(unit, file, size));
-  CXToken* tokens = nullptr;
-  unsigned count = 0;
-  clang_tokenize(unit, whole, &tokens, &count);
-  std::vector<std::string> spelled(count);
-  for (unsigned i = 0; i < count; ++i) spelled[i] = take(clang_getTokenSpelling(unit, tokens[i]));
-  clang_disposeTokens(unit, tokens, count);
+  const std::vector<std::string> spelled = spelled_tokens(unit, whole);
   const std::set<std::string>& defined = project_functions();
   int depth = 0;
   for (std::size_t i = 0; i < spelled.size(); ++i) {
