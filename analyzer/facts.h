@@ -23,8 +23,10 @@ struct ArgSource {
     unknown,
     parameter,        // what the caller passed
     fresh_container,  // a container a call just made (PyDict_New, PyUnicode_Split, ...),
-                      // a module just made, or that module's dict (PyModule_GetDict), or
-                      // a struct on the function's stack (`&buffer`)
+                      // a module just made, or that module's dict (PyModule_GetDict), a
+                      // struct on the function's stack (`&buffer`), or an object just
+                      // allocated (tp_alloc, PyObject_New, a base type's tp_new given the
+                      // caller's own class)
     call_result,      // what a call of `function` returned: fresh when every return of
                       // that function is (the module model decides, across units)
   } kind = Kind::unknown;
@@ -34,6 +36,9 @@ struct ArgSource {
   // parameter, or `&buffer` a struct on the caller's stack): private when that is, and no
   // code hands the field on (FunctionFact::fields_shared).
   std::string field{};
+  // The value is the address of what the rest describes, as a number
+  // (`PyLong_FromVoidPtr(obj)`): a key naming that object in a side table, not the object.
+  bool identity = false;
 };
 
 // A local passed as an argument: the callee by name, and the argument's position.
@@ -125,6 +130,11 @@ struct GlobalVarFact {
   // Functions its initialiser names: method tables, type slots, getset tables, callback
   // structs. CPython (or whoever reads the table) calls them at run time.
   std::vector<std::string> functions;
+  // Of those, the ones that take one pointer and return nothing. In a type (a static
+  // PyTypeObject, a PyType_Slot array) they are the slots CPython calls once the object's
+  // last reference is gone (tp_dealloc, tp_finalize, tp_del): their argument is an object
+  // no other thread holds.
+  std::vector<std::string> destructors;
   // Global variables (usrs) its initialiser names: `{"AsIs", &asisType}` rows of a type
   // table, a type's `tp_methods` array defined in another file.
   std::vector<std::string> referenced_globals;

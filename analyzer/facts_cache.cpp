@@ -37,9 +37,10 @@ namespace fs = std::filesystem;
 // rows before K; 21: handoffs read from the tokens of a body with errors; 22: main-interpreter-only after an
 // early return of the others; 23: CallFact::result_passed_to,
 // FunctionFact::parameters_only_compared; 24: writes read from the tokens of a body with errors; 25: a table of
-// callbacks a body with errors passes by name hands on each function its initialiser names), so no entry of an older
+// callbacks a body with errors passes by name hands on each function its initialiser names; 26:
+// ArgSource::identity, GlobalVarFact::destructors, objects just allocated are fresh), so no entry of an older
 // reader is taken for a newer one's.
-constexpr int kEntryFormat = 25;
+constexpr int kEntryFormat = 26;
 constexpr std::uintmax_t kMaxEntryBytes = std::uintmax_t{256} << 20;
 
 std::string hex128(const XXH128_hash_t& hash) {

@@ -32,7 +32,7 @@ namespace subcheck {
 // the way from the worker without a word: the size checks below fail to compile when a
 // struct in facts.h gains (or loses) a field, so that this list is updated with it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function, field)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArgSource, kind, parameter, function, field, identity)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PassedArgument, callee, position)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CallFact, callee, location, offset, args, first_arg_var, arg_sources, is_macro,
                                    critical_section_depth, under_lock, result_only_compared, result_passed_to)
@@ -40,8 +40,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalWriteFact, var_usr, function, location,
                                    main_interpreter_only, read_modify_write, stores_constant, fixed_store,
                                    stores_object, generated_from)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GlobalVarFact, name, usr, type, location, kind, function_static, external_linkage,
-                                   function, thread_local_storage, functions, referenced_globals, generated_from,
-                                   immortal_head_init)
+                                   function, thread_local_storage, functions, destructors, referenced_globals,
+                                   generated_from, immortal_head_init)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotFact, id, value, number, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SlotArrayFact, name, usr, location, slots, parse_errors)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModuleDefFact, name, usr, location, m_name, m_size, slots_usr, slots_name,
@@ -67,11 +67,11 @@ namespace {
                 " in analyzer/facts.h changed: add its new fields to analyzer/facts_codec.cpp, then update " \
                 "this size")
 SUBCHECK_FACTS_SIZE(SourceLocation, 40);
-SUBCHECK_FACTS_SIZE(ArgSource, 72);
+SUBCHECK_FACTS_SIZE(ArgSource, 80);
 SUBCHECK_FACTS_SIZE(PassedArgument, 40);
 SUBCHECK_FACTS_SIZE(CallFact, 200);
 SUBCHECK_FACTS_SIZE(GlobalWriteFact, 184);
-SUBCHECK_FACTS_SIZE(GlobalVarFact, 280);
+SUBCHECK_FACTS_SIZE(GlobalVarFact, 304);
 SUBCHECK_FACTS_SIZE(SlotFact, 96);
 SUBCHECK_FACTS_SIZE(SlotArrayFact, 136);
 SUBCHECK_FACTS_SIZE(ModuleDefFact, 224);

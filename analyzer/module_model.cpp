@@ -879,12 +879,13 @@ void resolve_results_passed_to_comparisons(std::vector<TranslationUnitFacts>& un
   }
 }
 
-// A dict no other thread holds: one just made, or a parameter of `function` that every
-// caller hands such a dict (`private_parameters`); or a field of either that no code hands
-// on (`shared_fields`: the names of the fields some function does).
+// An object no other thread holds: one just made, or a parameter of `function` that every
+// caller hands such an object (`private_parameters`); or a field of either that no code
+// hands on (`shared_fields`: the names of the fields some function does). A key naming an
+// object is not the object.
 bool is_private_source(const ArgSource& source, const FunctionFact* function,
                        const std::set<ParameterRef>& private_parameters, const std::set<std::string>& shared_fields) {
-  if (!source.field.empty() && shared_fields.contains(source.field)) return false;
+  if (source.identity || (!source.field.empty() && shared_fields.contains(source.field))) return false;
   return source.kind == ArgSource::Kind::fresh_container ||
          (source.kind == ArgSource::Kind::parameter && private_parameters.contains({function, source.parameter}));
 }
@@ -898,13 +899,33 @@ std::set<std::string> fields_shared_anywhere(const std::vector<TranslationUnitFa
   return fields;
 }
 
+// The functions a type names in its destructor slots (GlobalVarFact::destructors): in a
+// static PyTypeObject or a PyType_Slot array.
+std::set<const FunctionFact*> type_destructors(const ConfigIndex& index) {
+  std::set<const FunctionFact*> destructors;
+  for (const TranslationUnitFacts* unit : index.units()) {
+    for (const GlobalVarFact& global : unit->globals) {
+      const bool type_table =
+          global.kind == GlobalVarFact::Kind::static_type ||
+          (global.kind == GlobalVarFact::Kind::api_table && global.type.find("PyType_Slot") != std::string::npos);
+      if (!type_table) continue;
+      for (const std::string& name : global.destructors) {
+        if (auto function = index.function(name, unit)) destructors.insert(function->function);
+      }
+    }
+  }
+  return destructors;
+}
+
 // Greatest fixed point: start from every parameter that could be private (the kwargs
-// parameter of a function CPython may call; each parameter of a function only called
-// directly) and drop one as soon as a call passes it something else, until nothing drops.
-// Mutually recursive helpers passing the dict around stay private.
-std::set<ParameterRef> private_dict_parameters(const ConfigIndex& index, const std::set<std::string>& shared_fields) {
+// parameter of a function CPython may call; the object a destructor slot is given; each
+// parameter of a function only called directly) and drop one as soon as a call passes it
+// something else, until nothing drops. Mutually recursive helpers passing the object around
+// stay private.
+std::set<ParameterRef> private_parameters(const ConfigIndex& index, const std::set<std::string>& shared_fields) {
   CallSites sites = call_sites(index);
   std::set<ParameterRef> candidates;
+  for (const FunctionFact* destructor : type_destructors(index)) candidates.insert({destructor, 0});
   for (const TranslationUnitFacts* unit : index.units()) {
     for (const FunctionFact& function : unit->functions) {
       if (function.kwargs_parameter >= 0) candidates.insert({&function, function.kwargs_parameter});
@@ -950,7 +971,14 @@ std::vector<const TranslationUnitFacts*> AnalysisModel::units_for(BuildConfig co
 
 bool AnalysisModel::first_arg_is_private(const FunctionFact& function, const CallFact& call) const {
   return !call.arg_sources.empty() &&
-         is_private_source(call.arg_sources.front(), &function, private_dict_parameters, shared_fields);
+         is_private_source(call.arg_sources.front(), &function, private_parameters, shared_fields);
+}
+
+bool AnalysisModel::names_private_object(const FunctionFact& function, const ArgSource& key) const {
+  if (!key.identity) return false;
+  ArgSource object = key;
+  object.identity = false;
+  return is_private_source(object, &function, private_parameters, shared_fields);
 }
 
 std::vector<std::string> AnalysisModel::modules_owning(const std::string& file) const {
@@ -1008,7 +1036,7 @@ AnalysisModel build_module_model(std::vector<TranslationUnitFacts> units) {
     resolve_fresh_call_results(model.units, config, index);
     resolve_results_passed_to_comparisons(model.units, config, index);
     add_config(model.modules, config, index);
-    model.private_dict_parameters.merge(private_dict_parameters(index, model.shared_fields));
+    model.private_parameters.merge(private_parameters(index, model.shared_fields));
   }
   for (ExtensionModule& module : model.modules) join_pyinit_functions(module);
   std::sort(model.modules.begin(), model.modules.end(),

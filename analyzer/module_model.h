@@ -116,19 +116,22 @@ struct AnalysisModel {
   // file (main file of a unit) -> names of the modules it belongs to
   std::map<std::string, std::vector<std::string>> owners;
 
-  // Parameters (function, position) that hold, at every call, a dict no other thread can
-  // see: the **kwargs dict CPython makes for a call through a method table or type slot,
-  // a container the caller has just made, or such a parameter of the caller, followed
-  // through direct calls. By origin, never by name (FT003, FT004).
-  std::set<std::pair<const FunctionFact*, int>> private_dict_parameters;
+  // Parameters (function, position) that hold, at every call, an object no other thread
+  // can see: the **kwargs dict CPython makes for a call through a method table or type
+  // slot, the object a type's destructor slot is given (GlobalVarFact::destructors), a
+  // container or object the caller has just made, or such a parameter of the caller,
+  // followed through direct calls. By origin, never by name (FT003, FT004).
+  std::set<std::pair<const FunctionFact*, int>> private_parameters;
   // Fields some function hands on, stores or returns (FunctionFact::fields_shared): a
   // field of a private struct is private only when no code does (ArgSource::field).
   std::set<std::string> shared_fields;
 
   std::vector<const TranslationUnitFacts*> units_for(BuildConfig config) const;
   // The call's first argument is a container no other thread holds (a fresh one, or a
-  // parameter in private_dict_parameters).
+  // parameter in private_parameters).
   bool first_arg_is_private(const FunctionFact& function, const CallFact& call) const;
+  // The object a side table's key names (ArgSource::identity) is one no other thread holds.
+  bool names_private_object(const FunctionFact& function, const ArgSource& key) const;
   std::vector<std::string> modules_owning(const std::string& file) const;
   // The modules whose code reaches the function or the global (ModuleConfigView::
   // reached_functions, reached_globals), in module order; empty when none does.

@@ -8,7 +8,12 @@
 // only compared by address, directly or through a local nothing after it reads otherwise,
 // nor when the container is a struct field that only module initialisation makes and fills
 // and nothing hands on (`_ssl`'s error-code tables in module state): no call changes it
-// after import, so no item goes away under the reader.
+// after import, so no item goes away under the reader. Nor, last, for a lookup in a side
+// table keyed by object identity (`PyDict_GetItem(levels, PyLong_FromVoidPtr(obj))`, as
+// dbus-python keeps variant levels) when every change to the table is keyed by an object
+// no other thread holds yet or any more (its tp_new, its tp_dealloc): the entry for an
+// object the caller holds changes only before the object is shared and after its last
+// reference is gone.
 //
 // A critical section is not enough to leave a call out: it locks the object it names, and
 // the container may belong to another (syslog's openlog holds the module's critical section
@@ -36,7 +41,8 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           auto replacement = replacements.find(call.callee);
           if (replacement == replacements.end() || context.model.first_arg_is_private(function, call) ||
-              call.result_only_compared || filled_only_at_initialisation(context, unit, function, call, init_filled)) {
+              call.result_only_compared || filled_only_at_initialisation(context, unit, function, call, init_filled) ||
+              looks_up_own_entry(context, unit, function, call, replacements)) {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
@@ -101,6 +107,68 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
       }
     }
     return made;
+  }
+
+  // `PyDict_GetItem(table, key)` with the key naming an object the caller holds (a
+  // parameter, or one just made), in a module-level dict every module of the call keeps as
+  // an identity-keyed side table (changed_only_while_private).
+  static bool looks_up_own_entry(const CheckContext& context, const TranslationUnitFacts& unit,
+                                 const FunctionFact& function, const CallFact& call,
+                                 const std::map<std::string, std::string>& reads) {
+    if (!call.callee.starts_with("PyDict_GetItem") || call.callee.find("String") != std::string::npos ||
+        call.arg_sources.size() < 2 || !call.arg_sources[1].identity || call.first_arg_var.empty()) {
+      return false;
+    }
+    const std::vector<const ExtensionModule*> owners =
+        modules_named(context.model, modules_of(context, unit, function));
+    return !owners.empty() && std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      const ModuleConfigView* view = module->view(context.config);
+      return view != nullptr && changed_only_while_private(context.model, *view, call.first_arg_var, reads);
+    });
+  }
+
+  // `table` is a global dict the module makes only while it initialises, passes to no call
+  // but as the dict it reads or changes, and changes (PyDict_SetItem, PyDict_DelItem) only
+  // under keys naming objects no other thread holds (AnalysisModel::names_private_object).
+  static bool changed_only_while_private(const AnalysisModel& model, const ModuleConfigView& view,
+                                         const std::string& table, const std::map<std::string, std::string>& reads) {
+    const GlobalVarFact* global = nullptr;
+    for (const TranslationUnitFacts* unit : view.units) {
+      for (const GlobalVarFact& candidate : unit->globals) {
+        if (candidate.name == table && !candidate.function_static) global = &candidate;
+      }
+    }
+    if (global == nullptr || global->kind != GlobalVarFact::Kind::python_object) return false;
+    for (const TranslationUnitFacts* unit : view.units) {
+      for (const GlobalWriteFact& write : unit->global_writes) {
+        if (write.var_usr == global->usr && !view.init_functions.contains(write.function)) return false;
+      }
+      for (const FunctionFact& function : unit->functions) {
+        for (const CallFact& call : function.calls) {
+          for (std::size_t i = 1; i < call.args.size(); ++i) {
+            if (names_identifier(call.args[i], table)) return false;
+          }
+          if (call.first_arg_var != table) continue;
+          const bool read = reads.contains(call.callee) || call.callee == "PyDict_Contains" ||
+                            call.callee == "PyDict_Size" || call.callee == "PyDict_GET_SIZE";
+          const bool private_change = (call.callee == "PyDict_SetItem" || call.callee == "PyDict_DelItem") &&
+                                      call.arg_sources.size() >= 2 &&
+                                      model.names_private_object(function, call.arg_sources[1]);
+          if (!read && !private_change) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // `text` spells the identifier `name` as a whole word.
+  static bool names_identifier(const std::string& text, const std::string& name) {
+    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
+    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+      const std::size_t end = at + name.size();
+      if ((at == 0 || !word(text[at - 1])) && (end == text.size() || !word(text[end]))) return true;
+    }
+    return false;
   }
 
   static std::string message(const std::string& api, const std::string& replacement, const std::string& function) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "analyzer/reader/cursors.h"
 #include "analyzer/reader/field_uses.h"
@@ -171,8 +172,14 @@ void collect_tested(CXCursor condition, std::set<std::string>& usrs) {
   for (CXCursor child : children_of(condition)) collect_tested(child, usrs);
 }
 
+// From the declaration itself first: when clang refused the declared type (a return type
+// a missing header left as something no function returns, dbus-python's `dbus_bool_t`), the
+// definition's children lack its parameters, though its body still uses them.
 std::vector<CXCursor> parameters_of(CXCursor function) {
   std::vector<CXCursor> parameters;
+  const int count = clang_Cursor_getNumArguments(function);
+  for (int i = 0; i < count; ++i) parameters.push_back(clang_Cursor_getArgument(function, static_cast<unsigned>(i)));
+  if (count > 0) return parameters;
   for (CXCursor child : children_of(function)) {
     if (clang_getCursorKind(child) == CXCursor_ParmDecl) parameters.push_back(child);
   }
@@ -1450,8 +1457,9 @@ ArgSource FunctionReader::source_of(CXCursor value) {
   CXCursorKind kind = clang_getCursorKind(inner);
   if (kind == CXCursor_CallExpr) {
     std::optional<std::string> callee = callee_of(inner);
-    if (callee && (creates_fresh_container(*callee) || makes_new_module(*callee)))
+    if (allocates_object(inner) || (callee && (creates_fresh_container(*callee) || makes_new_module(*callee))))
       return {ArgSource::Kind::fresh_container, -1};
+    if (callee == "PyLong_FromVoidPtr" && clang_Cursor_getNumArguments(inner) == 1) return identity_of(inner);
     // A module's dict is as private as the module: psycopg2's PyInit hands its new module
     // to helpers that read the module's dict before anything else can see it.
     if (callee == "PyModule_GetDict" && clang_Cursor_getNumArguments(inner) == 1)
@@ -1468,6 +1476,36 @@ ArgSource FunctionReader::source_of(CXCursor value) {
     return field_source(inner);
   }
   return {};
+}
+
+// An object just allocated, which nothing else holds until the function hands it on:
+// tp_alloc and the allocators behind PyObject_New and PyObject_GC_New always make one, and
+// so does a base type's tp_new given the function's own class, its first parameter
+// (`(PyTuple_Type.tp_new)(cls, args, NULL)` in a subtype's tp_new). Given its own type, a
+// built-in tp_new may return a cached object (a small int, the empty tuple); given a
+// subtype, it never does.
+bool FunctionReader::allocates_object(CXCursor call) {
+  static const std::set<std::string> allocators = {"tp_alloc",         "PyType_GenericAlloc", "_PyObject_New",
+                                                   "_PyObject_NewVar", "_PyObject_GC_New",    "_PyObject_GC_NewVar"};
+  // A slot called through its type names no function: the callee is the member.
+  std::vector<CXCursor> children = children_of(call);
+  CXCursor called = children.empty() ? clang_getNullCursor() : strip_wrappers(children.front());
+  std::string callee = clang_getCursorKind(called) == CXCursor_MemberRefExpr ? take(clang_getCursorSpelling(called))
+                                                                             : callee_of(call).value_or("");
+  if (allocators.contains(callee)) return true;
+  if (callee != "tp_new" || clang_Cursor_getNumArguments(call) < 1) return false;
+  ArgSource type = source_of(clang_Cursor_getArgument(call, 0));
+  return type.kind == ArgSource::Kind::parameter && type.parameter == 0 && type.field.empty();
+}
+
+// `PyLong_FromVoidPtr(obj)`: a number naming obj, a side table's key for it. Known only for
+// what the function can follow (a parameter, an object just made).
+ArgSource FunctionReader::identity_of(CXCursor call) {
+  ArgSource object = source_of(clang_Cursor_getArgument(call, 0));
+  if (object.kind != ArgSource::Kind::parameter && object.kind != ArgSource::Kind::fresh_container) return {};
+  if (!object.field.empty() || object.identity) return {};
+  object.identity = true;
+  return object;
 }
 
 // `buffer->list` (buffer a parameter, or a local holding one) or `buffer.list` (buffer a

@@ -149,6 +149,8 @@ class FunctionReader {
   void forget_local_origin(const std::string& name, unsigned offset);
   static std::optional<ArgSource> origin_before(const Scan& scan, const std::string& name, unsigned offset);
   ArgSource source_of(CXCursor value);
+  bool allocates_object(CXCursor call);
+  ArgSource identity_of(CXCursor call);
   ArgSource field_source(CXCursor member);
   static ArgSource macro_argument_source(const Scan& scan, const CallFact& call);
   std::optional<CXCursor> named_variable(CXCursor expr, bool through_address_of);

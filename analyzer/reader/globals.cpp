@@ -11,12 +11,19 @@ namespace {
 
 // The functions and the global variables an initialiser names, in source order, each once.
 struct InitializerNames {
-  std::vector<std::string> functions;  // names
-  std::vector<std::string> globals;    // usrs
+  std::vector<std::string> functions;    // names
+  std::vector<std::string> destructors;  // names: GlobalVarFact::destructors
+  std::vector<std::string> globals;      // usrs
 };
 
 void add_once(std::vector<std::string>& list, std::string item) {
   if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+}
+
+// `void f(T *)`: the shape of a type's destructor slots (tp_dealloc, tp_finalize, tp_del).
+bool takes_one_pointer_returns_nothing(CXCursor function) {
+  return clang_getCursorResultType(function).kind == CXType_Void && clang_Cursor_getNumArguments(function) == 1 &&
+         clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(function, 0))).kind == CXType_Pointer;
 }
 
 void collect_names(CXCursor cursor, InitializerNames& names) {
@@ -24,7 +31,9 @@ void collect_names(CXCursor cursor, InitializerNames& names) {
     CXCursor referenced = clang_getCursorReferenced(cursor);
     CXCursorKind kind = clang_getCursorKind(referenced);
     if (kind == CXCursor_FunctionDecl || kind == CXCursor_CXXMethod) {
-      add_once(names.functions, take(clang_getCursorSpelling(referenced)));
+      std::string name = take(clang_getCursorSpelling(referenced));
+      if (takes_one_pointer_returns_nothing(referenced)) add_once(names.destructors, name);
+      add_once(names.functions, std::move(name));
     } else if (kind == CXCursor_VarDecl && is_global_variable(referenced)) {
       add_once(names.globals, take(clang_getCursorUSR(referenced)));
     }
@@ -36,6 +45,7 @@ void read_initializer_names(CXCursor var, GlobalVarFact& fact) {
   InitializerNames names;
   if (auto init = initializer_of(var)) collect_names(*init, names);
   fact.functions = std::move(names.functions);
+  fact.destructors = std::move(names.destructors);
   fact.referenced_globals = std::move(names.globals);
 }
 
