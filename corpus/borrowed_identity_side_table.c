@@ -4,7 +4,8 @@
  * for an object the caller holds reads that object's own entry. When only the object's
  * tp_new (before anyone else can see it) and its tp_dealloc (after the last reference is
  * gone) change the table, no other thread can replace or remove that entry while the
- * caller holds the object, so the borrowed value cannot be freed under it.
+ * caller holds the object, so the borrowed value cannot be freed under it
+ * (docs/cpython-behaviour.md #36).
  *
  * TN: FT003 in level_of and level_getattro (`levels` changes only in Level_new, directly
  *     and through set_level, and in Level_dealloc through clear_level).

@@ -11,7 +11,8 @@
  *     reaches); at `written_by_others` (the early return is the main interpreter's, so the
  *     others write). SI004 at `log_ident`: a Python object only the main interpreter
  *     stores, which every interpreter reads and increfs, in a module that declares a GIL
- *     of its own per interpreter.
+ *     of its own per interpreter; the fix names the function that uses it ungated (module
+ *     state is no place for what the C library holds for the whole process).
  * Also FT001 (no Py_mod_gil slot).
  *
  * subcheck-expect-module: name=owned_log init=multi-phase multiple_interpreters=Py_MOD_PER_INTERPRETER_GIL_SUPPORTED gil=absent subinterpreters=unsafe free_threading=requires-gil
@@ -22,7 +23,7 @@ static char log_open = 0;             // expect-not: SI010
 static long opened_before_check = 0;  // expect: SI010
 static int written_after_label = 0;   // expect: SI010
 static int written_by_others = 0;     // expect: SI010
-static PyObject *log_ident = NULL;    // expect: SI004
+static PyObject *log_ident = NULL;    // expect: SI004 "other interpreters still use its object (in emit)"
 
 static int
 is_main_interpreter(void)

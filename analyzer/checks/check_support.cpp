@@ -324,18 +324,35 @@ bool written_only_by_main_interpreter(const WrittenGlobal& global) {
                      [](const GlobalWriteFact* write) { return write->main_interpreter_only; });
 }
 
-bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global) {
-  if (!written_only_by_main_interpreter(global)) return false;
+std::vector<std::string> used_outside_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
+                                                       const WrittenGlobal& global) {
   const std::string& usr = global.var->usr;
+  auto names = [&](const std::vector<std::string>& usrs) {
+    return std::find(usrs.begin(), usrs.end(), usr) != usrs.end();
+  };
+  std::vector<std::string> functions;
   for (const auto* unit : units) {
     for (const auto& function : unit->functions) {
-      auto names = [&](const std::vector<std::string>& usrs) {
-        return std::find(usrs.begin(), usrs.end(), usr) != usrs.end();
-      };
-      if (names(function.referenced_globals) && !names(function.main_interpreter_globals)) return false;
+      if (names(function.referenced_globals) && !names(function.main_interpreter_globals) &&
+          std::find(functions.begin(), functions.end(), function.name) == functions.end()) {
+        functions.push_back(function.name);
+      }
     }
   }
-  return true;
+  return functions;
+}
+
+bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global) {
+  return written_only_by_main_interpreter(global) && used_outside_main_interpreter(units, global).empty();
+}
+
+std::string python_global_fix(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global) {
+  if (!written_only_by_main_interpreter(global)) return "Keep it in module state (PyModule_GetState) instead";
+  std::string users;
+  for (const std::string& function : used_outside_main_interpreter(units, global))
+    users += (users.empty() ? "" : ", ") + function;
+  return "Only the main interpreter assigns it, but other interpreters still use its object (in " + users +
+         "): test for the main interpreter there too, or keep what they need as C data";
 }
 
 std::vector<WrittenGlobal> written_python_globals(const std::vector<const TranslationUnitFacts*>& units) {

@@ -235,6 +235,14 @@ bool stores_one_value_per_target(const std::vector<const GlobalWriteFact*>& writ
 // cached Decimal type behind `psyco_is_main_interp()`). However many interpreters load the
 // module, one of them owns it (SI006).
 bool used_only_by_main_interpreter(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global);
+// The functions of `units` that name the global outside such an `if`, each once.
+std::vector<std::string> used_outside_main_interpreter(const std::vector<const TranslationUnitFacts*>& units,
+                                                       const WrittenGlobal& global);
+// The fix for a Python object in a global (SI004, SI006): module state, or, when only the
+// main interpreter assigns it (written_only_by_main_interpreter), keeping the other
+// interpreters' uses away from its object (syslog's `S_ident_o`, which libc's openlog
+// holds on to for the whole process: module state is no place for it).
+std::string python_global_fix(const std::vector<const TranslationUnitFacts*>& units, const WrittenGlobal& global);
 
 // Every write is made where only the main interpreter runs (inside its `if`, or after
 // `if (!is_main_interpreter()) return ...;`): C data the main interpreter owns and the

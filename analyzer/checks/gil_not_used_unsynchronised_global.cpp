@@ -5,7 +5,8 @@
 // and one copy leaks or is freed under the other thread's feet. Writes made while the
 // module is initialised (PyInit, slot functions and what they call) happen before other
 // threads can see the module and are not reported; neither are synchronisation
-// primitives and thread-local data. One finding per variable, at its first racing write,
+// primitives and thread-local data. An API table a method fills in (a PyMemberDef offset
+// set before PyType_FromSpec) is shared state like any other. One finding per variable, at its first racing write,
 // naming the others; a counter (every racing write `x++` / `x += n`) gets the advice that
 // fits it: an atomic. A write only the module's PyOS_ReadlineFunctionPointer hook reaches
 // is made under CPython's readline lock (ModuleConfigView::readline_hook_functions).
@@ -94,7 +95,7 @@ class GilNotUsedUnsynchronisedGlobal final : public FreeThreadedCheck {
   static bool is_shared_mutable(const GlobalVarFact& var) {
     if (var.thread_local_storage) return false;
     return var.kind == GlobalVarFact::Kind::python_object || var.kind == GlobalVarFact::Kind::other_mutable ||
-           var.kind == GlobalVarFact::Kind::lock_handle;
+           var.kind == GlobalVarFact::Kind::lock_handle || var.kind == GlobalVarFact::Kind::api_table;
   }
 
   // Where initialisation runs before other threads can see the module: a single-phase

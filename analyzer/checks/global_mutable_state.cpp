@@ -130,7 +130,7 @@ class GlobalMutableState final : public Check {
   static std::string message_for(const GlobalVarFact& var, const GlobalWriteFact& write,
                                  const std::vector<const ExtensionModule*>& owners) {
     switch (var.kind) {
-      case GlobalVarFact::Kind::api_table: return table_message(var, write);
+      case GlobalVarFact::Kind::api_table: return table_message(var, write, made_while_importing(owners, write));
       case GlobalVarFact::Kind::lock_handle: return lock_handle_message(var, write, loaders(owners));
       default: return message(var, write, loaders(owners));
     }
@@ -155,11 +155,22 @@ class GlobalMutableState final : public Check {
            ". Allocate the lock once, in module state, or use a PyMutex (3.13+), which needs no allocation";
   }
 
-  static std::string table_message(const GlobalVarFact& var, const GlobalWriteFact& write) {
+  // Some module runs the writing function while it initialises (its exec function or
+  // PyInit): an import rewrites the table. Otherwise a call does (`_testcapi`'s
+  // make_vectorcall_class, a method).
+  static bool made_while_importing(const std::vector<const ExtensionModule*>& owners, const GlobalWriteFact& write) {
+    return std::any_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      return std::any_of(module->configs.begin(), module->configs.end(),
+                         [&](const auto& entry) { return entry.second.init_functions.contains(write.function); });
+    });
+  }
+
+  static std::string table_message(const GlobalVarFact& var, const GlobalWriteFact& write, bool while_importing) {
+    const std::string who = while_importing ? "every import, in every interpreter," : "every call, in any interpreter,";
     return "process-global table '" + var.name + "' (" + var.type + ") is filled in at run time" +
-           in_function(write.function) +
-           "; every import, in every interpreter, rewrites the one copy while another may be reading it. "
-           "Give it its values in its initialiser, or fill a copy local to the call";
+           in_function(write.function) + "; " + who +
+           " rewrites the one copy while another may be reading it. Give it its values in its initialiser, or fill "
+           "a copy local to the call";
   }
 };
 

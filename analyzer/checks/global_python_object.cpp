@@ -49,12 +49,14 @@ class GlobalPythonObject final : public Check {
         latest = std::max(latest, timing);
       }
       if (latest == WriteTiming::never) continue;
-      context.sink.report(global.var->location, message(*global.var, *named, latest), std::move(names));
+      context.sink.report(global.var->location, message(*global.var, *named, latest, python_global_fix(units, global)),
+                          std::move(names));
     }
   }
 
  private:
-  static std::string message(const GlobalVarFact& var, const GlobalWriteFact& write, WriteTiming timing) {
+  static std::string message(const GlobalVarFact& var, const GlobalWriteFact& write, WriteTiming timing,
+                             const std::string& fix) {
     const std::string scope = var.function_static ? "function-static" : "process-global";
     const std::string subject = scope + " " + python_global_noun(var) + " '" + var.name + "' is assigned";
     if (timing == WriteTiming::once_per_process) {
@@ -63,8 +65,7 @@ class GlobalPythonObject final : public Check {
              "dict holding the same objects. Porting it to multi-phase init (SI001) means keeping it in module "
              "state (PyModule_GetState)";
     }
-    return subject + " at run time" + in_function(write.function) +
-           "; every interpreter would share it. Keep it in module state (PyModule_GetState) instead";
+    return subject + " at run time" + in_function(write.function) + "; every interpreter would share it. " + fix;
   }
 };
 

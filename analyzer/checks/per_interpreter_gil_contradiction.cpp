@@ -56,13 +56,16 @@ class PerInterpreterGilContradiction final : public Check {
   static void report_written_python_globals(CheckContext& context, const ExtensionModule& module,
                                             const ModuleConfigView& view) {
     for (const auto& global : written_python_globals(view.units)) {
-      if (!blames(modules_of(context, *global.unit, *global.var), module.name)) continue;
-      context.sink.report(global.var->location,
-                          claim(module) + "process-global " + python_global_noun(*global.var) + " '" +
-                              global.var->name + "' is assigned at run time" +
-                              in_function(global.writes.front()->function) +
-                              "; interpreters with their own GIL would share it. Keep it in module state",
-                          {module.name});
+      if (!blames(modules_of(context, *global.unit, *global.var), module.name) ||
+          used_only_by_main_interpreter(view.units, global)) {
+        continue;
+      }
+      context.sink.report(
+          global.var->location,
+          claim(module) + "process-global " + python_global_noun(*global.var) + " '" + global.var->name +
+              "' is assigned at run time" + in_function(global.writes.front()->function) +
+              "; interpreters with their own GIL would share it. " + python_global_fix(view.units, global),
+          {module.name});
     }
   }
 

@@ -1483,7 +1483,7 @@ ArgSource FunctionReader::source_of(CXCursor value) {
 // so does a base type's tp_new given the function's own class, its first parameter
 // (`(PyTuple_Type.tp_new)(cls, args, NULL)` in a subtype's tp_new). Given its own type, a
 // built-in tp_new may return a cached object (a small int, the empty tuple); given a
-// subtype, it never does.
+// subtype, it never does (docs/cpython-behaviour.md #36).
 bool FunctionReader::allocates_object(CXCursor call) {
   static const std::set<std::string> allocators = {"tp_alloc",         "PyType_GenericAlloc", "_PyObject_New",
                                                    "_PyObject_NewVar", "_PyObject_GC_New",    "_PyObject_GC_NewVar"};
