@@ -29,6 +29,8 @@
 namespace subcheck::checks {
 namespace {
 
+bool is_word_char(char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; }
+
 class BorrowedReferenceApi final : public FreeThreadedCheck {
  public:
   std::string_view rule_id() const override { return "FT003"; }
@@ -60,12 +62,11 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   static std::string field_named(const CallFact& call) {
     if (call.args.empty()) return {};
     const std::string& text = call.args.front();
-    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
     auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
     std::size_t end = text.size();
     while (end > 0 && space(text[end - 1])) --end;
     std::size_t start = end;
-    while (start > 0 && word(text[start - 1])) --start;
+    while (start > 0 && is_word_char(text[start - 1])) --start;
     if (start == end || std::isdigit(static_cast<unsigned char>(text[start])) != 0) return {};
     std::size_t before = start;
     while (before > 0 && space(text[before - 1])) --before;
@@ -163,10 +164,9 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
 
   // `text` spells the identifier `name` as a whole word.
   static bool names_identifier(const std::string& text, const std::string& name) {
-    auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
     for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
       const std::size_t end = at + name.size();
-      if ((at == 0 || !word(text[at - 1])) && (end == text.size() || !word(text[end]))) return true;
+      if ((at == 0 || !is_word_char(text[at - 1])) && (end == text.size() || !is_word_char(text[end]))) return true;
     }
     return false;
   }

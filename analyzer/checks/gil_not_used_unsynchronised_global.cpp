@@ -6,17 +6,15 @@
 // module is initialised (PyInit, slot functions and what they call) happen before other
 // threads can see the module and are not reported; neither are synchronisation
 // primitives and thread-local data. An API table a method fills in (a PyMemberDef offset
-// set before PyType_FromSpec) is shared state like any other. One finding per variable, at its first racing write,
-// naming the others; a counter (every racing write `x++` / `x += n`) gets the advice that
-// fits it: an atomic. A write only the module's PyOS_ReadlineFunctionPointer hook reaches
-// is made under CPython's readline lock (ModuleConfigView::readline_hook_functions).
-// Nor is a write in a function the module's code never runs, when its call graph is
-// complete (ModuleConfigView::reachable_functions): an exported C function that callers
-// outside the module call by name (`_ctypes_test`'s fixtures, which ctypes calls with the
-// GIL released in every build) races or not whatever the module declares, and SI010 says
-// the same of its variable. Nor a write only the module's C signal handlers reach
-// (ModuleConfigView::signal_handler_functions): a handler interrupts whichever thread the
-// signal hits, GIL or not, so no GIL ever serialised it (faulthandler's `reentrant`,
+// set before PyType_FromSpec) is shared state like any other. One finding per variable,
+// at its first racing write, naming the others; a counter (every racing write `x++` /
+// `x += n`) gets the advice that fits it: an atomic. A write only the module's PyOS_ReadlineFunctionPointer hook
+// reaches is made under CPython's readline lock (ModuleConfigView::readline_hook_functions). Nor is a write in a
+// function the module's code never runs, when its call graph is complete (ModuleConfigView::reachable_functions): an
+// exported C function that callers outside the module call by name (`_ctypes_test`'s fixtures, which ctypes calls with
+// the GIL released in every build) races or not whatever the module declares, and SI010 says the same of its variable.
+// Nor a write only the module's C signal handlers reach (ModuleConfigView::signal_handler_functions): a handler
+// interrupts whichever thread the signal hits, GIL or not, so no GIL ever serialised it (faulthandler's `reentrant`,
 // readline's `sigwinch_received`); what it may touch is async-signal-safety's question.
 #include <algorithm>
 
