@@ -37,14 +37,15 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
 
   void run(CheckContext& context) const override {
     const auto& replacements = required_data(context.rule);
-    InitFilledFields init_filled;
+    ViewAnswers init_filled;
+    ViewAnswers side_tables;
     for_each_handwritten_call(
         context.model.units_for(context.config),
         [&](const TranslationUnitFacts& unit, const FunctionFact& function, const CallFact& call) {
           auto replacement = replacements.find(call.callee);
           if (replacement == replacements.end() || context.model.first_arg_is_private(function, call) ||
               call.result_only_compared || filled_only_at_initialisation(context, unit, function, call, init_filled) ||
-              looks_up_own_entry(context, unit, function, call, replacements)) {
+              looks_up_own_entry(context, unit, function, call, replacements, side_tables)) {
             return;
           }
           context.sink.report(call.location, message(call.callee, replacement->second, function.name),
@@ -53,9 +54,25 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   }
 
  private:
-  // Answers of filled_only_at_initialisation per module view and field, so each module's
-  // functions are read once per field, not once per lookup.
-  using InitFilledFields = std::map<std::pair<const ModuleConfigView*, std::string>, bool>;
+  // A question about a name (a field, a table) answered per module view, so each module's
+  // functions are read once per name, not once per lookup.
+  using ViewAnswers = std::map<std::pair<const ModuleConfigView*, std::string>, bool>;
+
+  // Every module the function belongs to answers `ask` yes for `name`.
+  template <typename Ask>
+  static bool every_owner(const CheckContext& context, const TranslationUnitFacts& unit, const FunctionFact& function,
+                          const std::string& name, ViewAnswers& known, Ask&& ask) {
+    const std::vector<std::string> names = modules_of(context, unit, function);
+    const std::vector<const ExtensionModule*> owners = modules_named(context.model, names);
+    if (names.empty() || owners.size() != names.size()) return false;
+    return std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
+      const ModuleConfigView* view = module->view(context.config);
+      if (view == nullptr) return false;
+      auto [answer, added] = known.try_emplace({view, name}, false);
+      if (added) answer->second = ask(*view);
+      return answer->second;
+    });
+  }
 
   // The field a call's first argument names last (`state->codes`, `(PyObject *)st.codes`),
   // read backwards by hand: the argument is the scanned file's text, of any length.
@@ -78,19 +95,10 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   // Every module the call belongs to makes the field's container and changes it only while
   // it initialises (its init functions), and none of its code hands the field on.
   static bool filled_only_at_initialisation(const CheckContext& context, const TranslationUnitFacts& unit,
-                                            const FunctionFact& function, const CallFact& call,
-                                            InitFilledFields& known) {
+                                            const FunctionFact& function, const CallFact& call, ViewAnswers& known) {
     const std::string field = field_named(call);
-    const std::vector<std::string> owners = modules_of(context, unit, function);
-    if (field.empty() || owners.empty()) return false;
-    return std::all_of(owners.begin(), owners.end(), [&](const std::string& name) {
-      auto module = std::find_if(context.model.modules.begin(), context.model.modules.end(),
-                                 [&](const ExtensionModule& candidate) { return candidate.name == name; });
-      const ModuleConfigView* view = module == context.model.modules.end() ? nullptr : module->view(context.config);
-      if (view == nullptr) return false;
-      auto [answer, added] = known.try_emplace({view, field}, false);
-      if (added) answer->second = filled_only_at_initialisation(*view, field);
-      return answer->second;
+    return !field.empty() && every_owner(context, unit, function, field, known, [&](const ModuleConfigView& view) {
+      return filled_only_at_initialisation(view, field);
     });
   }
 
@@ -115,16 +123,13 @@ class BorrowedReferenceApi final : public FreeThreadedCheck {
   // an identity-keyed side table (changed_only_while_private).
   static bool looks_up_own_entry(const CheckContext& context, const TranslationUnitFacts& unit,
                                  const FunctionFact& function, const CallFact& call,
-                                 const std::map<std::string, std::string>& reads) {
+                                 const std::map<std::string, std::string>& reads, ViewAnswers& known) {
     if (!call.callee.starts_with("PyDict_GetItem") || call.callee.find("String") != std::string::npos ||
         call.arg_sources.size() < 2 || !call.arg_sources[1].identity || call.first_arg_var.empty()) {
       return false;
     }
-    const std::vector<const ExtensionModule*> owners =
-        modules_named(context.model, modules_of(context, unit, function));
-    return !owners.empty() && std::all_of(owners.begin(), owners.end(), [&](const ExtensionModule* module) {
-      const ModuleConfigView* view = module->view(context.config);
-      return view != nullptr && changed_only_while_private(context.model, *view, call.first_arg_var, reads);
+    return every_owner(context, unit, function, call.first_arg_var, known, [&](const ModuleConfigView& view) {
+      return changed_only_while_private(context.model, view, call.first_arg_var, reads);
     });
   }
 
